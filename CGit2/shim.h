@@ -1,0 +1,17 @@
+#ifndef PPDS_CGIT2_SHIM_H
+#define PPDS_CGIT2_SHIM_H
+#include <git2.h>
+
+// git_libgit2_opts is variadic, which Swift cannot call: small typed wrappers.
+
+/// Turns libgit2's owner check on or off (GIT_OPT_SET_OWNER_VALIDATION).
+static inline int ppds_git_set_owner_validation(int enabled) {
+    return git_libgit2_opts(GIT_OPT_SET_OWNER_VALIDATION, enabled);
+}
+
+/// Registers extension names so repositories that use them can be opened
+/// (GIT_OPT_SET_EXTENSIONS), e.g. "worktreeconfig".
+static inline int ppds_git_set_extensions(const char **extensions, size_t count) {
+    return git_libgit2_opts(GIT_OPT_SET_EXTENSIONS, extensions, count);
+}
+#endif

@@ -1,0 +1,152 @@
+import CGit2
+
+/// A local branch as it stands now.
+public struct Branch: Sendable, Equatable {
+    /// Short name, e.g. `fix/auth-bug`.
+    public let name: String
+    public let target: ObjectID
+    /// The upstream's full ref name (`refs/remotes/origin/x`) and tip, when one is set and exists.
+    public let upstream: String?
+    public let upstreamTarget: ObjectID?
+}
+
+extension Repository {
+    /// git's own rule for branch names (rejects `-x`, `HEAD`, `a..b`, …).
+    public static func isValidBranchName(_ name: String) -> Bool {
+        Libgit2.ensure()
+        var valid: Int32 = 0
+        guard git_branch_name_is_valid(&valid, name) == 0 else { return false }
+        return valid == 1
+    }
+
+    /// Creates `name` at `commit`; never moves an existing branch.
+    @discardableResult
+    public func createBranch(_ name: String, at commit: ObjectID) throws(GitError) -> Branch {
+        guard Repository.isValidBranchName(name) else {
+            throw GitError(.invalidName, "create branch", name, message: "not a valid branch name")
+        }
+        let target = try lookupCommit(commit)
+        do {
+            _ = try Handle.make("create branch", name, release: { git_reference_free($0) }) {
+                git_branch_create(&$0, pointer, name, target.pointer, 0)
+            }
+        } catch where error.kind == .alreadyExists {
+            throw GitError(.alreadyExists, "create branch", name, code: error.code, message: "a branch of that name already exists")
+        }
+        return Branch(name: name, target: commit, upstream: nil, upstreamTarget: nil)
+    }
+
+    private func lookupBranchRef(_ name: String) throws(GitError) -> Handle? {
+        var out: OpaquePointer?
+        git_error_clear()
+        let code = git_branch_lookup(&out, pointer, name, GIT_BRANCH_LOCAL)
+        if code == GIT_ENOTFOUND.rawValue || code == GIT_EINVALIDSPEC.rawValue { git_error_clear(); return nil }
+        if code < 0 { throw GitError.last(code, "look up branch", name) }
+        return Handle(out!, release: { git_reference_free($0) })
+    }
+
+    /// The local branch `name`, or nil when there is none.
+    public func branch(_ name: String) throws(GitError) -> Branch? {
+        guard let ref = try lookupBranchRef(name) else { return nil }
+        let resolved = try Handle.make("resolve branch", name, release: { git_reference_free($0) }) {
+            git_reference_resolve(&$0, ref.pointer)
+        }
+        let target = ObjectID(git_reference_target(resolved.pointer).pointee)
+        var upstreamName: String?
+        var upstreamTarget: ObjectID?
+        var up: OpaquePointer?
+        git_error_clear()
+        let code = git_branch_upstream(&up, ref.pointer)
+        if code == 0, let up {
+            let upstream = Handle(up, release: { git_reference_free($0) })
+            upstreamName = String(cString: git_reference_name(upstream.pointer))
+            if let oid = git_reference_target(upstream.pointer) { upstreamTarget = ObjectID(oid.pointee) }
+        } else if code != GIT_ENOTFOUND.rawValue && code < 0 {
+            // An upstream configured but unusable (remote branch deleted): treat as none.
+            git_error_clear()
+        } else {
+            git_error_clear()
+        }
+        return Branch(name: name, target: target, upstream: upstreamName, upstreamTarget: upstreamTarget)
+    }
+
+    /// All local branch names.
+    public func branchNames() throws(GitError) -> [String] {
+        let iterator = try Handle.make("list branches", commonDir, release: { git_branch_iterator_free($0) }) {
+            git_branch_iterator_new(&$0, pointer, GIT_BRANCH_LOCAL)
+        }
+        var names: [String] = []
+        var ref: OpaquePointer?
+        var type = GIT_BRANCH_LOCAL
+        while git_branch_next(&ref, &type, iterator.pointer) == 0, let ref {
+            let owned = Handle(ref, release: { git_reference_free($0) })
+            var name: UnsafePointer<CChar>?
+            if git_branch_name(&name, owned.pointer) == 0, let name { names.append(String(cString: name)) }
+        }
+        git_error_clear()
+        return names
+    }
+
+    /// Deletes branch `name` only if it still points at `expected` (compare-and-swap) and
+    /// no worktree has it checked out. Its `branch.<name>.*` config goes with it.
+    public func deleteBranch(_ name: String, expecting expected: ObjectID) throws(GitError) {
+        guard let ref = try lookupBranchRef(name) else {
+            throw GitError(.notFound, "delete branch", name, message: "no such branch")
+        }
+        guard git_reference_type(ref.pointer) == GIT_REFERENCE_DIRECT, let oid = git_reference_target(ref.pointer) else {
+            throw GitError(.precondition, "delete branch", name, message: "the branch is a symbolic ref; not deleting it")
+        }
+        let current = ObjectID(oid.pointee)
+        guard current == expected else {
+            throw GitError(.moved, "delete branch", name, message: "it moved from \(expected.short) to \(current.short) since it was checked; kept")
+        }
+        if let holder = try worktreeHolding(branch: name) {
+            throw GitError(.checkedOut, "delete branch", name, message: "it is checked out in \(holder)")
+        }
+        // git_reference_delete compares against the target it loaded, under the ref lock:
+        // a commit that lands after our check makes it fail with GIT_EMODIFIED.
+        do {
+            try gitCall("delete branch", name) { git_reference_delete(ref.pointer) }
+        } catch where error.kind == .moved {
+            throw GitError(.moved, "delete branch", name, code: error.code, message: "it moved while being deleted; kept")
+        }
+        try removeConfigSection("branch." + name)
+    }
+
+    /// Deletes every `<section>.*` variable from the repository's own config.
+    func removeConfigSection(_ section: String) throws(GitError) {
+        let all = try Handle.make("open config", commonDir, release: { git_config_free($0) }) {
+            git_repository_config(&$0, pointer)
+        }
+        var localOut: OpaquePointer?
+        git_error_clear()
+        guard git_config_open_level(&localOut, all.pointer, GIT_CONFIG_LEVEL_LOCAL) == 0, let localOut else {
+            git_error_clear(); return
+        }
+        let local = Handle(localOut, release: { git_config_free($0) })
+        let pattern = "^" + Regex.escape(section) + "\\."
+        let iterator = try Handle.make("read config", section, release: { git_config_iterator_free($0) }) {
+            git_config_iterator_glob_new(&$0, local.pointer, pattern)
+        }
+        var names = Set<String>()
+        var entry: UnsafeMutablePointer<git_config_entry>?
+        while git_config_next(&entry, iterator.pointer) == 0, let entry {
+            names.insert(String(cString: entry.pointee.name))
+        }
+        git_error_clear()
+        for name in names {
+            try gitCall("remove config", name) { git_config_delete_multivar(local.pointer, name, ".*") }
+        }
+    }
+}
+
+enum Regex {
+    static func escape(_ text: String) -> String {
+        var out = ""
+        for character in text {
+            if "\\^$.|?*+()[]{}".contains(character) { out.append("\\") }
+            out.append(character)
+        }
+        return out
+    }
+}

@@ -1,0 +1,26 @@
+import CGit2
+
+/// libgit2's global state. `git_libgit2_init` is reference-counted; ppds calls it once
+/// and never shuts down, because wrapper objects may still be freed later.
+enum Libgit2 {
+    static let ready: Bool = {
+        git_libgit2_init()
+        // Extensions git itself writes that 1.5.1 refuses by default. ppds reads refs,
+        // worktrees and trees; it ignores per-worktree config (documented in the README).
+        let names = ["worktreeconfig"]
+        var cStrings = names.map { strdup($0) }
+        cStrings.withUnsafeMutableBufferPointer { buffer in
+            buffer.baseAddress!.withMemoryRebound(to: UnsafePointer<CChar>?.self, capacity: buffer.count) {
+                _ = ppds_git_set_extensions($0, buffer.count)
+            }
+        }
+        cStrings.forEach { free($0) }
+        return true
+    }()
+
+    static func ensure() { _ = ready }
+}
+
+#if canImport(Glibc)
+import Glibc
+#endif

@@ -1,0 +1,89 @@
+import CGit2
+import Foundation
+
+/// An open repository: owns one `git_repository`. Not thread-safe: use one per thread.
+public final class Repository {
+    let pointer: OpaquePointer
+
+    init(owning pointer: OpaquePointer) { self.pointer = pointer }
+    deinit { git_repository_free(pointer) }
+
+    /// Opens the repository at exactly `path` (a working folder or a `.git` folder).
+    public static func open(at path: String) throws(GitError) -> Repository {
+        Libgit2.ensure()
+        var out: OpaquePointer?
+        do {
+            try gitCall("open repository", path) { git_repository_open_ext(&out, path, GIT_REPOSITORY_OPEN_NO_SEARCH.rawValue, nil) }
+        } catch {
+            throw Repository.explain(error, path)
+        }
+        return Repository(owning: out!)
+    }
+
+    /// Finds the repository that contains `path`: the main worktree, a linked worktree,
+    /// or any folder inside either.
+    public static func discover(from path: String) throws(GitError) -> Repository {
+        Libgit2.ensure()
+        var out: OpaquePointer?
+        do {
+            try gitCall("find repository", path) { git_repository_open_ext(&out, path, 0, nil) }
+        } catch {
+            throw Repository.explain(error, path)
+        }
+        return Repository(owning: out!)
+    }
+
+    private static func explain(_ error: GitError, _ path: String) -> GitError {
+        switch error.kind {
+        case .notFound:
+            return GitError(.notARepository, error.operation, path, code: error.code,
+                            message: "not a git repository (or any parent folder)")
+        case .notOwned:
+            return GitError(.notOwned, error.operation, path, code: error.code,
+                            message: "the repository is owned by another user; libgit2 1.5.1 refuses it and does not honour safe.directory=*. Run ppds as the owner.")
+        default:
+            return error
+        }
+    }
+
+    /// The main repository. From a linked worktree this opens the common dir's owner.
+    public func mainRepository() throws(GitError) -> Repository {
+        guard isWorktree else { return self }
+        return try Repository.open(at: commonDir)
+    }
+
+    /// True when this handle was opened through a linked worktree.
+    public var isWorktree: Bool { git_repository_is_worktree(pointer) == 1 }
+    public var isBare: Bool { git_repository_is_bare(pointer) == 1 }
+
+    /// The working folder, without a trailing slash; nil for a bare repository.
+    public var workdir: String? {
+        guard let cString = git_repository_workdir(pointer) else { return nil }
+        return Paths.trimmingSlash(String(cString: cString))
+    }
+
+    /// This handle's git folder (`.git` or `.git/worktrees/<name>`), without a trailing slash.
+    public var gitDir: String { Paths.trimmingSlash(String(cString: git_repository_path(pointer))) }
+
+    /// The common git folder shared by all worktrees, without a trailing slash.
+    public var commonDir: String { Paths.trimmingSlash(String(cString: git_repository_commondir(pointer))) }
+
+    /// The folder that holds linked worktrees' admin entries.
+    public var worktreesAdminDir: String { commonDir + "/worktrees" }
+}
+
+enum Paths {
+    static func trimmingSlash(_ path: String) -> String {
+        var path = path
+        while path.count > 1 && path.hasSuffix("/") { path.removeLast() }
+        return path
+    }
+
+    /// Resolves symlinks and `..` so that two spellings of one folder compare equal.
+    static func canonical(_ path: String) -> String {
+        let url = URL(fileURLWithPath: path).standardizedFileURL
+        var resolved = url.resolvingSymlinksInPath().path
+        if resolved.isEmpty { resolved = url.path }
+        return trimmingSlash(resolved)
+    }
+}

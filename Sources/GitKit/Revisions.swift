@@ -1,0 +1,95 @@
+import CGit2
+
+/// Commits, trees and history questions.
+extension Repository {
+    /// Resolves any revision (`main`, `origin/main`, a sha, `HEAD~2`) to a commit id.
+    public func resolveCommit(_ revision: String) throws(GitError) -> ObjectID {
+        let object = try Handle.make("resolve revision", revision, release: { git_object_free($0) }) {
+            git_revparse_single(&$0, pointer, revision)
+        }
+        let commit = try Handle.make("resolve revision to a commit", revision, release: { git_object_free($0) }) {
+            git_object_peel(&$0, object.pointer, GIT_OBJECT_COMMIT)
+        }
+        return ObjectID(git_object_id(commit.pointer).pointee)
+    }
+
+    func lookupCommit(_ id: ObjectID) throws(GitError) -> Handle {
+        var oid = id.raw
+        return try Handle.make("look up commit", id.hex, release: { git_commit_free($0) }) {
+            git_commit_lookup(&$0, pointer, &oid)
+        }
+    }
+
+    /// The tree id of a commit.
+    public func treeID(ofCommit id: ObjectID) throws(GitError) -> ObjectID {
+        let commit = try lookupCommit(id)
+        return ObjectID(git_commit_tree_id(commit.pointer).pointee)
+    }
+
+    /// The parents of a commit.
+    public func parents(of id: ObjectID) throws(GitError) -> [ObjectID] {
+        let commit = try lookupCommit(id)
+        let count = git_commit_parentcount(commit.pointer)
+        return (0..<count).map { ObjectID(git_commit_parent_id(commit.pointer, $0).pointee) }
+    }
+
+    /// The commit time (seconds since the epoch).
+    public func commitTime(_ id: ObjectID) throws(GitError) -> Int64 {
+        let commit = try lookupCommit(id)
+        return Int64(git_commit_time(commit.pointer))
+    }
+
+    /// The best common ancestor, or nil when the histories are unrelated.
+    public func mergeBase(_ a: ObjectID, _ b: ObjectID) throws(GitError) -> ObjectID? {
+        var out = git_oid()
+        var one = a.raw, two = b.raw
+        git_error_clear()
+        let code = git_merge_base(&out, pointer, &one, &two)
+        if code == GIT_ENOTFOUND.rawValue { git_error_clear(); return nil }
+        if code < 0 { throw GitError.last(code, "find merge base", "\(a.short) \(b.short)") }
+        return ObjectID(out)
+    }
+
+    /// True when `commit` is reachable from `tip` (equal counts as reachable).
+    public func isReachable(_ commit: ObjectID, from tip: ObjectID) throws(GitError) -> Bool {
+        var target = commit.raw
+        var tips = [tip.raw]
+        let code = try gitCall("check ancestry", "\(commit.short) from \(tip.short)") {
+            git_graph_reachable_from_any(pointer, &target, &tips, 1)
+        }
+        return code == 1
+    }
+
+    /// Commits `local` has that `upstream` lacks, and the reverse.
+    public func aheadBehind(_ local: ObjectID, _ upstream: ObjectID) throws(GitError) -> (ahead: Int, behind: Int) {
+        var ahead = 0, behind = 0
+        var a = local.raw, b = upstream.raw
+        try gitCall("count ahead/behind", "\(local.short)...\(upstream.short)") {
+            git_graph_ahead_behind(&ahead, &behind, pointer, &a, &b)
+        }
+        return (ahead, behind)
+    }
+
+    /// Commits reachable from `tip` but not from any of `hidden`, newest first, at most `limit`.
+    public func commits(from tip: ObjectID, excluding hidden: [ObjectID], limit: Int = .max) throws(GitError) -> [ObjectID] {
+        let walk = try Handle.make("walk history", tip.hex, release: { git_revwalk_free($0) }) {
+            git_revwalk_new(&$0, pointer)
+        }
+        git_revwalk_sorting(walk.pointer, GIT_SORT_TOPOLOGICAL.rawValue | GIT_SORT_TIME.rawValue)
+        var start = tip.raw
+        try gitCall("walk history", tip.hex) { git_revwalk_push(walk.pointer, &start) }
+        for id in hidden {
+            var hide = id.raw
+            try gitCall("walk history", id.hex) { git_revwalk_hide(walk.pointer, &hide) }
+        }
+        var result: [ObjectID] = []
+        var next = git_oid()
+        while result.count < limit {
+            let code = git_revwalk_next(&next, walk.pointer)
+            if code == GIT_ITEROVER.rawValue { break }
+            if code < 0 { throw GitError.last(code, "walk history", tip.hex) }
+            result.append(ObjectID(next))
+        }
+        return result
+    }
+}

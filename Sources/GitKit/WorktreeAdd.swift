@@ -1,0 +1,76 @@
+import CGit2
+import Foundation
+
+extension Repository {
+    /// Whether `name` can be a worktree admin name: one path component of plain characters.
+    public static func isValidWorktreeName(_ name: String) -> Bool {
+        guard !name.isEmpty, name.utf8.count <= 200, !name.hasPrefix("."), !name.hasSuffix(".lock") else { return false }
+        return name.unicodeScalars.allSatisfy { scalar in
+            scalar.isASCII && (CharacterSet.alphanumerics.contains(scalar) || "-_.".unicodeScalars.contains(scalar))
+        }
+    }
+
+    /// Adds a linked worktree at `path` with the existing local branch `branch` checked out.
+    ///
+    /// libgit2 1.5.1 neither checks its preconditions well nor cleans up after a failure, so
+    /// this checks them all first (the name is one component and free, the target does not
+    /// exist, its parent does, the branch exists and no worktree holds it, stale entries
+    /// included) and removes everything the call created when it fails.
+    @discardableResult
+    public func addWorktree(name: String, path: String, branch: String) throws(GitError) -> WorktreeInfo {
+        let operation = "add worktree"
+        guard Repository.isValidWorktreeName(name) else {
+            throw GitError(.invalidName, operation, name, message: "a worktree name must be one path component of letters, digits, '-', '_' or '.'")
+        }
+        guard path.hasPrefix("/") else {
+            throw GitError(.precondition, operation, path, message: "the worktree path must be absolute")
+        }
+        let admin = worktreesAdminDir + "/" + name
+        let files = FileManager.default
+        guard !files.fileExists(atPath: admin) else {
+            throw GitError(.alreadyExists, operation, name, message: "a worktree admin entry of that name exists (\(admin))")
+        }
+        var isFolder: ObjCBool = false
+        let parent = (path as NSString).deletingLastPathComponent
+        guard files.fileExists(atPath: parent, isDirectory: &isFolder), isFolder.boolValue else {
+            throw GitError(.precondition, operation, path, message: "the parent folder \(parent) does not exist")
+        }
+        guard !files.fileExists(atPath: path) && (try? files.destinationOfSymbolicLink(atPath: path)) == nil else {
+            throw GitError(.alreadyExists, operation, path, message: "the target path already exists")
+        }
+        guard try self.branch(branch) != nil else {
+            throw GitError(.notFound, operation, branch, message: "no such local branch")
+        }
+        if let holder = try worktreeHolding(branch: branch) {
+            throw GitError(.checkedOut, operation, branch, message: "the branch is already checked out in \(holder)")
+        }
+
+        do {
+            try performAdd(name: name, path: path, branch: branch)
+        } catch {
+            // Undo what libgit2 left: both the admin entry and the target did not exist before.
+            try? files.removeItem(atPath: admin)
+            try? files.removeItem(atPath: path)
+            throw error
+        }
+        guard let info = worktree(named: name) else {
+            throw GitError(.precondition, operation, name, message: "the worktree was created but cannot be read back")
+        }
+        return info
+    }
+
+    private func performAdd(name: String, path: String, branch: String) throws(GitError) {
+        var ref: OpaquePointer?
+        try gitCall("add worktree", branch) { git_branch_lookup(&ref, pointer, branch, GIT_BRANCH_LOCAL) }
+        let branchRef = Handle(ref!, release: { git_reference_free($0) })
+        var options = git_worktree_add_options()
+        try gitCall("add worktree", path) { git_worktree_add_options_init(&options, UInt32(GIT_WORKTREE_ADD_OPTIONS_VERSION)) }
+        options.ref = branchRef.pointer
+        // The folder is new and empty, so the safe strategy's checks for a populated folder
+        // are wasted work: FORCE writes the files directly.
+        options.checkout_options.checkout_strategy = GIT_CHECKOUT_FORCE.rawValue
+        var out: OpaquePointer?
+        try gitCall("add worktree", path) { git_worktree_add(&out, pointer, name, path, &options) }
+        if let out { git_worktree_free(out) }
+    }
+}
