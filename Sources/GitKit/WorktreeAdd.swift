@@ -45,18 +45,27 @@ extension Repository {
             throw GitError(.checkedOut, operation, branch, message: "the branch is already checked out in \(holder)")
         }
 
-        do {
-            try performAdd(name: name, path: path, branch: branch)
-        } catch {
-            // Undo what libgit2 left: both the admin entry and the target did not exist before.
-            try? files.removeItem(atPath: admin)
-            try? files.removeItem(atPath: path)
-            throw error
-        }
+        try addCleaningUp(name: name, path: path, branch: branch)
         guard let info = worktree(named: name) else {
             throw GitError(.precondition, operation, name, message: "the worktree was created but cannot be read back")
         }
         return info
+    }
+
+    /// Calls libgit2 and, when it fails, removes the admin entry and target folder if the
+    /// call created them (1.5.1 leaves them behind).
+    func addCleaningUp(name: String, path: String, branch: String) throws(GitError) {
+        let files = FileManager.default
+        let admin = worktreesAdminDir + "/" + name
+        let adminExisted = files.fileExists(atPath: admin)
+        let pathExisted = files.fileExists(atPath: path)
+        do {
+            try performAdd(name: name, path: path, branch: branch)
+        } catch {
+            if !adminExisted { try? files.removeItem(atPath: admin) }
+            if !pathExisted { try? files.removeItem(atPath: path) }
+            throw error
+        }
     }
 
     private func performAdd(name: String, path: String, branch: String) throws(GitError) {

@@ -1,0 +1,57 @@
+import Foundation
+import GitKit
+import SessionKit
+
+/// Where a command acts: the main repository (found from the current folder or `--repo`)
+/// and the session registry under `PPDS_HOME`.
+public struct Workspace: Sendable {
+    /// The main worktree's folder, canonical.
+    public let repoRoot: String
+    public let store: SessionStore
+
+    public init(repoRoot: String, store: SessionStore) {
+        self.repoRoot = repoRoot
+        self.store = store
+    }
+
+    /// Finds the main repository from `repo` or the current folder (main worktree, linked
+    /// worktree, or any folder inside either).
+    public static func locate(repo: String?, home: String? = nil,
+                              currentDirectory: String = FileManager.default.currentDirectoryPath) throws(PPDSError) -> Workspace {
+        let start = repo.map { Workspace.absolute($0, from: currentDirectory) } ?? currentDirectory
+        do {
+            let found = try Repository.discover(from: start)
+            let main = try found.mainRepository()
+            guard let workdir = main.workdir else {
+                throw PPDSError.refused("\(start): the repository is bare; ppds needs a main worktree")
+            }
+            return Workspace(repoRoot: canonicalPath(workdir), store: SessionStore(home: home ?? SessionStore.defaultHome()))
+        } catch let error as GitError {
+            throw PPDSError.refused("\(start): \(error.message)")
+        } catch {
+            throw PPDSError.from(error)
+        }
+    }
+
+    /// A fresh handle on the main repository. libgit2 handles are per thread: open one per task.
+    public func openRepository() throws(PPDSError) -> Repository {
+        do { return try Repository.open(at: repoRoot) } catch { throw PPDSError.from(error) }
+    }
+
+    static func absolute(_ path: String, from directory: String) -> String {
+        path.hasPrefix("/") ? path : directory + "/" + path
+    }
+}
+
+/// Resolves symlinks and `..`, drops a trailing slash.
+public func canonicalPath(_ path: String) -> String {
+    let url = URL(fileURLWithPath: path).standardizedFileURL.resolvingSymlinksInPath()
+    var text = url.path
+    while text.count > 1 && text.hasSuffix("/") { text.removeLast() }
+    return text
+}
+
+/// True when `path` is `folder` or inside it.
+public func path(_ path: String, isInside folder: String) -> Bool {
+    path == folder || path.hasPrefix(folder.hasSuffix("/") ? folder : folder + "/")
+}

@@ -1,0 +1,248 @@
+import Foundation
+
+/// Why a session waits for a human.
+public struct StuckContext: Sendable, Equatable {
+    public var reason: String
+    public var context: String?
+    public var options: [String]
+    public var since: Date
+
+    public init(reason: String, context: String? = nil, options: [String] = [], since: Date) {
+        self.reason = reason
+        self.context = context
+        self.options = options
+        self.since = since
+    }
+}
+
+/// One message the orchestrator relayed to the session.
+public struct Guidance: Sendable, Equatable {
+    public var message: String
+    public var at: Date
+
+    public init(message: String, at: Date) {
+        self.message = message
+        self.at = at
+    }
+}
+
+/// A session status file: the spec's keys, ppds's own keys, and every other key as it was.
+public struct Session: Sendable, Equatable {
+    public var issue: IssueNumber
+    public var status: SessionStatus
+    public var branch: String
+    public var worktree: String
+    public var started: Date
+    public var lastUpdate: Date
+    public var stuck: StuckContext?
+
+    // ppds's own keys (the contract's suggestions).
+    public var title: String?
+    public var repo: String?
+    public var base: String?
+    public var baseCommit: String?
+    public var pr: String?
+    public var guidance: [Guidance]
+    public var pausedFrom: SessionStatus?
+
+    /// Keys ppds does not know, kept through every rewrite.
+    public var extra: [String: JSONValue]
+
+    public var id: String { issue.sessionID }
+
+    public init(issue: IssueNumber, status: SessionStatus = .registered, branch: String, worktree: String,
+                started: Date, title: String? = nil, repo: String? = nil, base: String? = nil, baseCommit: String? = nil) {
+        self.issue = issue
+        self.status = status
+        self.branch = branch
+        self.worktree = worktree
+        self.started = started
+        self.lastUpdate = started
+        self.stuck = nil
+        self.title = title
+        self.repo = repo
+        self.base = base
+        self.baseCommit = baseCommit
+        self.pr = nil
+        self.guidance = []
+        self.pausedFrom = nil
+        self.extra = [:]
+    }
+
+    static let specKeys = ["id", "status", "issue", "branch", "worktree", "started", "lastUpdate", "stuck"]
+    static let ownKeys = ["title", "repo", "base", "baseCommit", "pr", "guidance", "pausedFrom"]
+}
+
+// MARK: - Reading and writing
+
+/// Why a session file could not be read. Names the file.
+public struct SessionFileError: Error, Sendable, Equatable, CustomStringConvertible {
+    public let file: String
+    public let reason: String
+
+    public init(file: String, reason: String) {
+        self.file = file
+        self.reason = reason
+    }
+
+    public var description: String { "\(file): \(reason)" }
+}
+
+extension Session {
+    /// Reads a session from a file's bytes. `file` names it in errors.
+    public static func decode(_ data: Data, file: String) throws(SessionFileError) -> Session {
+        let value: JSONValue
+        do {
+            value = try JSONValue.parse(data)
+        } catch {
+            throw SessionFileError(file: file, reason: "not valid JSON (\(Session.describe(error)))")
+        }
+        guard let object = value.objectValue else {
+            throw SessionFileError(file: file, reason: "the top level is not a JSON object")
+        }
+        let reader = FieldReader(object: object, file: file)
+        let issue = try reader.issue()
+        if let id = object["id"]?.stringValue, id != issue.sessionID {
+            throw SessionFileError(file: file, reason: "its id '\(id)' does not match its issue '\(issue.tag)'")
+        }
+        var session = Session(
+            issue: issue,
+            status: SessionStatus(fileValue: try reader.string("status")),
+            branch: try reader.string("branch"),
+            worktree: try reader.string("worktree"),
+            started: try reader.date("started"))
+        session.lastUpdate = try reader.date("lastUpdate")
+        session.stuck = try reader.stuck()
+        session.title = try reader.optionalString("title")
+        session.repo = try reader.optionalString("repo")
+        session.base = try reader.optionalString("base")
+        session.baseCommit = try reader.optionalString("baseCommit")
+        session.pr = try reader.optionalString("pr")
+        session.guidance = try reader.guidance()
+        session.pausedFrom = try reader.optionalString("pausedFrom").map(SessionStatus.init(fileValue:))
+        let known = Set(specKeys + ownKeys)
+        session.extra = object.filter { !known.contains($0.key) }
+        return session
+    }
+
+    /// The file's JSON: spec keys in the spec's order, then ppds's keys, then the others.
+    public var json: OrderedJSON {
+        var out = OrderedJSON()
+        out["id"] = .string(id)
+        out["status"] = .string(status.fileValue)
+        out["issue"] = .string(issue.tag)
+        out["branch"] = .string(branch)
+        out["worktree"] = .string(worktree)
+        out["started"] = .string(Timestamp.format(started))
+        out["lastUpdate"] = .string(Timestamp.format(lastUpdate))
+        out["stuck"] = stuck.map { stuck in
+            var fields: [String: JSONValue] = [
+                "reason": .string(stuck.reason),
+                "options": .array(stuck.options.map(JSONValue.string)),
+                "since": .string(Timestamp.format(stuck.since)),
+            ]
+            fields["context"] = stuck.context.map(JSONValue.string) ?? .null
+            return .object(fields)
+        } ?? .null
+        out.set("title", title.map(JSONValue.string))
+        out.set("repo", repo.map(JSONValue.string))
+        out.set("base", base.map(JSONValue.string))
+        out.set("baseCommit", baseCommit.map(JSONValue.string))
+        out.set("pr", pr.map(JSONValue.string))
+        if !guidance.isEmpty {
+            out["guidance"] = .array(guidance.map {
+                .object(["message": .string($0.message), "at": .string(Timestamp.format($0.at))])
+            })
+        }
+        out.set("pausedFrom", pausedFrom.map { .string($0.fileValue) })
+        for key in extra.keys.sorted() { out[key] = extra[key] }
+        return out
+    }
+
+    public func encoded() -> Data { Data((JSONWriter.write(json) + "\n").utf8) }
+
+    static func describe(_ error: Error) -> String {
+        switch error {
+        case DecodingError.dataCorrupted(let context):
+            let underlying = (context.underlyingError as NSError?)?.userInfo["NSDebugDescription"] as? String
+            return underlying ?? context.debugDescription
+        default:
+            return "\(error)"
+        }
+    }
+}
+
+/// Reads typed fields from a parsed file, naming the key that is wrong.
+private struct FieldReader {
+    let object: [String: JSONValue]
+    let file: String
+
+    func fail(_ reason: String) -> SessionFileError { SessionFileError(file: file, reason: reason) }
+
+    func string(_ key: String) throws(SessionFileError) -> String {
+        guard let value = object[key] else { throw fail("missing key '\(key)'") }
+        guard let text = value.stringValue else { throw fail("'\(key)' is not a string") }
+        return text
+    }
+
+    func optionalString(_ key: String) throws(SessionFileError) -> String? {
+        guard let value = object[key], !value.isNull else { return nil }
+        guard let text = value.stringValue else { throw fail("'\(key)' is not a string") }
+        return text
+    }
+
+    func date(_ key: String) throws(SessionFileError) -> Date {
+        let text = try string(key)
+        guard let date = Timestamp.parse(text) else { throw fail("'\(key)' is not an ISO-8601 time: '\(text)'") }
+        return date
+    }
+
+    func issue() throws(SessionFileError) -> IssueNumber {
+        switch object["issue"] {
+        case .string(let text)?:
+            guard let issue = IssueNumber(parsing: text) else { throw fail("'issue' is not an issue number: '\(text)'") }
+            return issue
+        case .int(let number)?:
+            guard let issue = IssueNumber(Int(number)) else { throw fail("'issue' is not a positive number: \(number)") }
+            return issue
+        case nil:
+            guard let id = object["id"]?.stringValue, let issue = IssueNumber(parsing: id) else { throw fail("missing key 'issue'") }
+            return issue
+        default:
+            throw fail("'issue' is neither a string nor a number")
+        }
+    }
+
+    func stuck() throws(SessionFileError) -> StuckContext? {
+        guard let value = object["stuck"], !value.isNull else { return nil }
+        guard let fields = value.objectValue else { throw fail("'stuck' is neither null nor an object") }
+        guard let reason = fields["reason"]?.stringValue else { throw fail("'stuck.reason' is missing or not a string") }
+        let options = (fields["options"]?.arrayValue ?? []).compactMap(\.stringValue)
+        let since = fields["since"]?.stringValue.flatMap(Timestamp.parse) ?? Date(timeIntervalSince1970: 0)
+        return StuckContext(reason: reason, context: fields["context"]?.stringValue, options: options, since: since)
+    }
+
+    func guidance() throws(SessionFileError) -> [Guidance] {
+        guard let value = object["guidance"], !value.isNull else { return [] }
+        guard let items = value.arrayValue else { throw fail("'guidance' is not a list") }
+        return try items.map { (item: JSONValue) throws(SessionFileError) -> Guidance in
+            guard let fields = item.objectValue, let message = fields["message"]?.stringValue else {
+                throw fail("a 'guidance' entry lacks a 'message'")
+            }
+            let at = fields["at"]?.stringValue.flatMap(Timestamp.parse) ?? Date(timeIntervalSince1970: 0)
+            return Guidance(message: message, at: at)
+        }
+    }
+}
+
+/// ISO-8601 UTC times ending in `Z`, as the spec writes them.
+public enum Timestamp {
+    public static func format(_ date: Date) -> String {
+        date.formatted(Date.ISO8601FormatStyle(timeZone: TimeZone(identifier: "UTC")!))
+    }
+
+    public static func parse(_ text: String) -> Date? {
+        if let date = try? Date(text, strategy: Date.ISO8601FormatStyle()) { return date }
+        return try? Date(text, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true))
+    }
+}

@@ -1,0 +1,197 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Why the registry could not do what was asked. Each case names the issue or file.
+public enum RegistryError: Error, Sendable, Equatable, CustomStringConvertible {
+    case missing(IssueNumber, file: String)
+    case corrupt(SessionFileError)
+    case io(file: String, message: String)
+
+    public var description: String {
+        switch self {
+        case .missing(let issue, let file): "no session for \(issue.tag) (\(file) does not exist)"
+        case .corrupt(let error): "\(error.file) could not be read: \(error.reason); fix or move it aside with 'ppds doctor --fix'"
+        case .io(let file, let message): "\(file): \(message)"
+        }
+    }
+}
+
+/// Every session file in the folder: the good ones, and a named error for each bad one.
+public struct SessionListing: Sendable {
+    public var sessions: [Session]
+    public var errors: [SessionFileError]
+}
+
+/// The session folder: `$PPDS_HOME/sessions/work-<issue>.json`, one file per session.
+///
+/// - Writes are atomic: a temporary file in the same folder, fsynced, then renamed.
+/// - Read-modify-write holds a per-session `flock` under `$PPDS_HOME/locks`, which works
+///   across processes and across threads (each call opens its own file description).
+public struct SessionStore: Sendable {
+    public let home: String
+
+    public init(home: String) {
+        self.home = home
+    }
+
+    /// `PPDS_HOME`, or `~/.ppds`.
+    public static func defaultHome(environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
+        if let home = environment["PPDS_HOME"], !home.isEmpty { return home }
+        return (environment["HOME"] ?? NSHomeDirectory()) + "/.ppds"
+    }
+
+    public var sessionsDir: String { home + "/sessions" }
+    public var locksDir: String { home + "/locks" }
+    /// Where unreadable files are moved by `doctor --fix`; never deleted.
+    public var quarantineDir: String { home + "/corrupt" }
+
+    public func path(for issue: IssueNumber) -> String { sessionsDir + "/" + issue.sessionID + ".json" }
+
+    // MARK: Reading
+
+    public func load(_ issue: IssueNumber) throws(RegistryError) -> Session {
+        guard let session = try loadIfPresent(issue) else { throw .missing(issue, file: path(for: issue)) }
+        return session
+    }
+
+    public func loadIfPresent(_ issue: IssueNumber) throws(RegistryError) -> Session? {
+        let file = path(for: issue)
+        guard let data = FileManager.default.contents(atPath: file) else {
+            if FileManager.default.fileExists(atPath: file) { throw .io(file: file, message: "cannot be read") }
+            return nil
+        }
+        do {
+            return try Session.decode(data, file: file)
+        } catch {
+            throw .corrupt(error)
+        }
+    }
+
+    /// Every session file, sorted by issue. One bad file never hides the good ones.
+    public func list() -> SessionListing {
+        var listing = SessionListing(sessions: [], errors: [])
+        for name in sessionFileNames() {
+            let file = sessionsDir + "/" + name
+            guard let data = FileManager.default.contents(atPath: file) else {
+                listing.errors.append(SessionFileError(file: file, reason: "cannot be read"))
+                continue
+            }
+            do {
+                let session = try Session.decode(data, file: file)
+                guard session.id + ".json" == name else {
+                    listing.errors.append(SessionFileError(file: file, reason: "it holds \(session.id), which belongs in \(session.id).json"))
+                    continue
+                }
+                listing.sessions.append(session)
+            } catch {
+                listing.errors.append(error)
+            }
+        }
+        listing.sessions.sort { $0.issue < $1.issue }
+        return listing
+    }
+
+    /// `work-*.json` names in the folder (temporary files start with a dot and are skipped).
+    public func sessionFileNames() -> [String] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: sessionsDir)) ?? []
+        return names.filter { $0.hasPrefix("work-") && $0.hasSuffix(".json") }.sorted()
+    }
+
+    // MARK: Writing
+
+    /// Writes the session file atomically. Callers that read first hold the session's lock.
+    public func save(_ session: Session) throws(RegistryError) {
+        try ensureFolder(sessionsDir)
+        try AtomicFile.write(session.encoded(), to: path(for: session.issue))
+    }
+
+    /// Runs `body` holding the session's lock (exclusive, cross-process).
+    public func withLock<T>(_ issue: IssueNumber, _ body: () throws -> T) throws -> T {
+        try ensureFolder(locksDir)
+        let lockPath = locksDir + "/" + issue.sessionID + ".lock"
+        let fd = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw RegistryError.io(file: lockPath, message: String(cString: strerror(errno))) }
+        defer { close(fd) }
+        while flock(fd, LOCK_EX) != 0 {
+            guard errno == EINTR else { throw RegistryError.io(file: lockPath, message: String(cString: strerror(errno))) }
+        }
+        defer { flock(fd, LOCK_UN) }
+        return try body()
+    }
+
+    /// Loads, changes and saves one session under its lock: no update is lost.
+    @discardableResult
+    public func modify(_ issue: IssueNumber, _ change: (Session) throws -> Session) throws -> Session {
+        try withLock(issue) {
+            let current = try load(issue)
+            let next = try change(current)
+            if next != current { try save(next) }
+            return next
+        }
+    }
+
+    /// Deletes a session file (under its lock). A file that does not parse is never deleted here.
+    public func remove(_ issue: IssueNumber) throws {
+        try withLock(issue) {
+            _ = try load(issue)
+            do {
+                try FileManager.default.removeItem(atPath: path(for: issue))
+            } catch {
+                throw RegistryError.io(file: path(for: issue), message: error.localizedDescription)
+            }
+        }
+    }
+
+    /// Moves an unreadable file into the quarantine folder; returns its new path.
+    public func moveAside(_ file: String) throws(RegistryError) -> String {
+        try ensureFolder(quarantineDir)
+        let stamp = Timestamp.format(Date()).replacingOccurrences(of: ":", with: "")
+        let target = quarantineDir + "/" + (file as NSString).lastPathComponent + "." + stamp
+        guard rename(file, target) == 0 else {
+            throw .io(file: file, message: "cannot move aside to \(target): \(String(cString: strerror(errno)))")
+        }
+        return target
+    }
+
+    func ensureFolder(_ path: String) throws(RegistryError) {
+        do {
+            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        } catch {
+            throw .io(file: path, message: "cannot create the folder: \(error.localizedDescription)")
+        }
+    }
+}
+
+/// Temporary file in the same folder, fsync, rename: a reader never sees half a file.
+public enum AtomicFile {
+    public static func write(_ data: Data, to path: String) throws(RegistryError) {
+        let folder = (path as NSString).deletingLastPathComponent
+        let name = (path as NSString).lastPathComponent
+        let temporary = "\(folder)/.\(name).\(getpid()).\(UInt32.random(in: 0...UInt32.max)).tmp"
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw .io(file: temporary, message: String(cString: strerror(errno))) }
+        var failure: String?
+        data.withUnsafeBytes { buffer in
+            var offset = 0
+            while offset < buffer.count {
+                let written = Glibc.write(fd, buffer.baseAddress! + offset, buffer.count - offset)
+                if written < 0 {
+                    if errno == EINTR { continue }
+                    failure = String(cString: strerror(errno)); return
+                }
+                offset += written
+            }
+        }
+        if failure == nil && fsync(fd) != 0 { failure = String(cString: strerror(errno)) }
+        close(fd)
+        if failure == nil && rename(temporary, path) != 0 { failure = String(cString: strerror(errno)) }
+        if let failure {
+            unlink(temporary)
+            throw .io(file: path, message: "write failed: \(failure)")
+        }
+        let dirFD = open(folder, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if dirFD >= 0 { fsync(dirFD); close(dirFD) }
+    }
+}

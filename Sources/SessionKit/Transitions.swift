@@ -1,0 +1,102 @@
+import Foundation
+
+/// A change a worker, the orchestrator or a human asks of a session.
+public enum SessionChange: Sendable {
+    /// A worker reports progress. `force` overrides a human's pause.
+    case update(status: SessionStatus, stuck: StuckRequest?, pr: String?, force: Bool)
+    case guide(message: String)
+    case pause
+    case resume
+    case ship(pr: String, force: Bool)
+    case cancel
+}
+
+/// What a worker says when it gets stuck.
+public struct StuckRequest: Sendable, Equatable {
+    public var reason: String
+    public var context: String?
+    public var options: [String]
+
+    public init(reason: String, context: String? = nil, options: [String] = []) {
+        self.reason = reason
+        self.context = context
+        self.options = options
+    }
+}
+
+/// Why a change was refused. The message names the session.
+public struct TransitionError: Error, Sendable, Equatable, CustomStringConvertible {
+    public enum Kind: String, Sendable {
+        case terminal, paused, stuckNeedsReason, notPaused, alreadyPaused, useOtherCommand, emptyMessage
+    }
+
+    public let kind: Kind
+    public let message: String
+
+    public var description: String { message }
+}
+
+extension Session {
+    /// The session after `change`, or a refusal. Every accepted change sets `lastUpdate`.
+    public func applying(_ change: SessionChange, at now: Date) throws(TransitionError) -> Session {
+        var next = self
+        func refuse(_ kind: TransitionError.Kind, _ message: String) -> TransitionError {
+            TransitionError(kind: kind, message: "\(issue.tag): \(message)")
+        }
+        if status.isTerminal {
+            throw refuse(.terminal, "the session is \(status.fileValue); a finished session cannot change (start new work instead)")
+        }
+        switch change {
+        case .update(let target, let stuckRequest, let pr, let force):
+            switch target {
+            case .paused: throw refuse(.useOtherCommand, "use 'ppds pause' to pause a session")
+            case .cancelled: throw refuse(.useOtherCommand, "use 'ppds cancel' to cancel a session")
+            default: break
+            }
+            if status == .paused && !force {
+                throw refuse(.paused, "a human paused this session; wait for 'ppds resume', or pass --force")
+            }
+            next.pausedFrom = nil
+            next.status = target
+            if target == .stuck {
+                guard let stuckRequest, !stuckRequest.reason.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+                    throw refuse(.stuckNeedsReason, "entering 'stuck' needs a reason (--reason)")
+                }
+                next.stuck = StuckContext(reason: stuckRequest.reason, context: stuckRequest.context,
+                                          options: stuckRequest.options, since: now)
+            } else {
+                next.stuck = nil
+            }
+            if let pr { next.pr = pr }
+        case .guide(let message):
+            guard !message.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+                throw refuse(.emptyMessage, "guidance needs a message")
+            }
+            next.guidance.append(Guidance(message: message, at: now))
+        case .pause:
+            guard status != .paused else { throw refuse(.alreadyPaused, "the session is already paused") }
+            // The stuck context stays while paused, so resume returns to it intact.
+            next.pausedFrom = status
+            next.status = .paused
+        case .resume:
+            guard status == .paused else { throw refuse(.notPaused, "the session is \(status.fileValue), not paused") }
+            next.status = pausedFrom ?? .working
+            next.pausedFrom = nil
+            if next.status != .stuck { next.stuck = nil }
+        case .ship(let pr, let force):
+            if status == .paused && !force {
+                throw refuse(.paused, "a human paused this session; resume it first, or pass --force")
+            }
+            next.status = .complete
+            next.pr = pr
+            next.stuck = nil
+            next.pausedFrom = nil
+        case .cancel:
+            next.status = .cancelled
+            next.stuck = nil
+            next.pausedFrom = nil
+        }
+        next.lastUpdate = now
+        return next
+    }
+}

@@ -1,0 +1,69 @@
+import ArgumentParser
+import Foundation
+import PPDSCore
+import SessionKit
+
+extension IssueNumber: ExpressibleByArgument {
+    /// `456`, `#456` or `work-456`; anything else is a usage error naming the value.
+    public init?(argument: String) {
+        self.init(parsing: argument)
+    }
+}
+
+/// `--repo`, on every command that touches git.
+struct RepoOption: ParsableArguments {
+    @Option(name: .long, help: "The repository (any folder of its main or a linked worktree). Default: the current folder.")
+    var repo: String?
+
+    func workspace() throws(PPDSError) -> Workspace {
+        try Workspace.locate(repo: repo)
+    }
+}
+
+enum CLI {
+    static var store: SessionStore { SessionStore(home: SessionStore.defaultHome()) }
+
+    /// Runs a command body; maps failures to a message on stderr and the contract's exit code.
+    static func run(_ body: () throws -> Void) throws {
+        do {
+            try body()
+        } catch let error as ExitCode {
+            throw error
+        } catch {
+            let failure = PPDSError.from(error)
+            printError(failure.message)
+            throw ExitCode(failure.exitCode)
+        }
+    }
+
+    static func printError(_ message: String) {
+        FileHandle.standardError.write(Data("ppds: \(message)\n".utf8))
+    }
+
+    static func printJSON(_ object: OrderedJSON) {
+        print(JSONWriter.write(object))
+    }
+
+    /// The named issue, or the session whose worktree holds the current folder.
+    static func issue(_ given: IssueNumber?, store: SessionStore) throws(PPDSError) -> IssueNumber {
+        if let given { return given }
+        return try SessionChanges.inferIssue(from: FileManager.default.currentDirectoryPath, in: store)
+    }
+
+    /// Colour only on a terminal, and never with NO_COLOR set.
+    static var useColor: Bool {
+        isatty(STDOUT_FILENO) == 1 && ProcessInfo.processInfo.environment["NO_COLOR"] == nil
+    }
+
+    /// Reports one changed session: JSON or a line for people.
+    static func report(_ session: Session, json: Bool, verb: String) {
+        if json {
+            var out = OrderedJSON()
+            out["version"] = .int(1)
+            out["session"] = .object(Dictionary(uniqueKeysWithValues: session.json.entries.map { ($0.0, $0.1) }))
+            printJSON(out)
+        } else {
+            print("\(session.issue.tag) \(verb): \(session.status.fileValue)")
+        }
+    }
+}

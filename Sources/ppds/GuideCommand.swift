@@ -1,0 +1,26 @@
+import ArgumentParser
+import PPDSCore
+import SessionKit
+
+struct GuideCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "guide",
+        abstract: "Relay the orchestrator's guidance to a session (shown by 'ppds show').")
+
+    @Argument(help: "The issue.") var issue: IssueNumber
+    @Argument(help: "The guidance.") var message: String
+    @Flag(help: "Print JSON.") var json = false
+
+    func validate() throws {
+        if message.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+            throw ValidationError("the guidance message is empty")
+        }
+    }
+
+    func run() throws {
+        try CLI.run {
+            let session = try SessionChanges.apply(.guide(message: message), to: issue, in: CLI.store)
+            CLI.report(session, json: json, verb: "guided (\(session.guidance.count) message\(session.guidance.count == 1 ? "" : "s"))")
+        }
+    }
+}

@@ -1,0 +1,14 @@
+import ArgumentParser
+
+@main
+struct PPDS: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ppds",
+        abstract: "Git worktrees for parallel work sessions: start, watch, ship and prune without losing work.",
+        version: "0.1.0",
+        subcommands: [
+            StatusCommand.self, ShowCommand.self, UpdateCommand.self, GuideCommand.self,
+            PauseCommand.self, ResumeCommand.self,
+        ]
+    )
+}

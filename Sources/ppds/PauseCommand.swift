@@ -1,0 +1,18 @@
+import ArgumentParser
+import PPDSCore
+import SessionKit
+
+struct PauseCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "pause",
+        abstract: "Pause a session; its worker's updates are refused until 'ppds resume'.")
+
+    @Argument(help: "The issue.") var issue: IssueNumber
+    @Flag(help: "Print JSON.") var json = false
+
+    func run() throws {
+        try CLI.run {
+            CLI.report(try SessionChanges.apply(.pause, to: issue, in: CLI.store), json: json, verb: "paused")
+        }
+    }
+}

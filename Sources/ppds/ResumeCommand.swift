@@ -1,0 +1,18 @@
+import ArgumentParser
+import PPDSCore
+import SessionKit
+
+struct ResumeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "resume",
+        abstract: "Resume a paused session in the status it was paused from.")
+
+    @Argument(help: "The issue.") var issue: IssueNumber
+    @Flag(help: "Print JSON.") var json = false
+
+    func run() throws {
+        try CLI.run {
+            CLI.report(try SessionChanges.apply(.resume, to: issue, in: CLI.store), json: json, verb: "resumed")
+        }
+    }
+}

@@ -1,0 +1,35 @@
+import ArgumentParser
+import PPDSCore
+
+struct StatusCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "status",
+        abstract: "The orchestrator view: every session with its git state, grouped, and the problems.")
+
+    @OptionGroup var repo: RepoOption
+    @Flag(help: "Print JSON.") var json = false
+    @Flag(help: "Include finished sessions whose worktree and branch are gone.") var all = false
+    @Option(name: .customLong("stale-after"), help: "Minutes without an update before a session counts as stale.")
+    var staleAfter: String?
+    @Flag(help: "Also compute whether each worktree has uncommitted changes (stats every file).") var dirty = false
+
+    func validate() throws {
+        if let staleAfter, Duration.parse(staleAfter) == nil {
+            throw ValidationError("--stale-after '\(staleAfter)' is not a duration (minutes, or 30m, 2h, 1d)")
+        }
+    }
+
+    func run() throws {
+        try CLI.run {
+            let workspace = try repo.workspace()
+            var options = StatusReport.Options(includeGone: all, includeDirty: dirty)
+            if let staleAfter, let seconds = Duration.parse(staleAfter) { options.staleAfter = seconds }
+            let report = try StatusReport.build(workspace, options: options)
+            if json {
+                CLI.printJSON(report.json)
+            } else {
+                print(StatusText(color: CLI.useColor).render(report))
+            }
+        }
+    }
+}

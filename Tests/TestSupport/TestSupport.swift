@@ -1,0 +1,179 @@
+import Foundation
+
+/// The output of a finished process.
+public struct ProcessResult: Sendable {
+    public let status: Int32
+    public let stdout: String
+    public let stderr: String
+}
+
+/// Runs a program by argument vector (never a shell string) and waits for it.
+@discardableResult
+public func runProcess(_ executable: String, _ arguments: [String], in directory: String? = nil,
+                       environment: [String: String] = [:], stdin: String? = nil) throws -> ProcessResult {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: executable)
+    process.arguments = arguments
+    if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
+    var env = ProcessInfo.processInfo.environment
+    for (key, value) in TestEnvironment.gitIdentity { env[key] = value }
+    for (key, value) in environment { env[key] = value }
+    process.environment = env
+    let out = Pipe(), err = Pipe()
+    process.standardOutput = out
+    process.standardError = err
+    let input = Pipe()
+    process.standardInput = input
+    try process.run()
+    if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
+    try? input.fileHandleForWriting.close()
+    // Read both pipes concurrently so a chatty child cannot block on a full pipe.
+    let group = DispatchGroup()
+    nonisolated(unsafe) var errData = Data()
+    group.enter()
+    DispatchQueue.global().async {
+        errData = err.fileHandleForReading.readDataToEndOfFile()
+        group.leave()
+    }
+    let outData = out.fileHandleForReading.readDataToEndOfFile()
+    group.wait()
+    process.waitUntilExit()
+    return ProcessResult(status: process.terminationStatus,
+                         stdout: String(decoding: outData, as: UTF8.self),
+                         stderr: String(decoding: errData, as: UTF8.self))
+}
+
+public enum TestEnvironment {
+    /// Fixed identity and dates so tests do not depend on the machine's git config.
+    public static let gitIdentity: [String: String] = [
+        "GIT_AUTHOR_NAME": "ppds test", "GIT_AUTHOR_EMAIL": "test@ppds.invalid",
+        "GIT_COMMITTER_NAME": "ppds test", "GIT_COMMITTER_EMAIL": "test@ppds.invalid",
+        "GIT_CONFIG_NOSYSTEM": "1", "NO_COLOR": "1",
+    ]
+
+    /// The package's root folder.
+    public static let packageRoot: String = {
+        var url = URL(fileURLWithPath: #filePath)
+        for _ in 0..<3 { url.deleteLastPathComponent() }
+        return url.path
+    }()
+
+    /// The built `ppds` executable, next to the test bundle.
+    public static let ppdsBinary: String = {
+        let candidates = [
+            URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("ppds").path,
+            Bundle.main.bundleURL.appendingPathComponent("ppds").path,
+            packageRoot + "/.build/debug/ppds",
+        ]
+        return candidates.first { FileManager.default.isExecutableFile(atPath: $0) } ?? candidates.last!
+    }()
+}
+
+/// A fresh temporary folder, removed when the value is released.
+public final class TemporaryFolder: @unchecked Sendable {
+    public let path: String
+
+    public init(_ label: String = "ppds-test") {
+        let base = NSTemporaryDirectory() + "\(label)-\(UUID().uuidString.prefix(8))"
+        try! FileManager.default.createDirectory(atPath: base, withIntermediateDirectories: true)
+        // Canonical, so paths compare equal with what git and libgit2 report.
+        path = URL(fileURLWithPath: base).resolvingSymlinksInPath().path
+    }
+
+    deinit { try? FileManager.default.removeItem(atPath: path) }
+
+    public func file(_ relative: String) -> String { path + "/" + relative }
+}
+
+/// A real git repository in a temporary folder, driven through the git CLI.
+public final class GitFixture: @unchecked Sendable {
+    public let folder: TemporaryFolder
+    /// The main worktree: `<folder>/repo`.
+    public let repo: String
+    /// `PPDS_HOME` for this test.
+    public let home: String
+
+    /// A repository with one commit on `main` (a README and a source file), copied from a
+    /// template that is built once per test process.
+    public init() throws {
+        folder = TemporaryFolder()
+        repo = folder.path + "/repo"
+        home = folder.path + "/home"
+        try runProcess("/bin/cp", ["-a", try GitFixture.template(), repo]).check()
+    }
+
+    private static let templateLock = NSLock()
+    nonisolated(unsafe) private static var templatePath: String?
+    nonisolated(unsafe) private static var templateFolder: TemporaryFolder?
+
+    static func template() throws -> String {
+        templateLock.lock()
+        defer { templateLock.unlock() }
+        if let templatePath { return templatePath }
+        let folder = TemporaryFolder("ppds-template")
+        let repo = folder.path + "/repo"
+        try FileManager.default.createDirectory(atPath: repo, withIntermediateDirectories: true)
+        try runProcess("/usr/bin/git", ["init", "-q", "-b", "main", repo]).check()
+        try "# demo\n".write(toFile: repo + "/README.md", atomically: true, encoding: .utf8)
+        try FileManager.default.createDirectory(atPath: repo + "/src", withIntermediateDirectories: true)
+        try (1...20).map { "line \($0)\n" }.joined().write(toFile: repo + "/src/app.txt", atomically: true, encoding: .utf8)
+        try runProcess("/usr/bin/git", ["-C", repo, "add", "-A"]).check()
+        try runProcess("/usr/bin/git", ["-C", repo, "commit", "-q", "-m", "initial"]).check()
+        templateFolder = folder
+        templatePath = repo
+        return repo
+    }
+
+    /// Runs git in the repository (or `directory`) and returns its trimmed stdout; fails on error.
+    @discardableResult
+    public func git(_ arguments: String..., in directory: String? = nil) throws -> String {
+        try runProcess("/usr/bin/git", arguments, in: directory ?? repo).check().stdout
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// Runs git and returns the whole result, failing or not.
+    public func gitResult(_ arguments: [String], in directory: String? = nil) throws -> ProcessResult {
+        try runProcess("/usr/bin/git", arguments, in: directory ?? repo)
+    }
+
+    /// Writes a file in the repository (or `directory`) and commits it there.
+    @discardableResult
+    public func commit(_ file: String, _ content: String, message: String? = nil, in directory: String? = nil) throws -> String {
+        let root = directory ?? repo
+        let path = root + "/" + file
+        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try content.write(toFile: path, atomically: true, encoding: .utf8)
+        try git("add", "--", file, in: root)
+        try git("commit", "-q", "-m", message ?? "change \(file)", in: root)
+        return try git("rev-parse", "HEAD", in: root)
+    }
+
+    /// Runs the built `ppds` with this fixture's `PPDS_HOME`.
+    @discardableResult
+    public func ppds(_ arguments: [String], in directory: String? = nil, environment: [String: String] = [:], stdin: String? = nil) throws -> ProcessResult {
+        var env = ["PPDS_HOME": home]
+        for (key, value) in environment { env[key] = value }
+        return try runProcess(TestEnvironment.ppdsBinary, arguments, in: directory ?? repo, environment: env, stdin: stdin)
+    }
+}
+
+public struct ProcessFailure: Error, CustomStringConvertible {
+    public let result: ProcessResult
+    public var description: String { "exit \(result.status): \(result.stderr)\(result.stdout)" }
+}
+
+extension ProcessResult {
+    @discardableResult
+    public func check() throws -> ProcessResult {
+        guard status == 0 else { throw ProcessFailure(result: self) }
+        return self
+    }
+
+    /// stdout parsed as a JSON object.
+    public func json() throws -> [String: Any] {
+        guard let object = try JSONSerialization.jsonObject(with: Data(stdout.utf8)) as? [String: Any] else {
+            throw ProcessFailure(result: self)
+        }
+        return object
+    }
+}
