@@ -93,3 +93,31 @@ extension Repository {
         return result
     }
 }
+
+extension Repository {
+    /// Where a symbolic ref points (`refs/remotes/origin/HEAD` → `refs/remotes/origin/main`), or nil.
+    public func symbolicTarget(of refName: String) -> String? {
+        var out: OpaquePointer?
+        git_error_clear()
+        guard git_reference_lookup(&out, pointer, refName) == 0, let out else { git_error_clear(); return nil }
+        let ref = Handle(out, release: { git_reference_free($0) })
+        guard git_reference_type(ref.pointer) == GIT_REFERENCE_SYMBOLIC, let target = git_reference_symbolic_target(ref.pointer) else { return nil }
+        return String(cString: target)
+    }
+
+    /// Whether a ref exists (full name, e.g. `refs/remotes/origin/main`).
+    public func referenceExists(_ refName: String) -> Bool {
+        var oid = git_oid()
+        git_error_clear()
+        defer { git_error_clear() }
+        return git_reference_name_to_id(&oid, pointer, refName) == 0
+    }
+
+    /// Whether git ignores `relativePath` in this handle's working folder.
+    public func isIgnored(_ relativePath: String) -> Bool {
+        var ignored: Int32 = 0
+        git_error_clear()
+        defer { git_error_clear() }
+        return git_ignore_path_is_ignored(&ignored, pointer, relativePath) == 0 && ignored == 1
+    }
+}

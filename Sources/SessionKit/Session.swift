@@ -69,6 +69,10 @@ public struct Session: Sendable, Equatable {
         self.extra = [:]
     }
 
+    /// Set by `doctor --fix` on a finished session whose worktree folder is really gone, so
+    /// prune's guard against an unmounted disk no longer counts it.
+    public static let worktreeGoneKey = "worktreeGone"
+
     static let specKeys = ["id", "status", "issue", "branch", "worktree", "started", "lastUpdate", "stuck"]
     static let ownKeys = ["title", "repo", "base", "baseCommit", "pr", "guidance", "pausedFrom"]
 }

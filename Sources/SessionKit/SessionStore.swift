@@ -107,10 +107,16 @@ public struct SessionStore: Sendable {
         try AtomicFile.write(session.encoded(), to: path(for: session.issue))
     }
 
-    /// Runs `body` holding the session's lock (exclusive, cross-process).
+    /// Runs `body` holding the session's lock (exclusive, cross-process). Not reentrant:
+    /// inside `body`, use the `…HoldingLock` variants.
     public func withLock<T>(_ issue: IssueNumber, _ body: () throws -> T) throws -> T {
+        try withNamedLock(issue.sessionID, body)
+    }
+
+    /// Runs `body` holding `$PPDS_HOME/locks/<name>.lock` (exclusive, cross-process).
+    public func withNamedLock<T>(_ name: String, _ body: () throws -> T) throws -> T {
         try ensureFolder(locksDir)
-        let lockPath = locksDir + "/" + issue.sessionID + ".lock"
+        let lockPath = locksDir + "/" + name + ".lock"
         let fd = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw RegistryError.io(file: lockPath, message: String(cString: strerror(errno))) }
         defer { close(fd) }
@@ -134,13 +140,16 @@ public struct SessionStore: Sendable {
 
     /// Deletes a session file (under its lock). A file that does not parse is never deleted here.
     public func remove(_ issue: IssueNumber) throws {
-        try withLock(issue) {
-            _ = try load(issue)
-            do {
-                try FileManager.default.removeItem(atPath: path(for: issue))
-            } catch {
-                throw RegistryError.io(file: path(for: issue), message: error.localizedDescription)
-            }
+        try withLock(issue) { try removeHoldingLock(issue) }
+    }
+
+    /// Deletes a session file; the caller holds the session's lock. Refuses a file that does not parse.
+    public func removeHoldingLock(_ issue: IssueNumber) throws(RegistryError) {
+        _ = try load(issue)
+        do {
+            try FileManager.default.removeItem(atPath: path(for: issue))
+        } catch {
+            throw .io(file: path(for: issue), message: error.localizedDescription)
         }
     }
 

@@ -8,7 +8,8 @@ struct PPDS: ParsableCommand {
         version: "0.1.0",
         subcommands: [
             StatusCommand.self, ShowCommand.self, UpdateCommand.self, GuideCommand.self,
-            PauseCommand.self, ResumeCommand.self,
+            PauseCommand.self, ResumeCommand.self, StartWorkCommand.self, ShipCommand.self,
+            CancelCommand.self, PruneCommand.self, TrustCommand.self,
         ]
     )
 }

@@ -1,0 +1,70 @@
+import Foundation
+import SessionKit
+
+/// What happened to one configured command.
+public struct HookResult: Sendable, Equatable {
+    public enum Outcome: String, Sendable {
+        case ok, failed, skipped, spawned
+    }
+
+    public let kind: String
+    public let command: String
+    public let outcome: Outcome
+    public let message: String?
+
+    public var json: JSONValue {
+        var fields: [String: JSONValue] = ["kind": .string(kind), "command": .string(command), "outcome": .string(outcome.rawValue)]
+        if let message { fields["message"] = .string(message) }
+        return .object(fields)
+    }
+}
+
+/// Runs `hooks.post_create` and `spawn` for a new session. Commands from an untrusted
+/// repository `.ppds.toml` are skipped with a message saying how to trust it.
+enum Hooks {
+    static func environment(for session: Session) -> [String: String] {
+        var env = ["PPDS_ISSUE": String(session.issue.value), "PPDS_BRANCH": session.branch,
+                   "PPDS_WORKTREE": session.worktree, "PPDS_SESSION": session.id]
+        if let title = session.title { env["PPDS_TITLE"] = title }
+        if let repo = session.repo { env["PPDS_REPO"] = repo }
+        return env
+    }
+
+    static func runAfterCreate(_ session: Session, config: Config, home: String) -> [HookResult] {
+        var results: [HookResult] = []
+        let env = environment(for: session)
+        let skipped = config.hasUntrustedCommands
+        let advice = "skipped: \(config.repositoryFile ?? ".ppds.toml") is not trusted; review it, then run 'ppds trust'"
+        for command in config.postCreate {
+            if skipped && config.commandCameFromRepository("hooks.post_create") {
+                results.append(HookResult(kind: "post_create", command: command.display, outcome: .skipped, message: advice))
+                continue
+            }
+            do {
+                let output = try ProcessRunner.run(ProcessRunner.argv(for: command), in: session.worktree, environment: env)
+                let detail = (output.stderr + output.stdout).trimmingCharacters(in: .whitespacesAndNewlines)
+                results.append(HookResult(kind: "post_create", command: command.display,
+                                          outcome: output.status == 0 ? .ok : .failed,
+                                          message: output.status == 0 ? nil : "exit \(output.status)\(output.timedOut ? " (timed out)" : ""): \(String(detail.suffix(400)))"))
+            } catch {
+                results.append(HookResult(kind: "post_create", command: command.display, outcome: .failed, message: error.message))
+            }
+        }
+        if let spawn = config.spawn {
+            if skipped && config.commandCameFromRepository("spawn") {
+                results.append(HookResult(kind: "spawn", command: spawn.display, outcome: .skipped, message: advice))
+            } else {
+                let logs = home + "/logs"
+                try? FileManager.default.createDirectory(atPath: logs, withIntermediateDirectories: true)
+                do {
+                    let pid = try ProcessRunner.spawn(ProcessRunner.argv(for: spawn), in: session.worktree, environment: env,
+                                                      log: "\(logs)/\(session.id).spawn.log")
+                    results.append(HookResult(kind: "spawn", command: spawn.display, outcome: .spawned, message: "pid \(pid)"))
+                } catch {
+                    results.append(HookResult(kind: "spawn", command: spawn.display, outcome: .failed, message: error.message))
+                }
+            }
+        }
+        return results
+    }
+}

@@ -1,0 +1,71 @@
+import Foundation
+import GitKit
+import SessionKit
+
+/// Finishes or rolls back operations that were interrupted, from their intent records.
+/// It never removes anything that holds work: a worktree with changes, or a branch that
+/// moved past the commit it was created at.
+struct Recovery {
+    let workspace: Workspace
+    let repository: Repository
+
+    struct Outcome {
+        var done: Bool
+        var notes: [String]
+    }
+
+    /// Undoes an unfinished start-work: worktree, admin entry, branch, and (when asked, for a
+    /// failure inside the same run) the session file. A start whose session file was written
+    /// completely is finished instead: only the record goes.
+    func rollBackStart(_ intent: Intent, removeSession: Bool = false) -> Outcome {
+        var notes: [String] = []
+        let intents = IntentStore(home: workspace.store.home)
+        if !removeSession, let issue = intent.issueNumber, let session = try? workspace.store.loadIfPresent(issue),
+           session.branch == intent.branch, canonicalPath(session.worktree) == canonicalPath(intent.worktree) {
+            intents.clear(intent)
+            return Outcome(done: true, notes: ["the start of \(issue.tag) had completed; its record was cleared"])
+        }
+        var clean = true
+        if let admin = intent.adminName, let worktree = repository.worktree(named: admin),
+           worktree.path.isEmpty || canonicalPath(worktree.path) == canonicalPath(intent.worktree) {
+            do {
+                try repository.removeWorktree(admin)
+                notes.append("removed worktree \(intent.worktree)")
+            } catch {
+                clean = false
+                notes.append("kept worktree \(intent.worktree): \(error.message)")
+            }
+        } else if FileManager.default.fileExists(atPath: intent.worktree) {
+            // A folder without an admin entry: libgit2 died between the two. Remove it only when
+            // its .git file names the admin entry this start was making.
+            let dotGit = (try? String(contentsOfFile: intent.worktree + "/.git", encoding: .utf8)) ?? ""
+            if let admin = intent.adminName, dotGit.contains("/worktrees/\(admin)") {
+                try? FileManager.default.removeItem(atPath: intent.worktree)
+                notes.append("removed half-made folder \(intent.worktree)")
+            } else {
+                clean = false
+                notes.append("kept \(intent.worktree): it exists but was not made by this start")
+            }
+        }
+        if let commit = intent.commit.flatMap(ObjectID.init(hex:)), let branch = try? repository.branch(intent.branch) {
+            if branch.target == commit {
+                do {
+                    try repository.deleteBranch(intent.branch, expecting: commit)
+                    notes.append("deleted branch \(intent.branch)")
+                } catch {
+                    clean = false
+                    notes.append("kept branch \(intent.branch): \(error.message)")
+                }
+            } else {
+                clean = false
+                notes.append("kept branch \(intent.branch): it has commits since it was created")
+            }
+        }
+        if removeSession, let issue = intent.issueNumber, let session = try? workspace.store.loadIfPresent(issue),
+           session.branch == intent.branch {
+            try? FileManager.default.removeItem(atPath: workspace.store.path(for: issue))
+        }
+        if clean { intents.clear(intent) }
+        return Outcome(done: clean, notes: notes)
+    }
+}

@@ -1,0 +1,38 @@
+import ArgumentParser
+import PPDSCore
+import SessionKit
+
+struct CancelCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "cancel",
+        abstract: "Cancel a session; --remove also removes its worktree and branch under prune's safety rules.")
+
+    @Argument(help: "The issue.") var issue: IssueNumber
+    @OptionGroup var repo: RepoOption
+    @Flag(help: "Also remove the worktree and branch (kept when dirty, locked or unmerged).") var remove = false
+    @Flag(help: "With --remove: remove the worktree even with uncommitted or untracked changes.") var force = false
+    @Flag(name: .customLong("force-delete"), help: "With --remove: delete the branch even with unmerged commits.") var forceDelete = false
+    @Flag(help: "Print JSON.") var json = false
+
+    func validate() throws {
+        if (force || forceDelete) && !remove { throw ValidationError("--force and --force-delete go with --remove") }
+    }
+
+    func run() throws {
+        try CLI.run {
+            let store = CLI.store
+            let current = try store.load(issue)
+            let session = current.status == .cancelled ? current : try SessionChanges.apply(.cancel, to: issue, in: store)
+            guard remove else {
+                CLI.report(session, json: json, verb: "cancelled")
+                return
+            }
+            let workspace = try Workspace.locate(repo: repo.repo ?? session.repo)
+            let config = try Config.load(home: workspace.store.home, repoRoot: workspace.repoRoot)
+            let report = try Prune(workspace: workspace, config: config)
+                .run(PruneRequest(issues: [issue], force: force, forceDelete: forceDelete, minAge: 0))
+            PruneCommand.output(report, json: json)
+            if report.anyFailed { throw ExitCode(1) }
+        }
+    }
+}

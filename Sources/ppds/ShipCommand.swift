@@ -1,0 +1,27 @@
+import ArgumentParser
+import PPDSCore
+import SessionKit
+
+struct ShipCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ship",
+        abstract: "Mark the work complete with its pull request URL.")
+
+    @Argument(help: "The issue. Default: the session whose worktree you are in.") var issue: IssueNumber?
+    @Option(help: "The pull request URL.") var pr: String
+    @Flag(help: "Ship even though a human paused the session.") var force = false
+    @Flag(help: "Print JSON.") var json = false
+
+    func validate() throws {
+        try SessionChanges.validatePRURL(pr)
+    }
+
+    func run() throws {
+        try CLI.run {
+            let store = CLI.store
+            let issue = try CLI.issue(issue, store: store)
+            let session = try SessionChanges.apply(.ship(pr: pr, force: force), to: issue, in: store)
+            CLI.report(session, json: json, verb: "shipped")
+        }
+    }
+}

@@ -1,0 +1,94 @@
+import ArgumentParser
+import Foundation
+import PPDSCore
+import SessionKit
+
+struct StartWorkCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "start-work",
+        abstract: "Create a branch, a worktree and a session for each issue ('-' reads more issue numbers from stdin).")
+
+    @Argument(help: "Issues (456, #456 or work-456); '-' reads more from stdin.") var issues: [String]
+    @OptionGroup var repo: RepoOption
+    @Option(help: "The ref to branch from. Default: config, then origin/HEAD, origin/main, then the local default.") var base: String?
+    @Option(help: "The issue title (single issue). Default: from gh, when it is on PATH.") var title: String?
+    @Option(help: "The branch type (fix, feat, docs, chore, …). Default: from labels, then config, then feat.") var type: String?
+    @Option(help: "How many issues to start at once.") var jobs: Int = 2
+    @Flag(help: "Do not ask gh for titles and labels.") var offline = false
+    @Flag(name: .customLong("no-hooks"), help: "Do not run post_create hooks or the spawn command.") var noHooks = false
+    @Flag(help: "Print JSON.") var json = false
+
+    func validate() throws {
+        for value in issues where value != "-" && IssueNumber(parsing: value) == nil {
+            throw ValidationError("'\(value)' is not an issue number (a positive integer, #N or work-N)")
+        }
+        if title != nil && issues.count != 1 { throw ValidationError("--title goes with exactly one issue") }
+        if let type, !Naming.isValidType(type) { throw ValidationError("--type '\(type)' must be lower-case letters, digits, '-' or '_'") }
+        guard (1...64).contains(jobs) else { throw ValidationError("--jobs must be between 1 and 64") }
+    }
+
+    func run() throws {
+        try CLI.run {
+            var numbers: [IssueNumber] = []
+            for value in issues {
+                if value == "-" {
+                    numbers += try Self.readStdin()
+                } else {
+                    numbers.append(IssueNumber(parsing: value)!)
+                }
+            }
+            guard !numbers.isEmpty else { throw PPDSError.usage("no issues given") }
+            let workspace = try repo.workspace()
+            let config = try Config.load(home: workspace.store.home, repoRoot: workspace.repoRoot)
+            let request = StartWorkRequest(issues: numbers, base: base, title: title, type: type, jobs: jobs,
+                                           offline: offline, runHooks: !noHooks)
+            let results = StartWork(workspace: workspace, config: config).run(request)
+            if json {
+                var out = OrderedJSON()
+                out["version"] = .int(1)
+                out["results"] = .array(results.map(\.json))
+                CLI.printJSON(out)
+            } else {
+                for result in results { print(Self.describe(result)) }
+            }
+            for result in results where result.outcome == .failed {
+                CLI.printError(result.reason ?? "\(result.issue.tag) failed")
+            }
+            if results.contains(where: { $0.outcome == .failed || $0.hookFailed }) { throw ExitCode(1) }
+        }
+    }
+
+    /// Issue numbers separated by white space or commas.
+    static func readStdin() throws(PPDSError) -> [IssueNumber] {
+        var numbers: [IssueNumber] = []
+        while let line = readLine() {
+            for token in line.split(whereSeparator: { $0.isWhitespace || $0 == "," }) {
+                guard let issue = IssueNumber(parsing: String(token)) else {
+                    throw PPDSError.usage("'\(token)' on stdin is not an issue number")
+                }
+                numbers.append(issue)
+            }
+        }
+        return numbers
+    }
+
+    static func describe(_ result: StartResult) -> String {
+        var lines: [String] = []
+        switch result.outcome {
+        case .started:
+            let session = result.session!
+            lines.append("✔ \(result.issue.tag) started: \(session.branch) → \(session.worktree)")
+        case .existing:
+            let session = result.session!
+            lines.append("= \(result.issue.tag) already has a session (\(session.status.fileValue)): \(session.branch) → \(session.worktree)")
+        case .failed:
+            lines.append("✘ \(result.issue.tag) failed: \(result.reason ?? "")")
+        }
+        for file in result.copied { lines.append("    copied \(file)") }
+        for hook in result.hooks {
+            lines.append("    \(hook.kind) \(hook.outcome.rawValue): \(hook.command)" + (hook.message.map { " — \($0)" } ?? ""))
+        }
+        for warning in result.warnings { lines.append("    warning: \(warning)") }
+        return lines.joined(separator: "\n")
+    }
+}

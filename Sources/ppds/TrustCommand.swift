@@ -1,0 +1,19 @@
+import ArgumentParser
+import PPDSCore
+
+struct TrustCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "trust",
+        abstract: "Trust the repository's .ppds.toml as it is now, so its hooks and spawn command may run.")
+
+    @OptionGroup var repo: RepoOption
+
+    func run() throws {
+        try CLI.run {
+            let workspace = try repo.workspace()
+            let file = workspace.repoRoot + "/.ppds.toml"
+            let digest = try Trust.trust(file: file, home: workspace.store.home)
+            print("trusted \(file) (sha256 \(digest.prefix(12))…); any change to it needs 'ppds trust' again")
+        }
+    }
+}
