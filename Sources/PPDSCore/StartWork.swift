@@ -6,17 +6,19 @@ import SessionKit
 public struct StartWorkRequest: Sendable {
     public var issues: [IssueNumber]
     public var base: String?
-    public var title: String?
+    /// Titles and labels already known (from `--title`, or a caller that has them); others
+    /// come from gh unless offline.
+    public var known: [IssueNumber: IssueInfo]
     public var type: String?
     public var jobs: Int
     public var offline: Bool
     public var runHooks: Bool
 
-    public init(issues: [IssueNumber], base: String? = nil, title: String? = nil, type: String? = nil,
+    public init(issues: [IssueNumber], base: String? = nil, known: [IssueNumber: IssueInfo] = [:], type: String? = nil,
                 jobs: Int = 1, offline: Bool = false, runHooks: Bool = true) {
         self.issues = issues
         self.base = base
-        self.title = title
+        self.known = known
         self.type = type
         self.jobs = jobs
         self.offline = offline
@@ -129,8 +131,8 @@ public struct StartWork: Sendable {
     /// The git and file work for one issue, under its lock. Undoes everything on failure.
     private func create(_ issue: IssueNumber, request: StartWorkRequest, repository: Repository,
                         result: inout StartResult) throws -> Session {
-        var info = IssueInfo(issue: issue, title: request.title)
-        if request.title == nil && !request.offline {
+        var info = request.known[issue] ?? IssueInfo(issue: issue)
+        if request.known[issue] == nil && !request.offline {
             let lookup = IssueSource.lookup(issue, repoRoot: workspace.repoRoot)
             if let found = lookup.info { info = found }
             if let warning = lookup.warning { result.warnings.append(warning) }

@@ -9,7 +9,7 @@ struct PPDS: ParsableCommand {
         subcommands: [
             StatusCommand.self, ShowCommand.self, UpdateCommand.self, GuideCommand.self,
             PauseCommand.self, ResumeCommand.self, StartWorkCommand.self, ShipCommand.self,
-            CancelCommand.self, PruneCommand.self, TrustCommand.self,
+            CancelCommand.self, PruneCommand.self, TrustCommand.self, DemoCommand.self,
         ]
     )
 }

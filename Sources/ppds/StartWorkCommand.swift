@@ -40,7 +40,8 @@ struct StartWorkCommand: ParsableCommand {
             guard !numbers.isEmpty else { throw PPDSError.usage("no issues given") }
             let workspace = try repo.workspace()
             let config = try Config.load(home: workspace.store.home, repoRoot: workspace.repoRoot)
-            let request = StartWorkRequest(issues: numbers, base: base, title: title, type: type, jobs: jobs,
+            let known = title.map { [numbers[0]: IssueInfo(issue: numbers[0], title: $0)] } ?? [:]
+            let request = StartWorkRequest(issues: numbers, base: base, known: known, type: type, jobs: jobs,
                                            offline: offline, runHooks: !noHooks)
             let results = StartWork(workspace: workspace, config: config).run(request)
             if json {
