@@ -155,8 +155,13 @@ public struct StartWork: Sendable {
                                 worktree: names.worktree, adminName: names.adminName, commit: base.commit.hex,
                                 pid: getpid(), created: Timestamp.format(now()))
             try intents.record(intent)
-            try FaultInjection.checkpoint("afterIntent")
-            try repository.createBranch(names.branch, at: base.commit)
+            do {
+                try FaultInjection.checkpoint("afterIntent")
+                try repository.createBranch(names.branch, at: base.commit)
+            } catch {
+                intents.clear(intent)
+                throw error
+            }
             return (names, intent)
         }
         do {

@@ -1,0 +1,60 @@
+import Foundation
+import Testing
+import TestSupport
+
+extension GitFixture {
+    /// `ppds start-work` offline, returning the JSON results (fails the test on a crash).
+    func startWork(_ arguments: [String], environment: [String: String] = [:], stdin: String? = nil) throws -> (ProcessResult, [[String: Any]]) {
+        let result = try ppds(["start-work", "--offline", "--json"] + arguments, environment: environment, stdin: stdin)
+        let results = (try? result.json())?["results"] as? [[String: Any]] ?? []
+        return (result, results)
+    }
+
+    /// Starts one issue with a title and returns its worktree path and branch.
+    @discardableResult
+    func started(_ issue: Int, title: String? = nil) throws -> (worktree: String, branch: String) {
+        var arguments = [String(issue)]
+        if let title { arguments.append("--title=" + title) }
+        let (result, results) = try startWork(arguments)
+        try result.check()
+        let worktree = try #require(results.first?["worktree"] as? String)
+        let branch = try #require(results.first?["branch"] as? String)
+        return (worktree, branch)
+    }
+
+    func prune(_ arguments: [String] = []) throws -> (ProcessResult, [String: [String: Any]]) {
+        let result = try ppds(["prune", "--json"] + arguments)
+        var byIssue: [String: [String: Any]] = [:]
+        for item in (try? result.json())?["results"] as? [[String: Any]] ?? [] {
+            byIssue[item["issue"] as? String ?? item["worktree"] as? String ?? "?"] = item
+        }
+        return (result, byIssue)
+    }
+
+    func sessionFileExists(_ issue: Int) -> Bool {
+        FileManager.default.fileExists(atPath: home + "/sessions/work-\(issue).json")
+    }
+
+    func branchExists(_ name: String) throws -> Bool {
+        try gitResult(["rev-parse", "--verify", "-q", "refs/heads/" + name]).status == 0
+    }
+
+    /// Lines of `git worktree list --porcelain` that name worktrees.
+    func worktreePaths() throws -> [String] {
+        try git("worktree", "list", "--porcelain").split(separator: "\n")
+            .filter { $0.hasPrefix("worktree ") }.map { String($0.dropFirst(9)) }
+    }
+
+    /// Everything in the folder that holds the repository, other than the repo and PPDS_HOME.
+    func siblings() throws -> [String] {
+        try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0 != "repo" && $0 != "home" }.sorted()
+    }
+
+    /// Replaces line `line` of src/app.txt and commits, in `directory`.
+    func editLine(_ line: Int, _ text: String, message: String, in directory: String? = nil) throws {
+        let path = (directory ?? repo) + "/src/app.txt"
+        var lines = try String(contentsOfFile: path, encoding: .utf8).components(separatedBy: "\n")
+        lines[line - 1] = text
+        try commit("src/app.txt", lines.joined(separator: "\n"), message: message, in: directory)
+    }
+}
