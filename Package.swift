@@ -33,7 +33,7 @@ let package = Package(
         ),
         .testTarget(name: "GitKitTests", dependencies: ["GitKit", "TestSupport"]),
         .testTarget(name: "SessionKitTests", dependencies: ["SessionKit", "TestSupport", "ppds"]),
-        .testTarget(name: "PPDSTests", dependencies: ["PPDSCore", "TestSupport", "ppds"]),
+        .testTarget(name: "PPDSTests", dependencies: ["PPDSCore", "SessionKit", "TestSupport", "ppds"]),
         .target(name: "TestSupport", path: "Tests/TestSupport"),
     ],
     swiftLanguageModes: [.v6]

@@ -150,3 +150,15 @@ enum Regex {
         return out
     }
 }
+
+extension Repository {
+    /// How many entries the branch's reflog has (0 when there is none). A branch whose reflog
+    /// holds only its creation never had a commit of its own.
+    public func reflogEntryCount(branch: String) -> Int {
+        var out: OpaquePointer?
+        git_error_clear()
+        guard git_reflog_read(&out, pointer, "refs/heads/" + branch) == 0, let out else { git_error_clear(); return 0 }
+        let reflog = Handle(out, release: { git_reflog_free($0) })
+        return git_reflog_entrycount(reflog.pointer)
+    }
+}

@@ -30,6 +30,18 @@ enum Hooks {
         return env
     }
 
+    /// The argument vector, with `{issue}`, `{branch}`, `{worktree}` and `{session}` filled
+    /// in argv commands. Shell lines get the `PPDS_*` variables instead, never text pasted in.
+    static func argv(_ command: CommandSpec, for session: Session) -> [String] {
+        guard case .argv(let argv) = command else { return ProcessRunner.argv(for: command) }
+        return argv.map {
+            $0.replacingOccurrences(of: "{issue}", with: String(session.issue.value))
+                .replacingOccurrences(of: "{branch}", with: session.branch)
+                .replacingOccurrences(of: "{worktree}", with: session.worktree)
+                .replacingOccurrences(of: "{session}", with: session.id)
+        }
+    }
+
     static func runAfterCreate(_ session: Session, config: Config, home: String) -> [HookResult] {
         var results: [HookResult] = []
         let env = environment(for: session)
@@ -41,7 +53,7 @@ enum Hooks {
                 continue
             }
             do {
-                let output = try ProcessRunner.run(ProcessRunner.argv(for: command), in: session.worktree, environment: env)
+                let output = try ProcessRunner.run(argv(command, for: session), in: session.worktree, environment: env)
                 let detail = (output.stderr + output.stdout).trimmingCharacters(in: .whitespacesAndNewlines)
                 results.append(HookResult(kind: "post_create", command: command.display,
                                           outcome: output.status == 0 ? .ok : .failed,
@@ -57,7 +69,7 @@ enum Hooks {
                 let logs = home + "/logs"
                 try? FileManager.default.createDirectory(atPath: logs, withIntermediateDirectories: true)
                 do {
-                    let pid = try ProcessRunner.spawn(ProcessRunner.argv(for: spawn), in: session.worktree, environment: env,
+                    let pid = try ProcessRunner.spawn(argv(spawn, for: session), in: session.worktree, environment: env,
                                                       log: "\(logs)/\(session.id).spawn.log")
                     results.append(HookResult(kind: "spawn", command: spawn.display, outcome: .spawned, message: "pid \(pid)"))
                 } catch {

@@ -197,8 +197,9 @@ public struct Prune {
 
         // A branch that never had a commit of its own looks merged; young ones may be in use.
         if let branch {
+            // Sessions record where the branch started; for other worktrees the reflog tells.
             let neverCommitted = candidate.session?.baseCommit.map { $0 == branch.target.hex }
-                ?? (result.merged == .sameCommit || result.merged == .ancestor)
+                ?? (repository.reflogEntryCount(branch: branch.name) == 1)
             if neverCommitted && age(of: candidate) < request.minAge {
                 return finish(.keptTooNew, "the branch has no commits of its own and is younger than \(Duration.describe(request.minAge))")
             }

@@ -1,0 +1,138 @@
+import Foundation
+@testable import PPDSCore
+import SessionKit
+import Testing
+import TestSupport
+
+@Suite struct ConfigAndHookTests {
+    @Test func tomlSubsetParses() throws {
+        let document = try TOMLDocument(parsing: """
+        # comment
+        base = "origin/develop"   # trailing comment
+        copy = [".env*", '.envrc',
+                ".dev.vars"]
+        stale_after = 90
+        spawn = ["tmux", "new-window", "-c", "{worktree}"]
+        [labels]
+        "good first issue" = "chore"
+        [hooks]
+        post_create = ["npm install", ["make", "setup"]]
+        inline = { a = 1, b.c = true }
+        """)
+        #expect(document.value(at: "base") == .string("origin/develop"))
+        #expect(document.value(at: "copy") == .array([.string(".env*"), .string(".envrc"), .string(".dev.vars")]))
+        #expect(document.value(at: "labels.good first issue") == .string("chore"))
+        #expect(document.root["labels"] == .table(["good first issue": .string("chore")]))
+        #expect(document.value(at: "hooks.inline.b.c") == .bool(true))
+        #expect(document.lines["hooks.post_create"] == 10)
+    }
+
+    @Test func malformedConfigNamesFileLineAndKey() throws {
+        let fixture = try GitFixture()
+        let cases: [(String, String)] = [
+            ("base = \"main\"\ncopy = \".env\"\n", ":2: key 'copy': expected an array of strings"),
+            ("base = main\n", ":1: 'main' is not a value"),
+            ("[hooks]\npost_create = 3\n", ":2: key 'hooks.post_create'"),
+            ("stale_after = \"soon\"\n", ":1: key 'stale_after'"),
+            ("colour = \"red\"\n", ":1: key 'colour': unknown key"),
+            ("base = \"a\"\nbase = \"b\"\n", ":2: key 'base' is defined twice"),
+            ("branch = \"{type}/fixed\"\n", "key 'branch': the template needs {slug}"),
+        ]
+        for (text, expected) in cases {
+            try text.write(toFile: fixture.repo + "/.ppds.toml", atomically: true, encoding: .utf8)
+            let result = try fixture.ppds(["start-work", "1", "--offline"])
+            #expect(result.status == 2, "\(text)")
+            #expect(result.stderr.contains(fixture.repo + "/.ppds.toml" + (expected.hasPrefix(":") ? "" : ":")), "\(result.stderr)")
+            #expect(result.stderr.contains(expected), "\(result.stderr)")
+        }
+        #expect(try fixture.worktreePaths() == [fixture.repo])
+    }
+
+    @Test func templatesTypesAndLabelsFromConfig() throws {
+        let fixture = try GitFixture()
+        try FileManager.default.createDirectory(atPath: fixture.home, withIntermediateDirectories: true)
+        try """
+        branch = "{type}/{issue}-{slug}"
+        worktree = "{parent}/trees/{repo}/{issue}"
+        default_type = "chore"
+        """.write(toFile: fixture.home + "/config.toml", atomically: true, encoding: .utf8)
+        let (worktree, branch) = try fixture.started(5, title: "Tidy up")
+        #expect(branch == "chore/5-tidy-up")
+        #expect(worktree == fixture.folder.file("trees/repo/5"))
+        let (_, results) = try fixture.startWork(["6", "--type", "docs"])
+        #expect(results.first?["branch"] as? String == "docs/6-issue-6")
+    }
+
+    @Test func copiesIgnoredFilesOnly() throws {
+        let fixture = try GitFixture()
+        try ".env\n.env.local\n".write(toFile: fixture.repo + "/.gitignore", atomically: true, encoding: .utf8)
+        try fixture.git("add", ".gitignore")
+        try fixture.git("commit", "-q", "-m", "ignore env")
+        try "SECRET=1\n".write(toFile: fixture.repo + "/.env", atomically: true, encoding: .utf8)
+        try "LOCAL=1\n".write(toFile: fixture.repo + "/.env.local", atomically: true, encoding: .utf8)
+        try "not ignored\n".write(toFile: fixture.repo + "/.env.example", atomically: true, encoding: .utf8)
+        try "copy = [\".env*\"]\n".write(toFile: fixture.repo + "/.ppds.toml", atomically: true, encoding: .utf8)
+        let (worktree, _) = try fixture.started(7, title: "Copy")
+        #expect(try String(contentsOfFile: worktree + "/.env", encoding: .utf8) == "SECRET=1\n")
+        #expect(FileManager.default.fileExists(atPath: worktree + "/.env.local"))
+        #expect(!FileManager.default.fileExists(atPath: worktree + "/.env.example"))
+    }
+
+    @Test func repositoryHooksRunOnlyOnceTrusted() throws {
+        let fixture = try GitFixture()
+        try """
+        [hooks]
+        post_create = ["echo \\"$PPDS_ISSUE $PPDS_BRANCH $PPDS_TITLE\\" > hook-ran.txt", ["touch", "argv-ran.txt"]]
+        """.write(toFile: fixture.repo + "/.ppds.toml", atomically: true, encoding: .utf8)
+        let untrusted = try fixture.ppds(["start-work", "8", "--offline", "--title=$(touch pwned) title"]).check()
+        #expect(untrusted.stdout.contains("ppds trust"))
+        let first = fixture.folder.file("repo-touch-pwned-title")
+        #expect(!FileManager.default.fileExists(atPath: first + "/hook-ran.txt"))
+
+        try fixture.ppds(["trust"]).check()
+        let trusted = try fixture.ppds(["start-work", "9", "--offline", "--title=$(touch pwned) again"]).check()
+        let second = fixture.folder.file("repo-touch-pwned-again")
+        #expect(trusted.stdout.contains("post_create ok"))
+        #expect(try String(contentsOfFile: second + "/hook-ran.txt", encoding: .utf8) == "9 feat/touch-pwned-again $(touch pwned) again\n")
+        #expect(FileManager.default.fileExists(atPath: second + "/argv-ran.txt"))
+        #expect(!FileManager.default.fileExists(atPath: second + "/pwned"))
+
+        // Any change to the file needs trusting again.
+        try (try String(contentsOfFile: fixture.repo + "/.ppds.toml", encoding: .utf8) + "\n# changed\n")
+            .write(toFile: fixture.repo + "/.ppds.toml", atomically: true, encoding: .utf8)
+        let changed = try fixture.ppds(["start-work", "10", "--offline"]).check()
+        #expect(changed.stdout.contains("skipped"))
+    }
+
+    @Test func aFailingHookIsReportedAndLeavesTheSessionRegistered() throws {
+        let fixture = try GitFixture()
+        try FileManager.default.createDirectory(atPath: fixture.home, withIntermediateDirectories: true)
+        try "spawn = [\"sh\", \"-c\", \"echo spawned > spawned.txt\"]\n[hooks]\npost_create = [[\"false\"]]\n"
+            .write(toFile: fixture.home + "/config.toml", atomically: true, encoding: .utf8)
+        let result = try fixture.ppds(["start-work", "11", "--offline", "--json"])
+        #expect(result.status == 1)
+        let item = try #require((try result.json()["results"] as? [[String: Any]])?.first)
+        #expect(item["outcome"] as? String == "started")
+        let hooks = try #require(item["hooks"] as? [[String: Any]])
+        #expect(hooks.first?["outcome"] as? String == "failed")
+        #expect(hooks.last?["outcome"] as? String == "spawned")
+        #expect(item["status"] as? String == "registered")
+        #expect(fixture.sessionFileExists(11))
+        let spawned = fixture.folder.file("repo-issue-11/spawned.txt")
+        for _ in 0..<50 where !FileManager.default.fileExists(atPath: spawned) { usleep(100_000) }
+        #expect(FileManager.default.fileExists(atPath: spawned))
+        // --no-hooks runs neither.
+        try fixture.ppds(["start-work", "12", "--offline", "--no-hooks"]).check()
+    }
+
+    @Test func slugsAreKebabAsciiAndCappedAtAWordBoundary() {
+        let issue = IssueNumber(3)!
+        #expect(Naming.slug("Fix the Auth bug!", issue: issue) == "fix-the-auth-bug")
+        #expect(Naming.slug("Café — naïve résumé", issue: issue) == "cafe-naive-resume")
+        #expect(Naming.slug("日本語", issue: issue) == "issue-3")
+        #expect(Naming.slug(nil, issue: issue) == "issue-3")
+        let long = Naming.slug("Refactor the pricing rules engine so that coupons stack correctly", issue: issue)
+        #expect(long == "refactor-the-pricing-rules-engine-so")
+        #expect(long.count <= Naming.maxSlugLength)
+    }
+}
