@@ -40,11 +40,12 @@ extension Repository {
 
     /// Removes admin entries whose folder is gone, and half-made entries, the way
     /// `git worktree prune` would plus the leftovers it misses. Locked entries stay.
-    /// Half-made entries younger than `settle` seconds may be an add in progress and stay.
+    /// Half-made entries younger than `settle` seconds may be an add in progress and stay, as do
+    /// the names in `sparing` (adds the caller knows are running).
     @discardableResult
-    public func pruneStaleWorktrees(dryRun: Bool = false, settle: TimeInterval = 10) throws(GitError) -> [WorktreeInfo] {
+    public func pruneStaleWorktrees(dryRun: Bool = false, settle: TimeInterval = 10, sparing: Set<String> = []) throws(GitError) -> [WorktreeInfo] {
         var pruned: [WorktreeInfo] = []
-        for name in adminEntryNames() {
+        for name in adminEntryNames() where !sparing.contains(name) {
             guard let info = worktree(named: name), info.state != .ok, !info.isLocked else { continue }
             if info.state == .halfMade, let age = adminEntryAge(name), age < settle { continue }
             if !dryRun { try removeAdminEntry(name) }

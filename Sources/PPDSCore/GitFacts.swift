@@ -13,6 +13,8 @@ public struct SessionGitState: Sendable, Equatable {
     public var ahead: Int?
     public var behind: Int?
     public var merged: MergeCheck?
+    /// Another worktree that has the session's branch checked out.
+    public var branchHeldBy: String?
     /// Only computed when asked: it stats every file.
     public var dirty: WorkingTreeStatus?
 
@@ -31,6 +33,7 @@ public struct SessionGitState: Sendable, Equatable {
             "merged": merged.map { .string($0.rawValue) } ?? .null,
         ]
         if let checkedOutBranch { fields["checkedOutBranch"] = .string(checkedOutBranch) }
+        if let branchHeldBy { fields["branchHeldBy"] = .string(branchHeldBy) }
         if let dirty {
             fields["dirty"] = .bool(dirty.isDirty)
             fields["changedFiles"] = .int(Int64(dirty.changed))
@@ -45,6 +48,7 @@ public final class GitFactReader {
     public let repository: Repository
     private let detector: MergeDetector
     private let worktreesByPath: [String: WorktreeInfo]
+    private let pathByBranch: [String: String]
     private var baseTips: [String: ObjectID?] = [:]
 
     public init(repository: Repository) throws(PPDSError) {
@@ -52,10 +56,13 @@ public final class GitFactReader {
         self.detector = MergeDetector(repository: repository)
         do {
             var byPath: [String: WorktreeInfo] = [:]
-            for worktree in try repository.worktrees() where !worktree.path.isEmpty {
-                byPath[canonicalPath(worktree.path)] = worktree
+            var byBranch: [String: String] = [:]
+            for worktree in try repository.worktrees() {
+                if !worktree.path.isEmpty { byPath[canonicalPath(worktree.path)] = worktree }
+                if let branch = worktree.head.branchName { byBranch[branch] = worktree.path.isEmpty ? worktree.name : worktree.path }
             }
             worktreesByPath = byPath
+            pathByBranch = byBranch
         } catch {
             throw PPDSError.from(error)
         }
@@ -75,6 +82,9 @@ public final class GitFactReader {
         state.worktreeExists = worktree?.state == .ok && FileManager.default.fileExists(atPath: session.worktree)
         let branch = try? repository.branch(session.branch)
         state.branchExists = branch != nil
+        if let holder = pathByBranch[session.branch], canonicalPath(holder) != canonicalPath(session.worktree) {
+            state.branchHeldBy = holder
+        }
         if let worktree, state.worktreeExists {
             switch worktree.head {
             case .branch(let name):

@@ -74,16 +74,21 @@ public struct StatusReport: Sendable {
         }
     }
 
-    /// Builds the view for the workspace's repository. Sessions of other repositories are left out.
-    public static func build(_ workspace: Workspace, options: Options = Options(), now: Date = Date()) throws(PPDSError) -> StatusReport {
+    /// Builds the view for the workspace's repository. Sessions of other repositories are left
+    /// out. Git facts are read in-process, on up to `jobs` threads, each with its own handle.
+    public static func build(_ workspace: Workspace, options: Options = Options(), now: Date = Date(),
+                             jobs: Int = ProcessInfo.processInfo.activeProcessorCount) throws(PPDSError) -> StatusReport {
         let listing = workspace.store.list()
-        let reader = try GitFactReader(repository: try workspace.openRepository())
-        var views: [SessionView] = []
         var problems: [StatusProblem] = listing.errors.map {
             StatusProblem(kind: .corruptSessionFile, issue: nil, file: $0.file, message: "\($0.file): \($0.reason)")
         }
-        for session in listing.sessions where workspace.owns(session) {
-            let git = reader.state(of: session, includeDirty: options.includeDirty)
+        let sessions = listing.sessions.filter { workspace.owns($0) }
+        _ = try workspace.openRepository()  // a clear error when the repository cannot be opened
+        let states = parallelMap(sessions, jobs: sessions.count < 16 ? 1 : jobs, context: { try? GitFactReader(repository: workspace.openRepository()) }) { reader, session in
+            reader?.state(of: session, includeDirty: options.includeDirty) ?? SessionGitState()
+        }
+        var views: [SessionView] = []
+        for (session, git) in zip(sessions, states) {
             if session.status.isTerminal && !git.worktreeExists && !git.branchExists && !options.includeGone { continue }
             views.append(SessionView(session: session, git: git))
             problems += Self.problems(session, git, options: options, now: now)
@@ -101,6 +106,9 @@ public struct StatusReport: Sendable {
         if !git.branchExists && !terminal { add(.branchMissing, "branch \(session.branch) does not exist") }
         if git.worktreeExists, let other = git.checkedOutBranch {
             add(.branchMismatch, "the worktree has \(other) checked out, not \(session.branch)")
+        }
+        if let holder = git.branchHeldBy, !terminal {
+            add(.branchMismatch, "\(session.branch) is checked out in \(holder), not in the session's worktree")
         }
         if terminal, let merged = git.merged, git.worktreeExists || git.branchExists {
             add(.mergedReadyToPrune, "merged (\(merged.rawValue)); 'ppds prune' will clean it up")

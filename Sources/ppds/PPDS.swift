@@ -7,9 +7,9 @@ struct PPDS: ParsableCommand {
         abstract: "Git worktrees for parallel work sessions: start, watch, ship and prune without losing work.",
         version: "0.1.0",
         subcommands: [
-            StatusCommand.self, ShowCommand.self, UpdateCommand.self, GuideCommand.self,
+            StatusCommand.self, WatchCommand.self, ShowCommand.self, UpdateCommand.self, GuideCommand.self,
             PauseCommand.self, ResumeCommand.self, StartWorkCommand.self, ShipCommand.self,
-            CancelCommand.self, PruneCommand.self, TrustCommand.self, DemoCommand.self,
+            CancelCommand.self, PruneCommand.self, TrustCommand.self, DoctorCommand.self, DemoCommand.self,
         ]
     )
 }

@@ -22,8 +22,9 @@ struct StatusCommand: ParsableCommand {
     func run() throws {
         try CLI.run {
             let workspace = try repo.workspace()
+            let config = try Config.load(home: workspace.store.home, repoRoot: workspace.repoRoot)
             var options = StatusReport.Options(includeGone: all, includeDirty: dirty)
-            if let staleAfter, let seconds = Duration.parse(staleAfter) { options.staleAfter = seconds }
+            if let seconds = staleAfter.flatMap({ Duration.parse($0) }) ?? config.staleAfter { options.staleAfter = seconds }
             let report = try StatusReport.build(workspace, options: options)
             if json {
                 CLI.printJSON(report.json)

@@ -1,0 +1,112 @@
+import ArgumentParser
+import Foundation
+import PPDSCore
+import SessionKit
+
+struct WatchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "watch",
+        abstract: "The orchestrator view, kept live: redrawn when session files or git refs change.")
+
+    @OptionGroup var repo: RepoOption
+    @Option(help: "Seconds between redraws when nothing signals a change (the polling fallback).") var interval: Double = 5
+    @Option(name: .customLong("stale-after"), help: "Minutes without an update before a session counts as stale.") var staleAfter: String?
+    @Option(help: "Stop after this many views (for scripts and tests).") var count: Int?
+
+    func validate() throws {
+        guard interval >= 0.1 && interval <= 3600 else { throw ValidationError("--interval must be between 0.1 and 3600 seconds") }
+        if let staleAfter, Duration.parse(staleAfter) == nil { throw ValidationError("--stale-after '\(staleAfter)' is not a duration") }
+        if let count, count < 1 { throw ValidationError("--count must be at least 1") }
+    }
+
+    func run() throws {
+        try CLI.run {
+            let workspace = try repo.workspace()
+            let config = try Config.load(home: workspace.store.home, repoRoot: workspace.repoRoot)
+            var options = StatusReport.Options()
+            if let seconds = staleAfter.flatMap({ Duration.parse($0) }) ?? config.staleAfter { options.staleAfter = seconds }
+            let gitDir = try workspace.openRepository().commonDir
+            try FileManager.default.createDirectory(atPath: workspace.store.sessionsDir, withIntermediateDirectories: true)
+            let watcher = ChangeWatcher { ChangeWatcher.folders(gitDir: gitDir, sessionsDir: workspace.store.sessionsDir) }
+            let terminal = isatty(STDOUT_FILENO) == 1
+            if terminal { WatchScreen.enter() }
+            var previous: [IssueNumber: String] = [:]
+            var drawn = 0
+            while true {
+                let report = try StatusReport.build(workspace, options: options)
+                let changes = WatchScreen.changes(from: previous, to: report)
+                WatchScreen.draw(report, changes: changes, terminal: terminal, first: drawn == 0)
+                previous = Dictionary(uniqueKeysWithValues: report.sessions.map { ($0.session.issue, WatchScreen.fingerprint($0)) })
+                drawn += 1
+                if let count, drawn >= count { break }
+                _ = watcher.wait(timeout: interval)
+            }
+            if terminal { WatchScreen.leave() }
+        }
+    }
+}
+
+/// Drawing for `watch`: the same text view, what changed since the last draw, and the terminal
+/// restored on Ctrl-C.
+enum WatchScreen {
+    nonisolated(unsafe) static var signalSource: DispatchSourceSignal?
+
+    static func enter() {
+        print("\u{1B}[?25l", terminator: "")  // hide the cursor while redrawing
+        signal(SIGINT, SIG_IGN)
+        let source = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
+        source.setEventHandler {
+            leave()
+            exit(0)
+        }
+        source.resume()
+        signalSource = source
+    }
+
+    static func leave() {
+        print("\u{1B}[?25h", terminator: "\n")
+        fflush(nil)
+    }
+
+    static func fingerprint(_ view: SessionView) -> String {
+        "\(view.session.status.fileValue)|\(view.session.lastUpdate.timeIntervalSince1970)|\(view.git.head ?? "")|\(view.git.merged?.rawValue ?? "")"
+    }
+
+    /// Per issue: "new", "changed" or "stuck" (newly stuck stands out).
+    static func changes(from previous: [IssueNumber: String], to report: StatusReport) -> [IssueNumber: String] {
+        guard !previous.isEmpty else { return [:] }
+        var result: [IssueNumber: String] = [:]
+        for view in report.sessions {
+            let issue = view.session.issue
+            guard let before = previous[issue] else { result[issue] = "new"; continue }
+            if before != fingerprint(view) {
+                let wasStuck = before.hasPrefix("stuck|")
+                result[issue] = view.session.status == .stuck && !wasStuck ? "stuck" : "changed"
+            }
+        }
+        return result
+    }
+
+    static func draw(_ report: StatusReport, changes: [IssueNumber: String], terminal: Bool, first: Bool) {
+        let color = terminal && ProcessInfo.processInfo.environment["NO_COLOR"] == nil
+        var text = StatusText(color: color).render(report)
+        for (issue, change) in changes {
+            let marker: String
+            switch change {
+            case "stuck": marker = color ? " \u{1B}[1;33m◀ NEW STUCK\u{1B}[0m" : " ◀ NEW STUCK"
+            case "new": marker = color ? " \u{1B}[32m◀ new\u{1B}[0m" : " ◀ new"
+            default: marker = color ? " \u{1B}[36m◀ changed\u{1B}[0m" : " ◀ changed"
+            }
+            text = text.split(separator: "\n", omittingEmptySubsequences: false).map { line in
+                line.hasPrefix("   - \(issue.tag) ") ? String(line) + marker : String(line)
+            }.joined(separator: "\n")
+        }
+        let stamp = "ppds watch — \(Timestamp.format(report.generatedAt)) — Ctrl-C to leave"
+        if terminal {
+            print("\u{1B}[H\u{1B}[2J" + stamp + "\n\n" + text + (changes.values.contains("stuck") ? "\u{7}" : ""))
+        } else {
+            print((first ? "" : "\n") + "--- " + stamp + "\n" + text)
+        }
+        fflush(nil)
+    }
+}
