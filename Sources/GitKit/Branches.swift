@@ -1,4 +1,5 @@
 import CGit2
+import Foundation
 
 /// A local branch as it stands now.
 public struct Branch: Sendable, Equatable {
@@ -160,5 +161,17 @@ extension Repository {
         guard git_reflog_read(&out, pointer, "refs/heads/" + branch) == 0, let out else { git_error_clear(); return 0 }
         let reflog = Handle(out, release: { git_reflog_free($0) })
         return git_reflog_entrycount(reflog.pointer)
+    }
+}
+
+extension Repository {
+    /// Removes `refs/heads/<branch>.lock`, which a process killed while writing the ref leaves
+    /// behind (git and libgit2 then refuse to touch the branch). Only for a caller that knows
+    /// no process is writing that branch. Returns whether there was one.
+    @discardableResult
+    public func removeStaleRefLock(branch: String) -> Bool {
+        let lock = commonDir + "/refs/heads/" + branch + ".lock"
+        guard FileManager.default.fileExists(atPath: lock) else { return false }
+        return (try? FileManager.default.removeItem(atPath: lock)) != nil
     }
 }

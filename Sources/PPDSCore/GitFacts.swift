@@ -13,6 +13,8 @@ public struct SessionGitState: Sendable, Equatable {
     public var ahead: Int?
     public var behind: Int?
     public var merged: MergeCheck?
+    /// False when the branch still points at the commit it was created at (`baseCommit`).
+    public var hasOwnCommits: Bool?
     /// Another worktree that has the session's branch checked out.
     public var branchHeldBy: String?
     /// Only computed when asked: it stats every file.
@@ -34,6 +36,7 @@ public struct SessionGitState: Sendable, Equatable {
         ]
         if let checkedOutBranch { fields["checkedOutBranch"] = .string(checkedOutBranch) }
         if let branchHeldBy { fields["branchHeldBy"] = .string(branchHeldBy) }
+        if let hasOwnCommits { fields["hasOwnCommits"] = .bool(hasOwnCommits) }
         if let dirty {
             fields["dirty"] = .bool(dirty.isDirty)
             fields["changedFiles"] = .int(Int64(dirty.changed))
@@ -82,6 +85,7 @@ public final class GitFactReader {
         state.worktreeExists = worktree?.state == .ok && FileManager.default.fileExists(atPath: session.worktree)
         let branch = try? repository.branch(session.branch)
         state.branchExists = branch != nil
+        if let branch, let baseCommit = session.baseCommit { state.hasOwnCommits = branch.target.hex != baseCommit }
         if let holder = pathByBranch[session.branch], canonicalPath(holder) != canonicalPath(session.worktree) {
             state.branchHeldBy = holder
         }

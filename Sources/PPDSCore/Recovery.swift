@@ -29,7 +29,10 @@ struct Recovery {
         if let admin = intent.adminName, let worktree = repository.worktree(named: admin),
            worktree.path.isEmpty || canonicalPath(worktree.path) == canonicalPath(intent.worktree) {
             do {
-                try repository.removeWorktree(admin)
+                // A checkout killed half-way shows its unwritten files as deleted; that loses
+                // nothing. Anything modified or untracked is someone's work and stays.
+                let partial = worktree.state == .ok && ((try? repository.workingTreeStatus(at: worktree.path))?.onlyMissingFiles ?? false)
+                try repository.removeWorktree(admin, force: partial)
                 notes.append("removed worktree \(intent.worktree)")
             } catch {
                 clean = false
@@ -46,6 +49,9 @@ struct Recovery {
                 clean = false
                 notes.append("kept \(intent.worktree): it exists but was not made by this start")
             }
+        }
+        if repository.removeStaleRefLock(branch: intent.branch) {
+            notes.append("removed a stale lock on \(intent.branch)")
         }
         if let commit = intent.commit.flatMap(ObjectID.init(hex:)), let branch = try? repository.branch(intent.branch) {
             if branch.target == commit {

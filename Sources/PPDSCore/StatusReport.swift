@@ -111,7 +111,11 @@ public struct StatusReport: Sendable {
             add(.branchMismatch, "\(session.branch) is checked out in \(holder), not in the session's worktree")
         }
         if terminal, let merged = git.merged, git.worktreeExists || git.branchExists {
-            add(.mergedReadyToPrune, "merged (\(merged.rawValue)); 'ppds prune' will clean it up")
+            if git.hasOwnCommits == false {
+                add(.mergedReadyToPrune, "no commits of its own; 'ppds prune' cleans it up once older than --min-age")
+            } else {
+                add(.mergedReadyToPrune, "merged (\(merged.rawValue)); 'ppds prune' will clean it up")
+            }
         }
         if session.status.isActive, now.timeIntervalSince(session.lastUpdate) > options.staleAfter {
             add(.stale, "no update for \(Duration.describe(now.timeIntervalSince(session.lastUpdate)))")

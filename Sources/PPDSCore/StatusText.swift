@@ -55,7 +55,8 @@ public struct StatusText {
             if !stuck.options.isEmpty { lines.append("     Options: \(stuck.options.joined(separator: ", "))") }
             return lines
         case .prReady:
-            return ["   - \(session.issue.tag) \(session.pr ?? session.branch)" + (view.git.merged.map { " (merged: \($0.rawValue))" } ?? "")]
+            let merged = view.git.hasOwnCommits == false ? nil : view.git.merged
+            return ["   - \(session.issue.tag) \(session.pr ?? session.branch)" + (merged.map { " (merged: \($0.rawValue))" } ?? "")]
         case .paused:
             let from = session.pausedFrom.map { ", was \($0.fileValue)" } ?? ""
             return ["\(head) (paused \(Duration.describe(now.timeIntervalSince(session.lastUpdate)))\(from))"]
