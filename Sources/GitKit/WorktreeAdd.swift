@@ -72,14 +72,24 @@ extension Repository {
         var ref: OpaquePointer?
         try gitCall("add worktree", branch) { git_branch_lookup(&ref, pointer, branch, GIT_BRANCH_LOCAL) }
         let branchRef = Handle(ref!, release: { git_reference_free($0) })
+        let tip = try self.branch(branch)?.target
+        // When no content filter can apply, ppds writes the files itself (DirectCheckout);
+        // libgit2 then only makes the admin entry, the .git file and HEAD.
+        let direct = try tip.flatMap { tip throws(GitError) in try DirectCheckout.plan(self, commit: tip) }
         var options = git_worktree_add_options()
         try gitCall("add worktree", path) { git_worktree_add_options_init(&options, UInt32(GIT_WORKTREE_ADD_OPTIONS_VERSION)) }
         options.ref = branchRef.pointer
         // The folder is new and empty, so the safe strategy's checks for a populated folder
         // are wasted work: FORCE writes the files directly.
-        options.checkout_options.checkout_strategy = GIT_CHECKOUT_FORCE.rawValue
+        options.checkout_options.checkout_strategy = direct == nil ? GIT_CHECKOUT_FORCE.rawValue : GIT_CHECKOUT_NONE.rawValue
         var out: OpaquePointer?
         try gitCall("add worktree", path) { git_worktree_add(&out, pointer, name, path, &options) }
         if let out { git_worktree_free(out) }
+        if let direct {
+            try DirectCheckout.populate(direct, into: path, commonDir: commonDir, jobs: Repository.checkoutJobs)
+        }
     }
+
+    /// Threads that write a new worktree's files: the cores, at most 4.
+    public nonisolated(unsafe) static var checkoutJobs = min(4, max(1, ProcessInfo.processInfo.activeProcessorCount))
 }

@@ -56,10 +56,10 @@ public enum ProcessRunner {
         let group = DispatchGroup()
         group.enter()
         DispatchQueue.global().async {
-            errBox.data = err.fileHandleForReading.readDataToEndOfFile()
+            errBox.data = readToEnd(err.fileHandleForReading.fileDescriptor)
             group.leave()
         }
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
+        let outData = readToEnd(out.fileHandleForReading.fileDescriptor)
         group.wait()
         process.waitUntilExit()
         timer.cancel()
@@ -83,4 +83,16 @@ public enum ProcessRunner {
 
 private final class DataBox: @unchecked Sendable {
     var data = Data()
+}
+
+/// Reads a pipe to its end, retrying reads a signal interrupted (FileHandle traps on EINTR).
+func readToEnd(_ fd: Int32) -> Data {
+    var data = Data()
+    var buffer = [UInt8](repeating: 0, count: 65536)
+    while true {
+        let count = read(fd, &buffer, buffer.count)
+        if count > 0 { data.append(contentsOf: buffer[0..<count]); continue }
+        if count < 0 && errno == EINTR { continue }
+        return data
+    }
 }

@@ -87,14 +87,13 @@ import TestSupport
         try process.run()
         // Wait for the first view, then change the session through the CLI.
         var collected = Data()
-        let handle = out.fileHandleForReading
+        let fd = out.fileHandleForReading.fileDescriptor
         while !String(decoding: collected, as: UTF8.self).contains("#1 feat/watched") {
-            let chunk = handle.availableData
-            if chunk.isEmpty { break }
+            guard let chunk = readChunk(fd) else { break }
             collected += chunk
         }
         try fixture.ppds(["update", "1", "--status", "stuck", "--reason", "help"]).check()
-        collected += handle.readDataToEndOfFile()
+        collected += readToEnd(fd)
         process.waitUntilExit()
         let text = String(decoding: collected, as: UTF8.self)
         #expect(process.terminationStatus == 0)

@@ -32,10 +32,10 @@ public func runProcess(_ executable: String, _ arguments: [String], in directory
     nonisolated(unsafe) var errData = Data()
     group.enter()
     DispatchQueue.global().async {
-        errData = err.fileHandleForReading.readDataToEndOfFile()
+        errData = readToEnd(err.fileHandleForReading.fileDescriptor)
         group.leave()
     }
-    let outData = out.fileHandleForReading.readDataToEndOfFile()
+    let outData = readToEnd(out.fileHandleForReading.fileDescriptor)
     group.wait()
     process.waitUntilExit()
     return ProcessResult(status: process.terminationStatus,
@@ -175,5 +175,24 @@ extension ProcessResult {
             throw ProcessFailure(result: self)
         }
         return object
+    }
+}
+
+/// Reads a pipe to its end, retrying reads a signal interrupted (Foundation's FileHandle
+/// traps on EINTR).
+public func readToEnd(_ fd: Int32) -> Data {
+    var data = Data()
+    while let chunk = readChunk(fd) { data += chunk }
+    return data
+}
+
+/// One read of up to 64 KiB; nil at the end of the stream.
+public func readChunk(_ fd: Int32) -> Data? {
+    var buffer = [UInt8](repeating: 0, count: 65536)
+    while true {
+        let count = read(fd, &buffer, buffer.count)
+        if count > 0 { return Data(buffer[0..<count]) }
+        if count == 0 { return nil }
+        if errno != EINTR { return nil }
     }
 }

@@ -2,13 +2,13 @@ import Foundation
 
 /// Maps items on up to `jobs` threads, keeping input order. Each call of `body` runs on one
 /// thread from start to end, so it may open its own libgit2 handle.
-func parallelMap<Item: Sendable, Result: Sendable>(_ items: [Item], jobs: Int, _ body: @escaping @Sendable (Item) -> Result) -> [Result] {
+public func parallelMap<Item: Sendable, Result: Sendable>(_ items: [Item], jobs: Int, _ body: @escaping @Sendable (Item) -> Result) -> [Result] {
     parallelMap(items, jobs: jobs, context: { () }) { _, item in body(item) }
 }
 
 /// The same, with per-thread state made by `context` on the thread that uses it (for example
 /// a repository handle and its caches, which must not cross threads).
-func parallelMap<Item: Sendable, Context, Result: Sendable>(
+public func parallelMap<Item: Sendable, Context, Result: Sendable>(
     _ items: [Item], jobs: Int, context: @escaping @Sendable () -> Context,
     _ body: @escaping @Sendable (inout Context, Item) -> Result
 ) -> [Result] {
