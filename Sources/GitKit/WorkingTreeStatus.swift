@@ -6,18 +6,6 @@ public struct WorkingTreeStatus: Sendable, Equatable {
     public let changed: Int
     /// Untracked, not ignored, files or folders.
     public let untracked: Int
-    /// Of `changed`: tracked files missing from the folder and otherwise untouched (what an
-    /// interrupted checkout leaves; their content is safe in the commit).
-    public var missing: Int = 0
-
-    public init(changed: Int, untracked: Int, missing: Int = 0) {
-        self.changed = changed
-        self.untracked = untracked
-        self.missing = missing
-    }
-
-    /// Nothing but missing tracked files: removing the folder loses nothing.
-    public var onlyMissingFiles: Bool { untracked == 0 && changed == missing }
 
     public var isDirty: Bool { changed > 0 || untracked > 0 }
 
@@ -45,7 +33,7 @@ extension Repository {
         let list = try Handle.make("read status", workdir ?? gitDir, release: { git_status_list_free($0) }) {
             git_status_list_new(&$0, pointer, &options)
         }
-        var changed = 0, untracked = 0, missing = 0
+        var changed = 0, untracked = 0
         let count = git_status_list_entrycount(list.pointer)
         for index in 0..<count {
             guard let entry = git_status_byindex(list.pointer, index) else { continue }
@@ -54,9 +42,8 @@ extension Repository {
                 untracked += 1
             } else if status & GIT_STATUS_IGNORED.rawValue == 0 {
                 changed += 1
-                if status == GIT_STATUS_WT_DELETED.rawValue { missing += 1 }
             }
         }
-        return WorkingTreeStatus(changed: changed, untracked: untracked, missing: missing)
+        return WorkingTreeStatus(changed: changed, untracked: untracked)
     }
 }

@@ -29,10 +29,12 @@ struct Recovery {
         if let admin = intent.adminName, let worktree = repository.worktree(named: admin),
            worktree.path.isEmpty || canonicalPath(worktree.path) == canonicalPath(intent.worktree) {
             do {
-                // A checkout killed half-way shows its unwritten files as deleted; that loses
-                // nothing. Anything modified or untracked is someone's work and stays.
-                let partial = worktree.state == .ok && ((try? repository.workingTreeStatus(at: worktree.path))?.onlyMissingFiles ?? false)
-                try repository.removeWorktree(admin, force: partial)
+                // A start killed half-way leaves missing, cut-short or copied files, and maybe no
+                // index: that loses nothing. Anything else in the folder is someone's work and stays.
+                let untouched = worktree.state == .ok && (intent.commit.flatMap(ObjectID.init(hex:)).map {
+                    repository.folderHoldsOnlyCheckout(at: worktree.path, of: $0, copiesFrom: workspace.repoRoot)
+                } ?? false)
+                try repository.removeWorktree(admin, force: untouched)
                 notes.append("removed worktree \(intent.worktree)")
             } catch {
                 clean = false

@@ -137,6 +137,19 @@ import TestSupport
         #expect(try doctor().0.status == 0)
     }
 
+    @Test func rollbackKeepsAWorktreeSomeoneWroteIn() throws {
+        let killed = try fixture.ppds(["start-work", "12", "--offline", "--title", "Touched"], environment: ["PPDS_FAULT": "afterWorktree:kill"])
+        #expect(killed.status == 9)
+        let worktree = fixture.folder.file("repo-touched")
+        try "my notes\n".write(toFile: worktree + "/notes.txt", atomically: true, encoding: .utf8)
+        let (fixed, remaining, json) = try doctor(["--fix"])
+        #expect(fixed.status == 1)
+        #expect(kinds(remaining).contains("interruptedOperation"))
+        #expect(((json["repairs"] as? [String]) ?? []).contains { $0.contains("kept worktree") })
+        #expect(try String(contentsOfFile: worktree + "/notes.txt", encoding: .utf8) == "my notes\n")
+        #expect(try fixture.branchExists("feat/touched"))
+    }
+
     @Test func interruptedPruneIsFinished() throws {
         let (worktree, branch) = try fixture.started(11, title: "Prune me")
         try fixture.commit("f.txt", "f", in: worktree)
