@@ -14,4 +14,10 @@ static inline int ppds_git_set_owner_validation(int enabled) {
 static inline int ppds_git_set_extensions(const char **extensions, size_t count) {
     return git_libgit2_opts(GIT_OPT_SET_EXTENSIONS, extensions, count);
 }
+
+/// Objects of `type` up to `bytes` stay in the repository's object cache
+/// (GIT_OPT_SET_CACHE_OBJECT_LIMIT). The default keeps no tree over 4 KiB.
+static inline int ppds_git_set_cache_object_limit(git_object_t type, size_t bytes) {
+    return git_libgit2_opts(GIT_OPT_SET_CACHE_OBJECT_LIMIT, type, bytes);
+}
 #endif

@@ -15,6 +15,10 @@ enum Libgit2 {
             }
         }
         cStrings.forEach { free($0) }
+        // Root trees of real repositories are larger than the 4 KiB libgit2 caches by default;
+        // the merge ladder reads the same trees for every branch.
+        _ = ppds_git_set_cache_object_limit(GIT_OBJECT_TREE, 1 << 20)
+        _ = ppds_git_set_cache_object_limit(GIT_OBJECT_COMMIT, 64 << 10)
         return true
     }()
 

@@ -18,17 +18,22 @@ public enum MergeCheck: String, Sendable, CaseIterable, Codable {
     case patchID = "patch-id"
 }
 
-/// Classifies branches against bases, cheapest check first. Caches patch-ids per commit, so one
-/// detector reused over many branches of one base walks the base's history once.
+/// Classifies branches against bases, cheapest check first. One detector reused over many
+/// branches of one base reads the base's recent history once (`BaseHistory`) and answers
+/// ancestry, merge-base and "commits since" questions from memory; patch-ids are cached per
+/// commit. libgit2's graph functions are the fallback beyond that window.
 /// Not thread-safe, like the repository it wraps.
 public final class MergeDetector {
     /// How many base commits since the merge base the patch-id check reads at most.
     public static let defaultPatchIDCap = 500
+    /// How many of the base's newest commits are held in memory.
+    public static let historyWindow = 5000
 
     public let repository: Repository
     public let patchIDCap: Int
     private var patchIDs: [ObjectID: ObjectID?] = [:]
     private var basePatchIDSets: [String: Set<ObjectID>] = [:]
+    private var histories: [ObjectID: BaseHistory] = [:]
 
     public init(repository: Repository, patchIDCap: Int = MergeDetector.defaultPatchIDCap) {
         self.repository = repository
@@ -38,39 +43,59 @@ public final class MergeDetector {
     /// Which check found `tip` merged into `base`, or nil when it is not merged.
     public func check(tip: ObjectID, base: ObjectID) throws(GitError) -> MergeCheck? {
         if tip == base { return .sameCommit }
-        if try repository.isReachable(tip, from: base) { return .ancestor }
-        guard let mergeBase = try repository.mergeBase(tip, base) else { return nil }
+        let history = try self.history(base)
+        if try history.contains(tip, repository) { return .ancestor }
+        guard let mergeBase = try history.mergeBase(tip, repository) else { return nil }
         let tipTree = try repository.treeID(ofCommit: tip)
         if tipTree == (try repository.treeID(ofCommit: mergeBase)) { return .noChanges }
         let baseTree = try repository.treeID(ofCommit: base)
         if tipTree == baseTree { return .treeEqual }
         if try mergeAddsNothing(tip: tip, base: base, baseTree: baseTree) { return .mergeAddsNothing }
-        if try patchIDMatches(tip: tip, base: base, mergeBase: mergeBase) { return .patchID }
+        if try patchIDMatches(tip: tip, base: base, mergeBase: mergeBase, history: history) { return .patchID }
         return nil
+    }
+
+    private func history(_ base: ObjectID) throws(GitError) -> BaseHistory {
+        if let known = histories[base] { return known }
+        let history = try BaseHistory(base: base, repository: repository, window: MergeDetector.historyWindow)
+        histories[base] = history
+        return history
     }
 
     private func mergeAddsNothing(tip: ObjectID, base: ObjectID, baseTree: ObjectID) throws(GitError) -> Bool {
         let ours = try repository.lookupCommit(base)
         let theirs = try repository.lookupCommit(tip)
+        var options = git_merge_options()
+        git_merge_options_init(&options, UInt32(GIT_MERGE_OPTIONS_VERSION))
+        // Rename detection reads and compares every added and deleted blob; "would this merge
+        // change the base?" does not need it, and patch-id still catches what it would.
+        options.flags = 0
         let index = try Handle.make("simulate merge", "\(tip.short) into \(base.short)", release: { git_index_free($0) }) {
-            git_merge_commits(&$0, repository.pointer, ours.pointer, theirs.pointer, nil)
+            git_merge_commits(&$0, repository.pointer, ours.pointer, theirs.pointer, &options)
         }
         if git_index_has_conflicts(index.pointer) != 0 { return false }
-        var tree = git_oid()
-        try gitCall("simulate merge", tip.short) { git_index_write_tree_to(&tree, index.pointer, repository.pointer) }
-        return ObjectID(tree) == baseTree
+        // Compare the merged index with the base's tree directly: writing it as a tree would
+        // leave loose objects in the repository for every branch checked.
+        var treeID = baseTree.raw
+        let tree = try Handle.make("read tree", baseTree.hex, release: { git_tree_free($0) }) {
+            git_tree_lookup(&$0, repository.pointer, &treeID)
+        }
+        let diff = try Handle.make("simulate merge", tip.short, release: { git_diff_free($0) }) {
+            git_diff_tree_to_index(&$0, repository.pointer, tree.pointer, index.pointer, nil)
+        }
+        return git_diff_num_deltas(diff.pointer) == 0
     }
 
     /// True when the branch's whole change, or each of its commits, has a twin on the base
     /// among the `patchIDCap` newest commits since the merge base.
-    private func patchIDMatches(tip: ObjectID, base: ObjectID, mergeBase: ObjectID) throws(GitError) -> Bool {
+    private func patchIDMatches(tip: ObjectID, base: ObjectID, mergeBase: ObjectID, history: BaseHistory) throws(GitError) -> Bool {
         let key = base.hex + mergeBase.hex
         let baseSet: Set<ObjectID>
         if let cached = basePatchIDSets[key] {
             baseSet = cached
         } else {
             var set = Set<ObjectID>()
-            for commit in try repository.commits(from: base, excluding: [mergeBase], limit: patchIDCap) {
+            for commit in try history.commitsSince(mergeBase, limit: patchIDCap, repository) {
                 if let id = try commitPatchID(commit) { set.insert(id) }
             }
             basePatchIDSets[key] = set
@@ -118,5 +143,92 @@ public final class MergeDetector {
         var out = git_oid()
         try gitCall("compute patch-id", "\(old.short)..\(new.short)") { git_diff_patchid(&out, diff.pointer, nil) }
         return ObjectID(out)
+    }
+}
+
+/// The newest commits of one base, with their parents, held in memory.
+final class BaseHistory {
+    let base: ObjectID
+    /// Newest first (topological, then time).
+    private(set) var order: [ObjectID] = []
+    private var position: [ObjectID: Int] = [:]
+    private var parents: [ObjectID: [ObjectID]] = [:]
+    /// True when the whole history fit in the window.
+    private(set) var complete = true
+
+    init(base: ObjectID, repository: Repository, window: Int) throws(GitError) {
+        self.base = base
+        order = try repository.commits(from: base, excluding: [], limit: window + 1)
+        if order.count > window {
+            order.removeLast()
+            complete = false
+        }
+        for (index, commit) in order.enumerated() {
+            position[commit] = index
+            parents[commit] = try repository.parents(of: commit)
+        }
+    }
+
+    /// Whether `commit` is the base or one of its ancestors.
+    func contains(_ commit: ObjectID, _ repository: Repository) throws(GitError) -> Bool {
+        if position[commit] != nil { return true }
+        if complete { return false }
+        return try repository.isReachable(commit, from: base)
+    }
+
+    /// The merge base of `tip` and the base: walks back from the tip (its own commits, read as
+    /// needed) until it meets the base's history. Falls back to libgit2 for criss-cross
+    /// histories and for tips older than the window.
+    func mergeBase(_ tip: ObjectID, _ repository: Repository) throws(GitError) -> ObjectID? {
+        var queue = [tip]
+        var seen: Set<ObjectID> = [tip]
+        var candidates: [ObjectID] = []
+        while let commit = queue.popLast() {
+            if position[commit] != nil { candidates.append(commit); continue }
+            if seen.count > 10_000 { return try repository.mergeBase(tip, base) }
+            for parent in try repository.parents(of: commit) where seen.insert(parent).inserted {
+                queue.append(parent)
+            }
+        }
+        if candidates.isEmpty { return complete ? nil : try repository.mergeBase(tip, base) }
+        // The best candidate is the one no other candidate descends from: the newest here.
+        let best = candidates.min { position[$0]! < position[$1]! }!
+        let others = candidates.filter { $0 != best }
+        if others.allSatisfy({ reaches(best, $0) }) { return best }
+        return try repository.mergeBase(tip, base)
+    }
+
+    /// Whether `ancestor` is reachable from `commit` inside the window.
+    private func reaches(_ commit: ObjectID, _ ancestor: ObjectID) -> Bool {
+        guard let limit = position[ancestor] else { return false }
+        var queue = [commit]
+        var seen: Set<ObjectID> = [commit]
+        while let next = queue.popLast() {
+            if next == ancestor { return true }
+            for parent in parents[next] ?? [] where position[parent].map({ $0 <= limit }) ?? false && seen.insert(parent).inserted {
+                queue.append(parent)
+            }
+        }
+        return false
+    }
+
+    /// Base commits not reachable from `mergeBase`, newest first, at most `limit`.
+    func commitsSince(_ mergeBase: ObjectID, limit: Int, _ repository: Repository) throws(GitError) -> [ObjectID] {
+        guard position[mergeBase] != nil else {
+            return try repository.commits(from: base, excluding: [mergeBase], limit: limit)
+        }
+        var reachable: Set<ObjectID> = [mergeBase]
+        var queue = [mergeBase]
+        while let next = queue.popLast() {
+            for parent in parents[next] ?? [] where position[parent] != nil && reachable.insert(parent).inserted {
+                queue.append(parent)
+            }
+        }
+        var result: [ObjectID] = []
+        for commit in order where !reachable.contains(commit) {
+            result.append(commit)
+            if result.count == limit { break }
+        }
+        return result
     }
 }

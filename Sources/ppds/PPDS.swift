@@ -9,7 +9,7 @@ struct PPDS: ParsableCommand {
         subcommands: [
             StatusCommand.self, WatchCommand.self, ShowCommand.self, UpdateCommand.self, GuideCommand.self,
             PauseCommand.self, ResumeCommand.self, StartWorkCommand.self, ShipCommand.self,
-            CancelCommand.self, PruneCommand.self, TrustCommand.self, DoctorCommand.self, DemoCommand.self,
+            CancelCommand.self, PruneCommand.self, TrustCommand.self, DoctorCommand.self, MergedCommand.self, DemoCommand.self,
         ]
     )
 }
