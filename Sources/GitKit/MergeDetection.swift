@@ -50,7 +50,7 @@ public final class MergeDetector {
         if tipTree == (try repository.treeID(ofCommit: mergeBase)) { return .noChanges }
         let baseTree = try repository.treeID(ofCommit: base)
         if tipTree == baseTree { return .treeEqual }
-        if try mergeAddsNothing(tip: tip, base: base, baseTree: baseTree) { return .mergeAddsNothing }
+        if try mergeAddsNothing(tipTree: tipTree, baseTree: baseTree, mergeBase: mergeBase) { return .mergeAddsNothing }
         if try patchIDMatches(tip: tip, base: base, mergeBase: mergeBase, history: history) { return .patchID }
         return nil
     }
@@ -62,26 +62,25 @@ public final class MergeDetector {
         return history
     }
 
-    private func mergeAddsNothing(tip: ObjectID, base: ObjectID, baseTree: ObjectID) throws(GitError) -> Bool {
-        let ours = try repository.lookupCommit(base)
-        let theirs = try repository.lookupCommit(tip)
+    private func mergeAddsNothing(tipTree: ObjectID, baseTree: ObjectID, mergeBase: ObjectID) throws(GitError) -> Bool {
+        let ancestor = try tree(try repository.treeID(ofCommit: mergeBase))
+        let ours = try tree(baseTree)
+        let theirs = try tree(tipTree)
         var options = git_merge_options()
         git_merge_options_init(&options, UInt32(GIT_MERGE_OPTIONS_VERSION))
         // Rename detection reads and compares every added and deleted blob; "would this merge
         // change the base?" does not need it, and patch-id still catches what it would.
         options.flags = 0
-        let index = try Handle.make("simulate merge", "\(tip.short) into \(base.short)", release: { git_index_free($0) }) {
-            git_merge_commits(&$0, repository.pointer, ours.pointer, theirs.pointer, &options)
+        // A three-way merge of trees with the merge base already known: git_merge_commits would
+        // walk the history again to find it.
+        let index = try Handle.make("simulate merge", "\(tipTree.short) into \(baseTree.short)", release: { git_index_free($0) }) {
+            git_merge_trees(&$0, repository.pointer, ancestor.pointer, ours.pointer, theirs.pointer, &options)
         }
         if git_index_has_conflicts(index.pointer) != 0 { return false }
         // Compare the merged index with the base's tree directly: writing it as a tree would
         // leave loose objects in the repository for every branch checked.
-        var treeID = baseTree.raw
-        let tree = try Handle.make("read tree", baseTree.hex, release: { git_tree_free($0) }) {
-            git_tree_lookup(&$0, repository.pointer, &treeID)
-        }
-        let diff = try Handle.make("simulate merge", tip.short, release: { git_diff_free($0) }) {
-            git_diff_tree_to_index(&$0, repository.pointer, tree.pointer, index.pointer, nil)
+        let diff = try Handle.make("simulate merge", tipTree.short, release: { git_diff_free($0) }) {
+            git_diff_tree_to_index(&$0, repository.pointer, ours.pointer, index.pointer, nil)
         }
         return git_diff_num_deltas(diff.pointer) == 0
     }
@@ -114,6 +113,13 @@ public final class MergeDetector {
         return true
     }
 
+    private func tree(_ id: ObjectID) throws(GitError) -> Handle {
+        var raw = id.raw
+        return try Handle.make("read tree", id.hex, release: { git_tree_free($0) }) {
+            git_tree_lookup(&$0, repository.pointer, &raw)
+        }
+    }
+
     /// The patch-id of a single-parent commit's change (nil for merges, roots and empty changes).
     private func commitPatchID(_ commit: ObjectID) throws(GitError) -> ObjectID? {
         if let cached = patchIDs[commit] { return cached }
@@ -129,13 +135,8 @@ public final class MergeDetector {
     /// `git patch-id --stable` of the diff between two trees; nil when they are equal.
     private func patchID(from old: ObjectID, to new: ObjectID) throws(GitError) -> ObjectID? {
         if old == new { return nil }
-        var oldID = old.raw, newID = new.raw
-        let oldTree = try Handle.make("read tree", old.hex, release: { git_tree_free($0) }) {
-            git_tree_lookup(&$0, repository.pointer, &oldID)
-        }
-        let newTree = try Handle.make("read tree", new.hex, release: { git_tree_free($0) }) {
-            git_tree_lookup(&$0, repository.pointer, &newID)
-        }
+        let oldTree = try tree(old)
+        let newTree = try tree(new)
         let diff = try Handle.make("diff trees", "\(old.short)..\(new.short)", release: { git_diff_free($0) }) {
             git_diff_tree_to_tree(&$0, repository.pointer, oldTree.pointer, newTree.pointer, nil)
         }

@@ -54,21 +54,28 @@ public final class GitFactReader {
     private let pathByBranch: [String: String]
     private var baseTips: [String: ObjectID?] = [:]
 
-    public init(repository: Repository) throws(PPDSError) {
+    /// `worktrees` is the repository's worktree list, when the caller already read it.
+    public init(repository: Repository, worktrees: [WorktreeInfo]? = nil) throws(PPDSError) {
         self.repository = repository
         self.detector = MergeDetector(repository: repository)
-        do {
-            var byPath: [String: WorktreeInfo] = [:]
-            var byBranch: [String: String] = [:]
-            for worktree in try repository.worktrees() {
-                if !worktree.path.isEmpty { byPath[canonicalPath(worktree.path)] = worktree }
-                if let branch = worktree.head.branchName { byBranch[branch] = worktree.path.isEmpty ? worktree.name : worktree.path }
-            }
-            worktreesByPath = byPath
-            pathByBranch = byBranch
-        } catch {
-            throw PPDSError.from(error)
+        let list: [WorktreeInfo]
+        do { list = try worktrees ?? repository.worktrees() } catch { throw PPDSError.from(error) }
+        var byPath: [String: WorktreeInfo] = [:]
+        var byBranch: [String: String] = [:]
+        for worktree in list {
+            // Keyed by the path as written; lookups fall back to the canonical form.
+            if !worktree.path.isEmpty { byPath[worktree.path] = worktree }
+            if let branch = worktree.head.branchName { byBranch[branch] = worktree.path.isEmpty ? worktree.name : worktree.path }
         }
+        worktreesByPath = byPath
+        pathByBranch = byBranch
+    }
+
+    /// The worktree at `path`: by its spelling first, then canonically (symlinks, `..`).
+    private func worktree(at path: String) -> WorktreeInfo? {
+        if let found = worktreesByPath[path] { return found }
+        let wanted = canonicalPath(path)
+        return worktreesByPath.first { canonicalPath($0.key) == wanted }?.value
     }
 
     /// The base's tip now, resolved once per base name.
@@ -81,12 +88,12 @@ public final class GitFactReader {
 
     public func state(of session: Session, includeDirty: Bool = false) -> SessionGitState {
         var state = SessionGitState()
-        let worktree = worktreesByPath[canonicalPath(session.worktree)]
-        state.worktreeExists = worktree?.state == .ok && FileManager.default.fileExists(atPath: session.worktree)
+        let worktree = self.worktree(at: session.worktree)
+        state.worktreeExists = worktree?.state == .ok
         let branch = try? repository.branch(session.branch)
         state.branchExists = branch != nil
         if let branch, let baseCommit = session.baseCommit { state.hasOwnCommits = branch.target.hex != baseCommit }
-        if let holder = pathByBranch[session.branch], canonicalPath(holder) != canonicalPath(session.worktree) {
+        if let holder = pathByBranch[session.branch], holder != session.worktree, holder != worktree?.path {
             state.branchHeldBy = holder
         }
         if let worktree, state.worktreeExists {

@@ -83,8 +83,11 @@ public struct StatusReport: Sendable {
             StatusProblem(kind: .corruptSessionFile, issue: nil, file: $0.file, message: "\($0.file): \($0.reason)")
         }
         let sessions = listing.sessions.filter { workspace.owns($0) }
-        _ = try workspace.openRepository()  // a clear error when the repository cannot be opened
-        let states = parallelMap(sessions, jobs: sessions.count < 16 ? 1 : jobs, context: { try? GitFactReader(repository: workspace.openRepository()) }) { reader, session in
+        let worktrees: [WorktreeInfo]
+        do { worktrees = try workspace.openRepository().worktrees() } catch { throw PPDSError.from(error) }
+        let states = parallelMap(sessions, jobs: sessions.count < 16 ? 1 : jobs, context: {
+            try? GitFactReader(repository: workspace.openRepository(), worktrees: worktrees)
+        }) { reader, session in
             reader?.state(of: session, includeDirty: options.includeDirty) ?? SessionGitState()
         }
         var views: [SessionView] = []
@@ -138,7 +141,7 @@ extension Workspace {
     /// (files from other tools).
     public func owns(_ session: Session) -> Bool {
         guard let repo = session.repo else { return true }
-        return canonicalPath(repo) == repoRoot
+        return repo == repoRoot || canonicalPath(repo) == repoRoot
     }
 }
 
