@@ -113,6 +113,8 @@ private struct Parser {
     let chars: [Unicode.Scalar]
     var index = 0
     var line = 1
+    /// Arrays and inline tables open now; bounded so a hostile file cannot exhaust the stack.
+    var depth = 0
 
     init(_ chars: [Unicode.Scalar]) { self.chars = chars }
 
@@ -165,6 +167,11 @@ private struct Parser {
 
     mutating func value() throws(TOMLError) -> TOMLValue {
         guard let c = peek() else { throw TOMLError(line: line, message: "expected a value") }
+        if c == "[" || c == "{" {
+            depth += 1
+            guard depth <= 32 else { throw TOMLError(line: line, message: "arrays or tables nested deeper than 32 levels") }
+        }
+        defer { if c == "[" || c == "{" { depth -= 1 } }
         switch c {
         case "\"", "'":
             if peek(1) == c && peek(2) == c { throw TOMLError(line: line, message: "multi-line strings are not supported") }

@@ -19,6 +19,10 @@ public struct Workspace: Sendable {
     public static func locate(repo: String?, home: String? = nil,
                               currentDirectory: String = FileManager.default.currentDirectoryPath) throws(PPDSError) -> Workspace {
         let start = repo.map { Workspace.absolute($0, from: currentDirectory) } ?? currentDirectory
+        var isFolder: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: start, isDirectory: &isFolder), isFolder.boolValue else {
+            throw PPDSError.refused("\(start): no such folder")
+        }
         do {
             let found = try Repository.discover(from: start)
             let main = try found.mainRepository()

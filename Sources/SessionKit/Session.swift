@@ -73,6 +73,10 @@ public struct Session: Sendable, Equatable {
     /// prune's guard against an unmounted disk no longer counts it.
     public static let worktreeGoneKey = "worktreeGone"
 
+    /// Bounds that keep a hostile file from exhausting memory or the stack.
+    public static let maxFileSize = 4 << 20
+    public static let maxNesting = 128
+
     static let specKeys = ["id", "status", "issue", "branch", "worktree", "started", "lastUpdate", "stuck"]
     static let ownKeys = ["title", "repo", "base", "baseCommit", "pr", "guidance", "pausedFrom"]
 }
@@ -95,6 +99,12 @@ public struct SessionFileError: Error, Sendable, Equatable, CustomStringConverti
 extension Session {
     /// Reads a session from a file's bytes. `file` names it in errors.
     public static func decode(_ data: Data, file: String) throws(SessionFileError) -> Session {
+        guard data.count <= Session.maxFileSize else {
+            throw SessionFileError(file: file, reason: "\(data.count) bytes is too large for a session file (at most \(Session.maxFileSize))")
+        }
+        guard JSONValue.nestingDepth(data) <= Session.maxNesting else {
+            throw SessionFileError(file: file, reason: "nested deeper than \(Session.maxNesting) levels")
+        }
         let value: JSONValue
         do {
             value = try JSONValue.parse(data)
@@ -109,11 +119,23 @@ extension Session {
         if let id = object["id"]?.stringValue, id != issue.sessionID {
             throw SessionFileError(file: file, reason: "its id '\(id)' does not match its issue '\(issue.tag)'")
         }
+        let branch = try reader.string("branch")
+        guard (1...255).contains(branch.utf8.count), !branch.unicodeScalars.contains(where: { $0.value < 0x21 || $0.value == 0x7F }) else {
+            throw SessionFileError(file: file, reason: "'branch' is not a branch name (1 to 255 bytes, no spaces or control characters)")
+        }
+        let worktree = try reader.string("worktree")
+        guard worktree.hasPrefix("/"), worktree.utf8.count <= 4096, !worktree.unicodeScalars.contains(where: { $0.value < 0x20 }) else {
+            throw SessionFileError(file: file, reason: "'worktree' is not an absolute path")
+        }
+        let status = try reader.string("status")
+        guard (1...64).contains(status.utf8.count) else {
+            throw SessionFileError(file: file, reason: "'status' is not a status value")
+        }
         var session = Session(
             issue: issue,
-            status: SessionStatus(fileValue: try reader.string("status")),
-            branch: try reader.string("branch"),
-            worktree: try reader.string("worktree"),
+            status: SessionStatus(fileValue: status),
+            branch: branch,
+            worktree: worktree,
             started: try reader.date("started"))
         session.lastUpdate = try reader.date("lastUpdate")
         session.stuck = try reader.stuck()

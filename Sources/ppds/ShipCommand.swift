@@ -13,7 +13,7 @@ struct ShipCommand: ParsableCommand {
     @Flag(help: "Print JSON.") var json = false
 
     func validate() throws {
-        try SessionChanges.validatePRURL(pr)
+        do { try SessionChanges.validatePRURL(pr) } catch { throw ValidationError(error.message) }
     }
 
     func run() throws {

@@ -28,7 +28,7 @@ struct UpdateCommand: ParsableCommand {
         if parsed != .stuck, reason != nil || context != nil || !options.isEmpty {
             throw ValidationError("--reason, --context and --option go with --status stuck")
         }
-        if let pr { try SessionChanges.validatePRURL(pr) }
+        if let pr { do { try SessionChanges.validatePRURL(pr) } catch { throw ValidationError(error.message) } }
     }
 
     func run() throws {
