@@ -25,6 +25,9 @@ public struct Config: Sendable {
                                                "documentation": "docs", "chore": "chore"]
     public var copy: [String] = []
     public var postCreate: [CommandSpec] = []
+    /// Run when a session becomes stuck / complete (`watch --notify`, `serve --notify`).
+    public var onStuck: [CommandSpec] = []
+    public var onComplete: [CommandSpec] = []
     public var spawn: CommandSpec?
     public var staleAfter: TimeInterval?
     /// The repository file, when its commands are part of this config; they run only once trusted.
@@ -125,15 +128,18 @@ public struct Config: Sendable {
             for key in table.keys where key != "post_create" && key != "on_stuck" && key != "on_complete" {
                 throw fail("hooks.\(key)", "unknown hook (known: post_create, on_stuck, on_complete)")
             }
-            if let list = table["post_create"] {
+            func commands(_ name: String) throws(PPDSError) -> [CommandSpec]? {
+                guard let list = table[name] else { return nil }
+                if fromRepository { repositoryCommandKeys.insert("hooks." + name) }
                 // A list of commands, each a shell line (string) or an argument vector (array).
                 if case .array(let items) = list {
-                    postCreate = try items.map { (item: TOMLValue) throws(PPDSError) -> CommandSpec in try command(item, "hooks.post_create") }
-                } else {
-                    postCreate = [try command(list, "hooks.post_create")]
+                    return try items.map { (item: TOMLValue) throws(PPDSError) -> CommandSpec in try command(item, "hooks." + name) }
                 }
-                if fromRepository { repositoryCommandKeys.insert("hooks.post_create") }
+                return [try command(list, "hooks." + name)]
             }
+            if let list = try commands("post_create") { postCreate = list }
+            if let list = try commands("on_stuck") { onStuck = list }
+            if let list = try commands("on_complete") { onComplete = list }
         }
         if let value = document.value(at: "spawn") {
             spawn = try command(value, "spawn")

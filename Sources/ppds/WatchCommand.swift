@@ -12,6 +12,7 @@ struct WatchCommand: ParsableCommand {
     @Option(help: "Seconds between redraws when nothing signals a change (the polling fallback).") var interval: Double = 5
     @Option(name: .customLong("stale-after"), help: "Minutes without an update before a session counts as stale.") var staleAfter: String?
     @Option(help: "Stop after this many views (for scripts and tests).") var count: Int?
+    @Flag(help: "When a session becomes stuck or complete: a desktop notification (notify-send) and hooks.on_stuck / on_complete.") var notify = false
 
     func validate() throws {
         guard interval >= 0.1 && interval <= 3600 else { throw ValidationError("--interval must be between 0.1 and 3600 seconds") }
@@ -30,10 +31,12 @@ struct WatchCommand: ParsableCommand {
             let watcher = ChangeWatcher { ChangeWatcher.folders(gitDir: gitDir, sessionsDir: workspace.store.sessionsDir) }
             let terminal = isatty(STDOUT_FILENO) == 1
             if terminal { WatchScreen.enter() }
+            let notifier = Notifier(config: config, home: workspace.store.home, desktop: notify)
             var previous: [IssueNumber: String] = [:]
             var drawn = 0
             while true {
                 let report = try StatusReport.build(workspace, options: options)
+                if notify { notifier.observe(report) }
                 let changes = WatchScreen.changes(from: previous, to: report)
                 WatchScreen.draw(report, changes: changes, terminal: terminal, first: drawn == 0)
                 previous = Dictionary(uniqueKeysWithValues: report.sessions.map { ($0.session.issue, WatchScreen.fingerprint($0)) })

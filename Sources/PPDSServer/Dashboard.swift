@@ -1,0 +1,189 @@
+import Hummingbird
+
+/// The dashboard: one page, embedded in the binary (no CDN, no build step). It loads the
+/// view from `/api/v1/sessions`, then follows `/api/v1/events`.
+enum Dashboard {
+    static func response() -> Response {
+        Response(status: .ok,
+                 headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-cache",
+                           .contentSecurityPolicy: "default-src 'self'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; connect-src 'self'"],
+                 body: .init(byteBuffer: ByteBuffer(string: page)))
+    }
+
+    static let page = #"""
+<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>ppds — sessions</title>
+<style>
+  :root { --bg:#f7f7f8; --card:#fff; --ink:#1d1d1f; --muted:#6b6b73; --line:#e3e3e8; --stuck:#fff4d6; --stuck-line:#e0a800;
+          --ok:#0a7d32; --bad:#b3261e; --focus:#1a5fd0; }
+  @media (prefers-color-scheme: dark) { :root { --bg:#161618; --card:#212124; --ink:#eeeef0; --muted:#a0a0a8; --line:#36363b;
+          --stuck:#3a3010; --stuck-line:#e0a800; } }
+  * { box-sizing: border-box; }
+  body { margin:0; font:15px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; background:var(--bg); color:var(--ink); }
+  header { display:flex; align-items:baseline; gap:1rem; padding:1rem 1.5rem; border-bottom:1px solid var(--line); }
+  header h1 { font-size:1.2rem; margin:0; }
+  #live { color:var(--muted); font-size:.85rem; }
+  #live.on::before { content:"● "; color:var(--ok); }
+  #live.off::before { content:"● "; color:var(--bad); }
+  main { max-width:1100px; margin:0 auto; padding:1rem 1.5rem 3rem; }
+  section { margin:1.25rem 0; }
+  h2 { font-size:1rem; margin:0 0 .5rem; }
+  .card { background:var(--card); border:1px solid var(--line); border-radius:8px; padding:.7rem .9rem; margin:.45rem 0;
+          display:grid; grid-template-columns: 1fr auto; gap:.3rem 1rem; align-items:start; }
+  .card.stuck { background:var(--stuck); border-color:var(--stuck-line); border-width:2px; }
+  .title { font-weight:600; }
+  .meta { color:var(--muted); font-size:.85rem; }
+  .reason { font-weight:600; }
+  .actions { display:flex; gap:.4rem; flex-wrap:wrap; justify-content:flex-end; }
+  .guide { grid-column: 1 / -1; display:flex; gap:.4rem; flex-wrap:wrap; align-items:center; }
+  .guide input { flex:1 1 16rem; min-width:10rem; padding:.4rem .5rem; border:1px solid var(--line); border-radius:6px;
+                 background:var(--card); color:var(--ink); font:inherit; }
+  button { font:inherit; padding:.35rem .7rem; border-radius:6px; border:1px solid var(--line); background:var(--card);
+           color:var(--ink); cursor:pointer; }
+  button.option { border-color:var(--stuck-line); }
+  button:focus-visible, input:focus-visible, a:focus-visible { outline:3px solid var(--focus); outline-offset:2px; }
+  a { color:var(--focus); }
+  .problems li { margin:.2rem 0; }
+  .kind { font-family: ui-monospace, monospace; font-size:.85rem; }
+  #toast { position:fixed; bottom:1rem; right:1rem; background:var(--ink); color:var(--bg); padding:.5rem .8rem; border-radius:6px;
+           opacity:0; transition:opacity .2s; }
+  #toast.show { opacity:.92; }
+  .empty { color:var(--muted); }
+</style>
+</head>
+<body>
+<header><h1>ppds</h1><span id="repo" class="meta"></span><span id="live" class="off" role="status">connecting…</span></header>
+<main id="view" aria-live="polite"><p class="empty">Loading…</p></main>
+<div id="toast" role="status" aria-live="assertive"></div>
+<script>
+"use strict";
+const params = new URLSearchParams(location.search);
+const token = params.get("token");
+const query = token ? "?token=" + encodeURIComponent(token) : "";
+const headers = Object.assign({"Content-Type": "application/json"}, token ? {"Authorization": "Bearer " + token} : {});
+const state = { sessions: new Map(), problems: new Map() };
+const groups = [
+  ["stuck", "🟡 Stuck", s => s.status === "stuck"],
+  ["planReady", "📋 Plan ready for review", s => s.status === "planning_complete"],
+  ["working", "🟢 Working", s => s.status === "working"],
+  ["planning", "🔵 Planning", s => s.status === "registered" || s.status === "planning"],
+  ["paused", "⏸️ Paused", s => s.status === "paused"],
+  ["prReady", "✅ PR Ready", s => s.status === "complete" || s.status === "pr_ready"],
+  ["cancelled", "⚪ Cancelled", s => s.status === "cancelled"],
+];
+const known = new Set(["stuck","planning_complete","working","registered","planning","paused","complete","pr_ready","cancelled"]);
+groups.push(["other", "❔ Other status", s => !known.has(s.status)]);
+
+function el(tag, attrs, ...children) {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (k === "onclick") node.addEventListener("click", v); else if (v !== undefined && v !== null) node.setAttribute(k, v);
+  }
+  for (const child of children.flat()) if (child !== null && child !== undefined) node.append(child);
+  return node;
+}
+function ago(iso) {
+  if (!iso) return "";
+  const s = Math.max(0, (Date.now() - Date.parse(iso)) / 1000);
+  if (s < 60) return Math.floor(s) + " s"; if (s < 3600) return Math.floor(s / 60) + " min";
+  if (s < 86400) return Math.floor(s / 3600) + " h"; return Math.floor(s / 86400) + " d";
+}
+function toast(text) {
+  const t = document.getElementById("toast"); t.textContent = text; t.classList.add("show");
+  clearTimeout(toast.timer); toast.timer = setTimeout(() => t.classList.remove("show"), 2500);
+}
+async function post(issue, action, body) {
+  const number = issue.replace("#", "");
+  const response = await fetch(`/api/v1/sessions/${number}/${action}${query}`, { method: "POST", headers, body: JSON.stringify(body || {}) });
+  const doc = await response.json().catch(() => ({}));
+  if (!response.ok) { toast((doc.error && doc.error.message) || ("HTTP " + response.status)); return false; }
+  if (doc.session) { upsert(Object.assign({}, state.sessions.get(doc.session.issue) || {}, doc.session)); render(); }
+  return true;
+}
+function card(s) {
+  const id = s.issue.replace("#", "");
+  const title = el("div", {}, el("span", {class: "title"}, `${s.issue} ${s.title || ""}`), " ",
+                   el("span", {class: "meta"}, s.branch));
+  const meta = [];
+  if (s.status === "stuck" && s.stuck) meta.push(el("div", {}, el("span", {class: "reason"}, `“${s.stuck.reason}”`),
+                                                 el("span", {class: "meta"}, ` waiting ${ago(s.stuck.since)}`)));
+  if (s.stuck && s.stuck.context) meta.push(el("div", {class: "meta"}, "Context: " + s.stuck.context));
+  if (s.pr) meta.push(el("div", {}, el("a", {href: s.pr, rel: "noopener noreferrer", target: "_blank"}, s.pr),
+                         s.git && s.git.merged && s.git.hasOwnCommits !== false ? el("span", {class: "meta"}, ` merged (${s.git.merged})`) : null));
+  meta.push(el("div", {class: "meta"}, `${s.status} · ${ago(s.started)} active · updated ${ago(s.lastUpdate)} ago` +
+                 (s.git && s.git.ahead != null ? ` · ${s.git.ahead} ahead, ${s.git.behind} behind` : "")));
+  if (s.guidance && s.guidance.length) meta.push(el("div", {class: "meta"}, "Last guidance: " + s.guidance[s.guidance.length - 1].message));
+  const actions = el("div", {class: "actions"});
+  const active = ["registered", "planning", "planning_complete", "working", "stuck"].includes(s.status) || !known.has(s.status);
+  if (active) actions.append(el("button", {type: "button", "data-action": "pause", "aria-label": `Pause ${s.issue}`, onclick: () => post(s.issue, "pause")}, "Pause"));
+  if (s.status === "paused") actions.append(el("button", {type: "button", "data-action": "resume", "aria-label": `Resume ${s.issue}`, onclick: () => post(s.issue, "resume")}, "Resume"));
+  const node = el("article", {class: "card" + (s.status === "stuck" ? " stuck" : ""), "data-issue": s.issue}, el("div", {}, title, meta), actions);
+  if (s.status === "stuck" || s.status === "planning_complete" || (active && s.status !== "registered")) {
+    const input = el("input", {type: "text", id: "guide-" + id, placeholder: "Guidance for " + s.issue, "aria-label": "Guidance for " + s.issue});
+    const send = async text => { if (text.trim() && await post(s.issue, "guidance", {message: text})) { toast("Sent to " + s.issue); input.value = ""; } };
+    input.addEventListener("keydown", e => { if (e.key === "Enter") send(input.value); });
+    const options = ((s.stuck && s.stuck.options) || []).map(option =>
+      el("button", {type: "button", class: "option", "data-option": option, onclick: () => send(option)}, option));
+    node.append(el("div", {class: "guide"}, options, input, el("button", {type: "button", "data-action": "send", onclick: () => send(input.value)}, "Send")));
+  }
+  return node;
+}
+function render() {
+  const view = document.getElementById("view");
+  const focused = document.activeElement && document.activeElement.id;
+  const typed = focused ? document.getElementById(focused).value : null;
+  view.replaceChildren();
+  const sessions = [...state.sessions.values()].sort((a, b) => parseInt(a.issue.slice(1)) - parseInt(b.issue.slice(1)));
+  for (const [key, label, test] of groups) {
+    const members = sessions.filter(test);
+    if (!members.length) continue;
+    view.append(el("section", {"data-group": key}, el("h2", {}, `${label}: ${members.length} session${members.length === 1 ? "" : "s"}`), members.map(card)));
+  }
+  if (!sessions.length) view.append(el("p", {class: "empty"}, "No sessions."));
+  const problems = [...state.problems.values()];
+  if (problems.length) {
+    view.append(el("section", {"data-group": "problems"}, el("h2", {}, `⚠️ Problems: ${problems.length}`),
+      el("ul", {class: "problems"}, problems.map(p => el("li", {}, p.issue ? p.issue + " " : "", el("span", {class: "kind"}, p.kind), ": " + p.message)))));
+  }
+  if (focused && document.getElementById(focused)) { const f = document.getElementById(focused); if (typed !== null && "value" in f) f.value = typed; f.focus(); }
+}
+function upsert(s) { state.sessions.set(s.issue, s); }
+function problemKey(p) { return JSON.stringify(p); }
+function snapshot(doc) {
+  state.sessions.clear(); state.problems.clear();
+  for (const s of doc.sessions || []) upsert(s);
+  for (const p of doc.problems || []) state.problems.set(problemKey(p), p);
+  render();
+}
+async function load() {
+  const response = await fetch("/api/v1/sessions" + query, { headers });
+  if (response.ok) snapshot(await response.json());
+}
+function connect() {
+  const source = new EventSource("/api/v1/events" + query);
+  const live = document.getElementById("live");
+  source.onopen = () => { live.className = "on"; live.textContent = "live"; };
+  source.onerror = () => { live.className = "off"; live.textContent = "reconnecting…"; };
+  source.addEventListener("snapshot", e => snapshot(JSON.parse(e.data)));
+  source.addEventListener("session", e => {
+    const event = JSON.parse(e.data);
+    if (event.change === "removed") state.sessions.delete(event.issue); else upsert(event.session);
+    render();
+  });
+  source.addEventListener("problem", e => {
+    const event = JSON.parse(e.data);
+    if (event.change === "removed") state.problems.delete(problemKey(event.problem)); else state.problems.set(problemKey(event.problem), event.problem);
+    render();
+  });
+}
+load().then(connect);
+setInterval(render, 30000);
+</script>
+</body>
+</html>
+"""#
+}
