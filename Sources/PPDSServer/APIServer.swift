@@ -94,8 +94,6 @@ struct Handlers: Sendable {
             return error.response
         } catch let error as PPDSError {
             return APIError.from(error).response
-        } catch let error as HTTPError where error.status == .contentTooLarge {
-            return APIError(status: .contentTooLarge, kind: "tooLarge", message: "the request body is over \(options.maxBody) bytes").response
         } catch {
             return APIError(status: .internalServerError, kind: "failed", message: "\(error)").response
         }
@@ -110,7 +108,16 @@ struct Handlers: Sendable {
     }
 
     func body(_ request: inout Request) async throws -> [String: JSONValue] {
-        let buffer = try await request.collectBody(upTo: options.maxBody)
+        let tooLarge = APIError(status: .contentTooLarge, kind: "tooLarge", message: "the request body is over \(options.maxBody) bytes")
+        if let length = request.headers[.contentLength].flatMap({ Int($0) }), length > options.maxBody { throw tooLarge }
+        let buffer: ByteBuffer
+        do {
+            buffer = try await request.collectBody(upTo: options.maxBody)
+        } catch {
+            // NIO's "too many bytes" for a body sent without a length.
+            if String(describing: type(of: error)).contains("TooManyBytes") { throw tooLarge }
+            throw error
+        }
         guard buffer.readableBytes > 0 else { return [:] }
         guard let object = (try? JSONValue.parse(Data(buffer.readableBytesView)))?.objectValue else {
             throw APIError(status: .badRequest, kind: "usage", message: "the body is not a JSON object")

@@ -14,7 +14,7 @@ public struct ServerEvent: Sendable, Equatable {
     /// A keep-alive comment; lets the server notice clients that went away.
     static let heartbeat = ServerEvent(id: 0, name: "", data: "")
 
-    var wire: String { id == 0 ? ": ping\n\n" : "id: \(id)\nevent: \(name)\ndata: \(data)\n\n" }
+    var wire: String { name.isEmpty ? ": ping\n\n" : "id: \(id)\nevent: \(name)\ndata: \(data)\n\n" }
 }
 
 /// Turns successive status reports into events, keeps the recent ones for clients that
@@ -146,7 +146,10 @@ final class ReportWatcher: @unchecked Sendable {
             while !isStopped {
                 let changed = watcher.wait(timeout: interval, settle: 0.05)
                 if isStopped { break }
-                if changed { publish() } else { beat() }
+                // A timeout is the polling fallback: what inotify cannot see (a worktree folder
+                // deleted, a branch merged elsewhere) shows up within one interval.
+                publish()
+                if !changed { beat() }
             }
         }
     }
