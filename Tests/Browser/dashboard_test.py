@@ -1,0 +1,140 @@
+#!/usr/bin/env python3
+"""Real-browser test of the ppds dashboard: headless Chromium driven by selenium.
+
+Usage: dashboard_test.py PPDS_BINARY [SCREENSHOT.png]
+
+Starts sessions in a throwaway repository, runs `ppds serve`, opens the dashboard, makes a
+session stuck through the CLI and checks the page shows it without a reload, sends guidance by
+clicking one of its options, pauses a session from the page, and checks the session files.
+"""
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+from selenium import webdriver
+from selenium.webdriver.chrome.options import Options
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support.ui import WebDriverWait
+
+PPDS = os.path.abspath(sys.argv[1])
+SCREENSHOT = sys.argv[2] if len(sys.argv) > 2 else None
+TMP = tempfile.mkdtemp(prefix="ppds-browser-")
+REPO = os.path.join(TMP, "shop")
+HOME = os.path.join(TMP, "home")
+ENV = dict(os.environ, PPDS_HOME=HOME, GIT_AUTHOR_NAME="t", GIT_AUTHOR_EMAIL="t@ppds.invalid",
+           GIT_COMMITTER_NAME="t", GIT_COMMITTER_EMAIL="t@ppds.invalid", NO_COLOR="1")
+
+
+def run(*args, cwd=REPO):
+    return subprocess.run(args, cwd=cwd, env=ENV, check=True, capture_output=True, text=True).stdout
+
+
+def ppds(*args):
+    return run(PPDS, *args)
+
+
+def session(issue):
+    with open(os.path.join(HOME, "sessions", f"work-{issue}.json")) as f:
+        return json.load(f)
+
+
+def wait_for(predicate, what, timeout=15):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            if predicate():
+                return
+        except Exception:
+            pass
+        time.sleep(0.1)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def click(driver, selector):
+    """Clicks what `selector` finds; the page re-renders on every event, so retry when the
+    element was replaced between finding and clicking it."""
+    wait_for(lambda: driver.find_element(By.CSS_SELECTOR, selector).click() or True, f"a click on {selector}")
+
+
+def main():
+    os.makedirs(REPO)
+    run("git", "init", "-q", "-b", "main")
+    with open(os.path.join(REPO, "README.md"), "w") as f:
+        f.write("# shop\n")
+    run("git", "add", "-A")
+    run("git", "commit", "-q", "-m", "init")
+    for issue, title in [(101, "Add a login form"), (102, "Token refresh for sessions"), (103, "Fix crash on empty cart"),
+                         (104, "Update the checkout docs")]:
+        ppds("start-work", str(issue), "--offline", "--no-hooks", f"--title={title}")
+    ppds("update", "101", "--status", "working")
+    ppds("update", "103", "--status", "planning_complete")
+    ppds("ship", "104", "--pr", "https://github.com/example/shop/pull/42")
+
+    server = subprocess.Popen([PPDS, "serve", "--port", "0", "--interval", "1"], cwd=REPO, env=ENV,
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    driver = None
+    try:
+        line = server.stdout.readline()
+        assert "listening on" in line, line
+        url = line.split("listening on ")[1].split(" ")[0]
+
+        options = Options()
+        for argument in ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--window-size=1280,900"]:
+            options.add_argument(argument)
+        options.binary_location = shutil.which("chromium") or "/usr/bin/chromium"
+        driver = webdriver.Chrome(service=Service(shutil.which("chromedriver") or "/usr/bin/chromedriver"), options=options)
+        driver.get(url + "/")
+        wait_for(lambda: driver.find_element(By.CSS_SELECTOR, "article[data-issue='#101']"), "the first render")
+        wait_for(lambda: driver.find_element(By.ID, "live").text == "live", "the event stream")
+        driver.execute_script("window.__sameDocument = true;")
+        assert "PR Ready" in driver.page_source and "pull/42" in driver.page_source
+
+        # A change made in a terminal shows up without a reload, standing out as stuck.
+        ppds("update", "102", "--status", "stuck", "--reason", "Auth/Security decision needed",
+             "--context", "Token refresh approach unclear - use sliding expiration or fixed?",
+             "--option", "sliding", "--option", "fixed", "--option", "ask user preference")
+        wait_for(lambda: driver.find_element(By.CSS_SELECTOR, "section[data-group='stuck'] article[data-issue='#102']"),
+                 "the stuck session on the page")
+        assert driver.execute_script("return window.__sameDocument === true;"), "the page reloaded"
+        card = driver.find_element(By.CSS_SELECTOR, "article[data-issue='#102']")
+        assert "Auth/Security decision needed" in card.text
+
+        # Guidance from the page, by choosing an option.
+        click(driver, "article[data-issue='#102'] button[data-option='sliding']")
+        wait_for(lambda: [g["message"] for g in session(102).get("guidance", [])] == ["sliding"], "the guidance in the file")
+
+        # Typed guidance, sent with the keyboard.
+        wait_for(lambda: driver.find_element(By.ID, "guide-102").send_keys("30 minute window, please", Keys.ENTER) or True,
+                 "typing guidance")
+        wait_for(lambda: len(session(102).get("guidance", [])) == 2, "the typed guidance in the file")
+        assert session(102)["guidance"][1]["message"] == "30 minute window, please"
+
+        # Pause and resume from the page.
+        click(driver, "article[data-issue='#101'] button[data-action='pause']")
+        wait_for(lambda: session(101)["status"] == "paused", "the pause in the file")
+        wait_for(lambda: driver.find_element(By.CSS_SELECTOR, "section[data-group='paused'] article[data-issue='#101']"), "the paused group")
+        click(driver, "article[data-issue='#101'] button[data-action='resume']")
+        wait_for(lambda: session(101)["status"] == "working", "the resume in the file")
+        wait_for(lambda: driver.find_element(By.CSS_SELECTOR, "section[data-group='working'] article[data-issue='#101']"), "the working group")
+        assert driver.execute_script("return window.__sameDocument === true;"), "the page reloaded"
+
+        if SCREENSHOT:
+            time.sleep(0.3)
+            driver.save_screenshot(SCREENSHOT)
+        print("dashboard test: passed")
+    finally:
+        if driver:
+            driver.quit()
+        server.terminate()
+        server.wait(timeout=10)
+        shutil.rmtree(TMP, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
