@@ -79,11 +79,14 @@ enum Paths {
         return path
     }
 
-    /// Resolves symlinks and `..` so that two spellings of one folder compare equal.
-    static func canonical(_ path: String) -> String {
-        let url = URL(fileURLWithPath: path).standardizedFileURL
-        var resolved = url.resolvingSymlinksInPath().path
-        if resolved.isEmpty { resolved = url.path }
-        return trimmingSlash(resolved)
-    }
+    static func canonical(_ path: String) -> String { canonicalPath(path) }
+}
+
+/// Resolves symlinks and `..`, drops a trailing slash, so that two spellings of one folder
+/// compare equal.
+public func canonicalPath(_ path: String) -> String {
+    let url = URL(fileURLWithPath: path).standardizedFileURL
+    var resolved = url.resolvingSymlinksInPath().path
+    if resolved.isEmpty { resolved = url.path }
+    return Paths.trimmingSlash(resolved)
 }

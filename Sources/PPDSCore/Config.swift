@@ -1,4 +1,5 @@
 import Foundation
+import GitKit
 import SessionKit
 
 /// A command from the config: an argument vector (an array), or a shell line (a string),

@@ -1,4 +1,5 @@
 import Foundation
+import GitKit
 import SessionKit
 
 /// Changes to one session's file: update, guide, pause, resume, ship, cancel. One locked

@@ -47,14 +47,6 @@ public struct Workspace: Sendable {
     }
 }
 
-/// Resolves symlinks and `..`, drops a trailing slash.
-public func canonicalPath(_ path: String) -> String {
-    let url = URL(fileURLWithPath: path).standardizedFileURL.resolvingSymlinksInPath()
-    var text = url.path
-    while text.count > 1 && text.hasSuffix("/") { text.removeLast() }
-    return text
-}
-
 /// True when `path` is `folder` or inside it.
 public func path(_ path: String, isInside folder: String) -> Bool {
     path == folder || path.hasPrefix(folder.hasSuffix("/") ? folder : folder + "/")

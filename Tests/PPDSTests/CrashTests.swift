@@ -8,14 +8,7 @@ import TestSupport
 @Suite struct CrashTests {
     /// Starts ppds and kills it after `delay` seconds (it may finish first).
     func killed(_ fixture: GitFixture, _ arguments: [String], after delay: TimeInterval) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: TestEnvironment.ppdsBinary)
-        process.arguments = arguments
-        process.currentDirectoryURL = URL(fileURLWithPath: fixture.repo)
-        process.environment = ProcessInfo.processInfo.environment.merging(["PPDS_HOME": fixture.home]) { $1 }
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
+        let process = try fixture.launchPPDS(arguments)
         usleep(UInt32(delay * 1_000_000))
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()

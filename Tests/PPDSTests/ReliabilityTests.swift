@@ -115,19 +115,11 @@ struct SeededRandom: RandomNumberGenerator {
             }
         }
         reader.start()
-        var processes: [Process] = []
-        for index in 0..<16 {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: TestEnvironment.ppdsBinary)
-            process.arguments = index % 2 == 0
+        let processes = try (0..<16).map { index in
+            try fixture.launchPPDS(index % 2 == 0
                 ? ["guide", "5", "guidance \(index)"]
-                : ["update", "5", "--status", index % 4 == 1 ? "working" : "planning"]
-            process.environment = ProcessInfo.processInfo.environment.merging(["PPDS_HOME": fixture.home]) { $1 }
-            process.standardOutput = FileHandle.nullDevice
-            process.standardError = FileHandle.nullDevice
-            processes.append(process)
+                : ["update", "5", "--status", index % 4 == 1 ? "working" : "planning"])
         }
-        for process in processes { try process.run() }
         for process in processes { process.waitUntilExit(); #expect(process.terminationStatus == 0) }
         stop.set()
         while !reader.isFinished { usleep(1000) }

@@ -188,18 +188,7 @@ import TestSupport
         let fixture = try GitFixture()
         for round in 0..<3 {
             let issue = 60 + round
-            var processes: [Process] = []
-            for _ in 0..<2 {
-                let process = Process()
-                process.executableURL = URL(fileURLWithPath: TestEnvironment.ppdsBinary)
-                process.arguments = ["start-work", String(issue), "--offline", "--title", "Race"]
-                process.currentDirectoryURL = URL(fileURLWithPath: fixture.repo)
-                process.environment = ProcessInfo.processInfo.environment.merging(["PPDS_HOME": fixture.home]) { $1 }
-                process.standardOutput = FileHandle.nullDevice
-                process.standardError = FileHandle.nullDevice
-                processes.append(process)
-            }
-            for process in processes { try process.run() }
+            let processes = try (0..<2).map { _ in try fixture.launchPPDS(["start-work", String(issue), "--offline", "--title", "Race"]) }
             for process in processes { process.waitUntilExit(); #expect(process.terminationStatus == 0) }
             #expect(try fixture.worktreePaths().count == 2 + round)
         }

@@ -77,14 +77,8 @@ import TestSupport
     @Test func watchPrintsANewViewWhenAFileChanges() throws {
         let fixture = try GitFixture()
         try fixture.started(1, title: "Watched")
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: TestEnvironment.ppdsBinary)
-        process.arguments = ["watch", "--interval", "60", "--count", "2"]
-        process.currentDirectoryURL = URL(fileURLWithPath: fixture.repo)
-        process.environment = ProcessInfo.processInfo.environment.merging(["PPDS_HOME": fixture.home]) { $1 }
         let out = Pipe()
-        process.standardOutput = out
-        try process.run()
+        let process = try fixture.launchPPDS(["watch", "--interval", "60", "--count", "2"], output: out)
         // Wait for the first view, then change the session through the CLI.
         var collected = Data()
         let fd = out.fileHandleForReading.fileDescriptor

@@ -12,16 +12,7 @@ import TestSupport
         let issue = IssueNumber(42)!
         try store.save(Session(issue: issue, status: .working, branch: "feat/x", worktree: "/w", started: Date()))
 
-        var processes: [Process] = []
-        for index in 0..<20 {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: TestEnvironment.ppdsBinary)
-            process.arguments = ["guide", "42", "message \(index)"]
-            process.environment = ProcessInfo.processInfo.environment.merging(["PPDS_HOME": folder.path]) { $1 }
-            process.standardOutput = FileHandle.nullDevice
-            try process.run()
-            processes.append(process)
-        }
+        let processes = try (0..<20).map { index in try launchPPDS(["guide", "42", "message \(index)"], home: folder.path) }
         for process in processes {
             process.waitUntilExit()
             #expect(process.terminationStatus == 0)

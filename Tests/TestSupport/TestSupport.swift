@@ -148,6 +148,12 @@ public final class GitFixture: @unchecked Sendable {
         return try git("rev-parse", "HEAD", in: root)
     }
 
+    /// Starts the built `ppds` in the repository with this fixture's `PPDS_HOME`, without
+    /// waiting; its output goes to `output`, or nowhere.
+    public func launchPPDS(_ arguments: [String], output: Pipe? = nil) throws -> Process {
+        try TestSupport.launchPPDS(arguments, home: home, in: repo, output: output)
+    }
+
     /// Runs the built `ppds` with this fixture's `PPDS_HOME`.
     @discardableResult
     public func ppds(_ arguments: [String], in directory: String? = nil, environment: [String: String] = [:], stdin: String? = nil) throws -> ProcessResult {
@@ -195,4 +201,17 @@ public func readChunk(_ fd: Int32) -> Data? {
         if count == 0 { return nil }
         if errno != EINTR { return nil }
     }
+}
+
+/// Starts the built `ppds` with `PPDS_HOME=home`, without waiting.
+public func launchPPDS(_ arguments: [String], home: String, in directory: String? = nil, output: Pipe? = nil) throws -> Process {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: TestEnvironment.ppdsBinary)
+    process.arguments = arguments
+    if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
+    process.environment = ProcessInfo.processInfo.environment.merging(["PPDS_HOME": home]) { $1 }
+    process.standardOutput = output ?? FileHandle.nullDevice
+    process.standardError = FileHandle.nullDevice
+    try process.run()
+    return process
 }
