@@ -50,7 +50,7 @@ public struct SessionGitState: Sendable, Equatable {
 public final class GitFactReader {
     public let repository: Repository
     private let detector: MergeDetector
-    private let worktreesByPath: [String: WorktreeInfo]
+    private var worktreeIndex: WorktreeIndex
     private let pathByBranch: [String: String]
     private var baseTips: [String: ObjectID?] = [:]
 
@@ -60,22 +60,12 @@ public final class GitFactReader {
         self.detector = MergeDetector(repository: repository)
         let list: [WorktreeInfo]
         do { list = try worktrees ?? repository.worktrees() } catch { throw PPDSError.from(error) }
-        var byPath: [String: WorktreeInfo] = [:]
         var byBranch: [String: String] = [:]
         for worktree in list {
-            // Keyed by the path as written; lookups fall back to the canonical form.
-            if !worktree.path.isEmpty { byPath[worktree.path] = worktree }
             if let branch = worktree.head.branchName { byBranch[branch] = worktree.path.isEmpty ? worktree.name : worktree.path }
         }
-        worktreesByPath = byPath
+        worktreeIndex = WorktreeIndex(list)
         pathByBranch = byBranch
-    }
-
-    /// The worktree at `path`: by its spelling first, then canonically (symlinks, `..`).
-    private func worktree(at path: String) -> WorktreeInfo? {
-        if let found = worktreesByPath[path] { return found }
-        let wanted = canonicalPath(path)
-        return worktreesByPath.first { canonicalPath($0.key) == wanted }?.value
     }
 
     /// The base's tip now, resolved once per base name.
@@ -88,7 +78,7 @@ public final class GitFactReader {
 
     public func state(of session: Session, includeDirty: Bool = false) -> SessionGitState {
         var state = SessionGitState()
-        let worktree = self.worktree(at: session.worktree)
+        let worktree = worktreeIndex.worktree(at: session.worktree)
         state.worktreeExists = worktree?.state == .ok
         let branch = try? repository.branch(session.branch)
         state.branchExists = branch != nil

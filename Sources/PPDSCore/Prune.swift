@@ -102,9 +102,8 @@ public struct Prune {
         var candidates: [Candidate] = []
         let worktrees: [WorktreeInfo]
         do { worktrees = try repository.worktrees() } catch { throw PPDSError.from(error) }
-        func worktree(at path: String) -> WorktreeInfo? {
-            worktrees.first { !$0.isMain && !$0.path.isEmpty && canonicalPath($0.path) == canonicalPath(path) }
-        }
+        var index = WorktreeIndex(worktrees.filter { !$0.isMain })
+        func worktree(at path: String) -> WorktreeInfo? { index.worktree(at: path) }
 
         if request.issues.isEmpty {
             for session in owned { candidates.append(Candidate(session: session, worktree: worktree(at: session.worktree), branch: session.branch, path: session.worktree)) }
