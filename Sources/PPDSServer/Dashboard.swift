@@ -134,8 +134,16 @@ function card(s) {
 }
 function render() {
   const view = document.getElementById("view");
-  const focused = document.activeElement && document.activeElement.id;
-  const typed = focused ? document.getElementById(focused).value : null;
+  // The view is rebuilt on each event; keep the keyboard where it was (a field by id, a button
+  // by its session and action or option).
+  const active = document.activeElement;
+  const focused = active && active.id;
+  const typed = focused ? active.value : null;
+  const holder = active && active.closest && active.closest("article[data-issue]");
+  const buttonKey = holder && active.tagName === "BUTTON"
+    ? `article[data-issue="${holder.dataset.issue}"] button` + (active.dataset.option !== undefined
+        ? `[data-option="${CSS.escape(active.dataset.option)}"]` : `[data-action="${active.dataset.action}"]`)
+    : null;
   view.replaceChildren();
   const sessions = [...state.sessions.values()].sort((a, b) => parseInt(a.issue.slice(1)) - parseInt(b.issue.slice(1)));
   for (const [key, label, test] of groups) {
@@ -150,6 +158,7 @@ function render() {
       el("ul", {class: "problems"}, problems.map(p => el("li", {}, p.issue ? p.issue + " " : "", el("span", {class: "kind"}, p.kind), ": " + p.message)))));
   }
   if (focused && document.getElementById(focused)) { const f = document.getElementById(focused); if (typed !== null && "value" in f) f.value = typed; f.focus(); }
+  else if (buttonKey && document.querySelector(buttonKey)) document.querySelector(buttonKey).focus();
 }
 function upsert(s) { state.sessions.set(s.issue, s); }
 function problemKey(p) { return JSON.stringify(p); }

@@ -119,7 +119,9 @@ def main():
         click(driver, "article[data-issue='#101'] button[data-action='pause']")
         wait_for(lambda: session(101)["status"] == "paused", "the pause in the file")
         wait_for(lambda: driver.find_element(By.CSS_SELECTOR, "section[data-group='paused'] article[data-issue='#101']"), "the paused group")
-        click(driver, "article[data-issue='#101'] button[data-action='resume']")
+        # Resume with the keyboard: the button takes focus and Enter presses it.
+        wait_for(lambda: driver.find_element(By.CSS_SELECTOR, "article[data-issue='#101'] button[data-action='resume']")
+                 .send_keys(Keys.ENTER) or True, "pressing Resume with the keyboard")
         wait_for(lambda: session(101)["status"] == "working", "the resume in the file")
         wait_for(lambda: driver.find_element(By.CSS_SELECTOR, "section[data-group='working'] article[data-issue='#101']"), "the working group")
         assert driver.execute_script("return window.__sameDocument === true;"), "the page reloaded"
