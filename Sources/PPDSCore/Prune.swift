@@ -127,6 +127,14 @@ public struct Prune {
 
         try vantageGuard(candidates)
 
+        // A prune killed while deleting a branch leaves that ref's lock file; git and libgit2
+        // then refuse the branch. Its intent record names the branch, and its process is gone.
+        let intents = IntentStore(home: workspace.store.home)
+        for candidate in candidates {
+            guard let issue = candidate.session?.issue, let intent = intents.load(.prune, issue.value), !intent.isLive else { continue }
+            repository.removeStaleRefLock(branch: intent.branch)
+        }
+
         let detector = MergeDetector(repository: repository)
         for candidate in candidates {
             results.append(prune(candidate, request: request, repository: repository, detector: detector))

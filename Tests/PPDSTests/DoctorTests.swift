@@ -166,6 +166,22 @@ import TestSupport
         #expect(!fixture.sessionFileExists(11))
     }
 
+    @Test func pruneKilledWhileDeletingABranchLeavesALockThatRecoveryClears() throws {
+        let (worktree, branch) = try fixture.started(13, title: "Locked ref")
+        try fixture.commit("f.txt", "f", in: worktree)
+        try fixture.ppds(["ship", "13", "--pr", "https://example.com/o/r/pull/13"]).check()
+        try fixture.git("merge", "-q", "--no-ff", "-m", "merge", branch)
+        #expect(try fixture.ppds(["prune"], environment: ["PPDS_FAULT": "pruneAfterWorktree:kill"]).status == 9)
+        // What a kill inside the ref deletion leaves: the ref's lock file.
+        try (try fixture.git("rev-parse", branch) + "\n").write(toFile: fixture.repo + "/.git/refs/heads/\(branch).lock", atomically: true, encoding: .utf8)
+        let (fixed, remaining, json) = try doctor(["--fix"])
+        #expect(fixed.status == 0, "\(json)")
+        #expect(remaining.isEmpty)
+        #expect(try !fixture.branchExists(branch))
+        #expect(!FileManager.default.fileExists(atPath: fixture.repo + "/.git/refs/heads/\(branch).lock"))
+        #expect(!fixture.sessionFileExists(13))
+    }
+
     @Test func killNineOfABulkStartAtManyPointsThenFixThenRerun() throws {
         let checkpoints = ["afterIntent", "afterBranch", "afterWorktree", "afterSession"]
         for (round, checkpoint) in checkpoints.enumerated() {
