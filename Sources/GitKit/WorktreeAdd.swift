@@ -1,5 +1,8 @@
 import CGit2
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 extension Repository {
     /// Whether `name` can be a worktree admin name: one path component of plain characters.
@@ -45,6 +48,13 @@ extension Repository {
             throw GitError(.checkedOut, operation, branch, message: "the branch is already checked out in \(holder)")
         }
 
+        // libgit2 makes `.git/worktrees` with a plain mkdir that fails when a parallel add made it
+        // first ("directory exists"): make it beforehand, as git would.
+        do {
+            try files.createDirectory(atPath: worktreesAdminDir, withIntermediateDirectories: true)
+        } catch {
+            throw GitError(.precondition, operation, worktreesAdminDir, message: "cannot create the folder: \(error.localizedDescription)")
+        }
         try addCleaningUp(name: name, path: path, branch: branch)
         guard let info = worktree(named: name) else {
             throw GitError(.precondition, operation, name, message: "the worktree was created but cannot be read back")
@@ -82,12 +92,28 @@ extension Repository {
         // The folder is new and empty, so the safe strategy's checks for a populated folder
         // are wasted work: FORCE writes the files directly.
         options.checkout_options.checkout_strategy = direct == nil ? GIT_CHECKOUT_FORCE.rawValue : GIT_CHECKOUT_NONE.rawValue
-        var out: OpaquePointer?
-        try gitCall("add worktree", path) { git_worktree_add(&out, pointer, name, path, &options) }
-        if let out { git_worktree_free(out) }
+        // git_worktree_add asks git_branch_is_checked_out, which answers "checked out" for every
+        // branch while another add's admin entry is half-written: adds take turns, across threads
+        // and processes (an flock on `.git/worktrees`). With the direct checkout this is short.
+        try withAdminFolderLock { () throws(GitError) in
+            var out: OpaquePointer?
+            try gitCall("add worktree", path) { git_worktree_add(&out, pointer, name, path, &options) }
+            if let out { git_worktree_free(out) }
+        }
         if let direct {
             try DirectCheckout.populate(direct, into: path, commonDir: commonDir, jobs: Repository.checkoutJobs)
         }
+    }
+
+    private func withAdminFolderLock(_ body: () throws(GitError) -> Void) throws(GitError) {
+        let fd = Glibc.open(worktreesAdminDir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else {
+            throw GitError(.precondition, "add worktree", worktreesAdminDir, message: String(cString: strerror(errno)))
+        }
+        defer { close(fd) }
+        while flock(fd, LOCK_EX) != 0 && errno == EINTR {}
+        defer { flock(fd, LOCK_UN) }
+        try body()
     }
 
     /// Threads that write a new worktree's files: the cores, at most 4.

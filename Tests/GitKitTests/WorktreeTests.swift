@@ -141,3 +141,26 @@ import TestSupport
         #expect(repo.worktree(named: "busy")?.state == .halfMade)
     }
 }
+
+@Suite struct ParallelAddTests {
+    /// The first adds of a repository race to create `.git/worktrees`; none may fail for it.
+    @Test func parallelFirstAddsDoNotCollide() throws {
+        for round in 0..<5 {
+            let fixture = try GitFixture()
+            let setup = try Repository.open(at: fixture.repo)
+            let main = try setup.resolveCommit("main")
+            for index in 0..<4 { try setup.createBranch("p\(index)", at: main) }
+            let repo = fixture.repo, folder = fixture.folder.path
+            let results = parallelMap(Array(0..<4), jobs: 4, context: { try? Repository.open(at: repo) }) { repository, index -> String? in
+                do {
+                    try repository?.addWorktree(name: "p\(index)", path: "\(folder)/p\(index)", branch: "p\(index)")
+                    return nil
+                } catch {
+                    return "\(error)"
+                }
+            }
+            #expect(results.allSatisfy { $0 == nil }, "round \(round): \(results)")
+            #expect(try fixture.git("worktree", "list", "--porcelain").components(separatedBy: "worktree ").count == 6)
+        }
+    }
+}
