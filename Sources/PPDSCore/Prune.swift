@@ -92,6 +92,8 @@ public struct Prune {
         var worktree: WorktreeInfo?
         var branch: String?
         var path: String?
+        /// A removal a killed prune began; its leftovers hold nothing of value.
+        var interruptedRemoval = false
     }
 
     public func run(_ request: PruneRequest) throws(PPDSError) -> PruneReport {
@@ -129,10 +131,17 @@ public struct Prune {
 
         // A prune killed while deleting a branch leaves that ref's lock file; git and libgit2
         // then refuse the branch. Its intent record names the branch, and its process is gone.
+        // A prune killed while removing a worktree leaves it half-deleted, which reads as dirty:
+        // when the folder holds nothing but files of the commit that prune checked, finishing
+        // the removal loses nothing.
         let intents = IntentStore(home: workspace.store.home)
-        for candidate in candidates {
-            guard let issue = candidate.session?.issue, let intent = intents.load(.prune, issue.value), !intent.isLive else { continue }
+        for index in candidates.indices {
+            guard let issue = candidates[index].session?.issue, let intent = intents.load(.prune, issue.value), !intent.isLive else { continue }
             repository.removeStaleRefLock(branch: intent.branch)
+            if let path = candidates[index].worktree?.path, let commit = intent.commit.flatMap(ObjectID.init(hex:)),
+               repository.folderHoldsOnlyCheckout(at: path, of: commit) {
+                candidates[index].interruptedRemoval = true
+            }
         }
 
         let detector = MergeDetector(repository: repository)
@@ -213,7 +222,7 @@ public struct Prune {
         }
 
         let folderPresent = candidate.worktree?.state == .ok
-        if folderPresent, let path = candidate.path, !request.force {
+        if folderPresent, let path = candidate.path, !request.force, !candidate.interruptedRemoval {
             do {
                 let status = try repository.workingTreeStatus(at: path)
                 if status.isDirty { return finish(.keptDirty, "the worktree has \(status.summary); --force removes it") }
@@ -249,7 +258,7 @@ public struct Prune {
             let work = { () throws in
                 if let intent { try intents.record(intent) }
                 if let worktree = candidate.worktree {
-                    try repository.removeWorktree(worktree.name, force: request.force)
+                    try repository.removeWorktree(worktree.name, force: request.force || candidate.interruptedRemoval)
                 }
                 try FaultInjection.checkpoint("pruneAfterWorktree")
                 if let branch { try repository.deleteBranch(branch.name, expecting: branch.target) }

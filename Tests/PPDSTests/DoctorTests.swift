@@ -182,6 +182,40 @@ import TestSupport
         #expect(!fixture.sessionFileExists(13))
     }
 
+    /// The state a prune killed inside the worktree removal leaves: an intent record of a dead
+    /// process and a half-deleted folder.
+    func halfRemoved(_ issue: Int, extraFile: Bool) throws -> (String, String) {
+        let (worktree, branch) = try fixture.started(issue, title: "Half removed \(issue)")
+        try fixture.commit("f.txt", "f", in: worktree)
+        try fixture.ppds(["ship", String(issue), "--pr", "https://example.com/o/r/pull/\(issue)"]).check()
+        try fixture.git("merge", "-q", "--no-ff", "-m", "merge", branch)
+        let tip = try fixture.git("rev-parse", branch)
+        try FileManager.default.createDirectory(atPath: fixture.home + "/intents", withIntermediateDirectories: true)
+        try """
+        {"operation": "prune", "issue": \(issue), "repo": "\(fixture.repo)", "branch": "\(branch)", "worktree": "\(worktree)",
+         "adminName": "repo-half-removed-\(issue)", "commit": "\(tip)", "pid": 999999, "created": "2026-01-01T00:00:00Z"}
+        """.write(toFile: fixture.home + "/intents/prune-\(issue).json", atomically: true, encoding: .utf8)
+        try FileManager.default.removeItem(atPath: worktree + "/src")
+        if extraFile { try "mine\n".write(toFile: worktree + "/notes.txt", atomically: true, encoding: .utf8) }
+        return (worktree, branch)
+    }
+
+    @Test func aHalfRemovedWorktreeIsFinished() throws {
+        let (worktree, branch) = try halfRemoved(14, extraFile: false)
+        let (fixed, remaining, json) = try doctor(["--fix"])
+        #expect(fixed.status == 0, "\(json)")
+        #expect(remaining.isEmpty)
+        #expect(!FileManager.default.fileExists(atPath: worktree))
+        #expect(try !fixture.branchExists(branch))
+    }
+
+    @Test func aHalfRemovedWorktreeWithNewWorkIsKept() throws {
+        let (worktree, _) = try halfRemoved(15, extraFile: true)
+        _ = try doctor(["--fix"])
+        #expect(try String(contentsOfFile: worktree + "/notes.txt", encoding: .utf8) == "mine\n")
+        #expect(fixture.sessionFileExists(15))
+    }
+
     @Test func killNineOfABulkStartAtManyPointsThenFixThenRerun() throws {
         let checkpoints = ["afterIntent", "afterBranch", "afterWorktree", "afterSession"]
         for (round, checkpoint) in checkpoints.enumerated() {
