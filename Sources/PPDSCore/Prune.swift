@@ -197,15 +197,18 @@ public struct Prune {
             return finish(.keptLocked, "the worktree is locked" + (lock.isEmpty ? "" : " (\(lock))"))
         }
         let branch = candidate.branch.flatMap { try? repository.branch($0) } ?? nil
+        // Without the branch, a detached HEAD may be the only thing holding the worktree's commits.
+        var detachedHead: ObjectID?
+        if branch == nil, candidate.worktree?.state == .ok, case .detached(let id)? = candidate.worktree?.head { detachedHead = id }
         let baseName = candidate.session?.base ?? (try? BaseResolver.resolve(given: nil, config: config, repository: repository))?.name
         var baseTip: ObjectID?
-        if let branch {
-            guard let baseName, let tip = try? repository.resolveCommit(baseName) else {
-                return finish(.failed, "the base '\(baseName ?? "?")' does not resolve; cannot tell whether \(branch.name) is merged")
+        if let tip = branch?.target ?? detachedHead {
+            guard let baseName, let base = try? repository.resolveCommit(baseName) else {
+                return finish(.failed, "the base '\(baseName ?? "?")' does not resolve; cannot tell whether \(branch?.name ?? tip.short) is merged")
             }
-            baseTip = tip
+            baseTip = base
             do {
-                result.merged = try detector.check(tip: branch.target, base: tip)
+                result.merged = try detector.check(tip: tip, base: base)
             } catch {
                 return finish(.failed, "merge check failed: \(error.message)")
             }
@@ -230,11 +233,12 @@ public struct Prune {
                 return finish(.failed, "could not read the worktree's status: \(error.message)")
             }
         }
-        if let branch, result.merged == nil {
+        if let branch, result.merged == nil, !request.forceDelete {
             let unpushed = unpushedDescription(branch, baseTip: baseTip, repository: repository)
-            if !request.forceDelete {
-                return finish(.keptUnmerged, "\(branch.name) is not merged into \(baseName ?? "its base") (\(unpushed)); --force-delete deletes it")
-            }
+            return finish(.keptUnmerged, "\(branch.name) is not merged into \(baseName ?? "its base") (\(unpushed)); --force-delete deletes it")
+        }
+        if let detachedHead, result.merged == nil, !request.forceDelete {
+            return finish(.keptUnmerged, "the worktree's detached HEAD \(detachedHead.short) is not merged into \(baseName ?? "its base"); --force-delete removes it")
         }
         if let branch, let holder = try? repository.worktreeHolding(branch: branch.name),
            candidate.path.map({ canonicalPath(holder) != canonicalPath($0) }) ?? true {

@@ -186,6 +186,18 @@ import TestSupport
         #expect(try !fixture.branchExists("by-hand"))
     }
 
+    @Test func aDetachedWorktreeWithItsOwnCommitsIsKept() throws {
+        let path = fixture.folder.file("detached")
+        try fixture.git("worktree", "add", "-q", "--detach", path, "main")
+        let orphan = try fixture.commit("d.txt", "only reachable from this HEAD", in: path)
+        let (_, items) = try fixture.prune(["--all"])
+        #expect(items[path]?["outcome"] as? String == "keptUnmerged")
+        #expect(try fixture.git("rev-parse", "HEAD", in: path) == orphan)
+        try fixture.git("merge", "-q", orphan)
+        let (_, merged) = try fixture.prune(["--all"])
+        #expect(merged[path]?["outcome"] as? String == "removed")
+    }
+
     @Test func staleAdminEntriesArePrunedToo() throws {
         let path = fixture.folder.file("vanished")
         try fixture.git("worktree", "add", "-q", "-b", "vanished", path)
