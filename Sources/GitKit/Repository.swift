@@ -78,8 +78,6 @@ enum Paths {
         while path.count > 1 && path.hasSuffix("/") { path.removeLast() }
         return path
     }
-
-    static func canonical(_ path: String) -> String { canonicalPath(path) }
 }
 
 /// Resolves symlinks and `..`, drops a trailing slash, so that two spellings of one folder

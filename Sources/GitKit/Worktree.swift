@@ -68,11 +68,11 @@ extension Repository {
 
     /// The linked worktree whose folder is `path`, if any.
     public func worktree(atPath path: String) throws(GitError) -> WorktreeInfo? {
-        let wanted = Paths.canonical(path)
-        return try worktrees().first { !$0.path.isEmpty && Paths.canonical($0.path) == wanted }
+        let wanted = canonicalPath(path)
+        return try worktrees().first { !$0.path.isEmpty && canonicalPath($0.path) == wanted }
     }
 
-    private func worktreeEntry(_ name: String) -> WorktreeInfo {
+    func worktreeEntry(_ name: String) -> WorktreeInfo {
         let admin = worktreesAdminDir + "/" + name
         let gitdirFile = Repository.readFile(admin + "/gitdir")?.trimmingCharacters(in: .whitespacesAndNewlines)
         let hasCommondir = FileManager.default.fileExists(atPath: admin + "/commondir")

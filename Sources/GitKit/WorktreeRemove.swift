@@ -46,7 +46,8 @@ extension Repository {
     public func pruneStaleWorktrees(dryRun: Bool = false, settle: TimeInterval = 10, sparing: Set<String> = []) throws(GitError) -> [WorktreeInfo] {
         var pruned: [WorktreeInfo] = []
         for name in adminEntryNames() where !sparing.contains(name) {
-            guard let info = worktree(named: name), info.state != .ok, !info.isLocked else { continue }
+            let info = worktreeEntry(name)
+            guard info.state != .ok, !info.isLocked else { continue }
             if info.state == .halfMade, let age = adminEntryAge(name), age < settle { continue }
             if !dryRun { try removeAdminEntry(name) }
             pruned.append(info)

@@ -59,10 +59,10 @@ public struct Config: Sendable {
 
     /// Whether a repository file set any command (hooks or spawn).
     private var repositoryCommandKeys: Set<String> = []
-    public var hasUntrustedCommands: Bool { !repositoryCommandsTrusted && !repositoryCommandKeys.isEmpty }
 
-    /// Whether the command under `key` was set by the repository's file (so it needs trust).
-    public func commandCameFromRepository(_ key: String) -> Bool { repositoryCommandKeys.contains(key) }
+    /// Whether the commands under `key` (`hooks.post_create`, `spawn`, …) may run: they come from
+    /// the user's own config, or from a repository file the user trusted as it is now.
+    public func mayRun(_ key: String) -> Bool { repositoryCommandsTrusted || !repositoryCommandKeys.contains(key) }
 
     mutating func apply(_ text: String, file: String, fromRepository: Bool) throws(PPDSError) {
         let document: TOMLDocument

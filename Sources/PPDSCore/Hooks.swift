@@ -45,10 +45,9 @@ enum Hooks {
     static func runAfterCreate(_ session: Session, config: Config, home: String) -> [HookResult] {
         var results: [HookResult] = []
         let env = environment(for: session)
-        let skipped = config.hasUntrustedCommands
         let advice = "skipped: \(config.repositoryFile ?? ".ppds.toml") is not trusted; review it, then run 'ppds trust'"
         for command in config.postCreate {
-            if skipped && config.commandCameFromRepository("hooks.post_create") {
+            if !config.mayRun("hooks.post_create") {
                 results.append(HookResult(kind: "post_create", command: command.display, outcome: .skipped, message: advice))
                 continue
             }
@@ -63,7 +62,7 @@ enum Hooks {
             }
         }
         if let spawn = config.spawn {
-            if skipped && config.commandCameFromRepository("spawn") {
+            if !config.mayRun("spawn") {
                 results.append(HookResult(kind: "spawn", command: spawn.display, outcome: .skipped, message: advice))
             } else {
                 let logs = home + "/logs"

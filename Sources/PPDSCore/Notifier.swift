@@ -57,7 +57,7 @@ public final class Notifier: @unchecked Sendable {
         }
         let key = event.kind == .stuck ? "hooks.on_stuck" : "hooks.on_complete"
         let commands = event.kind == .stuck ? config.onStuck : config.onComplete
-        guard !(config.hasUntrustedCommands && config.commandCameFromRepository(key)) else { return }
+        guard config.mayRun(key) else { return }
         var env = Hooks.environment(for: session)
         env["PPDS_EVENT"] = event.kind.rawValue
         if let reason = session.stuck?.reason { env["PPDS_REASON"] = reason }

@@ -52,7 +52,7 @@ public struct SessionView: Sendable {
     public var json: JSONValue {
         var object = session.json
         object["git"] = git.json
-        return .object(Dictionary(uniqueKeysWithValues: object.entries.map { ($0.0, $0.1) }))
+        return object.objectValue
     }
 }
 

@@ -194,7 +194,7 @@ struct Handlers: Sendable {
         }
         var out = OrderedJSON()
         out["version"] = .int(1)
-        out["session"] = .object(Dictionary(uniqueKeysWithValues: session.json.entries.map { ($0.0, $0.1) }))
+        out["session"] = session.json.objectValue
         return json(out)
     }
 

@@ -5,11 +5,11 @@ import SessionKit
 
 /// Who may talk to the server. Loopback by default; any other bind needs the bearer token
 /// kept in `$PPDS_HOME/serve-token` (mode 0600). Writes need JSON and no foreign Origin.
-struct Security: Sendable {
+public struct Security: Sendable {
     let token: String?
     let loopback: Bool
 
-    static func isLoopback(_ host: String) -> Bool {
+    public static func isLoopback(_ host: String) -> Bool {
         host == "localhost" || host == "::1" || host == "[::1]" || host.hasPrefix("127.")
     }
 

@@ -83,6 +83,11 @@ public struct OrderedJSON: Sendable {
         }
     }
 
+    /// As a plain JSON object (for nesting; key order is then sorted on output).
+    public var objectValue: JSONValue {
+        .object(Dictionary(entries.map { ($0.0, $0.1) }, uniquingKeysWith: { _, last in last }))
+    }
+
     /// Adds the key only when the value is non-nil.
     public mutating func set(_ key: String, _ value: JSONValue?) {
         if let value { self[key] = value }

@@ -50,6 +50,13 @@ enum CLI {
         return try SessionChanges.inferIssue(from: FileManager.default.currentDirectoryPath, in: store)
     }
 
+    /// The view's options: `--stale-after` (validated already), else the configured `stale_after`.
+    static func statusOptions(staleAfter: String?, config: Config) -> StatusReport.Options {
+        var options = StatusReport.Options()
+        if let seconds = staleAfter.flatMap({ Duration.parse($0) }) ?? config.staleAfter { options.staleAfter = seconds }
+        return options
+    }
+
     /// Colour only on a terminal, and never with NO_COLOR set.
     static var useColor: Bool {
         isatty(STDOUT_FILENO) == 1 && ProcessInfo.processInfo.environment["NO_COLOR"] == nil
@@ -60,7 +67,7 @@ enum CLI {
         if json {
             var out = OrderedJSON()
             out["version"] = .int(1)
-            out["session"] = .object(Dictionary(uniqueKeysWithValues: session.json.entries.map { ($0.0, $0.1) }))
+            out["session"] = session.json.objectValue
             printJSON(out)
         } else {
             print("\(session.issue.tag) \(verb): \(session.status.fileValue)")

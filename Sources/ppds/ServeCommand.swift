@@ -34,8 +34,8 @@ struct ServeCommand: AsyncParsableCommand {
         options.port = port
         options.notify = notify
         options.interval = interval
-        if let stale = config.staleAfter { options.status.staleAfter = stale }
-        let loopback = ["127.0.0.1", "localhost", "::1"].contains(host) || host.hasPrefix("127.")
+        options.status = CLI.statusOptions(staleAfter: nil, config: config)
+        let loopback = Security.isLoopback(host)
         let home = workspace.store.home
         do {
             try await APIServer(workspace: workspace, config: config, options: options).run { url in

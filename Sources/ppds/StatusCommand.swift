@@ -23,8 +23,9 @@ struct StatusCommand: ParsableCommand {
         try CLI.run {
             let workspace = try repo.workspace()
             let config = try Config.load(home: workspace.store.home, repoRoot: workspace.repoRoot)
-            var options = StatusReport.Options(includeGone: all, includeDirty: dirty)
-            if let seconds = staleAfter.flatMap({ Duration.parse($0) }) ?? config.staleAfter { options.staleAfter = seconds }
+            var options = CLI.statusOptions(staleAfter: staleAfter, config: config)
+            options.includeGone = all
+            options.includeDirty = dirty
             let report = try StatusReport.build(workspace, options: options)
             if json {
                 CLI.printJSON(report.json)

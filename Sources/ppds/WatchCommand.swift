@@ -24,8 +24,7 @@ struct WatchCommand: ParsableCommand {
         try CLI.run {
             let workspace = try repo.workspace()
             let config = try Config.load(home: workspace.store.home, repoRoot: workspace.repoRoot)
-            var options = StatusReport.Options()
-            if let seconds = staleAfter.flatMap({ Duration.parse($0) }) ?? config.staleAfter { options.staleAfter = seconds }
+            let options = CLI.statusOptions(staleAfter: staleAfter, config: config)
             let gitDir = try workspace.openRepository().commonDir
             try FileManager.default.createDirectory(atPath: workspace.store.sessionsDir, withIntermediateDirectories: true)
             let watcher = ChangeWatcher { ChangeWatcher.folders(gitDir: gitDir, sessionsDir: workspace.store.sessionsDir) }
@@ -91,7 +90,7 @@ enum WatchScreen {
     }
 
     static func draw(_ report: StatusReport, changes: [IssueNumber: String], terminal: Bool, first: Bool) {
-        let color = terminal && ProcessInfo.processInfo.environment["NO_COLOR"] == nil
+        let color = terminal && CLI.useColor
         var text = StatusText(color: color).render(report)
         for (issue, change) in changes {
             let marker: String
