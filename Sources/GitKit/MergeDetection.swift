@@ -14,7 +14,8 @@ public enum MergeCheck: String, Sendable, CaseIterable, Codable {
     /// even after the base moved on).
     case mergeAddsNothing = "merge-adds-nothing"
     /// The branch's changes appear on the base under other commits (rebase merges, squash
-    /// merges that conflict in a merge simulation). Capped; see `MergeDetector.patchIDCap`.
+    /// merges that conflict in a merge simulation), compared verbatim: whitespace counts and
+    /// binary files are compared by blob id. Capped; see `MergeDetector.patchIDCap`.
     case patchID = "patch-id"
 }
 
@@ -31,8 +32,12 @@ public final class MergeDetector {
 
     public let repository: Repository
     public let patchIDCap: Int
-    private var patchIDs: [ObjectID: ObjectID?] = [:]
+    private var patchIDs: [PatchIDKey: ObjectID?] = [:]
     private var basePatchIDSets: [String: Set<ObjectID>] = [:]
+
+    /// The exact patch-id decides; git's whitespace-blind one only hints.
+    private enum PatchIDKind: String { case verbatim, ignoringWhitespace }
+    private struct PatchIDKey: Hashable { let commit: ObjectID; let kind: PatchIDKind }
     private var histories: [ObjectID: BaseHistory] = [:]
 
     public init(repository: Repository, patchIDCap: Int = MergeDetector.defaultPatchIDCap) {
@@ -51,8 +56,17 @@ public final class MergeDetector {
         let baseTree = try repository.treeID(ofCommit: base)
         if tipTree == baseTree { return .treeEqual }
         if try mergeAddsNothing(tipTree: tipTree, baseTree: baseTree, mergeBase: mergeBase) { return .mergeAddsNothing }
-        if try patchIDMatches(tip: tip, base: base, mergeBase: mergeBase, history: history) { return .patchID }
+        if try patchIDMatches(tip: tip, base: base, mergeBase: mergeBase, history: history, kind: .verbatim) { return .patchID }
         return nil
+    }
+
+    /// Whether `tip`'s changes appear on the base when whitespace is ignored (git's own
+    /// patch-id). A hint to report for an unmerged branch, never a reason to delete: a
+    /// re-indented line can change a program's meaning.
+    public func matchesIgnoringWhitespace(tip: ObjectID, base: ObjectID) throws(GitError) -> Bool {
+        let history = try self.history(base)
+        guard let mergeBase = try history.mergeBase(tip, repository) else { return false }
+        return try patchIDMatches(tip: tip, base: base, mergeBase: mergeBase, history: history, kind: .ignoringWhitespace)
     }
 
     private func history(_ base: ObjectID) throws(GitError) -> BaseHistory {
@@ -87,28 +101,29 @@ public final class MergeDetector {
 
     /// True when the branch's whole change, or each of its commits, has a twin on the base
     /// among the `patchIDCap` newest commits since the merge base.
-    private func patchIDMatches(tip: ObjectID, base: ObjectID, mergeBase: ObjectID, history: BaseHistory) throws(GitError) -> Bool {
-        let key = base.hex + mergeBase.hex
+    private func patchIDMatches(tip: ObjectID, base: ObjectID, mergeBase: ObjectID, history: BaseHistory,
+                                kind: PatchIDKind) throws(GitError) -> Bool {
+        let key = base.hex + mergeBase.hex + kind.rawValue
         let baseSet: Set<ObjectID>
         if let cached = basePatchIDSets[key] {
             baseSet = cached
         } else {
             var set = Set<ObjectID>()
             for commit in try history.commitsSince(mergeBase, limit: patchIDCap, repository) {
-                if let id = try commitPatchID(commit) { set.insert(id) }
+                if let id = try commitPatchID(commit, kind) { set.insert(id) }
             }
             basePatchIDSets[key] = set
             baseSet = set
         }
         guard !baseSet.isEmpty else { return false }
-        if let whole = try patchID(from: try repository.treeID(ofCommit: mergeBase), to: try repository.treeID(ofCommit: tip)),
+        if let whole = try patchID(from: try repository.treeID(ofCommit: mergeBase), to: try repository.treeID(ofCommit: tip), kind),
            baseSet.contains(whole) {
             return true
         }
         let own = try repository.commits(from: tip, excluding: [mergeBase], limit: patchIDCap)
         guard !own.isEmpty, own.count < patchIDCap else { return false }
         for commit in own {
-            guard let id = try commitPatchID(commit), baseSet.contains(id) else { return false }
+            guard let id = try commitPatchID(commit, kind), baseSet.contains(id) else { return false }
         }
         return true
     }
@@ -121,19 +136,21 @@ public final class MergeDetector {
     }
 
     /// The patch-id of a single-parent commit's change (nil for merges, roots and empty changes).
-    private func commitPatchID(_ commit: ObjectID) throws(GitError) -> ObjectID? {
-        if let cached = patchIDs[commit] { return cached }
+    private func commitPatchID(_ commit: ObjectID, _ kind: PatchIDKind) throws(GitError) -> ObjectID? {
+        let key = PatchIDKey(commit: commit, kind: kind)
+        if let cached = patchIDs[key] { return cached }
         let parents = try repository.parents(of: commit)
         var id: ObjectID?
         if parents.count == 1 {
-            id = try patchID(from: try repository.treeID(ofCommit: parents[0]), to: try repository.treeID(ofCommit: commit))
+            id = try patchID(from: try repository.treeID(ofCommit: parents[0]), to: try repository.treeID(ofCommit: commit), kind)
         }
-        patchIDs[commit] = id
+        patchIDs[key] = id
         return id
     }
 
-    /// `git patch-id --stable` of the diff between two trees; nil when they are equal.
-    private func patchID(from old: ObjectID, to new: ObjectID) throws(GitError) -> ObjectID? {
+    /// The patch-id of the diff between two trees (verbatim, or `git patch-id --stable`'s
+    /// whitespace-blind one); nil when they are equal.
+    private func patchID(from old: ObjectID, to new: ObjectID, _ kind: PatchIDKind) throws(GitError) -> ObjectID? {
         if old == new { return nil }
         let oldTree = try tree(old)
         let newTree = try tree(new)
@@ -141,6 +158,7 @@ public final class MergeDetector {
             git_diff_tree_to_tree(&$0, repository.pointer, oldTree.pointer, newTree.pointer, nil)
         }
         if git_diff_num_deltas(diff.pointer) == 0 { return nil }
+        if kind == .verbatim { return try repository.verbatimPatchID(diff) }
         var out = git_oid()
         try gitCall("compute patch-id", "\(old.short)..\(new.short)") { git_diff_patchid(&out, diff.pointer, nil) }
         return ObjectID(out)

@@ -12,13 +12,11 @@ extension Repository {
         guard let info = worktree(named: name) else {
             throw GitError(.notFound, operation, name, message: "no such worktree")
         }
-        var ownLock = false
         if let reason = info.lockReason {
             guard let ownLockReason, reason == ownLockReason else {
                 throw GitError(.locked, operation, info.path.isEmpty ? name : info.path,
                                message: "the worktree is locked" + (reason.isEmpty ? "" : " (\(reason))") + "; unlock it with 'git worktree unlock' first")
             }
-            ownLock = true
         }
         if info.state == .ok, !force {
             let dirt = try workingTreeStatus(at: info.path)
@@ -26,16 +24,44 @@ extension Repository {
                 throw GitError(.dirty, operation, info.path, message: "the worktree has \(dirt.summary); commit or stash them, or force")
             }
         }
-        if info.state == .halfMade {
-            try removeAdminEntry(name)
-            return
+        if info.state == .ok {
+            guard linksToAdminEntry(folder: info.path, name: name) else {
+                throw GitError(.precondition, operation, info.path,
+                               message: "its .git file does not point at this repository's entry \(worktreesAdminDir)/\(name); it is not this worktree, so it was not removed")
+            }
+            let mounts = MountTable.mountPoints(atOrBelow: info.path)
+            guard mounts.isEmpty else {
+                throw GitError(.precondition, operation, info.path,
+                               message: "a file system is mounted at \(mounts[0]); unmount it first (ppds never removes across file systems)")
+            }
+            try FolderRemoval.remove(info.path, keepingLast: ".git")
         }
-        let worktree = try lookupWorktree(name)
-        var options = git_worktree_prune_options()
-        try gitCall(operation, name) { git_worktree_prune_options_init(&options, UInt32(GIT_WORKTREE_PRUNE_OPTIONS_VERSION)) }
-        options.flags = GIT_WORKTREE_PRUNE_VALID.rawValue | GIT_WORKTREE_PRUNE_WORKING_TREE.rawValue
-        if ownLock { options.flags |= GIT_WORKTREE_PRUNE_LOCKED.rawValue }
-        try gitCall(operation, info.path) { git_worktree_prune(worktree.pointer, &options) }
+        // git's own order: the working folder first, then the entry. A removal killed half-way
+        // leaves an entry whose folder holds part of the checked-out files, and its `.git`
+        // file (removed last), which recovery recognises.
+        try removeAdminEntry(name)
+    }
+
+    /// Whether the folder's `.git` file points at this repository's admin entry `name`.
+    /// A folder that another repository (or another entry) owns must never be removed as ours.
+    public func linksToAdminEntry(folder: String, name: String) -> Bool {
+        guard let target = Repository.gitdirLink(of: folder) else { return false }
+        let expected = worktreesAdminDir + "/" + name
+        if let actual = FileIdentity(path: target), let wanted = FileIdentity(path: expected) { return actual == wanted }
+        return canonicalPath(target) == canonicalPath(expected)
+    }
+
+    /// The folder a worktree's `.git` file points at (`gitdir: …`, relative to the folder when
+    /// not absolute); nil when `.git` is missing, not a regular file, or not a gitdir link.
+    public static func gitdirLink(of folder: String) -> String? {
+        var info = stat()
+        guard lstat(folder + "/.git", &info) == 0, info.st_mode & S_IFMT == S_IFREG, info.st_size < 65536,
+              let text = readFile(folder + "/.git") else { return nil }
+        let line = text.split(separator: "\n").first.map(String.init) ?? ""
+        guard line.hasPrefix("gitdir: ") else { return nil }
+        let target = String(line.dropFirst(8)).trimmingCharacters(in: .whitespaces)
+        guard !target.isEmpty else { return nil }
+        return target.hasPrefix("/") ? target : folder + "/" + target
     }
 
     /// Removes admin entries whose folder is gone, and half-made entries, the way
@@ -62,10 +88,33 @@ extension Repository {
     }
 
     func removeAdminEntry(_ name: String) throws(GitError) {
-        do {
-            try FileManager.default.removeItem(atPath: worktreesAdminDir + "/" + name)
-        } catch {
-            throw GitError(.precondition, "prune worktree entry", name, message: "\(error.localizedDescription)")
+        guard !name.isEmpty, !name.contains("/"), name != ".", name != ".." else {
+            throw GitError(.invalidName, "prune worktree entry", name, message: "not an admin entry name")
         }
+        do {
+            try FolderRemoval.remove(worktreesAdminDir + "/" + name)
+        } catch {
+            throw GitError(.precondition, "prune worktree entry", name, message: "\(error)")
+        }
+    }
+}
+
+extension Repository {
+    /// Removes a folder that a killed removal of worktree `adminName` left after its entry
+    /// went: only when its `.git` file still names that entry of this repository. The caller
+    /// has checked that it holds nothing but the checked-out files.
+    public func removeLeftoverWorktreeFolder(_ folder: String, adminName: String) throws(GitError) {
+        let expected = worktreesAdminDir + "/" + adminName
+        if let link = Repository.gitdirLink(of: folder) {
+            guard canonicalPath(link) == canonicalPath(expected) else {
+                throw GitError(.precondition, "remove leftover folder", folder, message: "its .git file points at \(link), not at \(expected); kept")
+            }
+        } else if FileManager.default.fileExists(atPath: folder + "/.git") {
+            throw GitError(.precondition, "remove leftover folder", folder, message: "its .git is not a worktree link; kept")
+        }
+        guard MountTable.mountPoints(atOrBelow: folder).isEmpty else {
+            throw GitError(.precondition, "remove leftover folder", folder, message: "a file system is mounted inside; kept")
+        }
+        try FolderRemoval.remove(folder, keepingLast: ".git")
     }
 }

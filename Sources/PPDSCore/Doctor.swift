@@ -95,7 +95,9 @@ public struct Doctor {
         do { worktrees = try repository.worktrees() } catch { throw PPDSError.from(error) }
         let inFlight = Set(intents.intents.filter(\.isLive).map { canonicalPath($0.worktree) })
         let inFlightNames = Set(intents.intents.filter(\.isLive).compactMap(\.adminName))
-        for entry in worktrees where !entry.isMain && entry.state != .ok && !entry.isLocked && !inFlightNames.contains(entry.name) {
+        let liveClaims = liveSessionEntries(listing.sessions.filter { workspace.owns($0) }, worktrees)
+        for entry in worktrees where !entry.isMain && entry.state != .ok && !entry.isLocked && !inFlightNames.contains(entry.name)
+            && !liveClaims.contains(entry.name) {
             let what = entry.state == .halfMade ? "a half-made admin entry" : "its folder \(entry.path) is gone"
             problems.append(DoctorProblem(kind: .staleWorktreeEntry, worktree: entry.path.isEmpty ? nil : entry.path,
                                           branch: entry.head.branchName,
@@ -115,6 +117,12 @@ public struct Doctor {
                     problems.append(DoctorProblem(kind: .sessionWithoutWorktree, issue: session.issue, worktree: session.worktree,
                                                   branch: session.branch,
                                                   message: "\(session.worktree) exists but git has no worktree entry for it (see 'git worktree repair')",
+                                                  fixable: false))
+                } else if !session.status.isTerminal {
+                    // Its disk may be unmounted: the entry (index, HEAD) must survive until it is back.
+                    problems.append(DoctorProblem(kind: .sessionWithoutWorktree, issue: session.issue, worktree: session.worktree,
+                                                  branch: session.branch,
+                                                  message: "worktreeMissing: \(session.worktree) is missing (an unmounted disk?) while the session is \(session.status.fileValue); its git entry is kept",
                                                   fixable: false))
                 } else if session.extra[Session.worktreeGoneKey] == nil {
                     problems.append(DoctorProblem(kind: .sessionWithoutWorktree, issue: session.issue, worktree: session.worktree,
@@ -159,6 +167,29 @@ public struct Doctor {
         return problems
     }
 
+    /// A folder an interrupted prune left with no git entry: removed when it holds nothing but
+    /// the checked commit's files (nil then), else why it stays.
+    private func leftoverFolder(of intent: Intent, repository: Repository) -> String? {
+        guard FileManager.default.fileExists(atPath: intent.worktree),
+              (try? repository.worktree(atPath: intent.worktree)) == nil else { return nil }
+        guard let admin = intent.adminName, let commit = intent.commit.flatMap(ObjectID.init(hex:)),
+              repository.folderHoldsOnlyCheckout(at: intent.worktree, of: commit) else {
+            return "it holds files other than the commit's; kept for you to review"
+        }
+        do {
+            try repository.removeLeftoverWorktreeFolder(intent.worktree, adminName: admin)
+            return nil
+        } catch {
+            return error.message
+        }
+    }
+
+    /// Admin entry names of the worktrees that active or paused sessions claim.
+    private func liveSessionEntries(_ sessions: [Session], _ worktrees: [WorktreeInfo]) -> Set<String> {
+        var index = WorktreeIndex(worktrees.filter { !$0.isMain })
+        return Set(sessions.filter { !$0.status.isTerminal }.compactMap { index.worktree(at: $0.worktree)?.name })
+    }
+
     /// Worktree paths and branches that more than one session claims.
     private func duplicateClaims(_ sessions: [Session]) -> [(String, [IssueNumber])] {
         var claims: [String: [IssueNumber]] = [:]
@@ -188,8 +219,12 @@ public struct Doctor {
                 }
                 if let intent = intentStore.load(.prune, issue.value), !intent.isLive {
                     if (try? store.loadIfPresent(issue)) == nil {
-                        intentStore.clear(intent)
-                        done.append("\(issue.tag): prune had finished; its record was cleared")
+                        if let leftover = leftoverFolder(of: intent, repository: repository) {
+                            done.append("\(issue.tag): prune left \(intent.worktree) behind: \(leftover)")
+                        } else {
+                            intentStore.clear(intent)
+                            done.append("\(issue.tag): prune had finished; its record was cleared")
+                        }
                     } else {
                         let config = try Config.load(home: store.home, repoRoot: workspace.repoRoot)
                         let report = try Prune(workspace: workspace, config: config).run(PruneRequest(issues: [issue], minAge: 0))
@@ -213,7 +248,8 @@ public struct Doctor {
         if problems.contains(where: { $0.kind == .staleWorktreeEntry }) {
             do {
                 let running = Set(intentStore.all().intents.filter(\.isLive).compactMap(\.adminName))
-                for entry in try repository.pruneStaleWorktrees(settle: 0, sparing: running) {
+                let live = liveSessionEntries(store.list().sessions.filter { workspace.owns($0) }, try repository.worktrees())
+                for entry in try repository.pruneStaleWorktrees(settle: 0, sparing: running.union(live)) {
                     done.append("pruned stale worktree entry \(entry.name)" + (entry.path.isEmpty ? "" : " (\(entry.path))"))
                 }
             } catch {

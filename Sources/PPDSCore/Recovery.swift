@@ -42,14 +42,22 @@ struct Recovery {
             }
         } else if FileManager.default.fileExists(atPath: intent.worktree) {
             // A folder without an admin entry: libgit2 died between the two. Remove it only when
-            // its .git file names the admin entry this start was making.
-            let dotGit = (try? String(contentsOfFile: intent.worktree + "/.git", encoding: .utf8)) ?? ""
-            if let admin = intent.adminName, dotGit.contains("/worktrees/\(admin)") {
-                try? FileManager.default.removeItem(atPath: intent.worktree)
-                notes.append("removed half-made folder \(intent.worktree)")
+            // its .git file names exactly this repository's entry that this start was making,
+            // and it holds nothing but the commit's files and copies.
+            let untouched = intent.commit.flatMap(ObjectID.init(hex:)).map {
+                repository.folderHoldsOnlyCheckout(at: intent.worktree, of: $0, copiesFrom: workspace.repoRoot)
+            } ?? false
+            if let admin = intent.adminName, untouched, Repository.gitdirLink(of: intent.worktree) != nil {
+                do {
+                    try repository.removeLeftoverWorktreeFolder(intent.worktree, adminName: admin)
+                    notes.append("removed half-made folder \(intent.worktree)")
+                } catch {
+                    clean = false
+                    notes.append("kept \(intent.worktree): \(error.message)")
+                }
             } else {
                 clean = false
-                notes.append("kept \(intent.worktree): it exists but was not made by this start")
+                notes.append("kept \(intent.worktree): it exists but was not made by this start, or holds other files")
             }
         }
         if repository.removeStaleRefLock(branch: intent.branch) {

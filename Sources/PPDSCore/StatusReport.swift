@@ -139,9 +139,12 @@ public struct StatusReport: Sendable {
 extension Workspace {
     /// A session belongs to this repository when its `repo` key names it, or has none
     /// (files from other tools).
+    /// Whether the session belongs to this repository: the same folder by identity (device
+    /// and inode), so a repository reached by two paths (a bind mount, a symlinked home) is
+    /// one repository.
     public func owns(_ session: Session) -> Bool {
         guard let repo = session.repo else { return true }
-        return repo == repoRoot || canonicalPath(repo) == repoRoot
+        return samePlace(repo, repoRoot)
     }
 }
 

@@ -42,6 +42,18 @@ public struct Workspace: Sendable {
         do { return try Repository.open(at: repoRoot) } catch { throw PPDSError.from(error) }
     }
 
+    /// Runs `body` holding a lock named for this repository's identity (not its path, so two
+    /// paths to one repository share it), across processes.
+    public func withRepositoryLock<T>(_ name: String, _ body: () throws(PPDSError) -> T) throws(PPDSError) -> T {
+        let identity = FileIdentity(path: repoRoot + "/.git").map(\.description)
+            ?? String(canonicalPath(repoRoot).utf8.reduce(5381) { ($0 &* 33) &+ UInt64($1) })
+        do {
+            return try store.withNamedLock("\(name)-\(identity)") { try body() }
+        } catch {
+            throw PPDSError.from(error)
+        }
+    }
+
     static func absolute(_ path: String, from directory: String) -> String {
         path.hasPrefix("/") ? path : directory + "/" + path
     }

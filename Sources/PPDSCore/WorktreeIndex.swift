@@ -1,10 +1,12 @@
 import GitKit
 
 /// Linked and main worktrees by folder: by the path as written first, then canonically
-/// (symlinks, `..`), computing canonical forms only once and only when needed.
+/// (symlinks, `..`), then by identity (device and inode: bind mounts, other mount paths),
+/// computing each form only once and only when needed.
 struct WorktreeIndex {
     private let byPath: [String: WorktreeInfo]
     private var byCanonicalPath: [String: WorktreeInfo]?
+    private var byIdentity: [FileIdentity: WorktreeInfo]?
 
     init(_ worktrees: [WorktreeInfo]) {
         byPath = Dictionary(worktrees.filter { !$0.path.isEmpty }.map { ($0.path, $0) }, uniquingKeysWith: { first, _ in first })
@@ -15,6 +17,12 @@ struct WorktreeIndex {
         if byCanonicalPath == nil {
             byCanonicalPath = Dictionary(byPath.values.map { (canonicalPath($0.path), $0) }, uniquingKeysWith: { first, _ in first })
         }
-        return byCanonicalPath?[canonicalPath(path)]
+        if let found = byCanonicalPath?[canonicalPath(path)] { return found }
+        guard let identity = FileIdentity(path: path) else { return nil }
+        if byIdentity == nil {
+            byIdentity = Dictionary(byPath.values.compactMap { info in FileIdentity(path: info.path).map { ($0, info) } },
+                                    uniquingKeysWith: { first, _ in first })
+        }
+        return byIdentity?[identity]
     }
 }

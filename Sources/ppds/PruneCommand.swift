@@ -44,6 +44,9 @@ struct PruneCommand: ParsableCommand {
         for result in report.results {
             let who = result.issue?.tag ?? (result.worktree ?? "?")
             print("\(symbol(result.outcome)) \(who) \(result.outcome.rawValue): \(result.branch ?? "-") — \(result.reason)")
+            if !result.ignored.isEmpty, result.outcome == .wouldRemove || result.outcome == .removed {
+                print("    ignored content \(result.outcome == .removed ? "removed" : "that would go") with it: \(result.ignored.joined(separator: ", "))")
+            }
         }
         for entry in report.staleEntries {
             print("\(report.dryRun ? "would prune" : "pruned") stale worktree entry \(entry)")

@@ -30,6 +30,7 @@ import TestSupport
 
     @Test func sessionWithoutWorktreeIsMarkedByFix() throws {
         let (worktree, branch) = try fixture.started(2, title: "Removed by hand")
+        try fixture.ppds(["cancel", "2"]).check()
         try fixture.git("worktree", "remove", "--force", worktree)
         let (result, problems, _) = try doctor()
         #expect(result.status == 1)

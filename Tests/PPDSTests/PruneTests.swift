@@ -183,7 +183,10 @@ import TestSupport
         #expect(without.isEmpty)
         let (_, with) = try fixture.prune(["--all"])
         #expect(with[path]?["outcome"] as? String == "removed")
-        #expect(try !fixture.branchExists("by-hand"))
+        #expect(!FileManager.default.fileExists(atPath: path))
+        // ppds did not create the branch (no session recorded where it began): it stays.
+        #expect(try fixture.branchExists("by-hand"))
+        #expect((with[path]?["reason"] as? String ?? "").contains("by-hand kept"))
     }
 
     @Test func aDetachedWorktreeWithItsOwnCommitsIsKept() throws {

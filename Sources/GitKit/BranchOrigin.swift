@@ -1,0 +1,32 @@
+import CGit2
+
+/// How a branch began, from the oldest entry of its reflog.
+public struct BranchOrigin: Sendable, Equatable {
+    /// The commit the branch was created at.
+    public let commit: ObjectID
+    /// The reflog message, e.g. `branch: Created from 1a2b…`.
+    public let message: String
+
+    /// True when the entry records a branch creation (`branch: Created from …`), the message
+    /// both libgit2's `git_branch_create` and `git branch` write.
+    public var isCreation: Bool { message.hasPrefix("branch: Created from ") }
+}
+
+extension Repository {
+    /// The oldest reflog entry of `branch`, when it records the ref coming into being (old
+    /// id all zeros); nil when there is no reflog or it was expired or rewritten.
+    public func origin(ofBranch branch: String) -> BranchOrigin? {
+        var out: OpaquePointer?
+        git_error_clear()
+        guard git_reflog_read(&out, pointer, "refs/heads/" + branch) == 0, let out else { git_error_clear(); return nil }
+        let reflog = Handle(out, release: { git_reflog_free($0) })
+        let count = git_reflog_entrycount(reflog.pointer)
+        // Entry 0 is the newest.
+        guard count > 0, let entry = git_reflog_entry_byindex(reflog.pointer, count - 1),
+              let old = git_reflog_entry_id_old(entry), let new = git_reflog_entry_id_new(entry) else { return nil }
+        var oldID = old.pointee
+        guard git_oid_is_zero(&oldID) == 1 else { return nil }
+        let message = git_reflog_entry_message(entry).map { String(cString: $0) } ?? ""
+        return BranchOrigin(commit: ObjectID(new.pointee), message: message)
+    }
+}

@@ -1,0 +1,143 @@
+import CGit2
+import Foundation
+
+/// A repository that removing a worktree would destroy: a submodule's repository under the
+/// worktree's admin folder (`.git/worktrees/<name>/modules/…`), or a `.git` folder inside
+/// the working folder (an embedded submodule, or a clone in an untracked or ignored folder).
+public struct EnclosedRepository: Sendable, Equatable {
+    /// Its git folder.
+    public let gitDir: String
+    /// How many of its commits are on no remote-tracking ref (counted up to a small limit);
+    /// nil when it could not be read, which counts as holding work.
+    public let uniqueCommits: Int?
+
+    public var holdsWork: Bool { uniqueCommits.map { $0 > 0 } ?? true }
+}
+
+extension Repository {
+    /// Every repository that removing the linked worktree `name` (folder `folder`) would
+    /// destroy. `status` is the folder's status with ignored content, whose untracked and
+    /// ignored folders are searched for `.git` folders.
+    public func enclosedRepositories(worktree name: String, folder: String, status: WorkingTreeStatus) throws(GitError) -> [EnclosedRepository] {
+        var gitDirs: [String] = []
+        Repository.collectGitDirs(under: worktreesAdminDir + "/" + name + "/modules", into: &gitDirs)
+        // Embedded submodules: a gitlink whose folder holds a `.git` folder of its own.
+        let worktree = try Repository.open(at: folder)
+        let index = try Handle.make("read index", folder, release: { git_index_free($0) }) {
+            git_repository_index(&$0, worktree.pointer)
+        }
+        for position in 0..<git_index_entrycount(index.pointer) {
+            guard let entry = git_index_get_byindex(index.pointer, position)?.pointee, entry.mode == 0o160000,
+                  let path = entry.path else { continue }
+            let dotGit = folder + "/" + String(cString: path) + "/.git"
+            if Repository.isFolder(dotGit) { gitDirs.append(dotGit) }
+        }
+        // Clones inside untracked or ignored folders.
+        let candidates = status.ignored + (try worktree.untrackedFolders())
+        for relative in candidates where relative.hasSuffix("/") {
+            Repository.findDotGitFolders(in: folder + "/" + relative, into: &gitDirs)
+        }
+        return gitDirs.map { EnclosedRepository(gitDir: $0, uniqueCommits: Repository.commitsOnNoRemote(gitDir: $0)) }
+    }
+
+    /// Untracked folders (ending in `/`) of this handle's working folder.
+    func untrackedFolders() throws(GitError) -> [String] {
+        var options = git_status_options()
+        try gitCall("read status", workdir ?? gitDir) { git_status_options_init(&options, UInt32(GIT_STATUS_OPTIONS_VERSION)) }
+        options.show = GIT_STATUS_SHOW_WORKDIR_ONLY
+        options.flags = GIT_STATUS_OPT_INCLUDE_UNTRACKED.rawValue | GIT_STATUS_OPT_EXCLUDE_SUBMODULES.rawValue
+        let list = try Handle.make("read status", workdir ?? gitDir, release: { git_status_list_free($0) }) {
+            git_status_list_new(&$0, pointer, &options)
+        }
+        var folders: [String] = []
+        for index in 0..<git_status_list_entrycount(list.pointer) {
+            guard let entry = git_status_byindex(list.pointer, index), entry.pointee.status == GIT_STATUS_WT_NEW,
+                  let path = entry.pointee.index_to_workdir?.pointee.new_file.path else { continue }
+            let text = String(cString: path)
+            if text.hasSuffix("/") { folders.append(text) }
+        }
+        return folders
+    }
+
+    /// Git folders under a submodule modules folder: each holds `HEAD` and `objects`, and may
+    /// hold nested submodules in its own `modules`.
+    static func collectGitDirs(under folder: String, into found: inout [String]) {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder) else { return }
+        for name in names.sorted() {
+            let path = folder + "/" + name
+            guard isFolder(path) else { continue }
+            if FileManager.default.fileExists(atPath: path + "/HEAD") && isFolder(path + "/objects") {
+                found.append(path)
+                collectGitDirs(under: path + "/modules", into: &found)
+            } else {
+                // Submodule names may contain slashes: `modules/libs/a`.
+                collectGitDirs(under: path, into: &found)
+            }
+        }
+    }
+
+    /// `.git` folders at or below `folder`, not following symlinks.
+    static func findDotGitFolders(in folder: String, into found: inout [String]) {
+        if isFolder(folder + "/.git") { found.append(folder + "/.git") }
+        guard let walker = FileManager.default.enumerator(atPath: folder) else { return }
+        while let relative = walker.nextObject() as? String {
+            if (relative as NSString).lastPathComponent == ".git", isFolder(folder + "/" + relative) {
+                found.append(folder + "/" + relative)
+                walker.skipDescendants()
+            }
+        }
+    }
+
+    static func isFolder(_ path: String) -> Bool {
+        var info = stat()
+        return lstat(path, &info) == 0 && info.st_mode & S_IFMT == S_IFDIR
+    }
+
+    /// Commits reachable from the repository's HEAD and every ref outside `refs/remotes/`
+    /// that no remote-tracking ref reaches (up to 10); nil when it cannot be read.
+    static func commitsOnNoRemote(gitDir: String) -> Int? {
+        guard let repository = try? Repository.open(at: gitDir) else { return nil }
+        guard let walk = try? Handle.make("walk", gitDir, release: { git_revwalk_free($0) }, { git_revwalk_new(&$0, repository.pointer) }) else { return nil }
+        var pushed = false
+        var head = git_oid()
+        if git_reference_name_to_id(&head, repository.pointer, "HEAD") == 0 {
+            guard git_revwalk_push(walk.pointer, &head) == 0 else { return nil }
+            pushed = true
+        }
+        git_error_clear()
+        guard let iterator = try? Handle.make("list refs", gitDir, release: { git_reference_iterator_free($0) }, {
+            git_reference_iterator_new(&$0, repository.pointer)
+        }) else { return nil }
+        var ref: OpaquePointer?
+        while git_reference_next(&ref, iterator.pointer) == 0, let ref {
+            let owned = Handle(ref, release: { git_reference_free($0) })
+            let name = String(cString: git_reference_name(owned.pointer))
+            var resolved: OpaquePointer?
+            guard git_reference_resolve(&resolved, owned.pointer) == 0, let resolved else { git_error_clear(); continue }
+            let target = Handle(resolved, release: { git_reference_free($0) })
+            // Peel tags to their commits; a ref to a non-commit holds no history.
+            var object: OpaquePointer?
+            guard git_reference_peel(&object, target.pointer, GIT_OBJECT_COMMIT) == 0, let object else { git_error_clear(); continue }
+            let commit = Handle(object, release: { git_object_free($0) })
+            var oid = git_object_id(commit.pointer).pointee
+            if name.hasPrefix("refs/remotes/") {
+                guard git_revwalk_hide(walk.pointer, &oid) == 0 else { return nil }
+            } else {
+                guard git_revwalk_push(walk.pointer, &oid) == 0 else { return nil }
+                pushed = true
+            }
+        }
+        git_error_clear()
+        guard pushed else { return 0 }
+        var count = 0
+        var next = git_oid()
+        while count < 10 {
+            let code = git_revwalk_next(&next, walk.pointer)
+            if code == GIT_ITEROVER.rawValue { break }
+            if code < 0 { git_error_clear(); return nil }
+            count += 1
+        }
+        git_error_clear()
+        return count
+    }
+}
