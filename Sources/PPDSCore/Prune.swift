@@ -282,8 +282,12 @@ public struct Prune {
 
         if let name = candidate.branch, let branch = try? repository.branch(name) {
             let origin = repository.origin(ofBranch: name)
-            // ppds's own branches begin at the session's recorded base commit.
-            let created = origin.map { $0.isCreation && session?.baseCommit == $0.commit.hex } ?? false
+            // ppds's own branches begin at the session's recorded base commit, and libgit2
+            // names that commit in the record ("branch: Created from <hex>"); git's own
+            // `branch` and `worktree add -b` name the start point instead.
+            let created = origin.map { origin in
+                session?.baseCommit.map { origin.commit.hex == $0 && origin.message == "branch: Created from " + $0 } ?? false
+            } ?? false
             var branchFacts = BranchFacts(name: name, tip: commitFacts(branch.target), createdByPPDS: created)
             let neverCommitted = session?.baseCommit.map { $0 == branch.target.hex } ?? (repository.reflogEntryCount(branch: name) == 1)
             branchFacts.newAndEmpty = neverCommitted && age(of: candidate) < request.minAge

@@ -177,6 +177,11 @@ public enum RemovalPolicy {
             if status.isDirty && !options.force {
                 return .kept(.keptDirty, "the worktree has \(status.summary); --force removes it")
             }
+            // --force gives up a session's own uncommitted work; a session file may name any
+            // folder, so it applies only where ppds can show the worktree is the session's.
+            if status.isDirty && facts.sessionStatus != nil && facts.branch?.createdByPPDS != true {
+                return .kept(.keptDirty, "the worktree has \(status.summary); --force does not apply: ppds cannot show this worktree is the session's (its branch has no creation record from ppds)")
+            }
             if !worktree.enclosedWithWork.isEmpty && !(options.force && options.forceDelete) {
                 return .kept(.keptDirty, "\(worktree.enclosedWithWork.joined(separator: ", ")) hold\(worktree.enclosedWithWork.count == 1 ? "s" : "") commits found on no remote (a submodule or a repository inside); --force --force-delete removes it")
             }

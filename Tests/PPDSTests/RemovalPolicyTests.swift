@@ -88,6 +88,8 @@ import Testing
         if row.locked || row.claimed || !row.linked || row.mounted { return false }
         if row.head == .otherBranch || row.head == .unknown { return false }
         if row.dirt != .clean && !row.force { return false }
+        // --force applies only to a worktree ppds can show is the session's.
+        if row.dirt != .clean && row.status != nil && !(row.branch == .mergedOurs || row.branch == .unmergedOurs || row.branch == .unmergedLooseMatch) { return false }
         if row.enclosedWork && !(row.force && row.forceDelete) { return false }
         if (row.branch == .unmergedOurs || row.branch == .unmergedLooseMatch) && !row.forceDelete { return false }
         if row.head == .detachedUnmerged && !row.forceDelete { return false }
