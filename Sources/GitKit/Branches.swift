@@ -168,10 +168,27 @@ extension Repository {
     /// Removes `refs/heads/<branch>.lock`, which a process killed while writing the ref leaves
     /// behind (git and libgit2 then refuse to touch the branch). Only for a caller that knows
     /// no process is writing that branch. Returns whether there was one.
+    ///
+    /// The name comes from a record on disk: an invalid branch name, or a lock path that would
+    /// leave `refs/heads/` (lexically or through a symlinked folder), is refused (false).
     @discardableResult
     public func removeStaleRefLock(branch: String) -> Bool {
-        let lock = commonDir + "/refs/heads/" + branch + ".lock"
-        guard FileManager.default.fileExists(atPath: lock) else { return false }
-        return (try? FileManager.default.removeItem(atPath: lock)) != nil
+        guard Repository.isValidBranchName(branch),
+              !branch.split(separator: "/", omittingEmptySubsequences: false).contains(where: { $0.isEmpty || $0 == "." || $0 == ".." }) else {
+            return false
+        }
+        let heads = commonDir + "/refs/heads"
+        let lock = heads + "/" + branch + ".lock"
+        func resolved(_ path: String) -> String? {
+            guard let real = realpath(path, nil) else { return nil }
+            defer { free(real) }
+            return String(cString: real)
+        }
+        guard let realHeads = resolved(heads), let realFolder = resolved((lock as NSString).deletingLastPathComponent),
+              realFolder == realHeads || realFolder.hasPrefix(realHeads + "/") else { return false }
+        let target = realFolder + "/" + (lock as NSString).lastPathComponent
+        var info = stat()
+        guard lstat(target, &info) == 0, info.st_mode & S_IFMT == S_IFREG else { return false }
+        return unlink(target) == 0
     }
 }

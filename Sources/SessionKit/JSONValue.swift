@@ -64,6 +64,18 @@ public enum JSONValue: Sendable, Equatable, Codable {
     public var objectValue: [String: JSONValue]? { if case .object(let o) = self { return o }; return nil }
     public var arrayValue: [JSONValue]? { if case .array(let a) = self { return a }; return nil }
     public var isNull: Bool { self == .null }
+
+    /// `a string`, `a number`, … for error messages.
+    public var kindDescription: String {
+        switch self {
+        case .null: "null"
+        case .bool: "a boolean"
+        case .int, .double: "a number"
+        case .string: "a string"
+        case .array: "a list"
+        case .object: "an object"
+        }
+    }
 }
 
 /// A JSON object whose keys keep the order they were added in, for stable, readable output.

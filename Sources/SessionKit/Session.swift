@@ -77,6 +77,11 @@ public struct Session: Sendable, Equatable {
     public static let maxFileSize = 4 << 20
     public static let maxNesting = 128
 
+    /// The message for a file over `maxFileSize`; `size` is e.g. `2147483648 bytes`.
+    static func tooLarge(_ size: String) -> String {
+        "\(size) is too large for a session file (at most \(maxFileSize) bytes)"
+    }
+
     static let specKeys = ["id", "status", "issue", "branch", "worktree", "started", "lastUpdate", "stuck"]
     static let ownKeys = ["title", "repo", "base", "baseCommit", "pr", "guidance", "pausedFrom"]
 }
@@ -100,7 +105,7 @@ extension Session {
     /// Reads a session from a file's bytes. `file` names it in errors.
     public static func decode(_ data: Data, file: String) throws(SessionFileError) -> Session {
         guard data.count <= Session.maxFileSize else {
-            throw SessionFileError(file: file, reason: "\(data.count) bytes is too large for a session file (at most \(Session.maxFileSize))")
+            throw SessionFileError(file: file, reason: Session.tooLarge("\(data.count) bytes"))
         }
         guard JSONValue.nestingDepth(data) <= Session.maxNesting else {
             throw SessionFileError(file: file, reason: "nested deeper than \(Session.maxNesting) levels")
@@ -116,20 +121,26 @@ extension Session {
         }
         let reader = FieldReader(object: object, file: file)
         let issue = try reader.issue()
-        if let id = object["id"]?.stringValue, id != issue.sessionID {
-            throw SessionFileError(file: file, reason: "its id '\(id)' does not match its issue '\(issue.tag)'")
+        if let idValue = object["id"], !idValue.isNull {
+            guard let id = idValue.stringValue else { throw SessionFileError(file: file, reason: "'id' is \(idValue.kindDescription), not a string") }
+            guard id == issue.sessionID else {
+                throw SessionFileError(file: file, reason: "its id \(quote(id)) does not match its issue \(quote(issue.tag))")
+            }
         }
         let branch = try reader.string("branch")
-        guard (1...255).contains(branch.utf8.count), !branch.unicodeScalars.contains(where: { $0.value < 0x21 || $0.value == 0x7F }) else {
-            throw SessionFileError(file: file, reason: "'branch' is not a branch name (1 to 255 bytes, no spaces or control characters)")
+        guard branch.utf8.count <= 255 else {
+            throw SessionFileError(file: file, reason: "'branch' \(quote(branch)) is \(branch.utf8.count) bytes long (at most 255)")
+        }
+        if let problem = RefName.branchNameProblem(branch) {
+            throw SessionFileError(file: file, reason: "'branch' \(quote(branch)) is not a valid branch name: \(problem)")
         }
         let worktree = try reader.string("worktree")
-        guard worktree.hasPrefix("/"), worktree.utf8.count <= 4096, !worktree.unicodeScalars.contains(where: { $0.value < 0x20 }) else {
-            throw SessionFileError(file: file, reason: "'worktree' is not an absolute path")
+        if let problem = SessionPath.worktreeProblem(worktree) {
+            throw SessionFileError(file: file, reason: "'worktree' \(quote(worktree)) is not an absolute, canonical folder path: \(problem)")
         }
         let status = try reader.string("status")
         guard (1...64).contains(status.utf8.count) else {
-            throw SessionFileError(file: file, reason: "'status' is not a status value")
+            throw SessionFileError(file: file, reason: "'status' \(quote(status)) is not a status value (1 to 64 bytes)")
         }
         var session = Session(
             issue: issue,
@@ -142,10 +153,16 @@ extension Session {
         session.title = try reader.optionalString("title")
         session.repo = try reader.optionalString("repo")
         session.base = try reader.optionalString("base")
+        if let base = session.base, Session.base(base, namesBranch: branch) {
+            throw SessionFileError(file: file, reason: "'base' \(quote(base)) names the session's own branch \(quote(branch)); against itself every branch looks merged")
+        }
         session.baseCommit = try reader.optionalString("baseCommit")
         session.pr = try reader.optionalString("pr")
         session.guidance = try reader.guidance()
         session.pausedFrom = try reader.optionalString("pausedFrom").map(SessionStatus.init(fileValue:))
+        if let pausedFrom = session.pausedFrom, !(1...64).contains(pausedFrom.fileValue.utf8.count) {
+            throw SessionFileError(file: file, reason: "'pausedFrom' \(quote(pausedFrom.fileValue)) is not a status value (1 to 64 bytes)")
+        }
         let known = Set(specKeys + ownKeys)
         session.extra = object.filter { !known.contains($0.key) }
         return session
@@ -207,26 +224,26 @@ private struct FieldReader {
 
     func string(_ key: String) throws(SessionFileError) -> String {
         guard let value = object[key] else { throw fail("missing key '\(key)'") }
-        guard let text = value.stringValue else { throw fail("'\(key)' is not a string") }
+        guard let text = value.stringValue else { throw fail("'\(key)' is \(value.kindDescription), not a string") }
         return text
     }
 
     func optionalString(_ key: String) throws(SessionFileError) -> String? {
         guard let value = object[key], !value.isNull else { return nil }
-        guard let text = value.stringValue else { throw fail("'\(key)' is not a string") }
+        guard let text = value.stringValue else { throw fail("'\(key)' is \(value.kindDescription), not a string") }
         return text
     }
 
     func date(_ key: String) throws(SessionFileError) -> Date {
         let text = try string(key)
-        guard let date = Timestamp.parse(text) else { throw fail("'\(key)' is not an ISO-8601 time: '\(text)'") }
+        guard let date = Timestamp.parse(text) else { throw fail("'\(key)' is not an ISO-8601 time: \(Session.quote(text))") }
         return date
     }
 
     func issue() throws(SessionFileError) -> IssueNumber {
         switch object["issue"] {
         case .string(let text)?:
-            guard let issue = IssueNumber(parsing: text) else { throw fail("'issue' is not an issue number: '\(text)'") }
+            guard let issue = IssueNumber(parsing: text) else { throw fail("'issue' is not an issue number: \(Session.quote(text))") }
             return issue
         case .int(let number)?:
             guard let issue = IssueNumber(Int(number)) else { throw fail("'issue' is not a positive number: \(number)") }
@@ -234,14 +251,16 @@ private struct FieldReader {
         case nil:
             guard let id = object["id"]?.stringValue, let issue = IssueNumber(parsing: id) else { throw fail("missing key 'issue'") }
             return issue
-        default:
-            throw fail("'issue' is neither a string nor a number")
+        case .double(let number)?:
+            throw fail("'issue' is not a whole positive number: \(number)")
+        case let other?:
+            throw fail("'issue' is \(other.kindDescription), neither a string nor a number")
         }
     }
 
     func stuck() throws(SessionFileError) -> StuckContext? {
         guard let value = object["stuck"], !value.isNull else { return nil }
-        guard let fields = value.objectValue else { throw fail("'stuck' is neither null nor an object") }
+        guard let fields = value.objectValue else { throw fail("'stuck' is \(value.kindDescription), neither null nor an object") }
         guard let reason = fields["reason"]?.stringValue else { throw fail("'stuck.reason' is missing or not a string") }
         let options = (fields["options"]?.arrayValue ?? []).compactMap(\.stringValue)
         let since = fields["since"]?.stringValue.flatMap(Timestamp.parse) ?? Date(timeIntervalSince1970: 0)
@@ -250,7 +269,7 @@ private struct FieldReader {
 
     func guidance() throws(SessionFileError) -> [Guidance] {
         guard let value = object["guidance"], !value.isNull else { return [] }
-        guard let items = value.arrayValue else { throw fail("'guidance' is not a list") }
+        guard let items = value.arrayValue else { throw fail("'guidance' is \(value.kindDescription), not a list") }
         return try items.map { (item: JSONValue) throws(SessionFileError) -> Guidance in
             guard let fields = item.objectValue, let message = fields["message"]?.stringValue else {
                 throw fail("a 'guidance' entry lacks a 'message'")

@@ -57,16 +57,7 @@ public struct SessionStore: Sendable {
     }
 
     public func loadIfPresent(_ issue: IssueNumber) throws(RegistryError) -> Session? {
-        let file = path(for: issue)
-        guard let data = FileManager.default.contents(atPath: file) else {
-            if FileManager.default.fileExists(atPath: file) { throw .io(file: file, message: "cannot be read") }
-            return nil
-        }
-        do {
-            return try Session.decode(data, file: file)
-        } catch {
-            throw .corrupt(error)
-        }
+        try read(path(for: issue))
     }
 
     /// Every session file, sorted by issue. One bad file never hides the good ones.
@@ -74,23 +65,87 @@ public struct SessionStore: Sendable {
         var listing = SessionListing(sessions: [], errors: [])
         for name in sessionFileNames() {
             let file = sessionsDir + "/" + name
-            guard let data = FileManager.default.contents(atPath: file) else {
-                listing.errors.append(SessionFileError(file: file, reason: "cannot be read"))
-                continue
-            }
-            do {
-                let session = try Session.decode(data, file: file)
-                guard session.id + ".json" == name else {
-                    listing.errors.append(SessionFileError(file: file, reason: "it holds \(session.id), which belongs in \(session.id).json"))
-                    continue
-                }
-                listing.sessions.append(session)
+            do throws(RegistryError) {
+                // A file removed since the folder was listed is simply gone.
+                if let session = try read(file) { listing.sessions.append(session) }
             } catch {
-                listing.errors.append(error)
+                switch error {
+                case .corrupt(let problem): listing.errors.append(problem)
+                case .io(_, let message): listing.errors.append(SessionFileError(file: file, reason: message))
+                case .missing: break
+                }
             }
         }
         listing.sessions.sort { $0.issue < $1.issue }
         return listing
+    }
+
+    /// The one way a session file is read, by `list`, `load`, `loadIfPresent`, `modify`,
+    /// `remove` and `save`. The file is untrusted input: it must be a regular file of at most
+    /// `Session.maxFileSize` bytes (checked before reading; no more than that is ever read), its
+    /// content must pass `Session.decode`, and its name must be its own `work-<issue>.json`.
+    /// Nil when there is no such file; any other failure names the file.
+    func read(_ file: String) throws(RegistryError) -> Session? {
+        let fd = open(file, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY)
+        guard fd >= 0 else {
+            if errno == ENOENT || errno == ENOTDIR { return nil }
+            throw .io(file: file, message: "cannot be read: \(String(cString: strerror(errno)))")
+        }
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { throw .io(file: file, message: "cannot be read: \(String(cString: strerror(errno)))") }
+        guard info.st_mode & S_IFMT == S_IFREG else {
+            throw .corrupt(SessionFileError(file: file, reason: "it is not a regular file (\(Self.describeType(info.st_mode)))"))
+        }
+        guard info.st_size <= Session.maxFileSize else {
+            throw .corrupt(SessionFileError(file: file, reason: Session.tooLarge("\(info.st_size) bytes")))
+        }
+        // Reads at most one byte past the limit, in case the file grew since fstat.
+        let limit = Session.maxFileSize + 1
+        var data = Data()
+        data.reserveCapacity(min(Int(info.st_size), Session.maxFileSize) + 1)
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        var count = 0
+        while count < limit {
+            let got = Glibc.read(fd, &chunk, min(chunk.count, limit - count))
+            if got < 0 {
+                if errno == EINTR { continue }
+                throw .io(file: file, message: "cannot be read: \(String(cString: strerror(errno)))")
+            }
+            if got == 0 { break }
+            data.append(contentsOf: chunk[0..<got])
+            count += got
+        }
+        guard count <= Session.maxFileSize else {
+            throw .corrupt(SessionFileError(file: file, reason: Session.tooLarge("more than \(Session.maxFileSize) bytes")))
+        }
+        let session: Session
+        do {
+            session = try Session.decode(data, file: file)
+            try Self.checkName(of: session, file: file)
+        } catch {
+            throw .corrupt(error)
+        }
+        return session
+    }
+
+    /// A session lives in its own `work-<issue>.json`; a file whose name and `issue` (or `id`)
+    /// disagree is corrupt, so a write can never land on another session's file.
+    static func checkName(of session: Session, file: String) throws(SessionFileError) {
+        let name = (file as NSString).lastPathComponent
+        guard name == session.id + ".json" else {
+            throw SessionFileError(file: file, reason: "its issue \(Session.quote(session.issue.tag)) (id \(Session.quote(session.id))) does not match its file name \(Session.quote(name)); that session belongs in \(session.id).json")
+        }
+    }
+
+    static func describeType(_ mode: mode_t) -> String {
+        switch mode & S_IFMT {
+        case S_IFDIR: "a folder"
+        case S_IFIFO: "a pipe"
+        case S_IFSOCK: "a socket"
+        case S_IFCHR, S_IFBLK: "a device"
+        default: "mode \(String(mode, radix: 8))"
+        }
     }
 
     /// `work-*.json` names in the folder (temporary files start with a dot and are skipped).
@@ -102,9 +157,25 @@ public struct SessionStore: Sendable {
     // MARK: Writing
 
     /// Writes the session file atomically. Callers that read first hold the session's lock.
+    /// An existing file that fails validation is never overwritten.
     public func save(_ session: Session) throws(RegistryError) {
-        try ensureFolder(sessionsDir)
-        try AtomicFile.write(session.encoded(), to: path(for: session.issue))
+        let file = path(for: session.issue)
+        _ = try read(file)
+        try write(session, to: file)
+    }
+
+    /// Writes `session` to `file`, which must be its own name; what is written must read back
+    /// as valid, so ppds never writes a file it would call corrupt.
+    func write(_ session: Session, to file: String) throws(RegistryError) {
+        let data = session.encoded()
+        do {
+            let back = try Session.decode(data, file: file)
+            try Self.checkName(of: back, file: file)
+        } catch {
+            throw .corrupt(SessionFileError(file: file, reason: "refusing to write it: \(error.reason)"))
+        }
+        try ensureFolder((file as NSString).deletingLastPathComponent)
+        try AtomicFile.write(data, to: file)
     }
 
     /// Runs `body` holding the session's lock (exclusive, cross-process). Not reentrant:
@@ -131,9 +202,11 @@ public struct SessionStore: Sendable {
     @discardableResult
     public func modify(_ issue: IssueNumber, _ change: (Session) throws -> Session) throws -> Session {
         try withLock(issue) {
-            let current = try load(issue)
+            // Written back to exactly the file that was read, and only if that file was valid.
+            let file = path(for: issue)
+            guard let current = try read(file) else { throw RegistryError.missing(issue, file: file) }
             let next = try change(current)
-            if next != current { try save(next) }
+            if next != current { try write(next, to: file) }
             return next
         }
     }
@@ -145,11 +218,12 @@ public struct SessionStore: Sendable {
 
     /// Deletes a session file; the caller holds the session's lock. Refuses a file that does not parse.
     public func removeHoldingLock(_ issue: IssueNumber) throws(RegistryError) {
-        _ = try load(issue)
+        let file = path(for: issue)
+        guard try read(file) != nil else { throw .missing(issue, file: file) }
         do {
-            try FileManager.default.removeItem(atPath: path(for: issue))
+            try FileManager.default.removeItem(atPath: file)
         } catch {
-            throw .io(file: path(for: issue), message: error.localizedDescription)
+            throw .io(file: file, message: error.localizedDescription)
         }
     }
 
