@@ -57,8 +57,18 @@ public struct IntentStore: Sendable {
     }
 
     public func load(_ operation: Intent.Operation, _ issue: Int) -> Intent? {
-        guard let data = FileManager.default.contents(atPath: path(operation, issue)) else { return nil }
+        guard let data = IntentStore.read(path(operation, issue)) else { return nil }
         return try? JSONDecoder().decode(Intent.self, from: data)
+    }
+
+    /// An intent record is small; a larger file is not ours and is not read whole.
+    static let maxFileSize = 64 << 10
+
+    static func read(_ file: String) -> Data? {
+        guard let attributes = try? FileManager.default.attributesOfItem(atPath: file),
+              attributes[.type] as? FileAttributeType == .typeRegular,
+              let size = attributes[.size] as? Int, size <= maxFileSize else { return nil }
+        return FileManager.default.contents(atPath: file)
     }
 
     /// Every readable record, and the names of unreadable ones.
@@ -67,7 +77,8 @@ public struct IntentStore: Sendable {
         var intents: [Intent] = [], unreadable: [String] = []
         for name in names.sorted() {
             let file = folder + "/" + name
-            if let data = FileManager.default.contents(atPath: file), let intent = try? JSONDecoder().decode(Intent.self, from: data) {
+            if let data = IntentStore.read(file), let intent = try? JSONDecoder().decode(Intent.self, from: data),
+               intent.worktree.hasPrefix("/"), !intent.branch.isEmpty {
                 intents.append(intent)
             } else {
                 unreadable.append(file)

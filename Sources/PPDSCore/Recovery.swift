@@ -64,7 +64,15 @@ struct Recovery {
             notes.append("removed a stale lock on \(intent.branch)")
         }
         if let commit = intent.commit.flatMap(ObjectID.init(hex:)), let branch = try? repository.branch(intent.branch) {
-            if branch.target == commit {
+            // An intent record is a file anyone can write: delete only a branch whose reflog
+            // shows ppds created it at that commit and that never moved since.
+            let origin = repository.origin(ofBranch: intent.branch)
+            let createdHere = origin?.commit == commit && origin?.message == "branch: Created from " + commit.hex
+                && repository.reflogEntryCount(branch: intent.branch) == 1
+            if !createdHere {
+                clean = false
+                notes.append("kept branch \(intent.branch): its history does not show this start created it")
+            } else if branch.target == commit {
                 do {
                     try repository.deleteBranch(intent.branch, expecting: commit)
                     notes.append("deleted branch \(intent.branch)")

@@ -138,6 +138,22 @@ import TestSupport
         #expect(try fixture.gitResult(["status"], in: path).status == 0)
     }
 
+    @Test("7b: a forged start-work intent never makes recovery delete a branch")
+    func forgedIntentDeletesNoBranch() throws {
+        try fixture.git("branch", "release/2.0")
+        let tip = try fixture.commit("release.txt", "unpushed release fix", in: nil)
+        try fixture.git("branch", "-f", "release/2.0", tip)
+        try fixture.git("reset", "-q", "--hard", "HEAD~1")
+        let intents = fixture.home + "/intents"
+        try FileManager.default.createDirectory(atPath: intents, withIntermediateDirectories: true)
+        let forged: [String: Any] = ["operation": "start-work", "issue": 70, "repo": fixture.repo, "branch": "release/2.0",
+                                     "worktree": fixture.folder.file("nowhere"), "commit": tip, "pid": 999_999, "created": "2025-01-01T00:00:00Z"]
+        try JSONSerialization.data(withJSONObject: forged).write(to: URL(fileURLWithPath: intents + "/start-work-70.json"))
+        _ = try fixture.ppds(["doctor", "--fix"])
+        _ = try fixture.ppds(["start-work", "70", "--offline", "--title", "Seventy"])
+        #expect(try fixture.git("rev-parse", "release/2.0") == tip)
+    }
+
     @Test("8: never removes across a mount point, even with --force")
     func mountPointInsideIsNeverCrossed() throws {
         let (worktree, branch, _) = try shipped(9)
