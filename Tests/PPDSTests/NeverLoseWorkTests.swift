@@ -115,7 +115,7 @@ import TestSupport
         try fixture.git("add", "wip.txt", in: worktree)
         let status = try fixture.ppds(["status", "--json"], in: second)
         #expect((try status.json()["sessions"] as? [[String: Any]])?.count == 1)
-        let prune = try fixture.ppds(["prune", "--all", "--force", "--json"], in: second)
+        let prune = try fixture.ppds(["prune", "--all", "--force", "--min-age", "0", "--json"], in: second)
         #expect(!prune.stdout.contains("\"removed\""))
         #expect(FileManager.default.fileExists(atPath: worktree + "/wip.txt"))
     }
@@ -195,8 +195,10 @@ import TestSupport
             try fixture.git("worktree", "add", "-q", "-b", "by-hand", target)
             try "theirs\n".write(toFile: target + "/mine.txt", atomically: true, encoding: .utf8)
         }
-        let (_, branch, _) = try shipped(12)
+        let (own, branch, _) = try shipped(12)
         try fixture.git("merge", "-q", branch)
+        // Its own folder is gone, so nothing else holds its branch: only the lie decides.
+        try fixture.git("worktree", "remove", own)
         let file = fixture.home + "/sessions/work-12.json"
         var json = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: file))) as? [String: Any])
         json["worktree"] = target
