@@ -53,7 +53,10 @@ public final class Notifier: @unchecked Sendable {
 
     private func fire(_ event: Event, session: Session) {
         if desktop, ProcessRunner.find("notify-send") != nil {
-            _ = try? ProcessRunner.run(["notify-send", "--app-name=ppds", event.title, event.body], timeout: 10)
+            // The body is a stuck reason or a PR URL that anyone may have written: escaped like
+            // terminal text, and after "--" so one starting with "-" is not read as an option.
+            _ = try? ProcessRunner.run(["notify-send", "--app-name=ppds", "--", TerminalText.escaped(event.title),
+                                        TerminalText.escaped(event.body)], timeout: 10)
         }
         let key = event.kind == .stuck ? "hooks.on_stuck" : "hooks.on_complete"
         let commands = event.kind == .stuck ? config.onStuck : config.onComplete

@@ -30,6 +30,8 @@ public enum ProcessRunner {
     static func makeProcess(_ argv: [String], in directory: String?, environment: [String: String]) throws(PPDSError) -> Process {
         var env = ProcessInfo.processInfo.environment
         for (key, value) in environment { env[key] = value }
+        // A fault meant for this ppds must not reach hooks or workers (which may run ppds too).
+        env.removeValue(forKey: FaultInjection.variable)
         guard let first = argv.first, let executable = find(first, environment: env) else {
             throw PPDSError.failed("'\(argv.first ?? "")' was not found on PATH")
         }

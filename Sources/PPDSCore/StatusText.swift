@@ -37,7 +37,7 @@ public struct StatusText {
             lines.append(bold("⚠️  Problems: \(report.problems.count)"))
             for problem in report.problems {
                 let who = problem.issue.map { "\($0.tag) " } ?? ""
-                lines.append("   - \(who)\(problem.kind.rawValue): \(shorten(problem.message))")
+                lines.append("   - \(who)\(problem.kind.rawValue): \(Self.safe(shorten(problem.message)))")
             }
         }
         return lines.joined(separator: "\n")
@@ -46,30 +46,33 @@ public struct StatusText {
     func describe(_ view: SessionView, in group: StatusGroup) -> [String] {
         let session = view.session
         let active = Duration.describe(now.timeIntervalSince(session.started))
-        let head = "   - \(session.issue.tag) \(session.branch)"
+        let head = "   - \(session.issue.tag) \(Self.safe(session.branch))"
         switch group {
         case .stuck:
             guard let stuck = session.stuck else { return ["\(head) (\(active) active)"] }
-            var lines = ["\(head): \"\(stuck.reason)\" (waiting \(Duration.describe(now.timeIntervalSince(stuck.since))))"]
-            if let context = stuck.context, !context.isEmpty { lines.append("     Context: \(context)") }
-            if !stuck.options.isEmpty { lines.append("     Options: \(stuck.options.joined(separator: ", "))") }
+            var lines = ["\(head): \"\(Self.safe(stuck.reason))\" (waiting \(Duration.describe(now.timeIntervalSince(stuck.since))))"]
+            if let context = stuck.context, !context.isEmpty { lines.append("     Context: \(Self.safe(context))") }
+            if !stuck.options.isEmpty { lines.append("     Options: \(stuck.options.map(Self.safe).joined(separator: ", "))") }
             return lines
         case .prReady:
             let merged = view.git.hasOwnCommits == false ? nil : view.git.merged
-            return ["   - \(session.issue.tag) \(session.pr ?? session.branch)" + (merged.map { " (merged: \($0.rawValue))" } ?? "")]
+            return ["   - \(session.issue.tag) \(Self.safe(session.pr ?? session.branch))" + (merged.map { " (merged: \($0.rawValue))" } ?? "")]
         case .paused:
-            let from = session.pausedFrom.map { ", was \($0.fileValue)" } ?? ""
+            let from = session.pausedFrom.map { ", was \(Self.safe($0.fileValue))" } ?? ""
             return ["\(head) (paused \(Duration.describe(now.timeIntervalSince(session.lastUpdate)))\(from))"]
         case .planReady:
             return ["\(head) (plan waiting \(Duration.describe(now.timeIntervalSince(session.lastUpdate))))"]
         case .other:
-            return ["\(head) [\(session.status.fileValue)] (\(active) active)"]
+            return ["\(head) [\(Self.safe(session.status.fileValue))] (\(active) active)"]
         case .cancelled:
             return [head]
         case .working, .planning:
             return ["\(head) (\(active) active)"]
         }
     }
+
+    /// Untrusted text (titles, reasons, branches, paths, other tools' statuses) made safe to print.
+    static func safe(_ text: String) -> String { TerminalText.escaped(text) }
 
     func bold(_ text: String) -> String { color ? "\u{1B}[1m\(text)\u{1B}[0m" : text }
 

@@ -36,8 +36,11 @@ enum CLI {
         }
     }
 
+    /// `ppds: <message>` on stderr. Messages quote untrusted text (paths, branches, git and hook
+    /// output), so control characters are escaped; line breaks are kept, with the lines after
+    /// the first indented so nothing in a message can pass for a line of its own.
     static func printError(_ message: String) {
-        FileHandle.standardError.write(Data("ppds: \(message)\n".utf8))
+        FileHandle.standardError.write(Data((TerminalText.block(message, prefix: "ppds: ") + "\n").utf8))
     }
 
     static func printJSON(_ object: OrderedJSON) {
@@ -70,7 +73,7 @@ enum CLI {
             out["session"] = session.json.objectValue
             printJSON(out)
         } else {
-            print("\(session.issue.tag) \(verb): \(session.status.fileValue)")
+            print("\(session.issue.tag) \(verb): \(TerminalText.escaped(session.status.fileValue))")
         }
     }
 }

@@ -34,7 +34,7 @@ struct DoctorCommand: ParsableCommand {
         for problem in report.found { lines.append(describe(problem)) }
         if fixed {
             lines.append("Repairs:")
-            lines += report.repairs.isEmpty ? ["   (none applied)"] : report.repairs.map { "   - \($0)" }
+            lines += report.repairs.isEmpty ? ["   (none applied)"] : report.repairs.map { "   - \(TerminalText.escaped($0))" }
             if report.remaining.isEmpty {
                 lines.append("✔ healthy after repairs.")
             } else {
@@ -49,6 +49,6 @@ struct DoctorCommand: ParsableCommand {
 
     static func describe(_ problem: DoctorProblem) -> String {
         let who = problem.issue.map { "\($0.tag) " } ?? ""
-        return "   - \(problem.kind.rawValue) \(who)\(problem.fixable ? "[fixable] " : "")\(problem.message)"
+        return "   - \(problem.kind.rawValue) \(who)\(problem.fixable ? "[fixable] " : "")\(TerminalText.escaped(problem.message))"
     }
 }

@@ -25,7 +25,7 @@ struct MergedCommand: ParsableCommand {
                 CLI.printJSON(out)
             } else {
                 for item in result.items {
-                    print("\(item.branch)\t\(item.merged?.rawValue ?? (item.error.map { "error: \($0)" } ?? "not merged"))")
+                    print("\(TerminalText.escaped(item.branch))\t\(item.merged?.rawValue ?? (item.error.map { "error: \(TerminalText.escaped($0))" } ?? "not merged"))")
                 }
             }
             if result.items.contains(where: { $0.error != nil }) { throw ExitCode(1) }

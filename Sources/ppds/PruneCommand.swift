@@ -42,14 +42,14 @@ struct PruneCommand: ParsableCommand {
         }
         if report.results.isEmpty { print("Nothing to prune.") }
         for result in report.results {
-            let who = result.issue?.tag ?? (result.worktree ?? "?")
-            print("\(symbol(result.outcome)) \(who) \(result.outcome.rawValue): \(result.branch ?? "-") — \(result.reason)")
+            let who = TerminalText.escaped(result.issue?.tag ?? (result.worktree ?? "?"))
+            print("\(symbol(result.outcome)) \(who) \(result.outcome.rawValue): \(TerminalText.escaped(result.branch ?? "-")) — \(TerminalText.escaped(result.reason))")
             if !result.ignored.isEmpty, result.outcome == .wouldRemove || result.outcome == .removed {
-                print("    ignored content \(result.outcome == .removed ? "removed" : "that would go") with it: \(result.ignored.joined(separator: ", "))")
+                print("    ignored content \(result.outcome == .removed ? "removed" : "that would go") with it: \(TerminalText.escaped(result.ignored.joined(separator: ", ")))")
             }
         }
         for entry in report.staleEntries {
-            print("\(report.dryRun ? "would prune" : "pruned") stale worktree entry \(entry)")
+            print("\(report.dryRun ? "would prune" : "pruned") stale worktree entry \(TerminalText.escaped(entry))")
         }
         for warning in report.warnings { CLI.printError(warning) }
     }

@@ -39,7 +39,7 @@ struct ServeCommand: AsyncParsableCommand {
         let home = workspace.store.home
         do {
             try await APIServer(workspace: workspace, config: config, options: options).run { url in
-                print("ppds serve: listening on \(url) (dashboard at \(url)/)" + (loopback ? "" : "; requests need the bearer token in \(home)/serve-token"))
+                print("ppds serve: listening on \(url) (dashboard at \(url)/)" + (loopback ? "" : "; requests need the bearer token in \(TerminalText.escaped(home))/serve-token"))
                 fflush(nil)
             }
         } catch let error as PPDSError {

@@ -13,7 +13,7 @@ struct TrustCommand: ParsableCommand {
             let workspace = try repo.workspace()
             let file = workspace.repoRoot + "/.ppds.toml"
             let digest = try Trust.trust(file: file, home: workspace.store.home)
-            print("trusted \(file) (sha256 \(digest.prefix(12))…); any change to it needs 'ppds trust' again")
+            print("trusted \(TerminalText.escaped(file)) (sha256 \(digest.prefix(12))…); any change to it needs 'ppds trust' again")
         }
     }
 }

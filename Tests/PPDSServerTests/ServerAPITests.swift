@@ -167,7 +167,7 @@ import TestSupport
         for _ in 0..<100 where !((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").contains("PR ready") { usleep(100_000) }
         server.stop()
         let notes = try String(contentsOfFile: log, encoding: .utf8)
-        #expect(notes.contains("--app-name=ppds|ppds: #6 is stuck|Need a decision|"))
+        #expect(notes.contains("--app-name=ppds|--|ppds: #6 is stuck|Need a decision|"))
         #expect(notes.contains("ppds: #6 PR ready|https://example.com/o/r/pull/6|"))
         #expect(try String(contentsOfFile: hookLog, encoding: .utf8) == "stuck 6 Need a decision\n")
     }

@@ -125,6 +125,28 @@ import TestSupport
         try fixture.ppds(["start-work", "12", "--offline", "--no-hooks"]).check()
     }
 
+    /// `PPDS_FAULT` is for this ppds only: hooks and the worker spawn never see it (a worker
+    /// that runs ppds itself would otherwise fail at the same checkpoint).
+    @Test func hooksAndSpawnDoNotSeeTheFaultVariable() throws {
+        let fixture = try GitFixture()
+        try FileManager.default.createDirectory(atPath: fixture.home, withIntermediateDirectories: true)
+        let probe = "echo fault=${PPDS_FAULT-unset} other=${PPDS_TEST_OTHER-unset} >"
+        try """
+        spawn = ["sh", "-c", "\(probe) spawn-env.txt"]
+        [hooks]
+        post_create = [["sh", "-c", "\(probe) hook-env.txt"]]
+        """.write(toFile: fixture.home + "/config.toml", atomically: true, encoding: .utf8)
+        // A checkpoint name that does not exist: start-work succeeds, the variable is set.
+        let (result, results) = try fixture.startWork(["13", "--title", "Probe"],
+                                                      environment: ["PPDS_FAULT": "noSuchCheckpoint:kill", "PPDS_TEST_OTHER": "kept"])
+        try result.check()
+        let worktree = try #require(results.first?["worktree"] as? String)
+        #expect(try String(contentsOfFile: worktree + "/hook-env.txt", encoding: .utf8) == "fault=unset other=kept\n")
+        let spawned = worktree + "/spawn-env.txt"
+        for _ in 0..<50 where ((try? String(contentsOfFile: spawned, encoding: .utf8)) ?? "").isEmpty { usleep(100_000) }
+        #expect(try String(contentsOfFile: spawned, encoding: .utf8) == "fault=unset other=kept\n")
+    }
+
     @Test func slugsAreKebabAsciiAndCappedAtAWordBoundary() {
         let issue = IssueNumber(3)!
         #expect(Naming.slug("Fix the Auth bug!", issue: issue) == "fix-the-auth-bug")
