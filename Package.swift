@@ -1,12 +1,16 @@
 // swift-tools-version:6.1
 import PackageDescription
 
+// The layers, bottom up; no target depends on one above it:
+//   CGit2 → GitKit ─┐
+//   Support ────────┼→ SessionKit → Config → Lifecycle → View → PPDSServer → ppds (CLI)
 let package = Package(
     name: "ppds",
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "ppds", targets: ["ppds"]),
-        .library(name: "PPDSCore", targets: ["PPDSCore"]),
+        .library(name: "Lifecycle", targets: ["Lifecycle"]),
+        .library(name: "View", targets: ["View"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -19,29 +23,34 @@ let package = Package(
             path: "CGit2",
             providers: [.apt(["libgit2-dev"])]
         ),
+        // What every layer uses and that is not git: processes, files, locks, the watcher, JSON, text.
+        .target(name: "Support"),
         // Swift types that own libgit2 objects. No git subprocess in here.
-        .target(name: "GitKit", dependencies: ["CGit2"]),
-        // Session status files: schema, transitions, atomic writes, locking.
-        .target(name: "SessionKit"),
-        // Lifecycle operations over both.
-        .target(name: "PPDSCore", dependencies: ["GitKit", "SessionKit"]),
+        .target(name: "GitKit", dependencies: ["CGit2", "Support"]),
+        // Session status files: schema, validation, transitions, atomic writes, locking.
+        .target(name: "SessionKit", dependencies: ["Support"]),
+        // `config.toml` / `.ppds.toml` and the trust records.
+        .target(name: "Config", dependencies: ["Support"]),
+        // start-work, registry changes, prune, recovery, doctor: one library function each.
+        .target(name: "Lifecycle", dependencies: ["GitKit", "SessionKit", "Config", "Support"]),
+        // The orchestrator view from git and the session files, and every report's text.
+        .target(name: "View", dependencies: ["Lifecycle", "GitKit", "SessionKit", "Config", "Support"]),
         // ppds serve: the HTTP API, live events and the dashboard.
         .target(
             name: "PPDSServer",
-            dependencies: ["PPDSCore", .product(name: "Hummingbird", package: "hummingbird")]
+            dependencies: ["View", "Lifecycle", "SessionKit", "Config", "Support", .product(name: "Hummingbird", package: "hummingbird")]
         ),
         .executableTarget(
             name: "ppds",
             dependencies: [
-                "PPDSCore",
-                "PPDSServer",
+                "View", "Lifecycle", "GitKit", "SessionKit", "Config", "Support", "PPDSServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .testTarget(name: "GitKitTests", dependencies: ["GitKit", "TestSupport"]),
-        .testTarget(name: "SessionKitTests", dependencies: ["SessionKit", "TestSupport", "ppds"]),
-        .testTarget(name: "PPDSTests", dependencies: ["PPDSCore", "SessionKit", "TestSupport", "ppds"]),
-        .testTarget(name: "PPDSServerTests", dependencies: ["PPDSServer", "PPDSCore", "SessionKit", "TestSupport", "ppds"]),
+        .testTarget(name: "GitKitTests", dependencies: ["GitKit", "Support", "TestSupport"]),
+        .testTarget(name: "SessionKitTests", dependencies: ["SessionKit", "Support", "TestSupport", "ppds"]),
+        .testTarget(name: "PPDSTests", dependencies: ["View", "Lifecycle", "Config", "GitKit", "SessionKit", "Support", "TestSupport", "ppds"]),
+        .testTarget(name: "PPDSServerTests", dependencies: ["PPDSServer", "View", "Lifecycle", "SessionKit", "Support", "TestSupport", "ppds"]),
         .target(name: "TestSupport", path: "Tests/TestSupport"),
     ],
     swiftLanguageModes: [.v6]

@@ -1,4 +1,5 @@
 import CGit2
+import Support
 
 /// How a branch began, from the oldest entry of its reflog.
 public struct BranchOrigin: Sendable, Equatable {

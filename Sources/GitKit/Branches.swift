@@ -1,5 +1,6 @@
 import CGit2
 import Foundation
+import Support
 
 /// A local branch as it stands now.
 public struct Branch: Sendable, Equatable {
@@ -125,7 +126,7 @@ extension Repository {
             git_error_clear(); return
         }
         let local = Handle(localOut, release: { git_config_free($0) })
-        let pattern = "^" + Regex.escape(section) + "\\."
+        let pattern = "^" + ConfigKeyPattern.escape(section) + "\\."
         let iterator = try Handle.make("read config", section, release: { git_config_iterator_free($0) }) {
             git_config_iterator_glob_new(&$0, local.pointer, pattern)
         }
@@ -141,7 +142,7 @@ extension Repository {
     }
 }
 
-enum Regex {
+enum ConfigKeyPattern {
     static func escape(_ text: String) -> String {
         var out = ""
         for character in text {

@@ -2,6 +2,7 @@ import CGit2
 import Foundation
 #if canImport(Glibc)
 import Glibc
+import Support
 #endif
 
 /// A file of a tree, as a new worktree needs it.

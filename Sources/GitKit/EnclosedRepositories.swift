@@ -1,5 +1,6 @@
 import CGit2
 import Foundation
+import Support
 
 /// A repository that removing a worktree would destroy: a submodule's repository under the
 /// worktree's admin folder (`.git/worktrees/<name>/modules/…`), or a `.git` folder inside

@@ -1,4 +1,5 @@
 import CGit2
+import Support
 
 /// A failure in the git layer: what was being done, to which path or ref, and why.
 public struct GitError: Error, CustomStringConvertible, Sendable, Equatable {

@@ -1,4 +1,5 @@
 import CGit2
+import Support
 
 /// Owns one libgit2 object pointer and frees it exactly once, when the handle goes away.
 /// Every libgit2 object the layer creates is wrapped in one of these right after creation.

@@ -1,4 +1,5 @@
 import CGit2
+import Support
 
 /// libgit2's global state. `git_libgit2_init` is reference-counted; ppds calls it once
 /// and never shuts down, because wrapper objects may still be freed later.

@@ -1,4 +1,5 @@
 import CGit2
+import Support
 
 /// How a branch was found to be merged into its base. The raw values are the contract's names.
 public enum MergeCheck: String, Sendable, CaseIterable, Codable {

@@ -1,4 +1,5 @@
 import CGit2
+import Support
 
 /// A git object id (SHA-1), a value type around `git_oid`.
 public struct ObjectID: Hashable, Sendable, CustomStringConvertible {

@@ -1,5 +1,6 @@
 import CGit2
 import Foundation
+import Support
 
 /// An open repository: owns one `git_repository`. Not thread-safe: use one per thread.
 public final class Repository {
@@ -72,19 +73,3 @@ public final class Repository {
     public var worktreesAdminDir: String { commonDir + "/worktrees" }
 }
 
-enum Paths {
-    static func trimmingSlash(_ path: String) -> String {
-        var path = path
-        while path.count > 1 && path.hasSuffix("/") { path.removeLast() }
-        return path
-    }
-}
-
-/// Resolves symlinks and `..`, drops a trailing slash, so that two spellings of one folder
-/// compare equal.
-public func canonicalPath(_ path: String) -> String {
-    let url = URL(fileURLWithPath: path).standardizedFileURL
-    var resolved = url.resolvingSymlinksInPath().path
-    if resolved.isEmpty { resolved = url.path }
-    return Paths.trimmingSlash(resolved)
-}

@@ -1,4 +1,5 @@
 import CGit2
+import Support
 
 /// Commits, trees and history questions.
 extension Repository {

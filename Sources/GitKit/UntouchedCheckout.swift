@@ -1,5 +1,6 @@
 import CGit2
 import Foundation
+import Support
 
 extension Repository {
     /// Whether the folder holds nothing but (possibly partial) files of `commit`'s tree and

@@ -1,5 +1,6 @@
 import CGit2
 import Foundation
+import Support
 
 extension Repository {
     /// An id of a diff's exact change, for deciding that two commits make the same change.

@@ -1,5 +1,6 @@
 import CGit2
 import Foundation
+import Support
 
 /// How much a working folder differs from its HEAD and index.
 public struct WorkingTreeStatus: Sendable, Equatable {

@@ -1,5 +1,6 @@
 import CGit2
 import Foundation
+import Support
 
 /// What a worktree has checked out.
 public enum WorktreeHead: Sendable, Equatable {

@@ -2,6 +2,7 @@ import CGit2
 import Foundation
 #if canImport(Glibc)
 import Glibc
+import Support
 #endif
 
 extension Repository {
@@ -106,14 +107,13 @@ extension Repository {
     }
 
     private func withAdminFolderLock(_ body: () throws(GitError) -> Void) throws(GitError) {
-        let fd = Glibc.open(worktreesAdminDir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard fd >= 0 else {
-            throw GitError(.precondition, "add worktree", worktreesAdminDir, message: String(cString: strerror(errno)))
+        do {
+            try FileLock.withLock(worktreesAdminDir, folder: true) { () throws -> Void in try body() }
+        } catch let error as GitError {
+            throw error
+        } catch {
+            throw GitError(.precondition, "add worktree", worktreesAdminDir, message: "\(error)")
         }
-        defer { close(fd) }
-        while flock(fd, LOCK_EX) != 0 && errno == EINTR {}
-        defer { flock(fd, LOCK_UN) }
-        try body()
     }
 
     /// Threads that write a new worktree's files: the cores, at most 4.

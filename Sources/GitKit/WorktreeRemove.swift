@@ -1,5 +1,6 @@
 import CGit2
 import Foundation
+import Support
 
 extension Repository {
     /// Removes a linked worktree: its folder and its admin entry.
@@ -34,7 +35,7 @@ extension Repository {
                 throw GitError(.precondition, operation, info.path,
                                message: "a file system is mounted at \(mounts[0]); unmount it first (ppds never removes across file systems)")
             }
-            try FolderRemoval.remove(info.path, keepingLast: ".git")
+            try removeFolder(info.path, keepingLast: ".git")
         }
         // git's own order: the working folder first, then the entry. A removal killed half-way
         // leaves an entry whose folder holds part of the checked-out files, and its `.git`
@@ -91,11 +92,7 @@ extension Repository {
         guard !name.isEmpty, !name.contains("/"), name != ".", name != ".." else {
             throw GitError(.invalidName, "prune worktree entry", name, message: "not an admin entry name")
         }
-        do {
-            try FolderRemoval.remove(worktreesAdminDir + "/" + name)
-        } catch {
-            throw GitError(.precondition, "prune worktree entry", name, message: "\(error)")
-        }
+        try removeFolder(worktreesAdminDir + "/" + name)
     }
 }
 
@@ -115,6 +112,17 @@ extension Repository {
         guard MountTable.mountPoints(atOrBelow: folder).isEmpty else {
             throw GitError(.precondition, "remove leftover folder", folder, message: "a file system is mounted inside; kept")
         }
-        try FolderRemoval.remove(folder, keepingLast: ".git")
+        try removeFolder(folder, keepingLast: ".git")
+    }
+}
+
+extension Repository {
+    /// `FolderRemoval` (one file system, no symlinks followed), its failure as a git-layer error.
+    func removeFolder(_ path: String, keepingLast last: String? = nil) throws(GitError) {
+        do {
+            try FolderRemoval.remove(path, keepingLast: last)
+        } catch {
+            throw GitError(.precondition, "remove folder", error.path, message: error.message)
+        }
     }
 }

@@ -1,7 +1,10 @@
 import Foundation
 import Hummingbird
-import PPDSCore
+import Config
+import Lifecycle
 import SessionKit
+import Support
+import View
 
 /// `ppds serve`: the session registry over HTTP. Session files stay the source of truth:
 /// writes go through the same `SessionChanges` as the CLI, and one watcher turns file and

@@ -1,4 +1,9 @@
 import Hummingbird
+import Config
+import Lifecycle
+import SessionKit
+import Support
+import View
 
 /// The dashboard: one page, embedded in the binary (no CDN, no build step). It loads the
 /// view from `/api/v1/sessions`, then follows `/api/v1/events`.

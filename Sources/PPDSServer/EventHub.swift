@@ -1,7 +1,9 @@
 import Foundation
-import GitKit
-import PPDSCore
+import Config
+import Lifecycle
 import SessionKit
+import Support
+import View
 
 /// One server-sent event.
 public struct ServerEvent: Sendable, Equatable {

@@ -1,5 +1,9 @@
 import Foundation
-import PPDSCore
+import Config
+import Lifecycle
+import SessionKit
+import Support
+import View
 
 /// The one watcher: a thread that waits for session-file or ref changes (the same
 /// `ChangeWatcher` as `ppds watch`), rebuilds the view and hands it to the hub and notifier.

@@ -1,7 +1,10 @@
 import Foundation
 import Hummingbird
-import PPDSCore
+import Config
+import Lifecycle
 import SessionKit
+import Support
+import View
 
 /// Who may talk to the server. Loopback by default; any other bind needs the bearer token
 /// kept in `$PPDS_HOME/serve-token` (mode 0600). Writes need JSON and no foreign Origin.
@@ -84,13 +87,16 @@ struct APIError: Error, Sendable {
         return Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: body)))
     }
 
-    /// The contract's refusals as HTTP: usage 400, refused 409, failed 500.
+    /// Every error reason as an HTTP status: the one place they are mapped.
     static func from(_ error: PPDSError) -> APIError {
-        switch error.kind {
-        case .usage: APIError(status: .badRequest, kind: "usage", message: error.message)
-        case .refused: APIError(status: .conflict, kind: "refused", message: error.message)
-        case .failed: APIError(status: .internalServerError, kind: "failed", message: error.message)
+        let status: HTTPResponse.Status = switch error.reason {
+        case .usage: .badRequest
+        case .notFound: .notFound
+        case .conflict, .refused: .conflict
+        case .invalid: .unprocessableContent
+        case .io, .git, .failed: .internalServerError
         }
+        return APIError(status: status, kind: error.reason.rawValue, message: error.message)
     }
 }
 

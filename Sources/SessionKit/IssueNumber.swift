@@ -1,3 +1,4 @@
+import Support
 /// An issue number: a positive integer. `456`, `#456` and the session id `work-456` all name it.
 public struct IssueNumber: Hashable, Comparable, Sendable, CustomStringConvertible {
     public let value: Int

@@ -1,4 +1,5 @@
 import Foundation
+import Support
 
 /// Why a session waits for a human.
 public struct StuckContext: Sendable, Equatable {

@@ -1,3 +1,4 @@
+import Support
 /// A session's status. The spec's eight values, plus whatever other tools wrote
 /// (`shipping`, `reviews_in_progress`, …), which is kept and shown as it is.
 public enum SessionStatus: Hashable, Sendable, CustomStringConvertible {

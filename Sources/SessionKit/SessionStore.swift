@@ -1,6 +1,7 @@
 import Foundation
 #if canImport(Glibc)
 import Glibc
+import Support
 #endif
 
 /// Why the registry could not do what was asked. Each case names the issue or file.
@@ -175,7 +176,11 @@ public struct SessionStore: Sendable {
             throw .corrupt(SessionFileError(file: file, reason: "refusing to write it: \(error.reason)"))
         }
         try ensureFolder((file as NSString).deletingLastPathComponent)
-        try AtomicFile.write(data, to: file)
+        do {
+            try AtomicFile.write(data, to: file)
+        } catch {
+            throw .io(file: error.path, message: error.message)
+        }
     }
 
     /// Runs `body` holding the session's lock (exclusive, cross-process). Not reentrant:
@@ -187,15 +192,11 @@ public struct SessionStore: Sendable {
     /// Runs `body` holding `$PPDS_HOME/locks/<name>.lock` (exclusive, cross-process).
     public func withNamedLock<T>(_ name: String, _ body: () throws -> T) throws -> T {
         try ensureFolder(locksDir)
-        let lockPath = locksDir + "/" + name + ".lock"
-        let fd = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw RegistryError.io(file: lockPath, message: String(cString: strerror(errno))) }
-        defer { close(fd) }
-        while flock(fd, LOCK_EX) != 0 {
-            guard errno == EINTR else { throw RegistryError.io(file: lockPath, message: String(cString: strerror(errno))) }
+        do {
+            return try FileLock.withLock(locksDir + "/" + name + ".lock", body)
+        } catch let error as FileSystemError {
+            throw RegistryError.io(file: error.path, message: error.message)
         }
-        defer { flock(fd, LOCK_UN) }
-        return try body()
     }
 
     /// Loads, changes and saves one session under its lock: no update is lost.
@@ -244,37 +245,5 @@ public struct SessionStore: Sendable {
         } catch {
             throw .io(file: path, message: "cannot create the folder: \(error.localizedDescription)")
         }
-    }
-}
-
-/// Temporary file in the same folder, fsync, rename: a reader never sees half a file.
-public enum AtomicFile {
-    public static func write(_ data: Data, to path: String) throws(RegistryError) {
-        let folder = (path as NSString).deletingLastPathComponent
-        let name = (path as NSString).lastPathComponent
-        let temporary = "\(folder)/.\(name).\(getpid()).\(UInt32.random(in: 0...UInt32.max)).tmp"
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw .io(file: temporary, message: String(cString: strerror(errno))) }
-        var failure: String?
-        data.withUnsafeBytes { buffer in
-            var offset = 0
-            while offset < buffer.count {
-                let written = Glibc.write(fd, buffer.baseAddress! + offset, buffer.count - offset)
-                if written < 0 {
-                    if errno == EINTR { continue }
-                    failure = String(cString: strerror(errno)); return
-                }
-                offset += written
-            }
-        }
-        if failure == nil && fsync(fd) != 0 { failure = String(cString: strerror(errno)) }
-        close(fd)
-        if failure == nil && rename(temporary, path) != 0 { failure = String(cString: strerror(errno)) }
-        if let failure {
-            unlink(temporary)
-            throw .io(file: path, message: "write failed: \(failure)")
-        }
-        let dirFD = open(folder, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        if dirFD >= 0 { fsync(dirFD); close(dirFD) }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Support
 
 /// A change a worker, the orchestrator or a human asks of a session.
 public enum SessionChange: Sendable {

@@ -1,3 +1,4 @@
+import Support
 /// git's rules for a branch name, in pure Swift: what `git check-ref-format --branch` accepts,
 /// and a little stricter (`@` alone and `HEAD` are refused too). Session files are untrusted
 /// input, and their branch names end up in ref paths, so these rules are checked on every read.

@@ -1,7 +1,11 @@
 import ArgumentParser
 import Foundation
-import PPDSCore
+import Config
+import GitKit
+import Lifecycle
 import SessionKit
+import Support
+import View
 
 extension IssueNumber: ExpressibleByArgument {
     /// `456`, `#456` or `work-456`; anything else is a usage error naming the value.
@@ -17,6 +21,17 @@ struct RepoOption: ParsableArguments {
 
     func workspace() throws(PPDSError) -> Workspace {
         try Workspace.locate(repo: repo)
+    }
+}
+
+extension PPDSError {
+    /// The contract's exit code for this error: the one place reasons become exit codes.
+    var exitCode: Int32 {
+        switch reason {
+        case .usage: 64
+        case .notFound, .conflict, .refused, .invalid: 2
+        case .io, .git, .failed: 1
+        }
     }
 }
 
@@ -56,7 +71,7 @@ enum CLI {
     /// The view's options: `--stale-after` (validated already), else the configured `stale_after`.
     static func statusOptions(staleAfter: String?, config: Config) -> StatusReport.Options {
         var options = StatusReport.Options()
-        if let seconds = staleAfter.flatMap({ Duration.parse($0) }) ?? config.staleAfter { options.staleAfter = seconds }
+        if let seconds = staleAfter.flatMap({ HumanDuration.parse($0) }) ?? config.staleAfter { options.staleAfter = seconds }
         return options
     }
 

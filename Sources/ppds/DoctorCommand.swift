@@ -1,6 +1,10 @@
 import ArgumentParser
-import PPDSCore
+import Config
+import GitKit
+import Lifecycle
 import SessionKit
+import Support
+import View
 
 struct DoctorCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,4 +1,10 @@
 import ArgumentParser
+import Config
+import GitKit
+import Lifecycle
+import SessionKit
+import Support
+import View
 
 @main
 struct PPDS: AsyncParsableCommand {

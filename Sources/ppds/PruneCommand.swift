@@ -1,6 +1,10 @@
 import ArgumentParser
-import PPDSCore
+import Config
+import GitKit
+import Lifecycle
 import SessionKit
+import Support
+import View
 
 struct PruneCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -18,7 +22,7 @@ struct PruneCommand: ParsableCommand {
     @Flag(help: "Print JSON.") var json = false
 
     func validate() throws {
-        if let minAge, Duration.parse(minAge) == nil {
+        if let minAge, HumanDuration.parse(minAge) == nil {
             throw ValidationError("--min-age '\(minAge)' is not a duration (minutes, or 30m, 2h, 1d)")
         }
     }
@@ -28,7 +32,7 @@ struct PruneCommand: ParsableCommand {
             let workspace = try repo.workspace()
             let config = try Config.load(home: workspace.store.home, repoRoot: workspace.repoRoot)
             let request = PruneRequest(issues: issues, dryRun: dryRun, force: force, forceDelete: forceDelete,
-                                       minAge: minAge.flatMap { Duration.parse($0) } ?? PruneRequest.defaultMinAge, all: all)
+                                       minAge: minAge.flatMap { HumanDuration.parse($0) } ?? PruneRequest.defaultMinAge, all: all)
             let report = try Prune(workspace: workspace, config: config).run(request)
             Self.output(report, json: json)
             if report.anyFailed { throw ExitCode(1) }

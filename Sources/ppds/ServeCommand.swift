@@ -1,7 +1,12 @@
 import ArgumentParser
 import Foundation
-import PPDSCore
 import PPDSServer
+import Config
+import GitKit
+import Lifecycle
+import SessionKit
+import Support
+import View
 
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,7 +1,11 @@
 import ArgumentParser
 import Foundation
-import PPDSCore
+import Config
+import GitKit
+import Lifecycle
 import SessionKit
+import Support
+import View
 
 struct ShowCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -46,8 +50,8 @@ enum ShowText {
         if let dirty = git.dirty { lines.append("  changes:   \(dirty.summary)") }
         if let merged = git.merged { lines.append("  merged:    yes (\(merged.rawValue))") }
         if let pr = session.pr { lines.append("  pr:        \(safe(pr))") }
-        lines.append("  started:   \(Timestamp.format(session.started)) (\(Duration.describe(now.timeIntervalSince(session.started))) ago)")
-        lines.append("  updated:   \(Timestamp.format(session.lastUpdate)) (\(Duration.describe(now.timeIntervalSince(session.lastUpdate))) ago)")
+        lines.append("  started:   \(Timestamp.format(session.started)) (\(HumanDuration.describe(now.timeIntervalSince(session.started))) ago)")
+        lines.append("  updated:   \(Timestamp.format(session.lastUpdate)) (\(HumanDuration.describe(now.timeIntervalSince(session.lastUpdate))) ago)")
         if let stuck = session.stuck {
             lines.append("  stuck:     \"\(safe(stuck.reason))\" since \(Timestamp.format(stuck.since))")
             if let context = stuck.context { lines.append("    context: \(safe(context))") }

@@ -1,7 +1,11 @@
 import ArgumentParser
 import Foundation
-import PPDSCore
+import Config
+import GitKit
+import Lifecycle
 import SessionKit
+import Support
+import View
 
 struct StartWorkCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,5 +1,10 @@
 import ArgumentParser
-import PPDSCore
+import Config
+import GitKit
+import Lifecycle
+import SessionKit
+import Support
+import View
 
 struct StatusCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -14,7 +19,7 @@ struct StatusCommand: ParsableCommand {
     @Flag(help: "Also compute whether each worktree has uncommitted changes (stats every file).") var dirty = false
 
     func validate() throws {
-        if let staleAfter, Duration.parse(staleAfter) == nil {
+        if let staleAfter, HumanDuration.parse(staleAfter) == nil {
             throw ValidationError("--stale-after '\(staleAfter)' is not a duration (minutes, or 30m, 2h, 1d)")
         }
     }

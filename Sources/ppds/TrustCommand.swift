@@ -1,5 +1,10 @@
 import ArgumentParser
-import PPDSCore
+import Config
+import GitKit
+import Lifecycle
+import SessionKit
+import Support
+import View
 
 struct TrustCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,7 +1,11 @@
 import ArgumentParser
 import Foundation
-import PPDSCore
+import Config
+import GitKit
+import Lifecycle
 import SessionKit
+import Support
+import View
 
 struct WatchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -16,7 +20,7 @@ struct WatchCommand: ParsableCommand {
 
     func validate() throws {
         guard interval >= 0.1 && interval <= 3600 else { throw ValidationError("--interval must be between 0.1 and 3600 seconds") }
-        if let staleAfter, Duration.parse(staleAfter) == nil { throw ValidationError("--stale-after '\(staleAfter)' is not a duration") }
+        if let staleAfter, HumanDuration.parse(staleAfter) == nil { throw ValidationError("--stale-after '\(staleAfter)' is not a duration") }
         if let count, count < 1 { throw ValidationError("--count must be at least 1") }
     }
 

@@ -1,7 +1,8 @@
 import Foundation
-import GitKit
 import Testing
 import TestSupport
+import GitKit
+import Support
 
 @Suite struct BranchTests {
     @Test func validatesNamesLikeGit() {

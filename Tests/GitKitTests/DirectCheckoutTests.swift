@@ -1,7 +1,8 @@
 import Foundation
-import GitKit
 import Testing
 import TestSupport
+import GitKit
+import Support
 
 /// New worktrees written by ppds itself must be exactly what git would check out.
 @Suite struct DirectCheckoutTests {

@@ -1,7 +1,8 @@
 import Foundation
-import GitKit
 import Testing
 import TestSupport
+import GitKit
+import Support
 
 /// Worktrees made by one side are understood by the other.
 @Suite struct InteropTests {

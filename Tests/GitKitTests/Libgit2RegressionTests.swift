@@ -1,7 +1,8 @@
 import Foundation
-@testable import GitKit
 import Testing
 import TestSupport
+@testable import GitKit
+import Support
 
 /// Each libgit2 1.5.1 pitfall from the notes, held down by a test.
 @Suite struct Libgit2RegressionTests {

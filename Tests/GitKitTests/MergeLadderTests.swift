@@ -1,7 +1,8 @@
 import Foundation
-import GitKit
 import Testing
 import TestSupport
+import GitKit
+import Support
 
 /// Each rung of the cheap-first ladder, hit by a purpose-built branch.
 @Suite struct MergeLadderTests {

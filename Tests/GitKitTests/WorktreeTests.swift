@@ -1,7 +1,8 @@
 import Foundation
-import GitKit
 import Testing
 import TestSupport
+import GitKit
+import Support
 
 @Suite struct WorktreeTests {
     /// A repository with branch `feat` and a libgit2-made worktree for it at `<folder>/wt`.

@@ -1,6 +1,10 @@
 import Foundation
 import Testing
 import TestSupport
+import Lifecycle
+import SessionKit
+import Support
+import View
 
 /// The dashboard in a real browser: headless Chromium driven by Python's selenium
 /// (Tests/Browser/dashboard_test.py). `.ci/deps --browser` installs them; under CI (CI set)

@@ -1,6 +1,10 @@
 import Foundation
 import Testing
 import TestSupport
+import Lifecycle
+import SessionKit
+import Support
+import View
 
 /// Every endpoint of `ppds serve`, including the refusals, against a real server process.
 @Suite struct ServerAPITests {

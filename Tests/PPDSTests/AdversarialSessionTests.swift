@@ -1,6 +1,12 @@
 import Foundation
 import Testing
 import TestSupport
+import Config
+import GitKit
+import Lifecycle
+import SessionKit
+import Support
+import View
 
 /// Session files are input, not truth: lies aimed at the fields prune and the other verbs
 /// read (`worktree`, `branch`, `base`, `issue`, `repo`, `status`), then every verb. Afterwards

@@ -1,8 +1,12 @@
 import Foundation
-@testable import PPDSCore
-import SessionKit
 import Testing
 import TestSupport
+@testable import Config
+import GitKit
+@testable import Lifecycle
+import SessionKit
+@testable import Support
+@testable import View
 
 @Suite struct ConfigAndHookTests {
     @Test func tomlSubsetParses() throws {

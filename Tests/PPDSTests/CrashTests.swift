@@ -1,6 +1,12 @@
 import Foundation
 import Testing
 import TestSupport
+import Config
+import GitKit
+import Lifecycle
+import SessionKit
+import Support
+import View
 
 /// kill -9 at random instants (fixed seed) of bulk start-work and of prune. Each time,
 /// `doctor --fix` plus a rerun must end consistent: worktrees = sessions, no stray branch, no

@@ -1,6 +1,12 @@
 import Foundation
 import Testing
 import TestSupport
+import Config
+import GitKit
+import Lifecycle
+import SessionKit
+import Support
+import View
 
 /// One scenario per doctor kind, made behind ppds's back with the git CLI, and `--fix` for each
 /// kind it claims to fix.

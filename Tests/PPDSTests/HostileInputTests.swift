@@ -1,6 +1,12 @@
 import Foundation
 import Testing
 import TestSupport
+import Config
+import GitKit
+import Lifecycle
+import SessionKit
+import Support
+import View
 
 /// Config values, arguments and paths that try to escape folders or run code.
 @Suite struct HostileInputTests {

@@ -1,6 +1,12 @@
 import Foundation
 import Testing
 import TestSupport
+import Config
+import GitKit
+import Lifecycle
+import SessionKit
+import Support
+import View
 
 extension GitFixture {
     /// `ppds start-work` offline, returning the JSON results (fails the test on a crash).

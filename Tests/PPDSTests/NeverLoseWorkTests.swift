@@ -1,6 +1,12 @@
 import Foundation
 import Testing
 import TestSupport
+import Config
+import GitKit
+import Lifecycle
+import SessionKit
+import Support
+import View
 
 /// One scenario per way a plain prune, cancel or doctor used to lose work (issue 9), on real
 /// repositories through the built binary. Each asserts that the commits and files are still

@@ -1,6 +1,12 @@
 import Foundation
 import Testing
 import TestSupport
+import Config
+import GitKit
+import Lifecycle
+import SessionKit
+import Support
+import View
 
 /// One scenario per prune outcome, on real repositories, through the built binary.
 @Suite struct PruneTests {

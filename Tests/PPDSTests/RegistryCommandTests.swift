@@ -1,6 +1,12 @@
 import Foundation
 import Testing
 import TestSupport
+import Config
+import GitKit
+import Lifecycle
+import SessionKit
+import Support
+import View
 
 /// The registry commands through the built binary: exit codes, JSON, inferred issue.
 @Suite struct RegistryCommandTests {

@@ -1,6 +1,12 @@
 import Foundation
 import Testing
 import TestSupport
+import Config
+import GitKit
+import Lifecycle
+import SessionKit
+import Support
+import View
 
 /// A small deterministic generator, so every run mutates and kills at the same points.
 struct SeededRandom: RandomNumberGenerator {

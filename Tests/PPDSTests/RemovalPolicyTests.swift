@@ -1,7 +1,10 @@
-import GitKit
-import PPDSCore
-import SessionKit
 import Testing
+import Config
+import GitKit
+import Lifecycle
+import SessionKit
+import Support
+import View
 
 /// The removal policy as a table, without git: every combination of the facts that matter,
 /// checked against rules written here independently of the policy's own code.

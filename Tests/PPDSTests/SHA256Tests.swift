@@ -1,7 +1,12 @@
 import Foundation
-@testable import PPDSCore
 import Testing
 import TestSupport
+@testable import Config
+import GitKit
+@testable import Lifecycle
+import SessionKit
+@testable import Support
+@testable import View
 
 /// Known answers for the trust digest, and every padding edge against coreutils' sha256sum.
 @Suite struct SHA256Tests {

@@ -1,6 +1,12 @@
 import Foundation
 import Testing
 import TestSupport
+import Config
+import GitKit
+import Lifecycle
+import SessionKit
+import Support
+import View
 
 @Suite struct StartWorkTests {
     @Test func startsBranchWorktreeAndSession() throws {

@@ -1,6 +1,12 @@
 import Foundation
 import Testing
 import TestSupport
+import Config
+import GitKit
+import Lifecycle
+import SessionKit
+import Support
+import View
 
 @Suite struct StatusViewTests {
     /// One session in every group, checked in JSON and text.

@@ -1,7 +1,12 @@
 import Foundation
-import PPDSCore
 import Testing
 import TestSupport
+import Config
+import GitKit
+import Lifecycle
+import SessionKit
+import Support
+import View
 
 /// Untrusted text (issue titles, stuck reasons, guidance, paths) must not reach a terminal as
 /// control sequences: human output shows it escaped, JSON keeps it exact.

@@ -1,6 +1,12 @@
 import Foundation
 import Testing
 import TestSupport
+import Config
+import GitKit
+import Lifecycle
+import SessionKit
+import Support
+import View
 
 /// Session files are input, not truth: hostile or inconsistent files, through the built binary.
 /// Each one is reported by name, and no verb writes to it or acts on it.

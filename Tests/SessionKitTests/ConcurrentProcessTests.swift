@@ -1,7 +1,8 @@
 import Foundation
-import SessionKit
 import Testing
 import TestSupport
+import SessionKit
+import Support
 
 /// 20 processes of the built binary update one session at once: no update is lost, and the
 /// file is valid JSON at the end.

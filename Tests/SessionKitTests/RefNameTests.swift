@@ -1,7 +1,8 @@
 import Foundation
-import SessionKit
 import Testing
 import TestSupport
+import SessionKit
+import Support
 
 /// SessionKit's pure-Swift branch-name rule against the real `git check-ref-format --branch`.
 @Suite struct RefNameTests {

@@ -1,7 +1,8 @@
 import Foundation
-import SessionKit
 import Testing
 import TestSupport
+import SessionKit
+import Support
 
 @Suite struct SessionFileTests {
     static let specExample = """

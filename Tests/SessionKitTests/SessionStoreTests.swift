@@ -1,7 +1,8 @@
 import Foundation
-import SessionKit
 import Testing
 import TestSupport
+import SessionKit
+import Support
 
 @Suite struct SessionStoreTests {
     func makeSession(_ issue: Int) -> Session {

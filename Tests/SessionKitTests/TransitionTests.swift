@@ -1,6 +1,7 @@
 import Foundation
-import SessionKit
 import Testing
+import SessionKit
+import Support
 
 @Suite struct TransitionTests {
     let now = Date(timeIntervalSince1970: 1_800_000_000)

@@ -1,7 +1,8 @@
 import Foundation
-import SessionKit
 import Testing
 import TestSupport
+import SessionKit
+import Support
 
 /// Session files are untrusted input: every read path (list, load, loadIfPresent, modify,
 /// remove, save) validates the whole file, and nothing is ever written to a file that fails.

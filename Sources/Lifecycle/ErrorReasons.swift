@@ -1,0 +1,38 @@
+import Config
+import GitKit
+import SessionKit
+import Support
+
+extension PPDSError {
+    /// Any lower layer's error, with its kind kept as a reason.
+    public static func from(_ error: Error) -> PPDSError {
+        switch error {
+        case let error as PPDSError: error
+        case let error as TransitionError: .conflict(error.message)
+        case let error as RegistryError:
+            switch error {
+            case .missing: .notFound(error.description)
+            case .corrupt: .invalid(error.description)
+            case .io: .io(error.description)
+            }
+        case let error as GitError: PPDSError(reason(of: error.kind), error.description)
+        case let error as FileSystemError: .io(error.description)
+        default: .failed("\(error)")
+        }
+    }
+
+    static func reason(of kind: GitError.Kind) -> Reason {
+        switch kind {
+        case .notARepository, .notOwned, .precondition: .refused
+        case .notFound: .notFound
+        case .alreadyExists, .checkedOut, .dirty, .locked, .moved: .conflict
+        case .invalidName: .invalid
+        case .libgit2: .git
+        }
+    }
+
+    /// Runs `body`, turning any error it throws into a `PPDSError` with its reason.
+    public static func wrapping<T>(_ body: () throws -> T) throws(PPDSError) -> T {
+        do { return try body() } catch { throw from(error) }
+    }
+}

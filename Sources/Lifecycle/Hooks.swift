@@ -1,0 +1,84 @@
+import Foundation
+import Config
+import GitKit
+import SessionKit
+import Support
+
+/// What happened to one configured command.
+public struct HookResult: Sendable, Equatable {
+    public enum Outcome: String, Sendable {
+        case ok, failed, skipped, spawned
+    }
+
+    public let kind: String
+    public let command: String
+    public let outcome: Outcome
+    public let message: String?
+
+    public var json: JSONValue {
+        var fields: [String: JSONValue] = ["kind": .string(kind), "command": .string(command), "outcome": .string(outcome.rawValue)]
+        if let message { fields["message"] = .string(message) }
+        return .object(fields)
+    }
+}
+
+/// Runs `hooks.post_create` and `spawn` for a new session. Commands from an untrusted
+/// repository `.ppds.toml` are skipped with a message saying how to trust it.
+public enum Hooks {
+    public static func environment(for session: Session) -> [String: String] {
+        var env = ["PPDS_ISSUE": String(session.issue.value), "PPDS_BRANCH": session.branch,
+                   "PPDS_WORKTREE": session.worktree, "PPDS_SESSION": session.id]
+        if let title = session.title { env["PPDS_TITLE"] = title }
+        if let repo = session.repo { env["PPDS_REPO"] = repo }
+        return env
+    }
+
+    /// The argument vector, with `{issue}`, `{branch}`, `{worktree}` and `{session}` filled
+    /// in argv commands. Shell lines get the `PPDS_*` variables instead, never text pasted in.
+    public static func argv(_ command: CommandSpec, for session: Session) -> [String] {
+        guard case .argv(let argv) = command else { return ProcessRunner.argv(for: command) }
+        return argv.map {
+            $0.replacingOccurrences(of: "{issue}", with: String(session.issue.value))
+                .replacingOccurrences(of: "{branch}", with: session.branch)
+                .replacingOccurrences(of: "{worktree}", with: session.worktree)
+                .replacingOccurrences(of: "{session}", with: session.id)
+        }
+    }
+
+    static func runAfterCreate(_ session: Session, config: Config, home: String) -> [HookResult] {
+        var results: [HookResult] = []
+        let env = environment(for: session)
+        let advice = "skipped: \(config.repositoryFile ?? ".ppds.toml") is not trusted; review it, then run 'ppds trust'"
+        for command in config.postCreate {
+            if !config.mayRun("hooks.post_create") {
+                results.append(HookResult(kind: "post_create", command: command.display, outcome: .skipped, message: advice))
+                continue
+            }
+            do {
+                let output = try ProcessRunner.run(argv(command, for: session), in: session.worktree, environment: env)
+                let detail = (output.stderr + output.stdout).trimmingCharacters(in: .whitespacesAndNewlines)
+                results.append(HookResult(kind: "post_create", command: command.display,
+                                          outcome: output.status == 0 ? .ok : .failed,
+                                          message: output.status == 0 ? nil : "exit \(output.status)\(output.timedOut ? " (timed out)" : ""): \(String(detail.suffix(400)))"))
+            } catch {
+                results.append(HookResult(kind: "post_create", command: command.display, outcome: .failed, message: error.message))
+            }
+        }
+        if let spawn = config.spawn {
+            if !config.mayRun("spawn") {
+                results.append(HookResult(kind: "spawn", command: spawn.display, outcome: .skipped, message: advice))
+            } else {
+                let logs = home + "/logs"
+                try? FileManager.default.createDirectory(atPath: logs, withIntermediateDirectories: true)
+                do {
+                    let pid = try ProcessRunner.spawn(argv(spawn, for: session), in: session.worktree, environment: env,
+                                                      log: "\(logs)/\(session.id).spawn.log")
+                    results.append(HookResult(kind: "spawn", command: spawn.display, outcome: .spawned, message: "pid \(pid)"))
+                } catch {
+                    results.append(HookResult(kind: "spawn", command: spawn.display, outcome: .failed, message: error.message))
+                }
+            }
+        }
+        return results
+    }
+}

@@ -1,0 +1,92 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+import Config
+import GitKit
+import SessionKit
+import Support
+#endif
+
+/// A record written before a multi-step operation touches git, so that a process killed
+/// half-way can be finished or rolled back (`ppds doctor --fix`, or a rerun).
+public struct Intent: Codable, Sendable, Equatable {
+    public enum Operation: String, Codable, Sendable {
+        case startWork = "start-work"
+        case prune
+    }
+
+    public var operation: Operation
+    public var issue: Int
+    public var repo: String
+    public var branch: String
+    public var worktree: String
+    public var adminName: String?
+    /// start-work: the commit the branch was created at. prune: the tip that was checked.
+    public var commit: String?
+    public var pid: Int32
+    public var created: String
+
+    public var issueNumber: IssueNumber? { IssueNumber(issue) }
+
+    /// True while the process that wrote it still runs.
+    public var isLive: Bool {
+        pid > 0 && (kill(pid, 0) == 0 || errno == EPERM)
+    }
+}
+
+/// `$PPDS_HOME/intents/<operation>-<issue>.json`.
+public struct IntentStore: Sendable {
+    public let home: String
+
+    public init(home: String) { self.home = home }
+
+    public var folder: String { home + "/intents" }
+
+    func path(_ operation: Intent.Operation, _ issue: Int) -> String { "\(folder)/\(operation.rawValue)-\(issue).json" }
+
+    public func record(_ intent: Intent) throws(PPDSError) {
+        do {
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            try AtomicFile.write(try encoder.encode(intent), to: path(intent.operation, intent.issue))
+        } catch {
+            throw PPDSError.from(error)
+        }
+    }
+
+    public func clear(_ intent: Intent) {
+        try? FileManager.default.removeItem(atPath: path(intent.operation, intent.issue))
+    }
+
+    public func load(_ operation: Intent.Operation, _ issue: Int) -> Intent? {
+        guard let data = IntentStore.read(path(operation, issue)) else { return nil }
+        return try? JSONDecoder().decode(Intent.self, from: data)
+    }
+
+    /// An intent record is small; a larger file is not ours and is not read whole.
+    static let maxFileSize = 64 << 10
+
+    static func read(_ file: String) -> Data? {
+        guard let attributes = try? FileManager.default.attributesOfItem(atPath: file),
+              attributes[.type] as? FileAttributeType == .typeRegular,
+              let size = attributes[.size] as? Int, size <= maxFileSize else { return nil }
+        return FileManager.default.contents(atPath: file)
+    }
+
+    /// Every readable record, and the names of unreadable ones.
+    public func all() -> (intents: [Intent], unreadable: [String]) {
+        let names = ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).filter { $0.hasSuffix(".json") && !$0.hasPrefix(".") }
+        var intents: [Intent] = [], unreadable: [String] = []
+        for name in names.sorted() {
+            let file = folder + "/" + name
+            if let data = IntentStore.read(file), let intent = try? JSONDecoder().decode(Intent.self, from: data),
+               intent.worktree.hasPrefix("/"), !intent.branch.isEmpty {
+                intents.append(intent)
+            } else {
+                unreadable.append(file)
+            }
+        }
+        return (intents, unreadable)
+    }
+}

@@ -1,0 +1,45 @@
+import Config
+import GitKit
+import SessionKit
+import Support
+
+/// Which local branches are merged into a base, and how: the prune ladder on its own.
+public enum MergeClassification {
+    public struct Item: Sendable {
+        public let branch: String
+        public let merged: MergeCheck?
+        public let error: String?
+
+        public var json: JSONValue {
+            var fields: [String: JSONValue] = ["branch": .string(branch), "merged": merged.map { .string($0.rawValue) } ?? .null]
+            if let error { fields["error"] = .string(error) }
+            return .object(fields)
+        }
+    }
+
+    /// Classifies `branches` (default: every local branch but the base's own) against `base`.
+    public static func run(_ workspace: Workspace, config: Config, base: String?, branches: [String]) throws(PPDSError) -> (base: String, items: [Item]) {
+        let repository = try workspace.openRepository()
+        let resolved = try BaseResolver.resolve(given: base, config: config, repository: repository)
+        let names: [String]
+        if branches.isEmpty {
+            do {
+                names = try repository.branchNames().filter { $0 != resolved.name }.sorted()
+            } catch {
+                throw PPDSError.from(error)
+            }
+        } else {
+            names = branches
+        }
+        let detector = MergeDetector(repository: repository)
+        let items = names.map { name -> Item in
+            do {
+                guard let branch = try repository.branch(name) else { return Item(branch: name, merged: nil, error: "no such branch") }
+                return Item(branch: name, merged: try detector.check(tip: branch.target, base: resolved.commit), error: nil)
+            } catch {
+                return Item(branch: name, merged: nil, error: PPDSError.from(error).message)
+            }
+        }
+        return (resolved.name, items)
+    }
+}

@@ -1,0 +1,137 @@
+import Foundation
+import Config
+import GitKit
+import SessionKit
+import Support
+
+/// Title, labels and the names derived from them.
+public struct IssueInfo: Sendable, Equatable {
+    public var issue: IssueNumber
+    public var title: String?
+    public var labels: [String]
+
+    public init(issue: IssueNumber, title: String? = nil, labels: [String] = []) {
+        self.issue = issue
+        self.title = title
+        self.labels = labels
+    }
+}
+
+public enum Naming {
+    public static let maxSlugLength = 40
+
+    /// The title in lower-case kebab ASCII, at most about 40 characters, cut at a word
+    /// boundary; `issue-<n>` when nothing is left. Only `[a-z0-9-]` survives, so a title can
+    /// never add a path separator, `..`, or anything a shell would act on.
+    public static func slug(_ title: String?, issue: IssueNumber) -> String {
+        let folded = (title ?? "").folding(options: [.diacriticInsensitive, .caseInsensitive, .widthInsensitive],
+                                           locale: Locale(identifier: "en_US_POSIX")).lowercased()
+        var out = ""
+        for scalar in folded.unicodeScalars {
+            if scalar.isASCII && (("a"..."z").contains(scalar) || ("0"..."9").contains(scalar)) {
+                out.unicodeScalars.append(scalar)
+            } else if !out.isEmpty && !out.hasSuffix("-") {
+                out += "-"
+            }
+        }
+        while out.hasSuffix("-") { out.removeLast() }
+        if out.count > maxSlugLength {
+            let cut = String(out.prefix(maxSlugLength + 1))
+            if let boundary = cut.lastIndex(of: "-"), cut.distance(from: cut.startIndex, to: boundary) >= 12 {
+                out = String(cut[..<boundary])
+            } else {
+                out = String(out.prefix(maxSlugLength))
+            }
+            while out.hasSuffix("-") { out.removeLast() }
+        }
+        return out.isEmpty ? "issue-\(issue.value)" : out
+    }
+
+    /// `--type`, else the first label with a known type, else the configured default, else `feat`.
+    public static func type(given: String?, labels: [String], config: Config) -> String {
+        if let given { return given }
+        for label in labels {
+            if let type = config.labelTypes[label.lowercased()] { return type }
+        }
+        return config.defaultType ?? "feat"
+    }
+
+    /// A type goes into branch names and paths: the same characters as a slug.
+    public static func isValidType(_ type: String) -> Bool {
+        !type.isEmpty && type.count <= 20 && type.unicodeScalars.allSatisfy {
+            $0.isASCII && (("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "-" || $0 == "_")
+        }
+    }
+
+    /// Fills `{type}`, `{slug}`, `{issue}`, `{repo}` and `{parent}`.
+    public static func render(_ template: String, type: String, slug: String, issue: IssueNumber, repoRoot: String) -> String {
+        let url = URL(fileURLWithPath: repoRoot)
+        return template
+            .replacingOccurrences(of: "{type}", with: type)
+            .replacingOccurrences(of: "{slug}", with: slug)
+            .replacingOccurrences(of: "{issue}", with: String(issue.value))
+            .replacingOccurrences(of: "{repo}", with: url.lastPathComponent)
+            .replacingOccurrences(of: "{parent}", with: url.deletingLastPathComponent().path)
+    }
+
+    /// The worktree admin name for a folder: its last component, in plain characters.
+    public static func adminName(for path: String) -> String {
+        var name = ""
+        for scalar in (path as NSString).lastPathComponent.unicodeScalars {
+            let plain = scalar.isASCII && (CharacterSet.alphanumerics.contains(scalar) || scalar == "-" || scalar == "_")
+            name.unicodeScalars.append(plain ? scalar : "-")
+        }
+        while name.hasPrefix("-") || name.hasPrefix(".") { name.removeFirst() }
+        return name.isEmpty ? "worktree" : String(name.prefix(100))
+    }
+}
+
+/// Names chosen for one issue.
+public struct ChosenNames: Sendable, Equatable {
+    public var branch: String
+    public var worktree: String
+    public var adminName: String
+}
+
+/// Picks a branch, folder and admin name that nothing else holds: not git, not another
+/// session, not an in-flight start. Disambiguates with `-<n>`, then `-<n>-2`, … (injective).
+struct NameChooser {
+    let repository: Repository
+    let config: Config
+    let repoRoot: String
+    let claimedBranches: Set<String>
+    let claimedPaths: Set<String>
+
+    func choose(issue: IssueNumber, type: String, slug: String) throws(PPDSError) -> ChosenNames {
+        let existingBranches = Set((try? repository.branchNames()) ?? [])
+        let adminNames = Set(((try? repository.worktrees()) ?? []).map(\.name))
+        for attempt in 0..<50 {
+            let candidate = attempt == 0 ? slug : attempt == 1 ? "\(slug)-\(issue.value)" : "\(slug)-\(issue.value)-\(attempt)"
+            let branch = Naming.render(config.branchTemplate, type: type, slug: candidate, issue: issue, repoRoot: repoRoot)
+            let rendered = Naming.render(config.worktreeTemplate, type: type, slug: candidate, issue: issue, repoRoot: repoRoot)
+            guard Repository.isValidBranchName(branch) else {
+                throw PPDSError.failed("\(issue.tag): the branch template gives '\(branch)', which is not a valid branch name")
+            }
+            guard rendered.hasPrefix("/"), !rendered.split(separator: "/").contains("..") else {
+                throw PPDSError.failed("\(issue.tag): the worktree template gives '\(rendered)', which is not an absolute path without '..'")
+            }
+            let path = URL(fileURLWithPath: rendered).standardizedFileURL.path
+            if existingBranches.contains(branch) || claimedBranches.contains(branch) || conflictsByPrefix(branch, existingBranches) { continue }
+            if claimedPaths.contains(canonicalPath(path)) || FileManager.default.fileExists(atPath: path)
+                || (try? FileManager.default.destinationOfSymbolicLink(atPath: path)) != nil { continue }
+            var admin = Naming.adminName(for: path)
+            var suffix = 2
+            while adminNames.contains(admin) || FileManager.default.fileExists(atPath: repository.worktreesAdminDir + "/" + admin) {
+                admin = Naming.adminName(for: path) + "-\(suffix)"
+                suffix += 1
+            }
+            return ChosenNames(branch: branch, worktree: path, adminName: admin)
+        }
+        throw PPDSError.failed("\(issue.tag): no free branch or folder name after 50 attempts")
+    }
+
+    /// `feat/x` cannot be created when `feat/x/y` or `feat` exists (refs are files).
+    private func conflictsByPrefix(_ branch: String, _ existing: Set<String>) -> Bool {
+        existing.contains { $0.hasPrefix(branch + "/") || branch.hasPrefix($0 + "/") }
+    }
+}

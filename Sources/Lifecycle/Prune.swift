@@ -1,0 +1,402 @@
+import Foundation
+import Config
+import GitKit
+import SessionKit
+import Support
+
+public struct PruneRequest: Sendable {
+    public var issues: [IssueNumber]
+    public var dryRun: Bool
+    /// Remove worktrees that have uncommitted or untracked changes.
+    public var force: Bool
+    /// Delete branches whose commits are not merged.
+    public var forceDelete: Bool
+    /// A branch that never had a commit of its own is kept while younger than this.
+    public var minAge: TimeInterval
+    /// Also consider linked worktrees that no session owns.
+    public var all: Bool
+
+    public static let defaultMinAge: TimeInterval = 3600
+
+    public init(issues: [IssueNumber] = [], dryRun: Bool = false, force: Bool = false, forceDelete: Bool = false,
+                minAge: TimeInterval = PruneRequest.defaultMinAge, all: Bool = false) {
+        self.issues = issues
+        self.dryRun = dryRun
+        self.force = force
+        self.forceDelete = forceDelete
+        self.minAge = minAge
+        self.all = all
+    }
+}
+
+/// The contract's outcome names, plus three kept reasons of ppds's own (see the README's
+/// decisions): `keptClaimed`, `keptMismatch`, `keptMounted`.
+public enum PruneOutcome: String, Sendable, CaseIterable {
+    case removed, wouldRemove, keptDirty, keptLocked, keptUnmerged, keptActive, keptTooNew
+    /// Another session claims the worktree or the branch.
+    case keptClaimed
+    /// The folder is not this session's worktree: another branch checked out, an unreadable
+    /// HEAD, a `.git` file pointing elsewhere, or a folder git has no entry for.
+    case keptMismatch
+    /// A file system is mounted inside the worktree.
+    case keptMounted
+    case failed
+
+    public var isKept: Bool { rawValue.hasPrefix("kept") }
+}
+
+public struct PruneResult: Sendable {
+    public var issue: IssueNumber?
+    public var branch: String?
+    public var worktree: String?
+    public var outcome: PruneOutcome
+    public var reason: String
+    public var merged: MergeCheck?
+    /// Ignored files and folders that go (or, dry run, would go) with the worktree, other
+    /// than what ppds copied in.
+    public var ignored: [String] = []
+
+    public var json: JSONValue {
+        .object([
+            "issue": issue.map { .string($0.tag) } ?? .null,
+            "branch": branch.map(JSONValue.string) ?? .null,
+            "worktree": worktree.map(JSONValue.string) ?? .null,
+            "outcome": .string(outcome.rawValue),
+            "reason": .string(reason),
+            "merged": merged.map { .string($0.rawValue) } ?? .null,
+            "ignored": .array(ignored.map(JSONValue.string)),
+        ])
+    }
+}
+
+public struct PruneReport: Sendable {
+    public var results: [PruneResult]
+    /// Admin entries whose folder is gone (or half-made), pruned or (dry run) to prune.
+    public var staleEntries: [String]
+    public var warnings: [String]
+    public var dryRun: Bool
+
+    public var anyFailed: Bool { results.contains { $0.outcome == .failed } }
+
+    public var json: OrderedJSON {
+        var out = OrderedJSON()
+        out["version"] = .int(1)
+        out["dryRun"] = .bool(dryRun)
+        out["results"] = .array(results.map(\.json))
+        out["staleWorktreeEntries"] = .array(staleEntries.map(JSONValue.string))
+        out["warnings"] = .array(warnings.map(JSONValue.string))
+        return out
+    }
+}
+
+/// Cleans up finished work without losing any. For each candidate it gathers the facts
+/// (`facts`), lets `RemovalPolicy` decide, and applies the decision under an intent record
+/// and the session's lock. One prune runs at a time per repository.
+public struct Prune {
+    public let workspace: Workspace
+    public let config: Config
+    public var now: Date = Date()
+
+    public init(workspace: Workspace, config: Config) {
+        self.workspace = workspace
+        self.config = config
+    }
+
+    /// Someone to prune: a session, or (with --all) a worktree no session owns.
+    struct Candidate {
+        var session: Session?
+        var worktree: WorktreeInfo?
+        var branch: String?
+        var path: String?
+        /// A removal a killed prune began; its leftovers hold nothing of value.
+        var interruptedRemoval = false
+        /// The commit an interrupted prune checked, for recognising what it left.
+        var interruptedCommit: ObjectID?
+        /// The admin entry name the interrupted prune was removing.
+        var interruptedAdminName: String?
+    }
+
+    public func run(_ request: PruneRequest) throws(PPDSError) -> PruneReport {
+        // Two prunes at once would race on the same worktrees and branches: take turns.
+        do {
+            return try workspace.withRepositoryLock("prune") { () throws(PPDSError) -> PruneReport in try runAlone(request) }
+        } catch {
+            throw PPDSError.from(error)
+        }
+    }
+
+    private func runAlone(_ request: PruneRequest) throws(PPDSError) -> PruneReport {
+        let repository = try workspace.openRepository()
+        let listing = workspace.store.list()
+        let owned = listing.sessions.filter { workspace.owns($0) }
+        var results: [PruneResult] = []
+        var warnings: [String] = listing.errors.map {
+            "\($0.file) could not be read: \($0.reason); it was left alone ('ppds doctor --fix' moves it aside)"
+        }
+        var candidates: [Candidate] = []
+        let worktrees: [WorktreeInfo]
+        worktrees = try PPDSError.wrapping { try repository.worktrees() }
+        var index = WorktreeIndex(worktrees.filter { !$0.isMain })
+        let claims = Claims(listing.sessions, owned: owned)
+
+        if request.issues.isEmpty {
+            for session in owned { candidates.append(Candidate(session: session, worktree: index.worktree(at: session.worktree), branch: session.branch, path: session.worktree)) }
+        } else {
+            for issue in request.issues {
+                if let session = owned.first(where: { $0.issue == issue }) {
+                    candidates.append(Candidate(session: session, worktree: index.worktree(at: session.worktree), branch: session.branch, path: session.worktree))
+                } else if let bad = listing.errors.first(where: { ($0.file as NSString).lastPathComponent == issue.sessionID + ".json" }) {
+                    results.append(PruneResult(issue: issue, outcome: .failed, reason: "\(bad.file) could not be read: \(bad.reason)"))
+                } else {
+                    results.append(PruneResult(issue: issue, outcome: .failed, reason: "no session for \(issue.tag) in \(workspace.repoRoot)"))
+                }
+            }
+        }
+        if request.all {
+            if listing.errors.isEmpty {
+                for info in worktrees where !info.isMain && info.state == .ok && claims.claimants(ofFolder: info.path).isEmpty {
+                    candidates.append(Candidate(session: nil, worktree: info, branch: info.head.branchName, path: info.path))
+                }
+            } else {
+                warnings.append("worktrees without a session were not considered: a session file that could not be read may claim them")
+            }
+        }
+
+        try vantageGuard(candidates)
+
+        // A prune killed while deleting a branch leaves that ref's lock file; git and libgit2
+        // then refuse the branch. Its intent record names the branch, and its process is gone.
+        // A prune killed while removing a worktree leaves it half-deleted, which reads as dirty:
+        // when the folder holds nothing but files of the commit that prune checked, finishing
+        // the removal loses nothing.
+        let intents = IntentStore(home: workspace.store.home)
+        for index in candidates.indices {
+            guard let issue = candidates[index].session?.issue, let intent = intents.load(.prune, issue.value), !intent.isLive,
+                  intent.repo == workspace.repoRoot else { continue }
+            repository.removeStaleRefLock(branch: intent.branch)
+            guard let commit = intent.commit.flatMap(ObjectID.init(hex:)) else { continue }
+            candidates[index].interruptedCommit = commit
+            candidates[index].interruptedAdminName = intent.adminName
+            if let path = candidates[index].worktree?.path, repository.folderHoldsOnlyCheckout(at: path, of: commit) {
+                candidates[index].interruptedRemoval = true
+            }
+        }
+
+        let detector = MergeDetector(repository: repository)
+        let options = RemovalOptions(dryRun: request.dryRun, force: request.force, forceDelete: request.forceDelete)
+        var removedSessions: Set<IssueNumber> = []
+        for candidate in candidates {
+            let facts = facts(candidate, request: request, repository: repository, detector: detector, claims: claims)
+            let decision = RemovalPolicy.decide(facts, options)
+            var result = PruneResult(issue: candidate.session?.issue, branch: candidate.branch, worktree: candidate.path,
+                                     outcome: decision.outcome, reason: decision.reason,
+                                     merged: facts.branch?.tip.merged ?? facts.detachedHead?.merged,
+                                     ignored: facts.worktree?.ignoredNotCopied ?? [])
+            if decision.outcome == .removed {
+                result = apply(decision, to: candidate, facts: facts, repository: repository, result: result)
+                if result.outcome == .removed, let issue = candidate.session?.issue { removedSessions.insert(issue) }
+            }
+            results.append(result)
+        }
+
+        // Entries whose folder is missing: never one a session still claims (its disk may be
+        // unmounted, and pruning the entry would lose the worktree's index and HEAD).
+        var stale: [String] = []
+        var claimedEntries: Set<String> = []
+        for session in owned where !removedSessions.contains(session.issue) {
+            guard let entry = index.worktree(at: session.worktree) else { continue }
+            claimedEntries.insert(entry.name)
+            if entry.state == .folderMissing && !session.status.isTerminal {
+                warnings.append("\(session.issue.tag): worktreeMissing: \(session.worktree) is missing (an unmounted disk?); its git entry was kept")
+            }
+        }
+        let linked = worktrees.filter { !$0.isMain }
+        let missing = linked.filter { $0.state == .folderMissing && !$0.isLocked }
+        if missing.count >= 2 && missing.count * 2 > linked.count {
+            warnings.append("\(missing.count) of \(linked.count) worktree folders are missing; their git entries were left alone. Run 'ppds doctor' first.")
+        } else {
+            do {
+                stale = try repository.pruneStaleWorktrees(dryRun: request.dryRun, sparing: claimedEntries).map { $0.path.isEmpty ? $0.name : $0.path }
+            } catch {
+                warnings.append("could not prune stale worktree entries: \(error.message)")
+            }
+        }
+        return PruneReport(results: results, staleEntries: stale, warnings: warnings, dryRun: request.dryRun)
+    }
+
+    /// When most candidates' folders are missing, this run probably cannot see them (another
+    /// container, an unmounted disk): stop rather than delete. Doctor marks gone worktrees.
+    func vantageGuard(_ candidates: [Candidate]) throws(PPDSError) {
+        let finished = candidates.filter { $0.session?.status.isTerminal ?? true }
+        let missing = finished.filter { candidate in
+            guard let path = candidate.path, candidate.session?.extra[Session.worktreeGoneKey] == nil else { return false }
+            return !FileManager.default.fileExists(atPath: path)
+        }
+        if missing.count >= 2 && missing.count * 2 > finished.count {
+            throw PPDSError.refused("""
+            \(missing.count) of \(finished.count) candidates' worktree folders are missing (for example \(missing[0].path ?? "")). \
+            If they live on a disk that is not mounted here, or in another container, pruning would lose them. \
+            Nothing was changed. Run 'ppds doctor' to review; 'ppds doctor --fix' marks worktrees that are really gone.
+            """)
+        }
+    }
+
+    /// Gathers what the policy needs about one candidate. Reads only; changes nothing.
+    func facts(_ candidate: Candidate, request: PruneRequest, repository: Repository, detector: MergeDetector, claims: Claims) -> RemovalFacts {
+        let session = candidate.session
+        var facts = RemovalFacts(sessionStatus: session?.status, claimedBranch: candidate.branch)
+        // Active and locked candidates are kept whatever else holds: read no more.
+        if let status = session?.status, !status.isTerminal { return facts }
+        if candidate.worktree?.lockReason != nil {
+            facts.worktree = WorktreeFacts(name: candidate.worktree!.name, path: candidate.worktree!.path, state: candidate.worktree!.state, head: candidate.worktree!.head)
+            facts.worktree?.lockReason = candidate.worktree!.lockReason
+            return facts
+        }
+        if let session {
+            facts.otherClaimants = claims.otherClaimants(of: session)
+        }
+
+        var base: ObjectID?
+        let baseName = session?.base ?? (try? BaseResolver.resolve(given: nil, config: config, repository: repository))?.name
+        facts.baseName = baseName ?? "its base"
+        if let baseName {
+            if baseName == candidate.branch || baseName == "refs/heads/" + (candidate.branch ?? "") {
+                facts.baseProblem = "the base '\(baseName)' is the branch itself; cannot tell whether it is merged"
+            } else if let resolved = try? repository.resolveCommit(baseName) {
+                base = resolved
+            } else {
+                facts.baseProblem = "the base '\(baseName)' does not resolve; cannot tell whether \(candidate.branch ?? "the worktree") is merged"
+            }
+        } else {
+            facts.baseProblem = "no base found; cannot tell whether \(candidate.branch ?? "the worktree") is merged"
+        }
+        func commitFacts(_ tip: ObjectID) -> CommitFacts {
+            var commit = CommitFacts(commit: tip)
+            guard let base else { return commit }
+            do {
+                commit.merged = try detector.check(tip: tip, base: base)
+                if commit.merged == nil { commit.matchesIgnoringWhitespace = (try? detector.matchesIgnoringWhitespace(tip: tip, base: base)) ?? false }
+            } catch {
+                commit.mergeError = error.message
+            }
+            return commit
+        }
+
+        if let name = candidate.branch, let branch = try? repository.branch(name) {
+            let origin = repository.origin(ofBranch: name)
+            // ppds's own branches begin at the session's recorded base commit, and libgit2
+            // names that commit in the record ("branch: Created from <hex>"); git's own
+            // `branch` and `worktree add -b` name the start point instead.
+            let created = origin.map { origin in
+                session?.baseCommit.map { origin.commit.hex == $0 && origin.message == "branch: Created from " + $0 } ?? false
+            } ?? false
+            var branchFacts = BranchFacts(name: name, tip: commitFacts(branch.target), createdByPPDS: created)
+            let neverCommitted = session?.baseCommit.map { $0 == branch.target.hex } ?? (repository.reflogEntryCount(branch: name) == 1)
+            branchFacts.newAndEmpty = neverCommitted && age(of: candidate) < request.minAge
+            if let holder = try? repository.worktreeHolding(branch: name),
+               candidate.path.map({ !samePlace(holder, $0) }) ?? true {
+                branchFacts.checkedOutElsewhere = holder
+            }
+            branchFacts.unpushed = unpushedDescription(branch, baseTip: base, repository: repository)
+            facts.branch = branchFacts
+        }
+
+        if let info = candidate.worktree {
+            var worktree = WorktreeFacts(name: info.name, path: info.path, state: info.state, head: info.head)
+            worktree.interruptedRemoval = candidate.interruptedRemoval
+            if case .detached(let id) = info.head, info.state == .ok { facts.detachedHead = commitFacts(id) }
+            if info.state == .ok {
+                worktree.linkedToEntry = repository.linksToAdminEntry(folder: info.path, name: info.name)
+                worktree.mountPoints = MountTable.mountPoints(atOrBelow: info.path)
+                do {
+                    let status = try repository.workingTreeStatus(at: info.path, includeIgnored: true)
+                    worktree.status = status
+                    worktree.ignoredNotCopied = status.ignored.filter { !isCopy($0, in: info.path) }
+                    worktree.enclosedWithWork = try repository.enclosedRepositories(worktree: info.name, folder: info.path, status: status)
+                        .filter(\.holdsWork).map(\.gitDir)
+                } catch {
+                    worktree.status = nil
+                    worktree.statusError = error.message
+                }
+            }
+            facts.worktree = worktree
+        } else if let path = candidate.path, FileManager.default.fileExists(atPath: path) {
+            // A killed removal that got as far as the entry leaves the folder; finish only
+            // when it holds nothing but the files of the commit that prune checked.
+            var removable = false
+            if let commit = candidate.interruptedCommit, let admin = candidate.interruptedAdminName {
+                removable = repository.folderHoldsOnlyCheckout(at: path, of: commit)
+                    && (Repository.gitdirLink(of: path).map { canonicalPath($0) == canonicalPath(repository.worktreesAdminDir + "/" + admin) } ?? true)
+            }
+            facts.folderWithoutEntry = LeftoverFolder(path: path, removable: removable)
+        }
+        return facts
+    }
+
+    /// Applies a removal decision: intent first, then worktree, branch (compare-and-swap) and
+    /// session file, under the session's lock so a concurrent update cannot race it.
+    private func apply(_ decision: RemovalDecision, to candidate: Candidate, facts: RemovalFacts, repository: Repository,
+                       result: PruneResult) -> PruneResult {
+        var result = result
+        let intents = IntentStore(home: workspace.store.home)
+        let checked = facts.detachedHead?.commit ?? facts.branch?.tip.commit
+        let intent = candidate.session.map {
+            Intent(operation: .prune, issue: $0.issue.value, repo: workspace.repoRoot, branch: $0.branch, worktree: $0.worktree,
+                   adminName: candidate.worktree?.name ?? candidate.interruptedAdminName, commit: checked?.hex, pid: getpid(), created: Timestamp.format(now))
+        }
+        do {
+            let work = { () throws in
+                if let intent { try intents.record(intent) }
+                if decision.removeWorktree, let worktree = candidate.worktree {
+                    try repository.removeWorktree(worktree.name, force: candidate.interruptedRemoval || facts.worktree?.status?.isDirty == true)
+                }
+                if decision.removeLeftoverFolder, let leftover = facts.folderWithoutEntry {
+                    guard let admin = candidate.interruptedAdminName else { throw PPDSError.failed("\(leftover.path): no record of the entry it belonged to; kept") }
+                    try repository.removeLeftoverWorktreeFolder(leftover.path, adminName: admin)
+                }
+                try FaultInjection.checkpoint("pruneAfterWorktree")
+                if decision.deleteBranch, let branch = facts.branch { try repository.deleteBranch(branch.name, expecting: branch.tip.commit) }
+                try FaultInjection.checkpoint("pruneAfterBranch")
+                if decision.removeSession, let session = candidate.session { try workspace.store.removeHoldingLock(session.issue) }
+                if let intent { intents.clear(intent) }
+            }
+            if let session = candidate.session {
+                try workspace.store.withLock(session.issue) { try work() }
+            } else {
+                try work()
+            }
+        } catch {
+            result.outcome = .failed
+            result.reason = PPDSError.from(error).message
+        }
+        return result
+    }
+
+    /// Whether an ignored file is an identical copy of the main worktree's file (what
+    /// start-work's `copy` brought in).
+    private func isCopy(_ relative: String, in folder: String) -> Bool {
+        guard !relative.hasSuffix("/"), let ours = FileManager.default.contents(atPath: workspace.repoRoot + "/" + relative) else { return false }
+        return FileManager.default.contents(atPath: folder + "/" + relative) == ours
+    }
+
+    private func age(of candidate: Candidate) -> TimeInterval {
+        if let session = candidate.session { return now.timeIntervalSince(session.started) }
+        guard let name = candidate.worktree?.name,
+              let attributes = try? FileManager.default.attributesOfItem(atPath: workspace.repoRoot + "/.git/worktrees/" + name),
+              let date = attributes[.creationDate] as? Date ?? attributes[.modificationDate] as? Date else { return .infinity }
+        return now.timeIntervalSince(date)
+    }
+
+    private func unpushedDescription(_ branch: Branch, baseTip: ObjectID?, repository: Repository) -> String {
+        var parts: [String] = []
+        if let baseTip, let counts = try? repository.aheadBehind(branch.target, baseTip) {
+            parts.append("\(counts.ahead) commit\(counts.ahead == 1 ? "" : "s") not on the base")
+        }
+        if let upstream = branch.upstreamTarget, let counts = try? repository.aheadBehind(branch.target, upstream) {
+            parts.append(counts.ahead == 0 ? "pushed" : "\(counts.ahead) unpushed")
+        } else {
+            parts.append("never pushed")
+        }
+        return parts.joined(separator: ", ")
+    }
+}

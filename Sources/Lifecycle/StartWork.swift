@@ -1,0 +1,215 @@
+import Foundation
+import Config
+import GitKit
+import SessionKit
+import Support
+
+/// What `start-work` asks for.
+public struct StartWorkRequest: Sendable {
+    public var issues: [IssueNumber]
+    public var base: String?
+    /// Titles and labels already known (from `--title`, or a caller that has them); others
+    /// come from gh unless offline.
+    public var known: [IssueNumber: IssueInfo]
+    public var type: String?
+    public var jobs: Int
+    public var offline: Bool
+    public var runHooks: Bool
+
+    public init(issues: [IssueNumber], base: String? = nil, known: [IssueNumber: IssueInfo] = [:], type: String? = nil,
+                jobs: Int = 1, offline: Bool = false, runHooks: Bool = true) {
+        self.issues = issues
+        self.base = base
+        self.known = known
+        self.type = type
+        self.jobs = jobs
+        self.offline = offline
+        self.runHooks = runHooks
+    }
+}
+
+/// One issue's result.
+public struct StartResult: Sendable {
+    public enum Outcome: String, Sendable {
+        /// Branch, worktree and session were created.
+        case started
+        /// A live session for the issue exists; nothing changed.
+        case existing
+        /// Nothing of the issue remains (all-or-nothing).
+        case failed
+    }
+
+    public var issue: IssueNumber
+    public var outcome: Outcome
+    public var session: Session?
+    public var reason: String?
+    public var hooks: [HookResult] = []
+    public var warnings: [String] = []
+    public var copied: [String] = []
+
+    /// A configured hook failed (the session stays `registered`).
+    public var hookFailed: Bool { hooks.contains { $0.outcome == .failed } }
+
+    public var json: JSONValue {
+        var fields: [String: JSONValue] = ["issue": .string(issue.tag), "outcome": .string(outcome.rawValue)]
+        fields["reason"] = reason.map(JSONValue.string) ?? .null
+        if let session {
+            fields["id"] = .string(session.id)
+            fields["branch"] = .string(session.branch)
+            fields["worktree"] = .string(session.worktree)
+            fields["status"] = .string(session.status.fileValue)
+            fields["title"] = session.title.map(JSONValue.string) ?? .null
+            fields["base"] = session.base.map(JSONValue.string) ?? .null
+            fields["baseCommit"] = session.baseCommit.map(JSONValue.string) ?? .null
+        }
+        if !hooks.isEmpty { fields["hooks"] = .array(hooks.map(\.json)) }
+        if !warnings.isEmpty { fields["warnings"] = .array(warnings.map(JSONValue.string)) }
+        if !copied.isEmpty { fields["copied"] = .array(copied.map(JSONValue.string)) }
+        return .object(fields)
+    }
+}
+
+/// start-work: for each issue, the branch from the base, the worktree, the session file
+/// (`registered`), then hooks and the worker spawn. All-or-nothing per issue, crash-safe
+/// through an intent record, and idempotent for an issue that already has a live session.
+public struct StartWork: Sendable {
+    public let workspace: Workspace
+    public let config: Config
+    public var now: @Sendable () -> Date = { Date() }
+
+    public init(workspace: Workspace, config: Config) {
+        self.workspace = workspace
+        self.config = config
+    }
+
+    var intents: IntentStore { IntentStore(home: workspace.store.home) }
+
+    /// Attempts every issue (in parallel up to `jobs`), returning results in input order.
+    public func run(_ request: StartWorkRequest) -> [StartResult] {
+        var seen = Set<IssueNumber>()
+        let issues = request.issues.filter { seen.insert($0).inserted }
+        return parallelMap(issues, jobs: request.jobs) { issue in
+            self.start(issue, request: request)
+        }
+    }
+
+    func start(_ issue: IssueNumber, request: StartWorkRequest) -> StartResult {
+        var result = StartResult(issue: issue, outcome: .failed)
+        do {
+            let created: Session? = try workspace.store.withLock(issue) { () throws -> Session? in
+                let repository = try workspace.openRepository()
+                if let intent = intents.load(.startWork, issue.value) {
+                    let recovery = Recovery(workspace: workspace, repository: repository)
+                    guard recovery.rollBackStart(intent).done else {
+                        throw PPDSError.failed("\(issue.tag): an interrupted start-work left work behind that ppds will not remove; run 'ppds doctor'")
+                    }
+                }
+                if let existing = try workspace.store.loadIfPresent(issue) {
+                    if let repo = existing.repo, canonicalPath(repo) != workspace.repoRoot {
+                        throw PPDSError.failed("\(issue.tag): \(workspace.store.path(for: issue)) belongs to the repository \(repo), not \(workspace.repoRoot); use another PPDS_HOME for this repository")
+                    }
+                    guard existing.status.isTerminal else {
+                        result.outcome = .existing
+                        result.session = existing
+                        return nil
+                    }
+                    throw PPDSError.failed("\(issue.tag): a finished session (\(existing.status.fileValue)) is still recorded; run 'ppds prune \(issue.value)' first")
+                }
+                return try create(issue, request: request, repository: repository, result: &result)
+            }
+            guard let created else { return result }
+            result.outcome = .started
+            result.session = created
+            if request.runHooks {
+                result.hooks = Hooks.runAfterCreate(created, config: config, home: workspace.store.home)
+            }
+        } catch {
+            result.outcome = .failed
+            result.reason = PPDSError.from(error).message
+        }
+        return result
+    }
+
+    /// The git and file work for one issue, under its lock. Undoes everything on failure.
+    private func create(_ issue: IssueNumber, request: StartWorkRequest, repository: Repository,
+                        result: inout StartResult) throws -> Session {
+        var info = request.known[issue] ?? IssueInfo(issue: issue)
+        if request.known[issue] == nil && !request.offline {
+            let lookup = IssueSource.lookup(issue, repoRoot: workspace.repoRoot)
+            if let found = lookup.info { info = found }
+            if let warning = lookup.warning { result.warnings.append(warning) }
+        }
+        let type = Naming.type(given: request.type, labels: info.labels, config: config)
+        guard Naming.isValidType(type) else {
+            throw PPDSError.usage("\(issue.tag): type '\(type)' must be lower-case letters, digits, '-' or '_'")
+        }
+        let slug = Naming.slug(info.title, issue: issue)
+        let base = try BaseResolver.resolve(given: request.base, config: config, repository: repository)
+
+        // Names are chosen and claimed (intent record + branch) under one lock, so parallel
+        // starts never pick the same folder or branch.
+        let (names, intent) = try workspace.store.withNamingLock { () throws -> (ChosenNames, Intent) in
+            let claims = claimed()
+            let chooser = NameChooser(repository: repository, config: config, repoRoot: workspace.repoRoot,
+                                      claimedBranches: claims.branches, claimedPaths: claims.paths)
+            let names = try chooser.choose(issue: issue, type: type, slug: slug)
+            let intent = Intent(operation: .startWork, issue: issue.value, repo: workspace.repoRoot, branch: names.branch,
+                                worktree: names.worktree, adminName: names.adminName, commit: base.commit.hex,
+                                pid: getpid(), created: Timestamp.format(now()))
+            try intents.record(intent)
+            do {
+                try FaultInjection.checkpoint("afterIntent")
+                try repository.createBranch(names.branch, at: base.commit)
+            } catch {
+                intents.clear(intent)
+                throw error
+            }
+            return (names, intent)
+        }
+        do {
+            try FaultInjection.checkpoint("afterBranch")
+            let parent = (names.worktree as NSString).deletingLastPathComponent
+            try FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true)
+            try repository.addWorktree(name: names.adminName, path: names.worktree, branch: names.branch)
+            try FaultInjection.checkpoint("afterWorktree")
+            let copies = CopyIgnored.copy(patterns: config.copy, from: workspace.repoRoot, to: names.worktree, repository: repository)
+            result.copied = copies.copied
+            result.warnings += copies.warnings
+            var session = Session(issue: issue, status: .registered, branch: names.branch, worktree: names.worktree,
+                                  started: now(), title: info.title, repo: workspace.repoRoot,
+                                  base: base.name, baseCommit: base.commit.hex)
+            if !info.labels.isEmpty { session.extra["labels"] = .array(info.labels.map(JSONValue.string)) }
+            try workspace.store.save(session)
+            try FaultInjection.checkpoint("afterSession")
+            intents.clear(intent)
+            session = try workspace.store.load(issue)
+            return session
+        } catch {
+            let recovery = Recovery(workspace: workspace, repository: repository)
+            let undone = recovery.rollBackStart(intent, removeSession: true)
+            if !undone.done { result.warnings += undone.notes }
+            throw error
+        }
+    }
+
+    /// Branches and folders that sessions and in-flight starts hold.
+    private func claimed() -> (branches: Set<String>, paths: Set<String>) {
+        var branches = Set<String>(), paths = Set<String>()
+        for session in workspace.store.list().sessions where workspace.owns(session) {
+            branches.insert(session.branch)
+            paths.insert(canonicalPath(session.worktree))
+        }
+        for intent in intents.all().intents where intent.repo == workspace.repoRoot {
+            branches.insert(intent.branch)
+            paths.insert(canonicalPath(intent.worktree))
+        }
+        return (branches, paths)
+    }
+}
+
+extension SessionStore {
+    /// A store-wide lock for choosing names.
+    public func withNamingLock<T>(_ body: () throws -> T) throws -> T {
+        try withNamedLock("naming", body)
+    }
+}

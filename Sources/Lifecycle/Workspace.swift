@@ -1,0 +1,77 @@
+import Foundation
+import Config
+import GitKit
+import SessionKit
+import Support
+
+/// Where a command acts: the main repository (found from the current folder or `--repo`)
+/// and the session registry under `PPDS_HOME`.
+public struct Workspace: Sendable {
+    /// The main worktree's folder, canonical.
+    public let repoRoot: String
+    public let store: SessionStore
+
+    public init(repoRoot: String, store: SessionStore) {
+        self.repoRoot = repoRoot
+        self.store = store
+    }
+
+    /// Finds the main repository from `repo` or the current folder (main worktree, linked
+    /// worktree, or any folder inside either).
+    public static func locate(repo: String?, home: String? = nil,
+                              currentDirectory: String = FileManager.default.currentDirectoryPath) throws(PPDSError) -> Workspace {
+        let start = repo.map { Workspace.absolute($0, from: currentDirectory) } ?? currentDirectory
+        var isFolder: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: start, isDirectory: &isFolder), isFolder.boolValue else {
+            throw PPDSError.refused("\(start): no such folder")
+        }
+        do {
+            let found = try Repository.discover(from: start)
+            let main = try found.mainRepository()
+            guard let workdir = main.workdir else {
+                throw PPDSError.refused("\(start): the repository is bare; ppds needs a main worktree")
+            }
+            return Workspace(repoRoot: canonicalPath(workdir), store: SessionStore(home: home ?? SessionStore.defaultHome()))
+        } catch let error as GitError {
+            throw PPDSError.refused("\(start): \(error.message)")
+        } catch {
+            throw PPDSError.from(error)
+        }
+    }
+
+    /// A fresh handle on the main repository. libgit2 handles are per thread: open one per task.
+    public func openRepository() throws(PPDSError) -> Repository {
+        try PPDSError.wrapping { try Repository.open(at: repoRoot) }
+    }
+
+    /// Runs `body` holding a lock named for this repository's identity (not its path, so two
+    /// paths to one repository share it), across processes.
+    public func withRepositoryLock<T>(_ name: String, _ body: () throws(PPDSError) -> T) throws(PPDSError) -> T {
+        let identity = FileIdentity(path: repoRoot + "/.git").map(\.description)
+            ?? String(canonicalPath(repoRoot).utf8.reduce(5381) { ($0 &* 33) &+ UInt64($1) })
+        do {
+            return try store.withNamedLock("\(name)-\(identity)") { try body() }
+        } catch {
+            throw PPDSError.from(error)
+        }
+    }
+
+    static func absolute(_ path: String, from directory: String) -> String {
+        path.hasPrefix("/") ? path : directory + "/" + path
+    }
+}
+
+extension Workspace {
+    /// Whether the session belongs to this repository: it names none (files from other tools),
+    /// or names the same folder by identity (device and inode), so a repository reached by two
+    /// paths (a bind mount, a symlinked home) is one repository.
+    public func owns(_ session: Session) -> Bool {
+        guard let repo = session.repo else { return true }
+        return samePlace(repo, repoRoot)
+    }
+}
+
+/// True when `path` is `folder` or inside it.
+public func path(_ path: String, isInside folder: String) -> Bool {
+    path == folder || path.hasPrefix(folder.hasSuffix("/") ? folder : folder + "/")
+}

@@ -1,0 +1,140 @@
+import Foundation
+import Config
+import GitKit
+import Lifecycle
+import SessionKit
+import Support
+
+/// The orchestrator view's groups, in display order.
+public enum StatusGroup: String, CaseIterable, Sendable {
+    case working, stuck, planReady, prReady, planning, paused, cancelled, other
+
+    public static func of(_ status: SessionStatus) -> StatusGroup {
+        switch status {
+        case .working: .working
+        case .stuck: .stuck
+        case .planningComplete: .planReady
+        case .complete: .prReady
+        case .registered, .planning: .planning
+        case .paused: .paused
+        case .cancelled: .cancelled
+        case .other: .other
+        }
+    }
+}
+
+/// Something git says that the session file does not.
+public struct StatusProblem: Sendable, Equatable {
+    public enum Kind: String, Sendable {
+        case worktreeMissing, branchMissing, branchMismatch, mergedReadyToPrune, stale, corruptSessionFile
+    }
+
+    public let kind: Kind
+    public let issue: IssueNumber?
+    public let file: String?
+    public let message: String
+
+    public var json: JSONValue {
+        var fields: [String: JSONValue] = ["kind": .string(kind.rawValue), "message": .string(message)]
+        fields["issue"] = issue.map { .string($0.tag) } ?? .null
+        if let file { fields["file"] = .string(file) }
+        return .object(fields)
+    }
+}
+
+/// One session with its git state.
+public struct SessionView: Sendable {
+    public let session: Session
+    public let git: SessionGitState
+
+    public init(session: Session, git: SessionGitState) {
+        self.session = session
+        self.git = git
+    }
+
+    public var json: JSONValue {
+        var object = session.json
+        object["git"] = git.json
+        return object.objectValue
+    }
+}
+
+/// The orchestrator view: session files and git state together.
+public struct StatusReport: Sendable {
+    public var sessions: [SessionView]
+    public var problems: [StatusProblem]
+    public var generatedAt: Date
+
+    public struct Options: Sendable {
+        public var includeGone: Bool
+        public var staleAfter: TimeInterval
+        public var includeDirty: Bool
+
+        public init(includeGone: Bool = false, staleAfter: TimeInterval = Doctor.defaultStaleAfter, includeDirty: Bool = false) {
+            self.includeGone = includeGone
+            self.staleAfter = staleAfter
+            self.includeDirty = includeDirty
+        }
+    }
+
+    /// Builds the view for the workspace's repository. Sessions of other repositories are left
+    /// out. Git facts are read in-process, on up to `jobs` threads, each with its own handle.
+    public static func build(_ workspace: Workspace, options: Options = Options(), now: Date = Date(),
+                             jobs: Int = ProcessInfo.processInfo.activeProcessorCount) throws(PPDSError) -> StatusReport {
+        let listing = workspace.store.list()
+        var problems: [StatusProblem] = listing.errors.map {
+            StatusProblem(kind: .corruptSessionFile, issue: nil, file: $0.file, message: "\($0.file): \($0.reason)")
+        }
+        let sessions = listing.sessions.filter { workspace.owns($0) }
+        let worktrees: [WorktreeInfo]
+        worktrees = try PPDSError.wrapping { try workspace.openRepository().worktrees() }
+        let states = parallelMap(sessions, jobs: sessions.count < 16 ? 1 : jobs, context: {
+            try? GitFactReader(repository: workspace.openRepository(), worktrees: worktrees)
+        }) { reader, session in
+            reader?.state(of: session, includeDirty: options.includeDirty) ?? SessionGitState()
+        }
+        var views: [SessionView] = []
+        for (session, git) in zip(sessions, states) {
+            if session.status.isTerminal && !git.worktreeExists && !git.branchExists && !options.includeGone { continue }
+            views.append(SessionView(session: session, git: git))
+            problems += Self.problems(session, git, options: options, now: now)
+        }
+        return StatusReport(sessions: views, problems: problems, generatedAt: now)
+    }
+
+    static func problems(_ session: Session, _ git: SessionGitState, options: Options, now: Date) -> [StatusProblem] {
+        var found: [StatusProblem] = []
+        func add(_ kind: StatusProblem.Kind, _ message: String) {
+            found.append(StatusProblem(kind: kind, issue: session.issue, file: nil, message: message))
+        }
+        let terminal = session.status.isTerminal
+        if !git.worktreeExists && !terminal { add(.worktreeMissing, "worktree \(session.worktree) is gone") }
+        if !git.branchExists && !terminal { add(.branchMissing, "branch \(session.branch) does not exist") }
+        if git.worktreeExists, let other = git.checkedOutBranch {
+            add(.branchMismatch, "the worktree has \(other) checked out, not \(session.branch)")
+        }
+        if let holder = git.branchHeldBy, !terminal {
+            add(.branchMismatch, "\(session.branch) is checked out in \(holder), not in the session's worktree")
+        }
+        if terminal, let merged = git.merged, git.worktreeExists || git.branchExists {
+            if git.hasOwnCommits == false {
+                add(.mergedReadyToPrune, "no commits of its own; 'ppds prune' cleans it up once older than --min-age")
+            } else {
+                add(.mergedReadyToPrune, "merged (\(merged.rawValue)); 'ppds prune' will clean it up")
+            }
+        }
+        if session.status.isActive, now.timeIntervalSince(session.lastUpdate) > options.staleAfter {
+            add(.stale, "no update for \(HumanDuration.describe(now.timeIntervalSince(session.lastUpdate)))")
+        }
+        return found
+    }
+
+    public var json: OrderedJSON {
+        var out = OrderedJSON()
+        out["version"] = .int(1)
+        out["generatedAt"] = .string(Timestamp.format(generatedAt))
+        out["sessions"] = .array(sessions.map(\.json))
+        out["problems"] = .array(problems.map(\.json))
+        return out
+    }
+}

@@ -1,0 +1,88 @@
+import Foundation
+import Config
+import GitKit
+import Lifecycle
+import SessionKit
+import Support
+
+/// Renders the orchestrator view for people, grouped like the spec's example.
+public struct StatusText {
+    public var color: Bool
+    public var now: Date
+    public var home: String?
+
+    public init(color: Bool = false, now: Date = Date(), home: String? = ProcessInfo.processInfo.environment["HOME"]) {
+        self.color = color
+        self.now = now
+        self.home = home
+    }
+
+    static let headings: [StatusGroup: (icon: String, title: String)] = [
+        .working: ("🟢", "Working"),
+        .stuck: ("🟡", "Stuck"),
+        .planReady: ("📋", "Plan ready for review"),
+        .prReady: ("✅", "PR Ready"),
+        .planning: ("🔵", "Planning"),
+        .paused: ("⏸️ ", "Paused"),
+        .cancelled: ("⚪", "Cancelled"),
+        .other: ("❔", "Other status"),
+    ]
+
+    public func render(_ report: StatusReport) -> String {
+        var lines: [String] = []
+        for group in StatusGroup.allCases {
+            let members = report.sessions.filter { StatusGroup.of($0.session.status) == group }
+            guard !members.isEmpty, let heading = Self.headings[group] else { continue }
+            lines.append(bold("\(heading.icon) \(heading.title): \(members.count) session\(members.count == 1 ? "" : "s")"))
+            for view in members { lines += describe(view, in: group) }
+        }
+        if report.sessions.isEmpty { lines.append("No sessions.") }
+        if !report.problems.isEmpty {
+            lines.append(bold("⚠️  Problems: \(report.problems.count)"))
+            for problem in report.problems {
+                let who = problem.issue.map { "\($0.tag) " } ?? ""
+                lines.append("   - \(who)\(problem.kind.rawValue): \(Self.safe(shorten(problem.message)))")
+            }
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    func describe(_ view: SessionView, in group: StatusGroup) -> [String] {
+        let session = view.session
+        let active = HumanDuration.describe(now.timeIntervalSince(session.started))
+        let head = "   - \(session.issue.tag) \(Self.safe(session.branch))"
+        switch group {
+        case .stuck:
+            guard let stuck = session.stuck else { return ["\(head) (\(active) active)"] }
+            var lines = ["\(head): \"\(Self.safe(stuck.reason))\" (waiting \(HumanDuration.describe(now.timeIntervalSince(stuck.since))))"]
+            if let context = stuck.context, !context.isEmpty { lines.append("     Context: \(Self.safe(context))") }
+            if !stuck.options.isEmpty { lines.append("     Options: \(stuck.options.map(Self.safe).joined(separator: ", "))") }
+            return lines
+        case .prReady:
+            let merged = view.git.hasOwnCommits == false ? nil : view.git.merged
+            return ["   - \(session.issue.tag) \(Self.safe(session.pr ?? session.branch))" + (merged.map { " (merged: \($0.rawValue))" } ?? "")]
+        case .paused:
+            let from = session.pausedFrom.map { ", was \(Self.safe($0.fileValue))" } ?? ""
+            return ["\(head) (paused \(HumanDuration.describe(now.timeIntervalSince(session.lastUpdate)))\(from))"]
+        case .planReady:
+            return ["\(head) (plan waiting \(HumanDuration.describe(now.timeIntervalSince(session.lastUpdate))))"]
+        case .other:
+            return ["\(head) [\(Self.safe(session.status.fileValue))] (\(active) active)"]
+        case .cancelled:
+            return [head]
+        case .working, .planning:
+            return ["\(head) (\(active) active)"]
+        }
+    }
+
+    /// Untrusted text (titles, reasons, branches, paths, other tools' statuses) made safe to print.
+    static func safe(_ text: String) -> String { TerminalText.escaped(text) }
+
+    func bold(_ text: String) -> String { color ? "\u{1B}[1m\(text)\u{1B}[0m" : text }
+
+    /// Paths under the home folder as `~/…`, for people; JSON keeps them whole.
+    func shorten(_ text: String) -> String {
+        guard let home, home.count > 1 else { return text }
+        return text.replacingOccurrences(of: home + "/", with: "~/")
+    }
+}

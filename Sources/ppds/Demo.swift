@@ -1,0 +1,179 @@
+import Foundation
+import Config
+import GitKit
+import Lifecycle
+import SessionKit
+import Support
+import View
+
+/// `ppds demo`: the whole lifecycle on a throwaway repository made from `Fixtures/demo-repo`,
+/// with the orchestrator view printed between steps. The git CLI stands in for the outside
+/// world (workers committing, a forge merging PRs); ppds itself works through its library.
+public struct Demo {
+    public var keep: Bool
+    public var color: Bool
+    public var print: (String) -> Void
+
+    public init(keep: Bool = false, color: Bool = false, print: @escaping (String) -> Void = { Swift.print($0) }) {
+        self.keep = keep
+        self.color = color
+        self.print = print
+    }
+
+    /// `Fixtures/demo-repo`: from PPDS_FIXTURES, next to the built binary, or in the source tree.
+    public static func fixtureFolder() -> String? {
+        var candidates: [String] = []
+        if let env = ProcessInfo.processInfo.environment["PPDS_FIXTURES"] { candidates.append(env) }
+        var executable = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+        for _ in 0..<5 {
+            executable.deleteLastPathComponent()
+            candidates.append(executable.path + "/Fixtures")
+        }
+        var source = URL(fileURLWithPath: #filePath)
+        for _ in 0..<3 { source.deleteLastPathComponent() }
+        candidates.append(source.path + "/Fixtures")
+        return candidates.map { $0 + "/demo-repo" }.first { FileManager.default.fileExists(atPath: $0 + "/README.md") }
+    }
+
+    public func run() throws(PPDSError) {
+        guard let fixture = Demo.fixtureFolder() else {
+            throw PPDSError.failed("Fixtures/demo-repo was not found; run the demo from the ppds checkout, or set PPDS_FIXTURES")
+        }
+        let root = canonicalPath(NSTemporaryDirectory()) + "/ppds-demo-\(UUID().uuidString.prefix(8))"
+        defer {
+            if keep { print("\nKept everything under \(root) (PPDS_HOME=\(root)/home).") }
+            else { try? FileManager.default.removeItem(atPath: root) }
+        }
+        let repo = root + "/shop"
+        let origin = root + "/origin.git"
+        let home = root + "/home"
+        try step("Setting up a throwaway repository with an origin at \(root)") {
+            try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+            try FileManager.default.copyItem(atPath: fixture, toPath: repo)
+            try FileManager.default.moveItem(atPath: repo + "/gitignore", toPath: repo + "/.gitignore")
+            try "API_KEY=demo\n".write(toFile: repo + "/.env", atomically: true, encoding: .utf8)
+            try git(["init", "-q", "-b", "main"], in: repo)
+            try git(["add", "-A"], in: repo)
+            try git(["commit", "-q", "-m", "shop: first version"], in: repo)
+            try git(["init", "-q", "--bare", origin], in: root)
+            try git(["remote", "add", "origin", origin], in: repo)
+            try git(["push", "-q", "-u", "origin", "main"], in: repo)
+            try git(["remote", "set-head", "origin", "main"], in: repo)
+        }
+
+        let workspace = Workspace(repoRoot: canonicalPath(repo), store: SessionStore(home: home))
+        var config = Config()
+        config.copy = [".env"]
+        let issues: [(Int, String, [String])] = [
+            (101, "Add a login form", ["enhancement"]),
+            (102, "Fix crash on empty cart", ["bug"]),
+            (103, "Token refresh for sessions", ["enhancement"]),
+            (104, "Update the checkout docs", ["documentation"]),
+        ]
+        var known: [IssueNumber: IssueInfo] = [:]
+        for (number, title, labels) in issues {
+            known[IssueNumber(number)!] = IssueInfo(issue: IssueNumber(number)!, title: title, labels: labels)
+        }
+        print(heading("1. Bulk start: ppds start-work 101 102 103 104 --jobs 2"))
+        let started = StartWork(workspace: workspace, config: config)
+            .run(StartWorkRequest(issues: Array(known.keys).sorted(), known: known, jobs: 2, offline: true, runHooks: false))
+        for result in started {
+            guard let session = result.session, result.outcome == .started else {
+                throw PPDSError.failed("demo: \(result.issue.tag) did not start: \(result.reason ?? "")")
+            }
+            print("✔ \(result.issue.tag) \(session.branch) → \(session.worktree)" + (result.copied.isEmpty ? "" : " (copied \(result.copied.joined(separator: ", ")))"))
+        }
+        try view(workspace)
+
+        print(heading("2. Workers report: planning, a plan to review, stuck with options"))
+        let n = { (value: Int) in IssueNumber(value)! }
+        try change(n(101), .update(status: .planningComplete, stuck: nil, pr: nil, force: false), workspace)
+        try change(n(102), .update(status: .working, stuck: nil, pr: nil, force: false), workspace)
+        try change(n(103), .update(status: .stuck, stuck: StuckRequest(
+            reason: "Auth/Security decision needed",
+            context: "Token refresh approach unclear - use sliding expiration or fixed?",
+            options: ["sliding", "fixed", "ask user preference"]), pr: nil, force: false), workspace)
+        try change(n(104), .update(status: .planning, stuck: nil, pr: nil, force: false), workspace)
+        try view(workspace)
+
+        print(heading("3. The orchestrator answers: guide #103, approve #101's plan, pause #104"))
+        try change(n(103), .guide(message: "Use sliding expiration, 30 minutes."), workspace)
+        try change(n(103), .update(status: .working, stuck: nil, pr: nil, force: false), workspace)
+        try change(n(101), .update(status: .working, stuck: nil, pr: nil, force: false), workspace)
+        try change(n(104), .pause, workspace)
+        try view(workspace)
+
+        print(heading("4. Workers commit and ship #101 and #102"))
+        let sessions = Dictionary(uniqueKeysWithValues: workspace.store.list().sessions.map { ($0.issue.value, $0) })
+        try step("committing in the worktrees") {
+            let login = sessions[101]!.worktree
+            try "login\n- email + password form\n- remember me\n".write(toFile: login + "/src/login.txt", atomically: true, encoding: .utf8)
+            try git(["commit", "-q", "-am", "login: form"], in: login)
+            try "login tests: 3 cases\n".write(toFile: login + "/src/login-tests.txt", atomically: true, encoding: .utf8)
+            try git(["add", "-A"], in: login)
+            try git(["commit", "-q", "-m", "login: tests"], in: login)
+            let cart = sessions[102]!.worktree
+            try String(contentsOfFile: cart + "/src/cart.txt", encoding: .utf8)
+                .replacingOccurrences(of: "- empty cart shows \"0.00\"", with: "- empty cart shows \"0.00\" (no crash on an empty list)")
+                .write(toFile: cart + "/src/cart.txt", atomically: true, encoding: .utf8)
+            try git(["commit", "-q", "-am", "cart: handle empty cart"], in: cart)
+            try git(["commit", "-q", "--allow-empty", "-m", "cart: note for reviewers"], in: cart)
+        }
+        try change(n(101), .ship(pr: "https://github.com/example/shop/pull/42", force: false), workspace)
+        try change(n(102), .ship(pr: "https://github.com/example/shop/pull/43", force: false), workspace)
+        try view(workspace)
+
+        print(heading("5. The forge merges #101 with a merge commit and squash-merges #102; main moves on"))
+        try step("merging on origin/main") {
+            try git(["merge", "-q", "--no-ff", "-m", "Merge pull request #42", sessions[101]!.branch], in: repo)
+            try git(["merge", "-q", "--squash", sessions[102]!.branch], in: repo)
+            try git(["commit", "-q", "-m", "Fix crash on empty cart (#43)"], in: repo)
+            try "# shop\n\nNow with a login form.\n".write(toFile: repo + "/README.md", atomically: true, encoding: .utf8)
+            try git(["commit", "-q", "-am", "README: mention login"], in: repo)
+            try git(["push", "-q", "origin", "main"], in: repo)
+        }
+        try view(workspace)
+
+        print(heading("6. ppds prune"))
+        let report = try Prune(workspace: workspace, config: config).run(PruneRequest())
+        for result in report.results {
+            print("\(result.issue?.tag ?? "?") \(result.outcome.rawValue): \(result.reason)")
+        }
+        try view(workspace)
+        let removed = report.results.filter { $0.outcome == .removed }.count
+        guard removed == 2 else { throw PPDSError.failed("demo: expected prune to remove 2 sessions, it removed \(removed)") }
+        print("\nDone: 4 sessions started in parallel, 2 shipped, merged two ways and pruned; 2 still in progress.")
+    }
+
+    private func heading(_ text: String) -> String {
+        color ? "\n\u{1B}[1;36m== \(text)\u{1B}[0m" : "\n== \(text)"
+    }
+
+    private func view(_ workspace: Workspace) throws(PPDSError) {
+        let report = try StatusReport.build(workspace)
+        print(StatusText(color: color).render(report).split(separator: "\n").map { "  " + $0 }.joined(separator: "\n"))
+    }
+
+    private func change(_ issue: IssueNumber, _ change: SessionChange, _ workspace: Workspace) throws(PPDSError) {
+        let session = try SessionChanges.apply(change, to: issue, in: workspace.store)
+        switch change {
+        case .guide(let message): print("ppds guide \(issue.value) \"\(message)\"")
+        case .pause: print("ppds pause \(issue.value)")
+        case .ship(let pr, _): print("ppds ship \(issue.value) --pr \(pr)")
+        default: print("ppds update \(issue.value) --status \(session.status.fileValue)" + (session.stuck.map { " --reason \"\($0.reason)\"" } ?? ""))
+        }
+    }
+
+    private func step(_ label: String, _ body: () throws -> Void) throws(PPDSError) {
+        print("· \(label)")
+        do { try body() } catch { throw PPDSError.failed("demo: \(label): \(PPDSError.from(error).message)") }
+    }
+
+    private func git(_ arguments: [String], in directory: String) throws {
+        let output = try ProcessRunner.run(["git", "-c", "user.name=ppds demo", "-c", "user.email=demo@ppds.invalid",
+                                            "-c", "commit.gpgsign=false"] + arguments, in: directory)
+        guard output.status == 0 else {
+            throw PPDSError.failed("git \(arguments.joined(separator: " ")) failed: \(output.stderr)")
+        }
+    }
+}
