@@ -7,13 +7,37 @@ import Support
 /// Changes to one session's file: update, guide, pause, resume, ship, cancel. One locked
 /// read-modify-write each; the transition rules live in `Session.applying`.
 public enum SessionChanges {
+    /// Applies `change` under the session's lock. With `workspace`, the session must belong to
+    /// that repository (checked on the file as read, inside the lock): a verb run in one
+    /// repository never changes another's session.
     public static func apply(_ change: SessionChange, to issue: IssueNumber, in store: SessionStore,
-                             now: Date = Date()) throws(PPDSError) -> Session {
-        do {
-            return try store.modify(issue) { try $0.applying(change, at: now) }
-        } catch {
-            throw PPDSError.from(error)
+                             workspace: Workspace? = nil, now: Date = Date()) throws(PPDSError) -> Session {
+        try PPDSError.wrapping {
+            try store.modify(issue) { current in
+                if let workspace, !workspace.owns(current) {
+                    throw PPDSError.refused("\(issue.tag) belongs to \(current.repo ?? "another repository"), not \(workspace.repoRoot); run it there or pass --repo")
+                }
+                return try current.applying(change, at: now)
+            }
         }
+    }
+
+    /// A worker's update as the CLI and the server both take it, validated once: stuck needs
+    /// a reason, reason/context/options go only with stuck, a PR must be a URL.
+    public static func update(status raw: String, reason: String?, context: String?, options: [String],
+                              pr: String?, force: Bool) throws(PPDSError) -> SessionChange {
+        guard let status = SessionStatus(userValue: raw) else {
+            throw PPDSError.usage("unknown status '\(raw)'; use one of: \(SessionStatus.canonical.map(\.fileValue).joined(separator: ", "))")
+        }
+        if status == .stuck, (reason ?? "").trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+            throw PPDSError.usage("status 'stuck' needs a reason")
+        }
+        if status != .stuck, reason != nil || context != nil || !options.isEmpty {
+            throw PPDSError.usage("a reason, context and options go with status 'stuck'")
+        }
+        if let pr { try validatePRURL(pr) }
+        let stuck = status == .stuck ? StuckRequest(reason: reason ?? "", context: context, options: options) : nil
+        return .update(status: status, stuck: stuck, pr: pr, force: force)
     }
 
     /// The issue whose session worktree contains `directory`, for commands whose issue is optional.

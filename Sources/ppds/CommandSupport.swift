@@ -14,7 +14,28 @@ extension IssueNumber: ExpressibleByArgument {
     }
 }
 
-/// `--repo`, on every command that touches git.
+extension SessionStatus: ExpressibleByArgument {
+    /// A status as a worker types it (`pr_ready` too); unknown values are a usage error.
+    public init?(argument: String) {
+        self.init(userValue: argument)
+    }
+
+    public static var allValueStrings: [String] { SessionStatus.canonical.map(\.fileValue) }
+}
+
+/// A duration on the command line: minutes, or `90s`, `30m`, `2h`, `1d`.
+struct DurationArgument: ExpressibleByArgument, Sendable {
+    let seconds: TimeInterval
+
+    init?(argument: String) {
+        guard let seconds = HumanDuration.parse(argument) else { return nil }
+        self.seconds = seconds
+    }
+
+    static var defaultCompletionKind: CompletionKind { .list(["30m", "1h", "2h", "1d"]) }
+}
+
+/// `--repo`, on every command that touches git or a session.
 struct RepoOption: ParsableArguments {
     @Option(name: .long, help: "The repository (any folder of its main or a linked worktree). Default: the current folder.")
     var repo: String?
@@ -62,6 +83,16 @@ enum CLI {
         print(JSONWriter.write(object))
     }
 
+    /// Applies a change to the named session (or the one whose worktree holds the current
+    /// folder), which must belong to the repository of `--repo` or of the current folder. Run
+    /// outside any repository without `--repo`, the session file alone decides.
+    static func apply(_ change: SessionChange, to given: IssueNumber?, repo: RepoOption) throws(PPDSError) -> Session {
+        let store = CLI.store
+        let issue = try CLI.issue(given, store: store)
+        let workspace: Workspace? = repo.repo != nil ? try repo.workspace() : try? repo.workspace()
+        return try SessionChanges.apply(change, to: issue, in: store, workspace: workspace)
+    }
+
     /// The named issue, or the session whose worktree holds the current folder.
     static func issue(_ given: IssueNumber?, store: SessionStore) throws(PPDSError) -> IssueNumber {
         if let given { return given }
@@ -69,9 +100,9 @@ enum CLI {
     }
 
     /// The view's options: `--stale-after` (validated already), else the configured `stale_after`.
-    static func statusOptions(staleAfter: String?, config: Config) -> StatusReport.Options {
+    static func statusOptions(staleAfter: DurationArgument?, config: Config) -> StatusReport.Options {
         var options = StatusReport.Options()
-        if let seconds = staleAfter.flatMap({ HumanDuration.parse($0) }) ?? config.staleAfter { options.staleAfter = seconds }
+        if let seconds = staleAfter?.seconds ?? config.staleAfter { options.staleAfter = seconds }
         return options
     }
 

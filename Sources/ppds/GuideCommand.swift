@@ -13,6 +13,7 @@ struct GuideCommand: ParsableCommand {
 
     @Argument(help: "The issue.") var issue: IssueNumber
     @Argument(help: "The guidance.") var message: String
+    @OptionGroup var repo: RepoOption
     @Flag(help: "Print JSON.") var json = false
 
     func validate() throws {
@@ -23,7 +24,7 @@ struct GuideCommand: ParsableCommand {
 
     func run() throws {
         try CLI.run {
-            let session = try SessionChanges.apply(.guide(message: message), to: issue, in: CLI.store)
+            let session = try CLI.apply(.guide(message: message), to: issue, repo: repo)
             CLI.report(session, json: json, verb: "guided (\(session.guidance.count) message\(session.guidance.count == 1 ? "" : "s"))")
         }
     }

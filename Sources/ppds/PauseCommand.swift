@@ -12,11 +12,12 @@ struct PauseCommand: ParsableCommand {
         abstract: "Pause a session; its worker's updates are refused until 'ppds resume'.")
 
     @Argument(help: "The issue.") var issue: IssueNumber
+    @OptionGroup var repo: RepoOption
     @Flag(help: "Print JSON.") var json = false
 
     func run() throws {
         try CLI.run {
-            CLI.report(try SessionChanges.apply(.pause, to: issue, in: CLI.store), json: json, verb: "paused")
+            CLI.report(try CLI.apply(.pause, to: issue, repo: repo), json: json, verb: "paused")
         }
     }
 }

@@ -12,11 +12,12 @@ struct ResumeCommand: ParsableCommand {
         abstract: "Resume a paused session in the status it was paused from.")
 
     @Argument(help: "The issue.") var issue: IssueNumber
+    @OptionGroup var repo: RepoOption
     @Flag(help: "Print JSON.") var json = false
 
     func run() throws {
         try CLI.run {
-            CLI.report(try SessionChanges.apply(.resume, to: issue, in: CLI.store), json: json, verb: "resumed")
+            CLI.report(try CLI.apply(.resume, to: issue, repo: repo), json: json, verb: "resumed")
         }
     }
 }

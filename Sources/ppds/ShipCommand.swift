@@ -12,6 +12,7 @@ struct ShipCommand: ParsableCommand {
         abstract: "Mark the work complete with its pull request URL.")
 
     @Argument(help: "The issue. Default: the session whose worktree you are in.") var issue: IssueNumber?
+    @OptionGroup var repo: RepoOption
     @Option(help: "The pull request URL.") var pr: String
     @Flag(help: "Ship even though a human paused the session.") var force = false
     @Flag(help: "Print JSON.") var json = false
@@ -22,9 +23,7 @@ struct ShipCommand: ParsableCommand {
 
     func run() throws {
         try CLI.run {
-            let store = CLI.store
-            let issue = try CLI.issue(issue, store: store)
-            let session = try SessionChanges.apply(.ship(pr: pr, force: force), to: issue, in: store)
+            let session = try CLI.apply(.ship(pr: pr, force: force), to: issue, repo: repo)
             CLI.report(session, json: json, verb: "shipped")
         }
     }

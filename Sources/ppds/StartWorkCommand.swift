@@ -54,7 +54,7 @@ struct StartWorkCommand: ParsableCommand {
                 out["results"] = .array(results.map(\.json))
                 CLI.printJSON(out)
             } else {
-                for result in results { print(Self.describe(result)) }
+                for result in results { print(StartWorkText.describe(result)) }
             }
             for result in results where result.outcome == .failed {
                 CLI.printError(result.reason ?? "\(result.issue.tag) failed")
@@ -75,26 +75,5 @@ struct StartWorkCommand: ParsableCommand {
             }
         }
         return numbers
-    }
-
-    static func describe(_ result: StartResult) -> String {
-        let safe = { (text: String) in TerminalText.escaped(text) }  // paths, file names, hook output
-        var lines: [String] = []
-        switch result.outcome {
-        case .started:
-            let session = result.session!
-            lines.append("✔ \(result.issue.tag) started: \(safe(session.branch)) → \(safe(session.worktree))")
-        case .existing:
-            let session = result.session!
-            lines.append("= \(result.issue.tag) already has a session (\(safe(session.status.fileValue))): \(safe(session.branch)) → \(safe(session.worktree))")
-        case .failed:
-            lines.append("✘ \(result.issue.tag) failed: \(safe(result.reason ?? ""))")
-        }
-        for file in result.copied { lines.append("    copied \(safe(file))") }
-        for hook in result.hooks {
-            lines.append("    \(hook.kind) \(hook.outcome.rawValue): \(safe(hook.command))" + (hook.message.map { " — \(safe($0))" } ?? ""))
-        }
-        for warning in result.warnings { lines.append("    warning: \(safe(warning))") }
-        return lines.joined(separator: "\n")
     }
 }

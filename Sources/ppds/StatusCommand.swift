@@ -15,14 +15,8 @@ struct StatusCommand: ParsableCommand {
     @Flag(help: "Print JSON.") var json = false
     @Flag(help: "Include finished sessions whose worktree and branch are gone.") var all = false
     @Option(name: .customLong("stale-after"), help: "Minutes without an update before a session counts as stale.")
-    var staleAfter: String?
+    var staleAfter: DurationArgument?
     @Flag(help: "Also compute whether each worktree has uncommitted changes (stats every file).") var dirty = false
-
-    func validate() throws {
-        if let staleAfter, HumanDuration.parse(staleAfter) == nil {
-            throw ValidationError("--stale-after '\(staleAfter)' is not a duration (minutes, or 30m, 2h, 1d)")
-        }
-    }
 
     func run() throws {
         try CLI.run {

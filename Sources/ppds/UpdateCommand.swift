@@ -13,8 +13,9 @@ struct UpdateCommand: ParsableCommand {
 
     @Argument(help: "The issue. Default: the session whose worktree you are in.")
     var issue: IssueNumber?
+    @OptionGroup var repo: RepoOption
     @Option(help: "registered, planning, planning_complete, working, stuck or complete.")
-    var status: String
+    var status: SessionStatus
     @Option(help: "Why the session is stuck (required with --status stuck).") var reason: String?
     @Option(help: "What the human needs to know to decide.") var context: String?
     @Option(name: .customLong("option"), help: "A choice for the human (repeatable).") var options: [String] = []
@@ -22,26 +23,17 @@ struct UpdateCommand: ParsableCommand {
     @Flag(help: "Update even though a human paused the session.") var force = false
     @Flag(help: "Print JSON.") var json = false
 
+    func change() throws(PPDSError) -> SessionChange {
+        try SessionChanges.update(status: status.fileValue, reason: reason, context: context, options: options, pr: pr, force: force)
+    }
+
     func validate() throws {
-        guard let parsed = SessionStatus(userValue: status) else {
-            throw ValidationError("unknown status '\(status)'; use one of: \(SessionStatus.canonical.map(\.fileValue).joined(separator: ", "))")
-        }
-        if parsed == .stuck, (reason ?? "").trimmingCharacters(in: .whitespaces).isEmpty {
-            throw ValidationError("--status stuck needs --reason")
-        }
-        if parsed != .stuck, reason != nil || context != nil || !options.isEmpty {
-            throw ValidationError("--reason, --context and --option go with --status stuck")
-        }
-        if let pr { do { try SessionChanges.validatePRURL(pr) } catch { throw ValidationError(error.message) } }
+        do { _ = try change() } catch { throw ValidationError(error.message) }
     }
 
     func run() throws {
         try CLI.run {
-            let store = CLI.store
-            let issue = try CLI.issue(issue, store: store)
-            let target = SessionStatus(userValue: status)!
-            let stuck = target == .stuck ? StuckRequest(reason: reason ?? "", context: context, options: options) : nil
-            let session = try SessionChanges.apply(.update(status: target, stuck: stuck, pr: pr, force: force), to: issue, in: store)
+            let session = try CLI.apply(try change(), to: issue, repo: repo)
             CLI.report(session, json: json, verb: "updated")
         }
     }

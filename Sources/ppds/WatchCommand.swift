@@ -14,13 +14,12 @@ struct WatchCommand: ParsableCommand {
 
     @OptionGroup var repo: RepoOption
     @Option(help: "Seconds between redraws when nothing signals a change (the polling fallback).") var interval: Double = 5
-    @Option(name: .customLong("stale-after"), help: "Minutes without an update before a session counts as stale.") var staleAfter: String?
+    @Option(name: .customLong("stale-after"), help: "Minutes without an update before a session counts as stale.") var staleAfter: DurationArgument?
     @Option(help: "Stop after this many views (for scripts and tests).") var count: Int?
     @Flag(help: "When a session becomes stuck or complete: a desktop notification (notify-send) and hooks.on_stuck / on_complete.") var notify = false
 
     func validate() throws {
         guard interval >= 0.1 && interval <= 3600 else { throw ValidationError("--interval must be between 0.1 and 3600 seconds") }
-        if let staleAfter, HumanDuration.parse(staleAfter) == nil { throw ValidationError("--stale-after '\(staleAfter)' is not a duration") }
         if let count, count < 1 { throw ValidationError("--count must be at least 1") }
     }
 

@@ -1,0 +1,29 @@
+import Foundation
+import GitKit
+import Lifecycle
+import SessionKit
+import Support
+
+/// One start-work result for people.
+public enum StartWorkText {
+    public static func describe(_ result: StartResult) -> String {
+        let safe = { (text: String) in TerminalText.escaped(text) }  // paths, file names, hook output
+        var lines: [String] = []
+        switch result.outcome {
+        case .started:
+            let session = result.session!
+            lines.append("✔ \(result.issue.tag) started: \(safe(session.branch)) → \(safe(session.worktree))")
+        case .existing:
+            let session = result.session!
+            lines.append("= \(result.issue.tag) already has a session (\(safe(session.status.fileValue))): \(safe(session.branch)) → \(safe(session.worktree))")
+        case .failed:
+            lines.append("✘ \(result.issue.tag) failed: \(safe(result.reason ?? ""))")
+        }
+        for file in result.copied { lines.append("    copied \(safe(file))") }
+        for hook in result.hooks {
+            lines.append("    \(hook.kind) \(hook.outcome.rawValue): \(safe(hook.command))" + (hook.message.map { " — \(safe($0))" } ?? ""))
+        }
+        for warning in result.warnings { lines.append("    warning: \(safe(warning))") }
+        return lines.joined(separator: "\n")
+    }
+}
