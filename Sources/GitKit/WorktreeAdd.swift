@@ -117,5 +117,5 @@ extension Repository {
     }
 
     /// Threads that write a new worktree's files: the cores, at most 4.
-    public nonisolated(unsafe) static var checkoutJobs = min(4, max(1, ProcessInfo.processInfo.activeProcessorCount))
+    public static let checkoutJobs = min(4, max(1, ProcessInfo.processInfo.activeProcessorCount))
 }

@@ -100,6 +100,14 @@ public struct OrderedJSON: Sendable {
         .object(Dictionary(entries.map { ($0.0, $0.1) }, uniquingKeysWith: { _, last in last }))
     }
 
+    /// A command's or the server's JSON document: `"version": 1`, then one member.
+    public static func document(_ key: String, _ value: JSONValue) -> OrderedJSON {
+        var out = OrderedJSON()
+        out["version"] = .int(1)
+        out[key] = value
+        return out
+    }
+
     /// Adds the key only when the value is non-nil.
     public mutating func set(_ key: String, _ value: JSONValue?) {
         if let value { self[key] = value }

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// Maps items on up to `jobs` threads, keeping input order. Each call of `body` runs on one
 /// thread from start to end, so it may open its own libgit2 handle.
@@ -33,26 +34,30 @@ public func parallelMap<Item: Sendable, Context, Result: Sendable>(
     return box.results()
 }
 
-private final class ResultBox<Result>: @unchecked Sendable {
-    private let lock = NSLock()
-    private var next = 0
-    private var values: [Result?]
-
-    init(count: Int) { values = Array(repeating: nil, count: count) }
-
-    func nextIndex() -> Int? {
-        lock.lock(); defer { lock.unlock() }
-        guard next < values.count else { return nil }
-        defer { next += 1 }
-        return next
+/// The next index to hand out and the results so far, behind one lock.
+private final class ResultBox<Result: Sendable>: Sendable {
+    private struct State {
+        var next = 0
+        var values: [Result?]
     }
 
-    func store(_ value: Result, at index: Int) {
-        lock.lock(); values[index] = value; lock.unlock()
+    private let state: Mutex<State>
+
+    init(count: Int) { state = Mutex(State(values: Array(repeating: nil, count: count))) }
+
+    func nextIndex() -> Int? {
+        state.withLock { state in
+            guard state.next < state.values.count else { return nil }
+            defer { state.next += 1 }
+            return state.next
+        }
+    }
+
+    func store(_ value: sending Result, at index: Int) {
+        state.withLock { $0.values[index] = value }
     }
 
     func results() -> [Result] {
-        lock.lock(); defer { lock.unlock() }
-        return values.map { $0! }
+        state.withLock { $0.values.map { $0! } }
     }
 }

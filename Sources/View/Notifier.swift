@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Config
 import GitKit
 import Lifecycle
@@ -7,7 +8,7 @@ import Support
 
 /// Desktop notifications and `hooks.on_stuck` / `hooks.on_complete` when a session becomes
 /// stuck (with its reason) or complete (with its PR). Fed successive status reports.
-public final class Notifier: @unchecked Sendable {
+public final class Notifier: Sendable {
     public struct Event: Sendable, Equatable {
         public enum Kind: String, Sendable { case stuck, complete }
         public let kind: Kind
@@ -19,8 +20,8 @@ public final class Notifier: @unchecked Sendable {
     private let config: Config
     private let home: String
     private let desktop: Bool
-    private var previous: [IssueNumber: SessionStatus]?
-    private let lock = NSLock()
+    /// The statuses of the last report seen: the baseline for the next.
+    private let previous = Mutex<[IssueNumber: SessionStatus]?>(nil)
 
     /// `desktop` sends notify-send notifications (when it is on PATH); hooks run either way.
     public init(config: Config, home: String, desktop: Bool) {
@@ -32,10 +33,11 @@ public final class Notifier: @unchecked Sendable {
     /// Compares with the last report and fires what changed. The first report only sets the baseline.
     @discardableResult
     public func observe(_ report: StatusReport) -> [Event] {
-        lock.lock()
-        let before = previous
-        previous = Dictionary(report.sessions.map { ($0.session.issue, $0.session.status) }, uniquingKeysWith: { a, _ in a })
-        lock.unlock()
+        let current = Dictionary(report.sessions.map { ($0.session.issue, $0.session.status) }, uniquingKeysWith: { a, _ in a })
+        let before = previous.withLock { previous in
+            defer { previous = current }
+            return previous
+        }
         guard let before else { return [] }
         var events: [Event] = []
         for view in report.sessions {

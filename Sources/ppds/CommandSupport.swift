@@ -114,10 +114,7 @@ enum CLI {
     /// Reports one changed session: JSON or a line for people.
     static func report(_ session: Session, json: Bool, verb: String) {
         if json {
-            var out = OrderedJSON()
-            out["version"] = .int(1)
-            out["session"] = session.json.objectValue
-            printJSON(out)
+            printJSON(.document("session", session.json.objectValue))
         } else {
             print("\(session.issue.tag) \(verb): \(TerminalText.escaped(session.status.fileValue))")
         }

@@ -26,10 +26,7 @@ struct ShowCommand: ParsableCommand {
             let git = try GitFactReader(repository: try workspace.openRepository()).state(of: session, includeDirty: true)
             let view = SessionView(session: session, git: git)
             if json {
-                var out = OrderedJSON()
-                out["version"] = .int(1)
-                out["session"] = view.json
-                CLI.printJSON(out)
+                CLI.printJSON(.document("session", view.json))
             } else {
                 print(ShowText.render(view))
             }
