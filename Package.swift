@@ -24,7 +24,9 @@ let package = Package(
             providers: [.apt(["libgit2-dev"])]
         ),
         // What every layer uses and that is not git: processes, files, locks, the watcher, JSON, text.
-        .target(name: "Support"),
+        .target(name: "Support", dependencies: ["CSpawn"]),
+        // posix_spawn with a working folder and a process group of its own (for Support's runner).
+        .target(name: "CSpawn"),
         // Swift types that own libgit2 objects. No git subprocess in here.
         .target(name: "GitKit", dependencies: ["CGit2", "Support"]),
         // Session status files: schema, validation, transitions, atomic writes, locking.
@@ -51,7 +53,7 @@ let package = Package(
         .testTarget(name: "SessionKitTests", dependencies: ["SessionKit", "Support", "TestSupport", "ppds"]),
         .testTarget(name: "PPDSTests", dependencies: ["View", "Lifecycle", "Config", "GitKit", "SessionKit", "Support", "TestSupport", "ppds"]),
         .testTarget(name: "PPDSServerTests", dependencies: ["PPDSServer", "View", "Lifecycle", "SessionKit", "Support", "TestSupport", "ppds"]),
-        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["Support"], path: "Tests/TestSupport"),
     ],
     swiftLanguageModes: [.v6]
 )

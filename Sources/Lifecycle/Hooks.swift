@@ -59,7 +59,7 @@ public enum Hooks {
                 let detail = (output.stderr + output.stdout).trimmingCharacters(in: .whitespacesAndNewlines)
                 results.append(HookResult(kind: "post_create", command: command.display,
                                           outcome: output.status == 0 ? .ok : .failed,
-                                          message: output.status == 0 ? nil : "exit \(output.status)\(output.timedOut ? " (timed out)" : ""): \(String(detail.suffix(400)))"))
+                                          message: output.status == 0 ? nil : "\(output.summary): \(String(detail.suffix(400)))"))
             } catch {
                 results.append(HookResult(kind: "post_create", command: command.display, outcome: .failed, message: error.message))
             }

@@ -17,9 +17,9 @@ public enum IssueSource {
         } catch {
             return (nil, "gh: \(error.message)")
         }
-        guard output.status == 0 else {
+        guard output.status == 0, !output.timedOut else {
             let reason = output.stderr.trimmingCharacters(in: .whitespacesAndNewlines)
-            return (nil, "gh issue view \(issue.value) failed: \(reason.isEmpty ? "exit \(output.status)" : reason)")
+            return (nil, "gh issue view \(issue.value) failed: \(output.timedOut || reason.isEmpty ? output.summary : reason)")
         }
         guard let object = (try? JSONValue.parse(Data(output.stdout.utf8)))?.objectValue else {
             return (nil, "gh issue view \(issue.value) printed something that is not a JSON object")

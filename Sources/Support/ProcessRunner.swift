@@ -1,3 +1,4 @@
+import CSpawn
 import Foundation
 
 /// A command from the config: an argument vector (an array), or a shell line (a string),
@@ -16,13 +17,29 @@ public enum CommandSpec: Equatable, Sendable {
 
 /// Runs external programs (gh, hooks, the worker spawn) by argument vector. A shell is used
 /// only for a `CommandSpec.shell` line, which the user's own config asked for.
+///
+/// Each program starts in a process group of its own (`CSpawn`), so that a timeout ends it
+/// together with everything it started: a grandchild holding the output pipe open can no
+/// longer keep ppds waiting. swift-subprocess does this too, but only through an async API,
+/// and these callers are synchronous lifecycle functions, some on worker threads.
 public enum ProcessRunner {
     public struct Output: Sendable {
         public let status: Int32
         public let stdout: String
         public let stderr: String
+        /// The program ran past its time and was stopped (with everything it started).
         public let timedOut: Bool
+        public let timeout: TimeInterval
+
+        /// "exit 3", "killed by signal 9", or "timed out after 30 s".
+        public var summary: String {
+            if timedOut { return "timed out after \(HumanDuration.describe(timeout))" }
+            return status >= 0 ? "exit \(status)" : "killed by signal \(-status)"
+        }
     }
+
+    /// Seconds between SIGTERM to a timed-out program's group and SIGKILL.
+    public static let killGrace: TimeInterval = 2
 
     /// The absolute path of `program`, searched on PATH like a shell would (without one).
     public static func find(_ program: String, environment: [String: String] = ProcessInfo.processInfo.environment) -> String? {
@@ -41,74 +58,124 @@ public enum ProcessRunner {
         }
     }
 
-    static func makeProcess(_ argv: [String], in directory: String?, environment: [String: String]) throws(PPDSError) -> Process {
+    /// Starts `argv` with output on the given descriptors (-1: /dev/null); returns its pid.
+    /// A program that exits before reading all its input must not kill ppds with SIGPIPE:
+    /// the write fails with EPIPE instead.
+    private static let ignoreBrokenPipes: Void = { signal(SIGPIPE, SIG_IGN) }()
+
+    static func start(_ argv: [String], in directory: String?, environment: [String: String],
+                      stdin: Int32 = -1, stdout: Int32, stderr: Int32) throws(PPDSError) -> pid_t {
+        _ = ignoreBrokenPipes
         var env = ProcessInfo.processInfo.environment
-        for (key, value) in environment { env[key] = value }
-        // A fault meant for this ppds must not reach hooks or workers (which may run ppds too).
+        // A fault meant for this ppds must not reach hooks or workers (which may run ppds too);
+        // one the caller sets on purpose (the tests) does.
         env.removeValue(forKey: FaultInjection.variable)
+        for (key, value) in environment { env[key] = value }
         guard let first = argv.first, let executable = find(first, environment: env) else {
             throw PPDSError.failed("'\(argv.first ?? "")' was not found on PATH")
         }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = Array(argv.dropFirst())
-        process.environment = env
-        if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
-        return process
+        let cArguments = argv.map { strdup($0) } + [nil]
+        let cEnvironment = env.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer {
+            cArguments.forEach { free($0) }
+            cEnvironment.forEach { free($0) }
+        }
+        var pid: pid_t = 0
+        let code = ppds_spawn(&pid, executable, cArguments, cEnvironment, directory, stdin, stdout, stderr)
+        guard code == 0 else { throw PPDSError.failed("cannot run \(argv[0]): \(String(cString: strerror(code)))") }
+        return pid
     }
 
-    /// Runs and waits, capturing output; kills the program after `timeout` seconds.
+    /// Runs and waits, capturing output (`input`, if any, is its standard input). After
+    /// `timeout` seconds the program's whole process group gets SIGTERM, then SIGKILL after
+    /// `killGrace`, and the result says it timed out.
     public static func run(_ argv: [String], in directory: String? = nil, environment: [String: String] = [:],
-                           timeout: TimeInterval = 600) throws(PPDSError) -> Output {
-        let process = try makeProcess(argv, in: directory, environment: environment)
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = FileHandle.nullDevice
-        do { try process.run() } catch { throw PPDSError.failed("cannot run \(argv[0]): \(error.localizedDescription)") }
-        let timer = DispatchWorkItem { [process] in if process.isRunning { process.terminate() } }
-        DispatchQueue.global().asyncAfter(deadline: .now() + timeout, execute: timer)
-        let errBox = DataBox()
-        let group = DispatchGroup()
-        group.enter()
-        DispatchQueue.global().async {
-            errBox.data = readToEnd(err.fileHandleForReading.fileDescriptor)
-            group.leave()
+                           input: Data? = nil, timeout: TimeInterval = 600) throws(PPDSError) -> Output {
+        var inPipe: [Int32] = [-1, -1], outPipe: [Int32] = [-1, -1], errPipe: [Int32] = [-1, -1]
+        if input != nil {
+            guard ppds_pipe_cloexec(&inPipe) == 0 else { throw PPDSError.io("cannot make a pipe: \(String(cString: strerror(errno)))") }
         }
-        let outData = readToEnd(out.fileHandleForReading.fileDescriptor)
-        group.wait()
-        process.waitUntilExit()
-        timer.cancel()
-        let timedOut = process.terminationReason == .uncaughtSignal && process.terminationStatus == SIGTERM
-        return Output(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-                      stderr: String(decoding: errBox.data, as: UTF8.self), timedOut: timedOut)
+        guard ppds_pipe_cloexec(&outPipe) == 0, ppds_pipe_cloexec(&errPipe) == 0 else {
+            for fd in inPipe + outPipe + errPipe where fd >= 0 { close(fd) }
+            throw PPDSError.io("cannot make a pipe: \(String(cString: strerror(errno)))")
+        }
+        let pid: pid_t
+        do {
+            pid = try start(argv, in: directory, environment: environment, stdin: inPipe[0], stdout: outPipe[1], stderr: errPipe[1])
+        } catch {
+            for fd in inPipe + outPipe + errPipe where fd >= 0 { close(fd) }
+            throw error
+        }
+        close(outPipe[1]); close(errPipe[1])
+        if let input {
+            close(inPipe[0])
+            // Written on its own thread, so a program that answers before reading all of it
+            // cannot block both sides on full pipes.
+            let writeEnd = inPipe[1]
+            Thread.detachNewThread {
+                _ = FileDescriptor.writeAll(writeEnd, input)
+                close(writeEnd)
+            }
+        }
+        defer { close(outPipe[0]); close(errPipe[0]) }
+
+        let deadline = Date().addingTimeInterval(timeout)
+        var killedAt: Date?
+        var timedOut = false
+        var outData = Data(), errData = Data()
+        var open: [Int32] = [outPipe[0], errPipe[0]]
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while !open.isEmpty {
+            let now = Date()
+            if !timedOut && now >= deadline {
+                timedOut = true
+                kill(-pid, SIGTERM)
+                killedAt = now
+            } else if let killedAt, now >= killedAt.addingTimeInterval(killGrace) {
+                kill(-pid, SIGKILL)
+                // A process that left the group may still hold the pipes: stop waiting for them.
+                if now >= killedAt.addingTimeInterval(killGrace + 1) { break }
+            }
+            var polls = open.map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
+            let wait = timedOut ? 100 : Int32(max(1, min(1000, deadline.timeIntervalSince(now) * 1000)))
+            let ready = poll(&polls, nfds_t(polls.count), wait)
+            if ready < 0 && errno != EINTR { break }
+            guard ready > 0 else { continue }
+            for poll in polls where poll.revents != 0 {
+                let count = read(poll.fd, &buffer, buffer.count)
+                if count > 0 {
+                    if poll.fd == outPipe[0] { outData.append(contentsOf: buffer[0..<count]) } else { errData.append(contentsOf: buffer[0..<count]) }
+                } else if count == 0 || errno != EINTR {
+                    open.removeAll { $0 == poll.fd }
+                }
+            }
+        }
+        let status = waitForExit(pid, killIfPast: killedAt)
+        return Output(status: status, stdout: String(decoding: outData, as: UTF8.self),
+                      stderr: String(decoding: errData, as: UTF8.self), timedOut: timedOut, timeout: timeout)
+    }
+
+    /// The exit status, or minus the signal that ended it.
+    private static func waitForExit(_ pid: pid_t, killIfPast killedAt: Date?) -> Int32 {
+        var status: Int32 = 0
+        while true {
+            let done = waitpid(pid, &status, killedAt == nil ? 0 : WNOHANG)
+            if done == pid { break }
+            if done < 0 && errno != EINTR { return -1 }
+            if done == 0 {
+                kill(-pid, SIGKILL)
+                usleep(10_000)
+            }
+        }
+        let signal = status & 0x7f
+        return signal == 0 ? (status >> 8) & 0xff : -signal
     }
 
     /// Starts a program without waiting for it (a worker session); its output goes to `log`.
     public static func spawn(_ argv: [String], in directory: String?, environment: [String: String], log: String) throws(PPDSError) -> Int32 {
-        let process = try makeProcess(argv, in: directory, environment: environment)
-        FileManager.default.createFile(atPath: log, contents: nil)
-        guard let handle = FileHandle(forWritingAtPath: log) else { throw PPDSError.failed("cannot write \(log)") }
-        process.standardOutput = handle
-        process.standardError = handle
-        process.standardInput = FileHandle.nullDevice
-        do { try process.run() } catch { throw PPDSError.failed("cannot run \(argv[0]): \(error.localizedDescription)") }
-        return process.processIdentifier
-    }
-}
-
-private final class DataBox: @unchecked Sendable {
-    var data = Data()
-}
-
-/// Reads a pipe to its end, retrying reads a signal interrupted (FileHandle traps on EINTR).
-func readToEnd(_ fd: Int32) -> Data {
-    var data = Data()
-    var buffer = [UInt8](repeating: 0, count: 65536)
-    while true {
-        let count = read(fd, &buffer, buffer.count)
-        if count > 0 { data.append(contentsOf: buffer[0..<count]); continue }
-        if count < 0 && errno == EINTR { continue }
-        return data
+        let fd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw PPDSError.io("cannot write \(log): \(String(cString: strerror(errno)))") }
+        defer { close(fd) }
+        return try start(argv, in: directory, environment: environment, stdout: fd, stderr: fd)
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Support
 
 /// The output of a finished process.
 public struct ProcessResult: Sendable {
@@ -7,40 +8,17 @@ public struct ProcessResult: Sendable {
     public let stderr: String
 }
 
-/// Runs a program by argument vector (never a shell string) and waits for it.
+/// Runs a program by argument vector (never a shell string) and waits for it, through the
+/// same runner ppds uses. A program ended by a signal reports the signal's number, as a shell
+/// would report it less 128 (9 for kill -9).
 @discardableResult
 public func runProcess(_ executable: String, _ arguments: [String], in directory: String? = nil,
                        environment: [String: String] = [:], stdin: String? = nil) throws -> ProcessResult {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: executable)
-    process.arguments = arguments
-    if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
-    var env = ProcessInfo.processInfo.environment
-    for (key, value) in TestEnvironment.gitIdentity { env[key] = value }
+    var env = TestEnvironment.gitIdentity
     for (key, value) in environment { env[key] = value }
-    process.environment = env
-    let out = Pipe(), err = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    let input = Pipe()
-    process.standardInput = input
-    try process.run()
-    if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
-    try? input.fileHandleForWriting.close()
-    // Read both pipes concurrently so a chatty child cannot block on a full pipe.
-    let group = DispatchGroup()
-    nonisolated(unsafe) var errData = Data()
-    group.enter()
-    DispatchQueue.global().async {
-        errData = readToEnd(err.fileHandleForReading.fileDescriptor)
-        group.leave()
-    }
-    let outData = readToEnd(out.fileHandleForReading.fileDescriptor)
-    group.wait()
-    process.waitUntilExit()
-    return ProcessResult(status: process.terminationStatus,
-                         stdout: String(decoding: outData, as: UTF8.self),
-                         stderr: String(decoding: errData, as: UTF8.self))
+    let output = try ProcessRunner.run([executable] + arguments, in: directory, environment: env,
+                                       input: stdin.map { Data($0.utf8) }, timeout: 900)
+    return ProcessResult(status: output.status < 0 ? -output.status : output.status, stdout: output.stdout, stderr: output.stderr)
 }
 
 public enum TestEnvironment {
@@ -184,13 +162,8 @@ extension ProcessResult {
     }
 }
 
-/// Reads a pipe to its end, retrying reads a signal interrupted (Foundation's FileHandle
-/// traps on EINTR).
-public func readToEnd(_ fd: Int32) -> Data {
-    var data = Data()
-    while let chunk = readChunk(fd) { data += chunk }
-    return data
-}
+/// Reads a pipe to its end.
+public func readToEnd(_ fd: Int32) -> Data { FileDescriptor.readToEnd(fd) }
 
 /// One read of up to 64 KiB; nil at the end of the stream.
 public func readChunk(_ fd: Int32) -> Data? {

@@ -1,0 +1,15 @@
+#ifndef PPDS_CSPAWN_H
+#define PPDS_CSPAWN_H
+#include <sys/types.h>
+
+/// Starts `path` with `argv` and `envp` in a new process group of its own (so that a timeout
+/// can end it with every process it started), in `directory` when not NULL, with standard
+/// input, output and error on the given descriptors (-1: /dev/null).
+/// Signal dispositions and the signal mask are reset to the defaults. Returns 0 and sets
+/// `pid`, or an errno value.
+int ppds_spawn(pid_t *pid, const char *path, char *const argv[], char *const envp[],
+               const char *directory, int in_fd, int out_fd, int err_fd);
+
+/// pipe2(fds, O_CLOEXEC): a pipe no other spawned program inherits.
+int ppds_pipe_cloexec(int fds[2]);
+#endif

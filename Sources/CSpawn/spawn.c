@@ -1,0 +1,40 @@
+#define _GNU_SOURCE
+#include "CSpawn.h"
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <unistd.h>
+
+// posix_spawn_file_actions_addchdir_np and pipe2 need _GNU_SOURCE, which Swift's Glibc module
+// does not define: these two are why the target exists.
+int ppds_spawn(pid_t *pid, const char *path, char *const argv[], char *const envp[],
+               const char *directory, int in_fd, int out_fd, int err_fd) {
+    posix_spawn_file_actions_t actions;
+    posix_spawnattr_t attributes;
+    int code = posix_spawn_file_actions_init(&actions);
+    if (code != 0) return code;
+    code = posix_spawnattr_init(&attributes);
+    if (code != 0) { posix_spawn_file_actions_destroy(&actions); return code; }
+    sigset_t none, all;
+    sigemptyset(&none);
+    sigfillset(&all);
+    if (!code) code = in_fd >= 0 ? posix_spawn_file_actions_adddup2(&actions, in_fd, 0)
+                                 : posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+    if (!code) code = out_fd >= 0 ? posix_spawn_file_actions_adddup2(&actions, out_fd, 1)
+                                  : posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
+    if (!code) code = err_fd >= 0 ? posix_spawn_file_actions_adddup2(&actions, err_fd, 2)
+                                  : posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
+    if (!code && directory) code = posix_spawn_file_actions_addchdir_np(&actions, directory);
+    if (!code) code = posix_spawnattr_setpgroup(&attributes, 0);
+    if (!code) code = posix_spawnattr_setsigmask(&attributes, &none);
+    if (!code) code = posix_spawnattr_setsigdefault(&attributes, &all);
+    if (!code) code = posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+    if (!code) code = posix_spawn(pid, path, &actions, &attributes, argv, envp);
+    posix_spawnattr_destroy(&attributes);
+    posix_spawn_file_actions_destroy(&actions);
+    return code;
+}
+
+int ppds_pipe_cloexec(int fds[2]) {
+    return pipe2(fds, O_CLOEXEC);
+}
