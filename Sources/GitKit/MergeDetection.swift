@@ -1,4 +1,5 @@
 import CGit2
+import Foundation
 import Support
 
 /// How a branch was found to be merged into its base. The raw values are the contract's names.
@@ -16,7 +17,7 @@ public enum MergeCheck: String, Sendable, CaseIterable, Codable {
     case mergeAddsNothing = "merge-adds-nothing"
     /// The branch's changes appear on the base under other commits (rebase merges, squash
     /// merges that conflict in a merge simulation), compared verbatim: whitespace counts and
-    /// binary files are compared by blob id. Capped; see `MergeDetector.patchIDCap`.
+    /// binary files are compared by blob id. Only base commits touching the branch's paths are read.
     case patchID = "patch-id"
 }
 
@@ -26,13 +27,10 @@ public enum MergeCheck: String, Sendable, CaseIterable, Codable {
 /// commit. libgit2's graph functions are the fallback beyond that window.
 /// Not thread-safe, like the repository it wraps.
 public final class MergeDetector {
-    /// How many base commits since the merge base the patch-id check reads at most.
-    public static let defaultPatchIDCap = 500
     /// How many of the base's newest commits are held in memory.
     public static let historyWindow = 5000
 
     public let repository: Repository
-    public let patchIDCap: Int
     private var patchIDs: [PatchIDKey: ObjectID?] = [:]
     private var basePatchIDSets: [String: Set<ObjectID>] = [:]
 
@@ -41,9 +39,8 @@ public final class MergeDetector {
     private struct PatchIDKey: Hashable { let commit: ObjectID; let kind: PatchIDKind }
     private var histories: [ObjectID: BaseHistory] = [:]
 
-    public init(repository: Repository, patchIDCap: Int = MergeDetector.defaultPatchIDCap) {
+    public init(repository: Repository) {
         self.repository = repository
-        self.patchIDCap = patchIDCap
     }
 
     /// Which check found `tip` merged into `base`, or nil when it is not merged.
@@ -70,12 +67,22 @@ public final class MergeDetector {
         return try patchIDMatches(tip: tip, base: base, mergeBase: mergeBase, history: history, kind: .ignoringWhitespace)
     }
 
+    /// The base's history for answering ancestry and merge-base questions. The first few
+    /// checks against a base ask libgit2 directly (what one branch needs); from the
+    /// `historyAfter`th on, the base's recent history is read once and held in memory, which
+    /// is cheaper over many branches.
     private func history(_ base: ObjectID) throws(GitError) -> BaseHistory {
         if let known = histories[base] { return known }
+        checks[base, default: 0] += 1
+        if checks[base, default: 0] < MergeDetector.historyAfter { return BaseHistory(direct: base) }
         let history = try BaseHistory(base: base, repository: repository, window: MergeDetector.historyWindow)
         histories[base] = history
         return history
     }
+
+    /// How many checks against one base go to libgit2 before its history is held in memory.
+    public static let historyAfter = 4
+    private var checks: [ObjectID: Int] = [:]
 
     private func mergeAddsNothing(tipTree: ObjectID, baseTree: ObjectID, mergeBase: ObjectID) throws(GitError) -> Bool {
         let ancestor = try tree(try repository.treeID(ofCommit: mergeBase))
@@ -100,33 +107,76 @@ public final class MergeDetector {
         return git_diff_num_deltas(diff.pointer) == 0
     }
 
-    /// True when the branch's whole change, or each of its commits, has a twin on the base
-    /// among the `patchIDCap` newest commits since the merge base.
+    /// True when the branch's whole change, or each of its own commits, has a twin on the
+    /// base among the commits since the merge base. Only base commits that touch a path the
+    /// branch touches can be a twin, so only those get a patch-id: a path-limited walk with no
+    /// cap on its length, which finds a squash merge however far main has moved on since.
     private func patchIDMatches(tip: ObjectID, base: ObjectID, mergeBase: ObjectID, history: BaseHistory,
                                 kind: PatchIDKind) throws(GitError) -> Bool {
-        let key = base.hex + mergeBase.hex + kind.rawValue
-        let baseSet: Set<ObjectID>
-        if let cached = basePatchIDSets[key] {
-            baseSet = cached
-        } else {
-            var set = Set<ObjectID>()
-            for commit in try history.commitsSince(mergeBase, limit: patchIDCap, repository) {
-                if let id = try commitPatchID(commit, kind) { set.insert(id) }
+        let own = try repository.commits(from: tip, excluding: [mergeBase], limit: MergeDetector.ownCommitCap)
+        guard !own.isEmpty, own.count < MergeDetector.ownCommitCap else { return false }
+        let mergeBaseTree = try repository.treeID(ofCommit: mergeBase)
+        let whole = try patchID(from: mergeBaseTree, to: try repository.treeID(ofCommit: tip), kind)
+        var paths = try changedPaths(from: mergeBaseTree, to: try repository.treeID(ofCommit: tip))
+        var wanted: [ObjectID] = []
+        for commit in own {
+            let parents = try repository.parents(of: commit)
+            if parents.count == 1 {
+                paths.formUnion(try changedPaths(from: try repository.treeID(ofCommit: parents[0]), to: try repository.treeID(ofCommit: commit)))
             }
-            basePatchIDSets[key] = set
-            baseSet = set
+            guard let id = try commitPatchID(commit, kind) else { continue }
+            wanted.append(id)
         }
-        guard !baseSet.isEmpty else { return false }
-        if let whole = try patchID(from: try repository.treeID(ofCommit: mergeBase), to: try repository.treeID(ofCommit: tip), kind),
-           baseSet.contains(whole) {
+        guard !paths.isEmpty else { return false }
+        var found = Set<ObjectID>()
+        for commit in try history.commitsSince(mergeBase, limit: .max, repository) {
+            guard try touches(commit, paths) else { continue }
+            guard let id = try commitPatchID(commit, kind) else { continue }
+            if id == whole { return true }
+            found.insert(id)
+        }
+        return !wanted.isEmpty && wanted.allSatisfy { found.contains($0) }
+    }
+
+    /// A branch with more commits of its own than this is not compared commit by commit.
+    public static let ownCommitCap = 1000
+
+    /// The paths (as bytes) whose entries differ between two trees.
+    private func changedPaths(from old: ObjectID, to new: ObjectID) throws(GitError) -> Set<[CChar]> {
+        if old == new { return [] }
+        let oldTree = try tree(old)
+        let newTree = try tree(new)
+        let diff = try Handle.make("diff trees", "\(old.short)..\(new.short)", release: { git_diff_free($0) }) {
+            git_diff_tree_to_tree(&$0, repository.pointer, oldTree.pointer, newTree.pointer, nil)
+        }
+        var paths = Set<[CChar]>()
+        for index in 0..<git_diff_num_deltas(diff.pointer) {
+            guard let delta = git_diff_get_delta(diff.pointer, index)?.pointee else { continue }
+            for path in [delta.old_file.path, delta.new_file.path] {
+                if let path { paths.insert(Array(UnsafeBufferPointer(start: path, count: strlen(path) + 1))) }
+            }
+        }
+        return paths
+    }
+
+    /// Whether a single-parent commit changes the entry at any of `paths`.
+    private func touches(_ commit: ObjectID, _ paths: Set<[CChar]>) throws(GitError) -> Bool {
+        let parents = try repository.parents(of: commit)
+        guard parents.count == 1 else { return false }
+        let tree = try self.tree(try repository.treeID(ofCommit: commit))
+        let parentTree = try self.tree(try repository.treeID(ofCommit: parents[0]))
+        for path in paths where Self.entry(tree, path) != Self.entry(parentTree, path) {
             return true
         }
-        let own = try repository.commits(from: tip, excluding: [mergeBase], limit: patchIDCap)
-        guard !own.isEmpty, own.count < patchIDCap else { return false }
-        for commit in own {
-            guard let id = try commitPatchID(commit, kind), baseSet.contains(id) else { return false }
-        }
-        return true
+        return false
+    }
+
+    /// The id and mode of the entry at `path`, or nil when there is none.
+    private static func entry(_ tree: Handle, _ path: [CChar]) -> String? {
+        var out: OpaquePointer?
+        guard git_tree_entry_bypath(&out, tree.pointer, path) == 0, let out else { git_error_clear(); return nil }
+        defer { git_tree_entry_free(out) }
+        return ObjectID(git_tree_entry_id(out).pointee).hex + String(git_tree_entry_filemode(out).rawValue)
     }
 
     private func tree(_ id: ObjectID) throws(GitError) -> Handle {
@@ -176,6 +226,16 @@ final class BaseHistory {
     /// True when the whole history fit in the window.
     private(set) var complete = true
 
+    /// No history held: every question goes to libgit2 (cheap for one branch).
+    init(direct base: ObjectID) {
+        self.base = base
+        complete = false
+        direct = true
+    }
+
+    /// Answers from libgit2 alone.
+    private var direct = false
+
     init(base: ObjectID, repository: Repository, window: Int) throws(GitError) {
         self.base = base
         order = try repository.commits(from: base, excluding: [], limit: window + 1)
@@ -200,6 +260,7 @@ final class BaseHistory {
     /// needed) until it meets the base's history. Falls back to libgit2 for criss-cross
     /// histories and for tips older than the window.
     func mergeBase(_ tip: ObjectID, _ repository: Repository) throws(GitError) -> ObjectID? {
+        if direct { return try repository.mergeBase(tip, base) }
         var queue = [tip]
         var seen: Set<ObjectID> = [tip]
         var candidates: [ObjectID] = []

@@ -24,8 +24,8 @@ import Support
         try fixture.git("checkout", "-q", "main")
     }
 
-    func classify(_ name: String, cap: Int = MergeDetector.defaultPatchIDCap) throws -> MergeCheck? {
-        try MergeDetector(repository: repo, patchIDCap: cap).check(tip: try repo.resolveCommit(name), base: try repo.resolveCommit("main"))
+    func classify(_ name: String) throws -> MergeCheck? {
+        try MergeDetector(repository: repo).check(tip: try repo.resolveCommit(name), base: try repo.resolveCommit("main"))
     }
 
     /// Replaces line `line` (1-based) of src/app.txt.
@@ -106,8 +106,30 @@ import Support
         try fixture.git("commit", "-q", "-m", "squash")
         try editLine(5, "main rewrote five", message: "main edits the same line again")
         #expect(try classify("conflicting") == .patchID)
-        // The patch-id scan is capped: with a cap below the distance it is not found.
-        #expect(try classify("conflicting", cap: 1) == nil)
+    }
+
+    /// The patch-id walk has no cap: a squash 600 commits behind main (that conflicts in
+    /// simulation) is found, and so it is through one detector used for many branches.
+    @Test func anOldSquashIsFoundHoweverFarMainMovedOn() throws {
+        try branch("old")
+        try onBranch("old") { try editLine(3, "branch three", message: "branch edit") }
+        try fixture.git("merge", "-q", "--squash", "old")
+        try fixture.git("commit", "-q", "-m", "squash old")
+        try editLine(3, "main rewrote three", message: "main edits the same line again")
+        // 600 commits on another path, in one fast-import so the test stays fast.
+        let parent = try fixture.git("rev-parse", "HEAD")
+        var stream = ""
+        for index in 0..<600 {
+            let message = "filler \(index)\n"
+            stream += "commit refs/heads/main\ncommitter ppds test <test@ppds.invalid> \(1_700_000_000 + index) +0000\n"
+            stream += "data \(message.utf8.count)\n\(message)"
+            if index == 0 { stream += "from \(parent)\n" }
+            stream += "M 100644 inline filler.txt\ndata \(message.utf8.count)\n\(message)\n"
+        }
+        try runProcess("/usr/bin/git", ["-C", fixture.repo, "fast-import", "--quiet", "--force"], stdin: stream).check()
+        let detector = MergeDetector(repository: repo)
+        let main = try repo.resolveCommit("main")
+        for _ in 0..<6 { #expect(try detector.check(tip: try repo.resolveCommit("old"), base: main) == .patchID) }
     }
 
     @Test func rebaseMergeOfSeveralCommitsThatConflictsIsPatchID() throws {
