@@ -41,7 +41,7 @@ let package = Package(
         .testTarget(name: "GitKitTests", dependencies: ["GitKit", "TestSupport"]),
         .testTarget(name: "SessionKitTests", dependencies: ["SessionKit", "TestSupport", "ppds"]),
         .testTarget(name: "PPDSTests", dependencies: ["PPDSCore", "SessionKit", "TestSupport", "ppds"]),
-        .testTarget(name: "PPDSServerTests", dependencies: ["PPDSServer", "PPDSCore", "SessionKit", "TestSupport", "ppds"]),
+        .testTarget(name: "PPDSServerTests", dependencies: ["PPDSServer", "PPDSCore", "SessionKit", "TestSupport", "ppds", .product(name: "HummingbirdTesting", package: "hummingbird")]),
         .target(name: "TestSupport", path: "Tests/TestSupport"),
     ],
     swiftLanguageModes: [.v6]

@@ -42,12 +42,9 @@ struct ServeCommand: AsyncParsableCommand {
                 print("ppds serve: listening on \(url) (dashboard at \(url)/)" + (loopback ? "" : "; requests need the bearer token in \(home)/serve-token"))
                 fflush(nil)
             }
-        } catch let error as PPDSError {
+        } catch {
             CLI.printError(error.message)
             throw ExitCode(error.exitCode)
-        } catch {
-            CLI.printError("serve: \(error)")
-            throw ExitCode(1)
         }
     }
 }

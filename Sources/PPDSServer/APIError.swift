@@ -1,0 +1,108 @@
+import Hummingbird
+import PPDSCore
+import SessionKit
+
+/// Every refusal and failure of the API, as one JSON shape:
+/// `{"version":1,"error":{"status":404,"kind":"notFound","message":"…"}}`.
+///
+/// Hummingbird turns a thrown `HTTPResponseError` into its response; `ErrorMiddleware` turns
+/// every other error (the core's `PPDSError`, Hummingbird's own `HTTPError` for an unmatched
+/// route or an oversized body, a body that could not be read) into an `APIError` first.
+public struct APIError: HTTPResponseError, Equatable, Sendable {
+    /// What went wrong. `status` is the one place where a kind becomes an HTTP status.
+    public enum Kind: String, CaseIterable, Sendable {
+        /// A bad request: an argument, a field or a body that is not valid.
+        case usage
+        /// A request the HTTP layer could not read (broken chunked framing, a truncated body).
+        case malformed
+        case unauthorized
+        case forbidden
+        case notFound
+        /// The contract's refusal: an invalid transition, a paused or terminal session.
+        case refused
+        case tooLarge
+        case unsupportedMediaType
+        /// Anything else; the server's fault.
+        case failed
+
+        public var status: HTTPResponse.Status {
+            switch self {
+            case .usage, .malformed: .badRequest
+            case .unauthorized: .unauthorized
+            case .forbidden: .forbidden
+            case .notFound: .notFound
+            case .refused: .conflict
+            case .tooLarge: .contentTooLarge
+            case .unsupportedMediaType: .unsupportedMediaType
+            case .failed: .internalServerError
+            }
+        }
+    }
+
+    public let kind: Kind
+    public let message: String
+
+    public init(_ kind: Kind, _ message: String) {
+        self.kind = kind
+        self.message = message
+    }
+
+    public var status: HTTPResponse.Status { kind.status }
+
+    /// The error as the API's JSON body (keys in this order: status, kind, message).
+    public var body: String {
+        "{\"version\":1,\"error\":{\"status\":\(status.code),\"kind\":\"\(kind.rawValue)\",\"message\":"
+            + JSONWriter.write(.string(message), pretty: false) + "}}\n"
+    }
+
+    public func response(from request: Request, context: some RequestContext) throws -> Response {
+        response
+    }
+
+    var response: Response {
+        Response(status: status, headers: [.contentType: "application/json"],
+                 body: .init(byteBuffer: ByteBuffer(string: body)))
+    }
+
+    /// Any error as the API's error. Errors that already carry an HTTP status keep it.
+    public static func from(_ error: any Error) -> APIError {
+        switch error {
+        case let error as APIError:
+            return error
+        case let error as any HTTPResponseError:
+            // Hummingbird's own: the router's 404, the 413 of a body over the limit, a 400
+            // from a parameter or a decoder.
+            let kind = Kind.allCases.first { $0.status == error.status && $0 != .malformed }
+                ?? (error.status.kind == .clientError ? .usage : .failed)
+            let message = (error as? HTTPError)?.body ?? error.status.reasonPhrase.lowercased()
+            return APIError(kind, message)
+        default:
+            // The contract's kinds: usage 400, refused 409, failed 500.
+            let failure = PPDSError.from(error)
+            switch failure.kind {
+            case .usage: return APIError(.usage, failure.message)
+            case .refused: return APIError(.refused, failure.message)
+            case .failed: return APIError(.failed, failure.message)
+            }
+        }
+    }
+}
+
+/// Turns whatever a route or the router throws into an `APIError`, so every error response has
+/// the API's JSON shape. It is the outermost middleware, so it also sees the router's 404.
+struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch {
+            let apiError = APIError.from(error)
+            if error is HTTPError, apiError.kind == .notFound {
+                throw APIError(.notFound, "no route for \(request.method) \(request.uri.path)")
+            }
+            if apiError.kind == .failed {
+                context.logger.error("request failed", metadata: ["path": "\(request.uri.path)", "error": "\(apiError.message)"])
+            }
+            throw apiError
+        }
+    }
+}
