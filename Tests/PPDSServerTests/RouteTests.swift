@@ -22,8 +22,14 @@ struct RouteFixture: Sendable {
         server = try APIServer(workspace: try Workspace.locate(repo: fixture.repo, home: fixture.home), config: Config(), options: options)
     }
 
+    /// The whole application (router and watcher service) under `app.test(.router)`.
     func test<Value: Sendable>(_ body: @Sendable (any TestClientProtocol) async throws -> Value) async throws -> Value {
         try await server.application().test(.router, body)
+    }
+
+    /// The router alone, as `buildRouter()` returns it: no watcher, the view is built on demand.
+    func testRouter<Value: Sendable>(_ body: @Sendable (any TestClientProtocol) async throws -> Value) async throws -> Value {
+        try await Application(router: server.buildRouter()).test(.router, body)
     }
 
     func sessionFile(_ issue: Int) throws -> String {
@@ -58,7 +64,7 @@ func body(_ text: String) -> ByteBuffer { ByteBuffer(string: text) }
         let setup = try RouteFixture()
         let cli = try setup.fixture.ppds(["status", "--json"]).check().json()
         let cliIssues = (cli["sessions"] as? [[String: Any]])?.map { $0["issue"] as? String }
-        try await setup.test { client in
+        try await setup.testRouter { client in
             let list = try await client.execute(uri: "/api/v1/sessions", method: .get)
             #expect(list.status == .ok)
             #expect(list.headers[.contentType] == "application/json")
@@ -82,7 +88,7 @@ func body(_ text: String) -> ByteBuffer { ByteBuffer(string: text) }
     /// `#1` is a valid issue form; in a path it is `%231`. The parameter is decoded once.
     @Test func issueInThePathIsPercentDecodedOnce() async throws {
         let setup = try RouteFixture()
-        try await setup.test { client in
+        try await setup.testRouter { client in
             for path in ["1", "%231", "work-1", "work%2D1"] {
                 let reply = try await client.execute(uri: "/api/v1/sessions/\(path)", method: .get)
                 #expect(reply.status == .ok, "\(path): \(reply.text)")
@@ -157,7 +163,7 @@ func body(_ text: String) -> ByteBuffer { ByteBuffer(string: text) }
             (.post, "/api/v1/sessions/1/bogus", jsonHeaders, "{}", .notFound, "notFound"),
             (.delete, "/api/v1/sessions/1", jsonHeaders, nil, .notFound, "notFound"),
         ]
-        try await setup.test { client in
+        try await setup.testRouter { client in
             for (method, path, headers, text, expected, kind) in cases {
                 let reply = try await client.execute(uri: path, method: method, headers: headers, body: text.map(body))
                 #expect(reply.status == expected, "\(method) \(path): \(reply.status) \(reply.text.prefix(200))")
