@@ -15,6 +15,9 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.0", traits: []),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
     ],
     targets: [
         // Debian's libgit2 1.5.1 (apt libgit2-dev).
@@ -40,7 +43,13 @@ let package = Package(
         // ppds serve: the HTTP API, live events and the dashboard.
         .target(
             name: "PPDSServer",
-            dependencies: ["View", "Lifecycle", "SessionKit", "Config", "Support", .product(name: "Hummingbird", package: "hummingbird")]
+            dependencies: [
+                "View", "Lifecycle", "SessionKit", "Config", "Support",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
         ),
         .executableTarget(
             name: "ppds",
@@ -52,7 +61,10 @@ let package = Package(
         .testTarget(name: "GitKitTests", dependencies: ["GitKit", "Support", "TestSupport"]),
         .testTarget(name: "SessionKitTests", dependencies: ["SessionKit", "Support", "TestSupport", "ppds"]),
         .testTarget(name: "PPDSTests", dependencies: ["View", "Lifecycle", "Config", "GitKit", "SessionKit", "Support", "TestSupport", "ppds"]),
-        .testTarget(name: "PPDSServerTests", dependencies: ["PPDSServer", "View", "Lifecycle", "SessionKit", "Support", "TestSupport", "ppds"]),
+        .testTarget(name: "PPDSServerTests", dependencies: [
+            "PPDSServer", "View", "Lifecycle", "SessionKit", "Support", "TestSupport", "ppds",
+            .product(name: "HummingbirdTesting", package: "hummingbird"),
+        ]),
         .target(name: "TestSupport", dependencies: ["Support"], path: "Tests/TestSupport"),
     ],
     swiftLanguageModes: [.v6]

@@ -80,18 +80,29 @@ public actor EventHub {
         for continuation in subscribers.values { continuation.yield(event) }
     }
 
+    /// One client's stream: what it gets first, then every event until `end()` or
+    /// `unsubscribe`.
+    public struct Subscription: Sendable {
+        public let id: UUID
+        public let catchUp: [ServerEvent]
+        public let stream: AsyncStream<ServerEvent>
+        let continuation: AsyncStream<ServerEvent>.Continuation
+
+        /// Ends the stream from any thread (graceful shutdown); the client's loop then finishes.
+        public func end() { continuation.finish() }
+    }
+
     /// What a new client gets first: the events after `lastEventID` when they are all still
     /// buffered, otherwise a full snapshot.
-    public func subscribe(lastEventID: Int?) -> (catchUp: [ServerEvent], stream: AsyncStream<ServerEvent>, id: UUID) {
+    public func subscribe(lastEventID: Int?) -> Subscription {
         let id = UUID()
-        var continuation: AsyncStream<ServerEvent>.Continuation!
-        let stream = AsyncStream<ServerEvent>(bufferingPolicy: .bufferingNewest(Self.bufferSize)) { continuation = $0 }
+        let (stream, continuation) = AsyncStream<ServerEvent>.makeStream(bufferingPolicy: .bufferingNewest(Self.bufferSize))
         subscribers[id] = continuation
         let oldest = buffer.first?.id ?? nextID
         if let lastEventID, lastEventID < nextID, lastEventID >= oldest - 1 {
-            return (buffer.filter { $0.id > lastEventID }, stream, id)
+            return Subscription(id: id, catchUp: buffer.filter { $0.id > lastEventID }, stream: stream, continuation: continuation)
         }
-        return ([snapshot()], stream, id)
+        return Subscription(id: id, catchUp: [snapshot()], stream: stream, continuation: continuation)
     }
 
     public func unsubscribe(_ id: UUID) {

@@ -1,71 +1,65 @@
 import Foundation
+import Logging
 import Config
 import Lifecycle
-import SessionKit
 import Support
 import View
+import ServiceLifecycle
 
-/// The one watcher: a thread that waits for session-file or ref changes (the same
-/// `ChangeWatcher` as `ppds watch`), rebuilds the view and hands it to the hub and notifier.
-final class ReportWatcher: @unchecked Sendable {
-    private let workspace: Workspace
-    private let options: StatusReport.Options
-    private let hub: EventHub
-    private let notifier: Notifier?
-    private let interval: TimeInterval
-    private let stopLock = NSLock()
-    private var stopped = false
+/// The one watcher, a `Service` of the application: it waits for session-file or ref changes
+/// (the same `ChangeWatcher` as `ppds watch`) and has the live view rebuilt, which feeds the
+/// event hub and the notifier. No change within `interval` is the polling fallback: what
+/// inotify cannot see (a worktree folder deleted, a branch merged elsewhere) shows up within
+/// one interval, and event-stream clients get a keep-alive.
+///
+/// The blocking waits run on a thread of their own, in slices of at most `slice` seconds, so
+/// the service ends promptly on graceful shutdown or cancellation.
+struct ReportWatcher: Service, CustomStringConvertible {
+    let view: LiveView
+    let hub: EventHub
+    let gitDir: String
+    let sessionsDir: String
+    let interval: TimeInterval
+    let logger: Logger
+    var settle: TimeInterval = 0.05
+    var slice: TimeInterval = 0.2
 
-    init(workspace: Workspace, options: StatusReport.Options, hub: EventHub, notifier: Notifier?, interval: TimeInterval) {
-        self.workspace = workspace
-        self.options = options
-        self.hub = hub
-        self.notifier = notifier
-        self.interval = interval
-    }
+    var description: String { "ReportWatcher" }
 
-    func start() throws(PPDSError) {
-        let gitDir = try workspace.openRepository().commonDir
-        try? FileManager.default.createDirectory(atPath: workspace.store.sessionsDir, withIntermediateDirectories: true)
-        // The first report is the baseline, published before the server answers.
-        publish()
-        let sessionsDir = workspace.store.sessionsDir
-        Thread.detachNewThread { [self] in
+    func run() async throws {
+        let stop = Locked(false)
+        // Only the latest signal matters: a rebuild covers every change before it.
+        let (signals, continuation) = AsyncStream.makeStream(of: Bool.self, bufferingPolicy: .bufferingNewest(1))
+        let thread = Thread { [view, gitDir, sessionsDir, interval, settle, slice] in
             let watcher = ChangeWatcher { ChangeWatcher.folders(gitDir: gitDir, sessionsDir: sessionsDir) }
-            while !isStopped {
-                let changed = watcher.wait(timeout: interval, settle: 0.05)
-                if isStopped { break }
-                // A timeout is the polling fallback: what inotify cannot see (a worktree folder
-                // deleted, a branch merged elsewhere) shows up within one interval.
-                publish()
-                if !changed { beat() }
+            var waited: TimeInterval = 0
+            while !stop.withLock({ $0 }) {
+                let step = max(0.01, min(slice, interval - waited))
+                if watcher.wait(timeout: step, settle: 0) {
+                    // Requests from now on wait for a rebuild. A burst counts as one change
+                    // once it has been quiet for `settle` (or after a second of it).
+                    view.noteChange()
+                    let burst = Date()
+                    while Date().timeIntervalSince(burst) < 1, watcher.wait(timeout: settle, settle: 0) { view.noteChange() }
+                    continuation.yield(true)
+                    waited = 0
+                } else {
+                    waited += step
+                    if waited >= interval {
+                        continuation.yield(false)
+                        waited = 0
+                    }
+                }
             }
+            continuation.finish()
         }
-    }
-
-    func stop() {
-        stopLock.lock(); stopped = true; stopLock.unlock()
-    }
-
-    private var isStopped: Bool {
-        stopLock.lock(); defer { stopLock.unlock() }
-        return stopped
-    }
-
-    private func beat() {
-        let hub = hub
-        Task { await hub.heartbeat() }
-    }
-
-    private func publish() {
-        guard let report = try? StatusReport.build(workspace, options: options) else { return }
-        notifier?.observe(report)
-        let hub = hub
-        let done = DispatchSemaphore(value: 0)
-        Task {
-            await hub.publish(report)
-            done.signal()
+        thread.name = "ppds-watcher"
+        thread.start()
+        defer { stop.withLock { $0 = true } }
+        logger.debug("watching for changes", metadata: ["sessions": "\(sessionsDir)", "git": "\(gitDir)"])
+        for await changed in signals.cancelOnGracefulShutdown() {
+            await view.refresh()
+            if !changed { await hub.heartbeat() }
         }
-        done.wait()
     }
 }

@@ -47,12 +47,9 @@ struct ServeCommand: AsyncParsableCommand {
                 print("ppds serve: listening on \(url) (dashboard at \(url)/)" + (loopback ? "" : "; requests need the bearer token in \(TerminalText.escaped(home))/serve-token"))
                 fflush(nil)
             }
-        } catch let error as PPDSError {
+        } catch {
             CLI.printError(error.message)
             throw ExitCode(error.exitCode)
-        } catch {
-            CLI.printError("serve: \(error)")
-            throw ExitCode(1)
         }
     }
 }

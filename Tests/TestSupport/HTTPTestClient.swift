@@ -3,23 +3,23 @@ import Foundation
 import Glibc
 #endif
 
-/// A plain HTTP/1.1 client over a socket, for testing `ppds serve` without other packages.
+// What the end-to-end tests of `ppds serve` need over a real socket: raw requests (broken
+// framing, any Host), long-lived event streams, and the server as a process to signal. Route
+// tests run in-process with HummingbirdTesting instead.
+
+/// A reply read off a socket.
 public struct HTTPReply: Sendable {
     public let status: Int
     public let headers: [String: String]
     public let body: String
-
-    public func json() throws -> [String: Any] {
-        guard let object = try JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any] else {
-            throw ProcessFailure(result: ProcessResult(status: Int32(status), stdout: body, stderr: ""))
-        }
-        return object
-    }
 }
 
+/// One client connection to 127.0.0.1.
 public final class HTTPConnection {
     let fd: Int32
     var received = Data()
+    /// Whether the server closed the connection.
+    public private(set) var isClosed = false
 
     public init(port: Int) throws {
         fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
@@ -45,11 +45,12 @@ public final class HTTPConnection {
         }
     }
 
-    /// Reads until `done(text so far)` or `timeout` seconds; returns the text.
+    /// Reads until `done(text so far)`, the end of the stream or `timeout` seconds; returns
+    /// everything received so far.
     @discardableResult
     public func read(timeout: TimeInterval, until done: (String) -> Bool = { _ in false }) -> String {
         let deadline = Date().addingTimeInterval(timeout)
-        while !done(String(decoding: received, as: UTF8.self)) {
+        while !isClosed, !done(String(decoding: received, as: UTF8.self)) {
             let remaining = deadline.timeIntervalSinceNow
             guard remaining > 0 else { break }
             var descriptor = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
@@ -57,7 +58,7 @@ public final class HTTPConnection {
             var buffer = [UInt8](repeating: 0, count: 65536)
             let count = recv(fd, &buffer, buffer.count, 0)
             if count < 0 && errno == EINTR { continue }
-            if count <= 0 { break }
+            if count <= 0 { isClosed = true; break }
             received.append(contentsOf: buffer[0..<count])
         }
         return String(decoding: received, as: UTF8.self)
@@ -73,11 +74,11 @@ public func httpRequest(port: Int, _ method: String, _ path: String, headers: [S
     if let body { request += "Content-Length: \(body.utf8.count)\r\n" }
     request += "\r\n" + (body ?? "")
     connection.send(request)
-    let text = connection.read(timeout: timeout)
-    return parseReply(text)
+    return parseReply(connection.read(timeout: timeout))
 }
 
-func parseReply(_ text: String) -> HTTPReply {
+/// A response as text: status, headers (lowercased names) and the body, de-chunked.
+public func parseReply(_ text: String) -> HTTPReply {
     guard let split = text.range(of: "\r\n\r\n") else { return HTTPReply(status: 0, headers: [:], body: text) }
     let head = text[..<split.lowerBound].components(separatedBy: "\r\n")
     let status = Int(head.first?.split(separator: " ").dropFirst().first ?? "") ?? 0
@@ -90,8 +91,7 @@ func parseReply(_ text: String) -> HTTPReply {
     if headers["transfer-encoding"]?.lowercased() == "chunked" {
         var decoded = "", rest = Substring(body)
         while let lineEnd = rest.range(of: "\r\n"), let size = Int(rest[..<lineEnd.lowerBound], radix: 16), size > 0 {
-            let start = lineEnd.upperBound
-            let bytes = Array(rest[start...].utf8)
+            let bytes = Array(rest[lineEnd.upperBound...].utf8)
             decoded += String(decoding: bytes.prefix(size), as: UTF8.self)
             rest = Substring(String(decoding: bytes.dropFirst(size + 2), as: UTF8.self))
         }
@@ -138,5 +138,39 @@ public final class ServerProcess {
         return process.terminationStatus
     }
 
+    /// Sends SIGTERM and waits up to `timeout` seconds (then SIGKILL); returns the exit status
+    /// and how long the server took to exit.
+    public func terminate(timeout: TimeInterval) -> (status: Int32, seconds: TimeInterval) {
+        let start = Date()
+        process.terminate()
+        while process.isRunning, Date().timeIntervalSince(start) < timeout { usleep(10_000) }
+        let seconds = Date().timeIntervalSince(start)
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
+        return (process.terminationStatus, seconds)
+    }
+
     deinit { _ = stop() }
+}
+
+/// Runs the built `ppds` and waits at most `timeout` seconds (then kills it); for commands
+/// that would run on if they did not fail.
+public func runPPDS(_ arguments: [String], home: String, in directory: String, timeout: TimeInterval) throws -> ProcessResult {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: TestEnvironment.ppdsBinary)
+    process.arguments = arguments
+    process.currentDirectoryURL = URL(fileURLWithPath: directory)
+    process.environment = ProcessInfo.processInfo.environment.merging(["PPDS_HOME": home]) { $1 }
+    let out = Pipe(), err = Pipe()
+    process.standardOutput = out
+    process.standardError = err
+    process.standardInput = FileHandle.nullDevice
+    try process.run()
+    let start = Date()
+    while process.isRunning, Date().timeIntervalSince(start) < timeout { usleep(20_000) }
+    if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+    process.waitUntilExit()
+    return ProcessResult(status: process.terminationStatus,
+                         stdout: String(decoding: readToEnd(out.fileHandleForReading.fileDescriptor), as: UTF8.self),
+                         stderr: String(decoding: readToEnd(err.fileHandleForReading.fileDescriptor), as: UTF8.self))
 }

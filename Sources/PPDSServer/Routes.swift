@@ -1,0 +1,192 @@
+import Foundation
+import Hummingbird
+import Config
+import Lifecycle
+import Support
+import View
+import ServiceLifecycle
+import SessionKit
+
+/// The routes of `ppds serve`, behind the error and security middlewares (in that order, so a
+/// refusal and an unmatched route also get the JSON error shape).
+func buildRouter(_ api: Handlers) -> Router<BasicRequestContext> {
+    let router = Router(context: BasicRequestContext.self)
+    router.add(middleware: ErrorMiddleware())
+    router.add(middleware: SecurityMiddleware(security: api.security))
+    router.get("/") { _, _ in Dashboard.response() }
+    router.get("/api/v1/sessions") { request, _ in try await api.list(request) }
+    router.get("/api/v1/sessions/:issue") { _, context in try await api.show(try api.issue(context)) }
+    for action in Handlers.Action.allCases {
+        router.post("/api/v1/sessions/:issue/\(action.rawValue)") { request, context in
+            let body = try await api.body(request)
+            return try await api.change(try api.issue(context), action: action, body: body)
+        }
+    }
+    router.get("/api/v1/events") { request, _ in await api.events(request) }
+    return router
+}
+
+/// The route bodies.
+struct Handlers: Sendable {
+    let workspace: Workspace
+    let security: Security
+    let hub: EventHub
+    let view: LiveView
+    /// Largest accepted request body.
+    let maxBody: Int
+
+    enum Action: String, CaseIterable, Sendable {
+        case status, guidance, pause, resume
+    }
+
+    /// The path's issue: percent-decoded once, then parsed (`1`, `%231` for `#1`, `work-1`).
+    func issue(_ context: BasicRequestContext) throws(APIError) -> IssueNumber {
+        let raw = context.parameters.get("issue") ?? ""
+        let text = raw.removingPercentEncoding ?? raw
+        guard let issue = IssueNumber(parsing: text) else {
+            throw APIError(.usage, "'\(text)' is not an issue number (a positive integer, #N or work-N)")
+        }
+        return issue
+    }
+
+    /// The request's JSON object (empty for an empty body).
+    func body(_ request: Request) async throws(APIError) -> [String: JSONValue] {
+        let tooLarge = APIError(.tooLarge, "the request body is over \(maxBody) bytes")
+        if let length = request.headers[.contentLength].flatMap({ Int($0) }), length > maxBody { throw tooLarge }
+        let buffer: ByteBuffer
+        do {
+            var request = request
+            buffer = try await request.collectBody(upTo: maxBody)
+        } catch let error as any HTTPResponseError where error.status == .contentTooLarge {
+            // A body sent without a length that grew past the limit.
+            throw tooLarge
+        } catch {
+            // The HTTP layer could not read the body: broken chunked framing, a connection
+            // that ended early.
+            throw APIError(.malformed, "the request body could not be read: \(error)")
+        }
+        guard buffer.readableBytes > 0 else { return [:] }
+        guard let object = (try? JSONValue.parse(Data(buffer.readableBytesView)))?.objectValue else {
+            throw APIError(.usage, "the body is not a JSON object")
+        }
+        return object
+    }
+
+    func json(_ object: OrderedJSON, status: HTTPResponse.Status = .ok) -> Response {
+        Response(status: status, headers: [.contentType: "application/json"],
+                 body: .init(byteBuffer: ByteBuffer(string: JSONWriter.write(object, pretty: false) + "\n")))
+    }
+
+    /// The whole view, from the live snapshot; `If-None-Match` with its ETag gives 304.
+    func list(_ request: Request) async throws -> Response {
+        let snapshot = try await view.current().get()
+        var headers: HTTPFields = [.eTag: snapshot.etag, .cacheControl: "no-cache"]
+        if Self.matches(request.headers[values: .ifNoneMatch], etag: snapshot.etag) {
+            return Response(status: .notModified, headers: headers)
+        }
+        headers[.contentType] = "application/json"
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: snapshot.body))
+    }
+
+    /// `If-None-Match` by weak comparison (RFC 9110 §13.1.2): `*`, or any listed tag whose
+    /// opaque part equals ours.
+    static func matches(_ values: [String], etag: String) -> Bool {
+        let ours = etag.hasPrefix("W/") ? String(etag.dropFirst(2)) : etag
+        for value in values {
+            for tag in value.split(separator: ",") {
+                let tag = tag.trimmingCharacters(in: .whitespaces)
+                if tag == "*" || (tag.hasPrefix("W/") ? String(tag.dropFirst(2)) : tag) == ours { return true }
+            }
+        }
+        return false
+    }
+
+    func show(_ issue: IssueNumber) async throws -> Response {
+        let workspace = workspace
+        let view = try await offload { () throws -> SessionView in
+            guard let session = try workspace.store.loadIfPresent(issue) else {
+                throw APIError(.notFound, "no session for \(issue.tag)")
+            }
+            let git = try GitFactReader(repository: try workspace.openRepository()).state(of: session, includeDirty: true)
+            return SessionView(session: session, git: git)
+        }
+        var out = OrderedJSON()
+        out["version"] = .int(1)
+        out["session"] = view.json
+        return json(out)
+    }
+
+    /// The same validation and transitions as the CLI's update, guide, pause and resume. The
+    /// live view is rebuilt before the answer, so the next GET shows the change.
+    func change(_ issue: IssueNumber, action: Action, body: [String: JSONValue]) async throws -> Response {
+        func text(_ key: String) throws(APIError) -> String? {
+            guard let value = body[key], !value.isNull else { return nil }
+            guard let string = value.stringValue else { throw APIError(.usage, "'\(key)' must be a string") }
+            return string
+        }
+        let change: SessionChange
+        switch action {
+        case .status:
+            guard let raw = try text("status") else { throw APIError(.usage, "'status' is required") }
+            guard let status = SessionStatus(userValue: raw) else {
+                throw APIError(.usage, "unknown status '\(raw)'; use one of: \(SessionStatus.canonical.map(\.fileValue).joined(separator: ", "))")
+            }
+            let reason = try text("reason")
+            if status == .stuck, (reason ?? "").trimmingCharacters(in: .whitespaces).isEmpty {
+                throw APIError(.usage, "status 'stuck' needs a 'reason'")
+            }
+            let options = (body["options"]?.arrayValue ?? []).compactMap(\.stringValue)
+            let pr = try text("pr")
+            if let pr { try SessionChanges.validatePRURL(pr) }
+            let force = body["force"] == .bool(true)
+            let stuck = status == .stuck ? StuckRequest(reason: reason ?? "", context: try text("context"), options: options) : nil
+            change = .update(status: status, stuck: stuck, pr: pr, force: force)
+        case .guidance:
+            guard let message = try text("message"), !message.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+                throw APIError(.usage, "'message' is required")
+            }
+            change = .guide(message: message)
+        case .pause: change = .pause
+        case .resume: change = .resume
+        }
+        let store = workspace.store
+        let session = try await offload { () throws -> Session in
+            guard try store.loadIfPresent(issue) != nil else {
+                throw APIError(.notFound, "no session for \(issue.tag)")
+            }
+            return try SessionChanges.apply(change, to: issue, in: store)
+        }
+        await view.refresh()
+        var out = OrderedJSON()
+        out["version"] = .int(1)
+        out["session"] = session.json.objectValue
+        return json(out)
+    }
+
+    /// Server-sent events: what the client missed (or a snapshot), then every change, until
+    /// the client leaves or the server shuts down gracefully.
+    func events(_ request: Request) async -> Response {
+        let lastID = request.headers.first(where: { $0.name.canonicalName == "last-event-id" }).flatMap { Int($0.value) }
+            ?? request.uri.queryParameters.get("lastEventId").flatMap { Int($0) }
+        let subscription = await hub.subscribe(lastEventID: lastID)
+        let hub = hub
+        return Response(
+            status: .ok,
+            headers: [.contentType: "text/event-stream", .cacheControl: "no-cache"],
+            body: ResponseBody { writer in
+                do {
+                    try await withGracefulShutdownHandler {
+                        try await writer.write(ByteBuffer(string: "retry: 2000\n\n"))
+                        for event in subscription.catchUp { try await writer.write(ByteBuffer(string: event.wire)) }
+                        for await event in subscription.stream { try await writer.write(ByteBuffer(string: event.wire)) }
+                    } onGracefulShutdown: {
+                        subscription.end()
+                    }
+                } catch {
+                    // The client went away.
+                }
+                await hub.unsubscribe(subscription.id)
+                try? await writer.finish(nil)
+            })
+    }
+}
