@@ -6,7 +6,7 @@ import Support
 /// Which sessions claim which worktree folders and branches. Folders compare by identity
 /// (device and inode) when they exist, so a claim made through a symlink, a bind mount or
 /// another spelling of the path still counts.
-struct Claims {
+struct Claims: Sendable {
     private var byFolder: [String: Set<IssueNumber>] = [:]
     private var byBranch: [String: Set<IssueNumber>] = [:]
 

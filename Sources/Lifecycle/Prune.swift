@@ -92,7 +92,7 @@ public struct PruneReport: Sendable {
 /// Cleans up finished work without losing any. For each candidate it gathers the facts
 /// (`facts`), lets `RemovalPolicy` decide, and applies the decision under an intent record
 /// and the session's lock. One prune runs at a time per repository.
-public struct Prune {
+public struct Prune: Sendable {
     public let workspace: Workspace
     public let config: Config
     public var now: Date = Date()
@@ -103,7 +103,7 @@ public struct Prune {
     }
 
     /// Someone to prune: a session, or (with --all) a worktree no session owns.
-    struct Candidate {
+    struct Candidate: Sendable {
         var session: Session?
         var worktree: WorktreeInfo?
         var branch: String?
@@ -182,11 +182,23 @@ public struct Prune {
             }
         }
 
-        let detector = MergeDetector(repository: repository)
+        // Facts first, on every core (each thread with its own repository handle and merge
+        // detector); then the decisions and removals, one at a time.
+        let allFacts = parallelMap(candidates, jobs: candidates.count < 4 ? 1 : ProcessInfo.processInfo.activeProcessorCount, context: {
+            () -> (Repository, MergeDetector)? in
+            guard let repository = try? workspace.openRepository() else { return nil }
+            return (repository, MergeDetector(repository: repository))
+        }) { [self] context, candidate in
+            guard let (repository, detector) = context else {
+                var facts = RemovalFacts(sessionStatus: candidate.session?.status, claimedBranch: candidate.branch)
+                facts.gatheringProblem = "could not open the repository to check it"
+                return facts
+            }
+            return facts(candidate, request: request, repository: repository, detector: detector, claims: claims)
+        }
         let options = RemovalOptions(dryRun: request.dryRun, force: request.force, forceDelete: request.forceDelete)
         var removedSessions: Set<IssueNumber> = []
-        for candidate in candidates {
-            let facts = facts(candidate, request: request, repository: repository, detector: detector, claims: claims)
+        for (candidate, facts) in zip(candidates, allFacts) {
             let decision = RemovalPolicy.decide(facts, options)
             var result = PruneResult(issue: candidate.session?.issue, branch: candidate.branch, worktree: candidate.path,
                                      outcome: decision.outcome, reason: decision.reason,

@@ -25,6 +25,8 @@ public struct RemovalFacts: Sendable, Equatable {
     public var baseProblem: String?
     /// The base's name, for messages.
     public var baseName: String = "its base"
+    /// The facts could not be gathered: nothing is known, so nothing is removed.
+    public var gatheringProblem: String?
 
     public init(sessionStatus: SessionStatus? = nil, claimedBranch: String? = nil) {
         self.sessionStatus = sessionStatus
@@ -136,6 +138,7 @@ public struct RemovalOptions: Sendable, Equatable {
 /// doubt is kept, with the reason and the command that overrides it where one exists.
 public enum RemovalPolicy {
     public static func decide(_ facts: RemovalFacts, _ options: RemovalOptions) -> RemovalDecision {
+        if let problem = facts.gatheringProblem { return .kept(.failed, problem) }
         if let status = facts.sessionStatus, !status.isTerminal {
             return .kept(.keptActive, "the session is \(status.fileValue)")
         }

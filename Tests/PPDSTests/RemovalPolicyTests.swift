@@ -167,6 +167,13 @@ import View
         #expect(decision.outcome == .removed && decision.removeLeftoverFolder)
     }
 
+    @Test func factsThatCouldNotBeGatheredRemoveNothing() {
+        var facts = RemovalFacts(sessionStatus: .complete, claimedBranch: "feat/x")
+        facts.gatheringProblem = "could not open the repository"
+        let decision = RemovalPolicy.decide(facts, RemovalOptions(force: true, forceDelete: true))
+        #expect(decision.outcome == .failed && !decision.removeSession && !decision.removeWorktree)
+    }
+
     @Test func aBaseThatCannotBeUsedFailsWithoutRemoving() {
         var facts = RemovalFacts(sessionStatus: .complete, claimedBranch: "feat/x")
         facts.branch = BranchFacts(name: "feat/x", tip: CommitFacts(commit: Self.tip), createdByPPDS: true)
