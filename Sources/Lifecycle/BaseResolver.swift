@@ -1,3 +1,4 @@
+import Foundation
 import Config
 import GitKit
 import SessionKit
@@ -34,5 +35,26 @@ public enum BaseResolver {
         }
         if let main = try? repository.worktrees().first, case .branch(let branch) = main.head { names.append(branch) }
         return names
+    }
+
+    /// The local default branch (`main`, `master`, or what the main worktree has checked out)
+    /// and its upstream, where they exist: work merged locally, or on the forge and fetched,
+    /// counts as merged too.
+    public static func localDefaults(_ repository: Repository) -> [(name: String, commit: ObjectID)] {
+        var names = ["main", "master"].filter { repository.referenceExists("refs/heads/" + $0) }
+        if names.isEmpty, let main = try? repository.worktrees().first, case .branch(let branch) = main.head { names.append(branch) }
+        guard let name = names.first, let branch = try? repository.branch(name) else { return [] }
+        var found = [(name, branch.target)]
+        if let upstream = branch.upstream, let target = branch.upstreamTarget {
+            found.append((upstream.hasPrefix("refs/remotes/") ? String(upstream.dropFirst("refs/remotes/".count)) : upstream, target))
+        }
+        return found
+    }
+
+    /// How long ago the repository last fetched (FETCH_HEAD's age), for a remote-tracking base.
+    public static func lastFetchAge(_ repository: Repository, now: Date = Date()) -> TimeInterval? {
+        guard let attributes = try? FileManager.default.attributesOfItem(atPath: repository.commonDir + "/FETCH_HEAD"),
+              let date = attributes[.modificationDate] as? Date else { return nil }
+        return now.timeIntervalSince(date)
     }
 }

@@ -15,17 +15,21 @@ public struct PruneRequest: Sendable {
     public var minAge: TimeInterval
     /// Also consider linked worktrees that no session owns.
     public var all: Bool
+    /// Check against this base only, instead of the recorded one, the local default branch
+    /// and its upstream.
+    public var base: String?
 
     public static let defaultMinAge: TimeInterval = 3600
 
     public init(issues: [IssueNumber] = [], dryRun: Bool = false, force: Bool = false, forceDelete: Bool = false,
-                minAge: TimeInterval = PruneRequest.defaultMinAge, all: Bool = false) {
+                minAge: TimeInterval = PruneRequest.defaultMinAge, all: Bool = false, base: String? = nil) {
         self.issues = issues
         self.dryRun = dryRun
         self.force = force
         self.forceDelete = forceDelete
         self.minAge = minAge
         self.all = all
+        self.base = base
     }
 }
 
@@ -268,26 +272,45 @@ public struct Prune: Sendable {
             facts.otherClaimants = claims.otherClaimants(of: session)
         }
 
-        var base: ObjectID?
-        let baseName = session?.base ?? (try? BaseResolver.resolve(given: nil, config: config, repository: repository))?.name
-        facts.baseName = baseName ?? "its base"
+        // The recorded base (or --base), then the local default branch and its upstream: merged
+        // into any of them, exactly, is merged.
+        var bases: [(name: String, commit: ObjectID)] = []
+        let baseName = request.base ?? session?.base ?? (try? BaseResolver.resolve(given: nil, config: config, repository: repository))?.name
         if let baseName {
-            if baseName == candidate.branch || baseName == "refs/heads/" + (candidate.branch ?? "") {
+            if let branch = candidate.branch, Session.base(baseName, namesBranch: branch) {
                 facts.baseProblem = "the base '\(baseName)' is the branch itself; cannot tell whether it is merged"
             } else if let resolved = try? repository.resolveCommit(baseName) {
-                base = resolved
+                bases.append((baseName, resolved))
             } else {
                 facts.baseProblem = "the base '\(baseName)' does not resolve; cannot tell whether \(candidate.branch ?? "the worktree") is merged"
             }
         } else {
             facts.baseProblem = "no base found; cannot tell whether \(candidate.branch ?? "the worktree") is merged"
         }
+        if request.base == nil, facts.baseProblem == nil {
+            for extra in BaseResolver.localDefaults(repository) where extra.name != candidate.branch && !bases.contains(where: { $0.commit == extra.commit }) {
+                bases.append(extra)
+            }
+        }
+        facts.baseName = bases.isEmpty ? (baseName ?? "its base") : bases.map(\.name).joined(separator: " or ")
+        if let primary = bases.first?.name, !primary.hasPrefix("refs/heads/"), !repository.referenceExists("refs/heads/" + primary),
+           repository.referenceExists("refs/remotes/" + primary) {
+            facts.baseNote = BaseResolver.lastFetchAge(repository).map { "\(primary) was last fetched \(HumanDuration.describe($0)) ago" }
+                ?? "\(primary) has never been fetched here"
+        }
         func commitFacts(_ tip: ObjectID) -> CommitFacts {
             var commit = CommitFacts(commit: tip)
-            guard let base else { return commit }
             do {
-                commit.merged = try detector.check(tip: tip, base: base)
-                if commit.merged == nil { commit.matchesIgnoringWhitespace = (try? detector.matchesIgnoringWhitespace(tip: tip, base: base)) ?? false }
+                for base in bases {
+                    if let merged = try detector.check(tip: tip, base: base.commit) {
+                        commit.merged = merged
+                        commit.mergedInto = base.name
+                        return commit
+                    }
+                }
+                if let primary = bases.first {
+                    commit.matchesIgnoringWhitespace = (try? detector.matchesIgnoringWhitespace(tip: tip, base: primary.commit)) ?? false
+                }
             } catch {
                 commit.mergeError = error.message
             }
@@ -309,7 +332,7 @@ public struct Prune: Sendable {
                candidate.path.map({ !samePlace(holder, $0) }) ?? true {
                 branchFacts.checkedOutElsewhere = holder
             }
-            branchFacts.unpushed = unpushedDescription(branch, baseTip: base, repository: repository)
+            branchFacts.unpushed = unpushedDescription(branch, baseTip: bases.first?.commit, repository: repository)
             facts.branch = branchFacts
         }
 

@@ -25,6 +25,8 @@ public struct RemovalFacts: Sendable, Equatable {
     public var baseProblem: String?
     /// The base's name, for messages.
     public var baseName: String = "its base"
+    /// Something a user should know about the base: how old its last fetch is.
+    public var baseNote: String?
     /// The facts could not be gathered: nothing is known, so nothing is removed.
     public var gatheringProblem: String?
 
@@ -79,6 +81,8 @@ public struct CommitFacts: Sendable, Equatable {
     /// How it was found merged into the base; nil when it is not.
     public var merged: MergeCheck?
     public var mergeError: String?
+    /// The base it was found merged into.
+    public var mergedInto: String?
     /// Its change appears on the base when whitespace is ignored: a hint, never proof.
     public var matchesIgnoringWhitespace = false
 
@@ -194,7 +198,8 @@ public enum RemovalPolicy {
         if let branch = facts.branch, branch.tip.merged == nil, !options.forceDelete {
             let hint = branch.tip.matchesIgnoringWhitespace
                 ? "; the base has the same change ignoring whitespace, which is not proof (whitespace can matter)" : ""
-            return .kept(.keptUnmerged, "\(branch.name) is not merged into \(facts.baseName) (\(branch.unpushed))\(hint); if it was merged elsewhere, 'git fetch' first; --force-delete deletes it")
+            let note = facts.baseNote.map { "; \($0)" } ?? ""
+            return .kept(.keptUnmerged, "\(branch.name) is not merged into \(facts.baseName) (\(branch.unpushed))\(hint)\(note); if it was merged elsewhere, 'git fetch' (or 'ppds prune --base REF') first; --force-delete deletes it")
         }
         if let head = facts.detachedHead, head.merged == nil, !options.forceDelete {
             let hint = head.matchesIgnoringWhitespace ? "; the base has the same change ignoring whitespace, which is not proof" : ""
@@ -209,9 +214,9 @@ public enum RemovalPolicy {
         decision.removeLeftoverFolder = facts.folderWithoutEntry?.removable ?? false
         decision.removeSession = facts.sessionStatus != nil
         var reasons: [String] = []
-        let merged = facts.branch?.tip.merged ?? facts.detachedHead?.merged
-        if let merged {
-            reasons.append("merged (\(merged.rawValue))")
+        let mergedCommit = facts.branch?.tip.merged != nil ? facts.branch?.tip : facts.detachedHead
+        if let merged = mergedCommit?.merged {
+            reasons.append("merged (\(merged.rawValue))" + (mergedCommit?.mergedInto.map { " into \($0)" } ?? ""))
         } else if facts.branch != nil || facts.detachedHead != nil {
             reasons.append("unmerged, removed by --force-delete")
         } else {

@@ -19,6 +19,8 @@ struct PruneCommand: ParsableCommand {
     @Option(name: .customLong("min-age"), help: "Keep branches without commits of their own younger than this (e.g. 30m, 2h; default 1h).")
     var minAge: DurationArgument?
     @Flag(help: "Also prune linked worktrees that no session owns.") var all = false
+    @Option(help: "Check against this base only (default: each session's recorded base, the local default branch and its upstream).")
+    var base: String?
     @Flag(help: "Print JSON.") var json = false
 
     func run() throws {
@@ -26,7 +28,7 @@ struct PruneCommand: ParsableCommand {
             let workspace = try repo.workspace()
             let config = try Config.load(home: workspace.store.home, repoRoot: workspace.repoRoot)
             let request = PruneRequest(issues: issues, dryRun: dryRun, force: force, forceDelete: forceDelete,
-                                       minAge: minAge?.seconds ?? PruneRequest.defaultMinAge, all: all)
+                                       minAge: minAge?.seconds ?? PruneRequest.defaultMinAge, all: all, base: base)
             let report = try Prune(workspace: workspace, config: config).run(request)
             Self.output(report, json: json)
             if report.anyFailed { throw ExitCode(1) }

@@ -1,0 +1,59 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// Merges as people make them: locally before pushing, or on the forge and then fetched.
+@Suite struct LocalMergeTests {
+    let fixture: GitFixture
+
+    init() throws {
+        fixture = try GitFixture()
+        let origin = fixture.folder.file("origin.git")
+        try fixture.git("clone", "-q", "--bare", fixture.repo, origin)
+        try fixture.git("remote", "add", "origin", origin)
+        try fixture.git("fetch", "-q", "origin")
+        try fixture.git("branch", "-q", "-u", "origin/main", "main")
+        try fixture.git("remote", "set-head", "origin", "main")
+    }
+
+    func shipped(_ issue: Int) throws -> (worktree: String, branch: String) {
+        let (worktree, branch) = try fixture.started(issue, title: "Work \(issue)")
+        try fixture.commit("f\(issue).txt", "work \(issue)", in: worktree)
+        try fixture.ppds(["ship", String(issue), "--pr", "https://example.com/o/r/pull/\(issue)"]).check()
+        return (worktree, branch)
+    }
+
+    @Test func aLocalMergeNotYetPushedIsMerged() throws {
+        let (worktree, branch) = try shipped(1)
+        let shown = try fixture.ppds(["show", "1", "--json"]).json()
+        #expect((shown["session"] as? [String: Any])?["base"] as? String == "origin/main")
+        try fixture.git("merge", "-q", "--no-ff", "-m", "merge locally", branch)
+        let (result, items) = try fixture.prune()
+        try result.check()
+        #expect(items["#1"]?["outcome"] as? String == "removed")
+        #expect((items["#1"]?["reason"] as? String ?? "").contains("into main"))
+        #expect(!FileManager.default.fileExists(atPath: worktree))
+    }
+
+    @Test func anUnmergedBranchSaysHowOldTheFetchIsAndSuggestsFetchingFirst() throws {
+        let (_, branch) = try shipped(2)
+        let (_, items) = try fixture.prune()
+        let reason = items["#2"]?["reason"] as? String ?? ""
+        #expect(items["#2"]?["outcome"] as? String == "keptUnmerged")
+        #expect(reason.contains("origin/main was last fetched"), "\(reason)")
+        #expect(reason.contains("git fetch"))
+        #expect(reason.range(of: "git fetch")!.lowerBound < reason.range(of: "--force-delete")!.lowerBound)
+        #expect(try fixture.branchExists(branch))
+    }
+
+    @Test func pruneBaseChecksAgainstTheNamedBaseOnly() throws {
+        let (_, branch) = try shipped(3)
+        try fixture.git("branch", "release", branch)
+        let (_, dry) = try fixture.prune(["--base", "release", "--dry-run"])
+        #expect(dry["#3"]?["outcome"] as? String == "wouldRemove")
+        let (_, kept) = try fixture.prune(["--base", "origin/main"])
+        #expect(kept["#3"]?["outcome"] as? String == "keptUnmerged")
+        // `--base main` is an option, not an issue number.
+        #expect(try fixture.ppds(["prune", "3", "--base", "main", "--dry-run"]).status == 0)
+    }
+}
