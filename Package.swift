@@ -15,6 +15,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.0", traits: []),
+        // TOML 1.0 (toml++ underneath) for the config files.
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
     ],
     targets: [
         // Debian's libgit2 1.5.1 (apt libgit2-dev).
@@ -32,7 +34,7 @@ let package = Package(
         // Session status files: schema, validation, transitions, atomic writes, locking.
         .target(name: "SessionKit", dependencies: ["Support"]),
         // `config.toml` / `.ppds.toml` and the trust records.
-        .target(name: "Config", dependencies: ["Support"]),
+        .target(name: "Config", dependencies: ["Support", .product(name: "TOMLKit", package: "TOMLKit")]),
         // start-work, registry changes, prune, recovery, doctor: one library function each.
         .target(name: "Lifecycle", dependencies: ["GitKit", "SessionKit", "Config", "Support"]),
         // The orchestrator view from git and the session files, and every report's text.
