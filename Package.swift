@@ -18,6 +18,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
+        // TOML 1.0 (toml++ underneath) for the config files.
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
     ],
     targets: [
         // Debian's libgit2 1.5.1 (apt libgit2-dev).
@@ -35,7 +37,7 @@ let package = Package(
         // Session status files: schema, validation, transitions, atomic writes, locking.
         .target(name: "SessionKit", dependencies: ["Support"]),
         // `config.toml` / `.ppds.toml` and the trust records.
-        .target(name: "Config", dependencies: ["Support"]),
+        .target(name: "Config", dependencies: ["Support", .product(name: "TOMLKit", package: "TOMLKit")]),
         // start-work, registry changes, prune, recovery, doctor: one library function each.
         .target(name: "Lifecycle", dependencies: ["GitKit", "SessionKit", "Config", "Support"]),
         // The orchestrator view from git and the session files, and every report's text.

@@ -50,94 +50,87 @@ public struct Config: Sendable {
     public func mayRun(_ key: String) -> Bool { repositoryCommandsTrusted || !repositoryCommandKeys.contains(key) }
 
     mutating func apply(_ text: String, file: String, fromRepository: Bool) throws(PPDSError) {
-        let document: TOMLDocument
-        do {
-            document = try TOMLDocument(parsing: text)
-        } catch {
-            throw PPDSError.invalid("\(file):\(error.line): \(error.message)")
-        }
-        func fail(_ key: String, _ message: String) -> PPDSError {
-            PPDSError.invalid("\(file):\(document.lines[key] ?? 1): key '\(key)': \(message)")
-        }
+        let document = try ConfigFile(parsing: text, file: file)
+        func fail(_ path: [String], _ message: String) -> PPDSError { document.fail(path, message) }
         func string(_ key: String) throws(PPDSError) -> String? {
             guard let value = document.value(at: key) else { return nil }
-            guard case .string(let text) = value else { throw fail(key, "expected a string, found \(value.typeName)") }
+            guard case .string(let text) = value else { throw fail([key], "expected a string, found \(value.typeName)") }
             return text
         }
         func strings(_ key: String) throws(PPDSError) -> [String]? {
             guard let value = document.value(at: key) else { return nil }
-            guard case .array(let items) = value else { throw fail(key, "expected an array of strings, found \(value.typeName)") }
+            guard case .array(let items) = value else { throw fail([key], "expected an array of strings, found \(value.typeName)") }
             var out: [String] = []
             for item in items {
-                guard case .string(let text) = item else { throw fail(key, "expected an array of strings, found \(item.typeName) in it") }
+                guard case .string(let text) = item else { throw fail([key], "expected an array of strings, found \(item.typeName) in it") }
                 out.append(text)
             }
             return out
         }
-        func command(_ value: TOMLValue, _ key: String) throws(PPDSError) -> CommandSpec {
+        func command(_ value: ConfigValue, _ path: [String]) throws(PPDSError) -> CommandSpec {
             switch value {
             case .string(let line): return .shell(line)
             case .array(let items):
                 var argv: [String] = []
                 for item in items {
-                    guard case .string(let text) = item else { throw fail(key, "a command's arguments must be strings") }
+                    guard case .string(let text) = item else { throw fail(path, "a command's arguments must be strings, found \(item.typeName)") }
                     argv.append(text)
                 }
-                guard !argv.isEmpty else { throw fail(key, "an empty command") }
+                guard !argv.isEmpty else { throw fail(path, "an empty command") }
                 return .argv(argv)
-            default: throw fail(key, "expected a command: a string (run by /bin/sh) or an array of arguments")
+            default: throw fail(path, "expected a command: a string (run by /bin/sh) or an array of arguments, found \(value.typeName)")
             }
         }
-        for key in document.root.keys where !Self.knownKeys.contains(key) {
-            throw fail(key, "unknown key (known: \(Self.knownKeys.sorted().joined(separator: ", ")))")
+        for key in document.root.keys.sorted() where !Self.knownKeys.contains(key) {
+            throw fail([key], "unknown key (known: \(Self.knownKeys.sorted().joined(separator: ", ")))")
         }
         if let value = try string("base") { base = value }
         if let value = try string("branch") {
-            guard value.contains("{slug}") || value.contains("{issue}") else { throw fail("branch", "the template needs {slug} or {issue}") }
+            guard value.contains("{slug}") || value.contains("{issue}") else { throw fail(["branch"], "the template needs {slug} or {issue}") }
             branchTemplate = value
         }
         if let value = try string("worktree") {
-            guard value.contains("{slug}") || value.contains("{issue}") else { throw fail("worktree", "the template needs {slug} or {issue}") }
+            guard value.contains("{slug}") || value.contains("{issue}") else { throw fail(["worktree"], "the template needs {slug} or {issue}") }
             worktreeTemplate = value
         }
         if let value = try string("default_type") { defaultType = value }
         if let labels = document.value(at: "labels") {
-            guard case .table(let table) = labels else { throw fail("labels", "expected a table of label = \"type\"") }
-            for (label, type) in table {
-                guard case .string(let text) = type else { throw fail("labels.\(label)", "expected a string") }
+            guard case .table(let table) = labels else { throw fail(["labels"], "expected a table of label = \"type\"") }
+            for (label, type) in table.sorted(by: { $0.key < $1.key }) {
+                guard case .string(let text) = type else { throw fail(["labels", label], "expected a string") }
                 labelTypes[label.lowercased()] = text
             }
         }
         if let value = try strings("copy") { copy = value }
         if let hooks = document.value(at: "hooks") {
-            guard case .table(let table) = hooks else { throw fail("hooks", "expected a table") }
-            for key in table.keys where key != "post_create" && key != "on_stuck" && key != "on_complete" {
-                throw fail("hooks.\(key)", "unknown hook (known: post_create, on_stuck, on_complete)")
+            guard case .table(let table) = hooks else { throw fail(["hooks"], "expected a table") }
+            for key in table.keys.sorted() where key != "post_create" && key != "on_stuck" && key != "on_complete" {
+                throw fail(["hooks", key], "unknown hook (known: post_create, on_stuck, on_complete)")
             }
             func commands(_ name: String) throws(PPDSError) -> [CommandSpec]? {
                 guard let list = table[name] else { return nil }
                 if fromRepository { repositoryCommandKeys.insert("hooks." + name) }
                 // A list of commands, each a shell line (string) or an argument vector (array).
                 if case .array(let items) = list {
-                    return try items.map { (item: TOMLValue) throws(PPDSError) -> CommandSpec in try command(item, "hooks." + name) }
+                    return try items.map { (item: ConfigValue) throws(PPDSError) -> CommandSpec in try command(item, ["hooks", name]) }
                 }
-                return [try command(list, "hooks." + name)]
+                return [try command(list, ["hooks", name])]
             }
             if let list = try commands("post_create") { postCreate = list }
             if let list = try commands("on_stuck") { onStuck = list }
             if let list = try commands("on_complete") { onComplete = list }
         }
         if let value = document.value(at: "spawn") {
-            spawn = try command(value, "spawn")
+            spawn = try command(value, ["spawn"])
             if fromRepository { repositoryCommandKeys.insert("spawn") }
         }
         if let value = document.value(at: "stale_after") {
             switch value {
             case .integer(let minutes) where minutes > 0: staleAfter = TimeInterval(minutes) * 60
             case .string(let text):
-                guard let seconds = HumanDuration.parse(text), seconds > 0 else { throw fail("stale_after", "'\(text)' is not a duration (e.g. 90, \"45m\", \"2h\")") }
+                guard let seconds = HumanDuration.parse(text), seconds > 0 else { throw fail(["stale_after"], "'\(text)' is not a duration (e.g. 90, \"45m\", \"2h\")") }
                 staleAfter = seconds
-            default: throw fail("stale_after", "expected minutes (a positive integer) or a duration string")
+            default: throw fail(["stale_after"], "expected minutes (a positive integer) or a duration string, found \(value.typeName)")
             }
         }
     }

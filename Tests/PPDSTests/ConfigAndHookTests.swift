@@ -9,8 +9,8 @@ import SessionKit
 @testable import View
 
 @Suite struct ConfigAndHookTests {
-    @Test func tomlSubsetParses() throws {
-        let document = try TOMLDocument(parsing: """
+    @Test func configFileReadsTomlAndFindsKeyLines() throws {
+        let document = try ConfigFile(parsing: """
         # comment
         base = "origin/develop"   # trailing comment
         copy = [".env*", '.envrc',
@@ -22,24 +22,142 @@ import SessionKit
         [hooks]
         post_create = ["npm install", ["make", "setup"]]
         inline = { a = 1, b.c = true }
-        """)
+        notes = \"\"\"
+        x = 1
+        \"\"\"
+        when = 1979-05-27T07:32:00Z
+        """, file: "f.toml")
         #expect(document.value(at: "base") == .string("origin/develop"))
         #expect(document.value(at: "copy") == .array([.string(".env*"), .string(".envrc"), .string(".dev.vars")]))
-        #expect(document.value(at: "labels.good first issue") == .string("chore"))
+        #expect(document.value(at: "labels", "good first issue") == .string("chore"))
         #expect(document.root["labels"] == .table(["good first issue": .string("chore")]))
-        #expect(document.value(at: "hooks.inline.b.c") == .bool(true))
-        #expect(document.lines["hooks.post_create"] == 10)
+        #expect(document.value(at: "hooks", "inline", "b", "c") == .bool(true))
+        #expect(document.value(at: "hooks", "notes") == .string("x = 1\n"))
+        #expect(document.value(at: "hooks", "when")?.typeName == "a date-time")
+        #expect(document.line(of: ["hooks", "post_create"]) == 10)
+        #expect(document.line(of: ["hooks", "inline", "b"]) == 11)
+        #expect(document.line(of: ["labels", "good first issue"]) == 8)
+        #expect(document.line(of: ["x"]) == nil)
+        #expect(document.line(of: ["hooks", "x"]) == 9)
+        #expect(ConfigFile.keyPath(["labels", "good first issue"]) == "labels.\"good first issue\"")
+    }
+
+    /// Valid TOML that the earlier hand-written reader refused now configures ppds.
+    @Test func fullTomlWhereppdsUsesIt() throws {
+        var config = Config()
+        try config.apply(#"""
+        # Every TOML string form for a hook's shell line.
+        spawn = 'tmux new-window -c "{worktree}"'
+        copy = [
+          ".env",    # secrets
+          '.envrc',
+        ]
+        labels = { "good first issue" = "chore", Bug = "fix" }
+
+        [hooks]
+        post_create = [
+          """
+        npm install
+        npm run build
+        """,
+          ['make', 'setup'],  # an argument vector
+        ]
+        on_stuck = """
+        notify-send "stuck: $PPDS_BRANCH" && \
+          echo stuck >> ~/ppds.log"""
+        """#, file: "/r/.ppds.toml", fromRepository: true)
+        #expect(config.spawn == .shell(#"tmux new-window -c "{worktree}""#))
+        #expect(config.onStuck == [.shell(#"notify-send "stuck: $PPDS_BRANCH" && echo stuck >> ~/ppds.log"#)])
+        #expect(config.copy == [".env", ".envrc"])
+        #expect(config.labelTypes["good first issue"] == "chore")
+        #expect(config.labelTypes["bug"] == "fix")
+        #expect(config.postCreate == [.shell("npm install\nnpm run build\n"), .argv(["make", "setup"])])
+        config.repositoryCommandsTrusted = false
+        #expect(!config.mayRun("hooks.post_create") && !config.mayRun("hooks.on_stuck") && !config.mayRun("spawn"))
+
+        // Dotted keys and an inline table for the hooks table.
+        var dotted = Config()
+        try dotted.apply("""
+        hooks.post_create = [
+          "echo one",  # first
+          ["echo", "two"],
+        ]
+        hooks.on_complete = "echo done"
+        """, file: "/h/config.toml", fromRepository: false)
+        #expect(dotted.postCreate == [.shell("echo one"), .argv(["echo", "two"])])
+        #expect(dotted.onComplete == [.shell("echo done")])
+        #expect(dotted.mayRun("hooks.post_create"))
+        var inline = Config()
+        try inline.apply(#"hooks = { on_stuck = [["say", "stuck"]], on_complete = 'echo "done"' }"#, file: "/h/config.toml", fromRepository: false)
+        #expect(inline.onStuck == [.argv(["say", "stuck"])])
+        #expect(inline.onComplete == [.shell(#"echo "done""#)])
+    }
+
+    /// End to end: a hook written as a multi-line string runs as one shell script.
+    @Test func aMultiLineHookRunsInTheWorktree() throws {
+        let fixture = try GitFixture()
+        try FileManager.default.createDirectory(atPath: fixture.home, withIntermediateDirectories: true)
+        try #"""
+        [hooks]
+        post_create = [
+          """
+        echo "issue $PPDS_ISSUE" > multi.txt
+        echo 'second line' >> multi.txt
+        """,  # one script, two commands
+        ]
+        """#.write(toFile: fixture.home + "/config.toml", atomically: true, encoding: .utf8)
+        let (worktree, _) = try fixture.started(14, title: "Multi")
+        #expect(try String(contentsOfFile: worktree + "/multi.txt", encoding: .utf8) == "issue 14\nsecond line\n")
+    }
+
+    @Test func configErrorsNameFileLineAndKeyPath() throws {
+        func error(_ text: String) -> String {
+            var config = Config()
+            do {
+                try config.apply(text, file: "/r/.ppds.toml", fromRepository: true)
+                return "no error"
+            } catch {
+                #expect(error.reason == .invalid)
+                return error.message
+            }
+        }
+        // Syntax errors: file and line from toml++.
+        let unterminated = error("base = \"main\"\n[hooks]\npost_create = [\"a\",\n")
+        #expect(unterminated == "/r/.ppds.toml:3: Error while parsing array: encountered end-of-file (column 21)")
+        let bare = error("# first\nbase = main\n")
+        #expect(bare.hasPrefix("/r/.ppds.toml:2: "), "\(bare)")
+        let twice = error("base = \"a\"\nbase = \"b\"\n")
+        #expect(twice.hasPrefix("/r/.ppds.toml:2: ") && twice.contains("base"), "\(twice)")
+        #expect(error("base = \"a\"\0\n").hasPrefix("/r/.ppds.toml:1: a NUL character"))
+        // Hostile nesting is a syntax error, not a deep recursion.
+        let deep = error("copy = " + String(repeating: "[", count: 100_000))
+        #expect(deep.hasPrefix("/r/.ppds.toml:1: ") && deep.contains("nested value depth"), "\(deep)")
+        // A key with an escaped NUL comes back from C cut short: an error, not a crash.
+        #expect(error(#"labels = { "a\u0000b" = "x" }"#) == "/r/.ppds.toml: key 'labels.a' cannot be read (a NUL character in it?)")
+        // Wrong types: the key path, and the line that defines it.
+        #expect(error("[hooks]\npost_create = 3\n") == "/r/.ppds.toml:2: key 'hooks.post_create': expected a command: a string (run by /bin/sh) or an array of arguments, found an integer")
+        #expect(error("hooks.on_stuck = [[\"say\", 1]]\n") == "/r/.ppds.toml:1: key 'hooks.on_stuck': a command's arguments must be strings, found an integer")
+        #expect(error("\n\nhooks = { post_create = true }\n") == "/r/.ppds.toml:3: key 'hooks.post_create': expected a command: a string (run by /bin/sh) or an array of arguments, found a boolean")
+        #expect(error("base = 1979-05-27\n") == "/r/.ppds.toml:1: key 'base': expected a string, found a date")
+        #expect(error("[[hooks]]\npost_create = \"x\"\n") == "/r/.ppds.toml:1: key 'hooks': expected a table")
+        #expect(error("[labels]\n\"good first issue\" = 1\n") == "/r/.ppds.toml:2: key 'labels.\"good first issue\"': expected a string")
+        // A `key =` line inside a multi-line string is not where the key is.
+        #expect(error("base = \"\"\"\nstale_after = 1\n\"\"\"\nstale_after = 0\n").hasPrefix("/r/.ppds.toml:4: key 'stale_after': expected minutes"))
+        #expect(error("stale_after = \"soon\"\n") == "/r/.ppds.toml:1: key 'stale_after': 'soon' is not a duration (e.g. 90, \"45m\", \"2h\")")
+        // Unknown keys, at the top and under [hooks].
+        #expect(error("base = \"main\"\ncolour = \"red\"\n").hasPrefix("/r/.ppds.toml:2: key 'colour': unknown key (known: base, branch,"))
+        #expect(error("[hooks]\npre_create = \"x\"\n") == "/r/.ppds.toml:2: key 'hooks.pre_create': unknown hook (known: post_create, on_stuck, on_complete)")
     }
 
     @Test func malformedConfigNamesFileLineAndKey() throws {
         let fixture = try GitFixture()
         let cases: [(String, String)] = [
             ("base = \"main\"\ncopy = \".env\"\n", ":2: key 'copy': expected an array of strings"),
-            ("base = main\n", ":1: 'main' is not a value"),
+            ("base = main\n", ":1: Error while parsing value: could not determine value type (column 8)"),
             ("[hooks]\npost_create = 3\n", ":2: key 'hooks.post_create'"),
             ("stale_after = \"soon\"\n", ":1: key 'stale_after'"),
             ("colour = \"red\"\n", ":1: key 'colour': unknown key"),
-            ("base = \"a\"\nbase = \"b\"\n", ":2: key 'base' is defined twice"),
+            ("base = \"a\"\nbase = \"b\"\n", ":2: Error while parsing key-value pair: cannot redefine existing string 'base'"),
             ("branch = \"{type}/fixed\"\n", "key 'branch': the template needs {slug}"),
         ]
         for (text, expected) in cases {
