@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Hummingbird
 import Config
 import Lifecycle
@@ -31,10 +32,11 @@ final class LiveView: Sendable {
     private let build: @Sendable () throws -> StatusReport
     private let hub: EventHub
     private let notifier: Notifier?
-    private let state = Locked(State())
+    private let state = Mutex(State())
     private let refresher: Refresher
     /// Pending file and ref changes, checked without waiting on each GET.
-    private let probe: Locked<ChangeWatcher>?
+    /// nil when inotify is not available (then the watcher's polling keeps the view fresh).
+    private let probe: Mutex<ChangeWatcher?>
     /// Hooks and desktop notifications run here, in report order, without holding up a request.
     private let notifications = DispatchQueue(label: "ppds.serve.notifications")
 
@@ -57,7 +59,7 @@ final class LiveView: Sendable {
         self.notifier = notifier
         self.refresher = Refresher()
         let probe = folders.map { ChangeWatcher(folders: $0) }
-        self.probe = probe.flatMap { $0.isNotifying ? Locked($0) : nil }
+        self.probe = Mutex(probe.flatMap { $0.isNotifying ? $0 : nil })
     }
 
     convenience init(workspace: Workspace, options: StatusReport.Options, hub: EventHub, notifier: Notifier?,
@@ -73,7 +75,7 @@ final class LiveView: Sendable {
     /// The snapshot, rebuilt first when a change came after it (or there is none yet). A
     /// build already running is joined; it is enough when it started after the change.
     func current() async -> Result<Snapshot, APIError> {
-        if let probe, probe.withLock({ $0.wait(timeout: 0, settle: 0) }) { noteChange() }
+        if probe.withLock({ $0?.wait(timeout: 0, settle: 0) ?? false }) { noteChange() }
         for _ in 0..<3 {
             if let fresh = state.withLock({ $0.fresh }) { return fresh }
             await refresher.join { await self.rebuild() }
@@ -168,20 +170,6 @@ actor Refresher {
             for waiter in ready { waiter.continuation.resume() }
         }
         running = nil
-    }
-}
-
-/// A value behind a lock, for state read on every request.
-final class Locked<Value>: @unchecked Sendable {
-    private var value: Value
-    private let lock = NSLock()
-
-    init(_ value: Value) { self.value = value }
-
-    func withLock<T>(_ body: (inout Value) throws -> T) rethrows -> T {
-        lock.lock()
-        defer { lock.unlock() }
-        return try body(&value)
     }
 }
 

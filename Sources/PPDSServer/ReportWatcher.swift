@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Logging
 import Config
 import Lifecycle
@@ -27,7 +28,7 @@ struct ReportWatcher: Service, CustomStringConvertible {
     var description: String { "ReportWatcher" }
 
     func run() async throws {
-        let stop = Locked(false)
+        let stop = Mutex(false)
         // Only the latest signal matters: a rebuild covers every change before it.
         let (signals, continuation) = AsyncStream.makeStream(of: Bool.self, bufferingPolicy: .bufferingNewest(1))
         let thread = Thread { [view, gitDir, sessionsDir, interval, settle, slice] in

@@ -110,10 +110,7 @@ struct Handlers: Sendable {
             let git = try GitFactReader(repository: try workspace.openRepository()).state(of: session, includeDirty: true)
             return SessionView(session: session, git: git)
         }
-        var out = OrderedJSON()
-        out["version"] = .int(1)
-        out["session"] = view.json
-        return json(out)
+        return json(.document("session", view.json))
     }
 
     /// The same validation and transitions as the CLI's update, guide, pause and resume. The
@@ -128,19 +125,12 @@ struct Handlers: Sendable {
         switch action {
         case .status:
             guard let raw = try text("status") else { throw APIError(.usage, "'status' is required") }
-            guard let status = SessionStatus(userValue: raw) else {
-                throw APIError(.usage, "unknown status '\(raw)'; use one of: \(SessionStatus.canonical.map(\.fileValue).joined(separator: ", "))")
+            let options = try (body["options"]?.arrayValue ?? []).map { (item: JSONValue) throws(APIError) -> String in
+                guard let text = item.stringValue else { throw APIError(.usage, "'options' must be a list of strings") }
+                return text
             }
-            let reason = try text("reason")
-            if status == .stuck, (reason ?? "").trimmingCharacters(in: .whitespaces).isEmpty {
-                throw APIError(.usage, "status 'stuck' needs a 'reason'")
-            }
-            let options = (body["options"]?.arrayValue ?? []).compactMap(\.stringValue)
-            let pr = try text("pr")
-            if let pr { try SessionChanges.validatePRURL(pr) }
-            let force = body["force"] == .bool(true)
-            let stuck = status == .stuck ? StuckRequest(reason: reason ?? "", context: try text("context"), options: options) : nil
-            change = .update(status: status, stuck: stuck, pr: pr, force: force)
+            change = try SessionChanges.update(status: raw, reason: try text("reason"), context: try text("context"), options: options,
+                                               pr: try text("pr"), force: body["force"] == .bool(true))
         case .guidance:
             guard let message = try text("message"), !message.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
                 throw APIError(.usage, "'message' is required")
@@ -150,17 +140,14 @@ struct Handlers: Sendable {
         case .resume: change = .resume
         }
         let store = workspace.store
+        let workspace = workspace
+        // A missing session is the store's own notFound, read under the session's lock: no
+        // second read to race with.
         let session = try await offload { () throws -> Session in
-            guard try store.loadIfPresent(issue) != nil else {
-                throw APIError(.notFound, "no session for \(issue.tag)")
-            }
-            return try SessionChanges.apply(change, to: issue, in: store)
+            try SessionChanges.apply(change, to: issue, in: store, workspace: workspace)
         }
         await view.refresh()
-        var out = OrderedJSON()
-        out["version"] = .int(1)
-        out["session"] = session.json.objectValue
-        return json(out)
+        return json(.document("session", session.json.objectValue))
     }
 
     /// Server-sent events: what the client missed (or a snapshot), then every change, until
