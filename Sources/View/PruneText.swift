@@ -11,7 +11,7 @@ public enum PruneText {
         if report.results.isEmpty { lines.append("Nothing to prune.") }
         for result in report.results {
             let who = TerminalText.escaped(result.issue?.tag ?? (result.worktree ?? "?"))
-            lines.append("\(symbol(result.outcome)) \(who) \(result.outcome.rawValue): \(TerminalText.escaped(result.branch ?? "-")) — \(TerminalText.escaped(result.reason))")
+            lines.append("\(symbol(result.outcome)) \(who) \(result.outcome.rawValue): " + (result.branch.map { TerminalText.escaped($0) + " — " } ?? "") + TerminalText.escaped(result.reason))
             if !result.ignored.isEmpty, result.outcome == .wouldRemove || result.outcome == .removed {
                 lines.append("    ignored content \(result.outcome == .removed ? "removed" : "that would go") with it: \(TerminalText.escaped(result.ignored.joined(separator: ", ")))")
             }

@@ -7,15 +7,18 @@ import Support
 
 /// The orchestrator view's groups, in display order.
 public enum StatusGroup: String, CaseIterable, Sendable {
-    case working, stuck, planReady, prReady, planning, paused, cancelled, other
+    /// In the order people read them: what needs a human first.
+    case stuck, planReady, prReady, working, planning, starting, paused, complete, cancelled, other
 
-    public static func of(_ status: SessionStatus) -> StatusGroup {
-        switch status {
+    /// The group of a session: `complete` with a PR is "PR Ready", without one "Complete".
+    public static func of(_ session: Session) -> StatusGroup {
+        switch session.status {
         case .working: .working
         case .stuck: .stuck
         case .planningComplete: .planReady
-        case .complete: .prReady
-        case .registered, .planning: .planning
+        case .complete: session.pr == nil ? .complete : .prReady
+        case .registered: .starting
+        case .planning: .planning
         case .paused: .paused
         case .cancelled: .cancelled
         case .other: .other

@@ -18,12 +18,14 @@ public struct StatusText {
     }
 
     static let headings: [StatusGroup: (icon: String, title: String)] = [
-        .working: ("🟢", "Working"),
         .stuck: ("🟡", "Stuck"),
         .planReady: ("📋", "Plan ready for review"),
         .prReady: ("✅", "PR Ready"),
+        .working: ("🟢", "Working"),
         .planning: ("🔵", "Planning"),
+        .starting: ("🔹", "Starting"),
         .paused: ("⏸️ ", "Paused"),
+        .complete: ("☑️ ", "Complete (no PR)"),
         .cancelled: ("⚪", "Cancelled"),
         .other: ("❔", "Other status"),
     ]
@@ -31,7 +33,7 @@ public struct StatusText {
     public func render(_ report: StatusReport) -> String {
         var lines: [String] = []
         for group in StatusGroup.allCases {
-            let members = report.sessions.filter { StatusGroup.of($0.session.status) == group }
+            let members = report.sessions.filter { StatusGroup.of($0.session) == group }
             guard !members.isEmpty, let heading = Self.headings[group] else { continue }
             lines.append(bold("\(heading.icon) \(heading.title): \(members.count) session\(members.count == 1 ? "" : "s")"))
             for view in members { lines += describe(view, in: group) }
@@ -48,6 +50,13 @@ public struct StatusText {
     }
 
     func describe(_ view: SessionView, in group: StatusGroup) -> [String] {
+        var lines = summary(view, in: group)
+        // Where to go: the worktree, shortened with `~`.
+        lines[0] += " · " + Self.safe(shorten(view.session.worktree))
+        return lines
+    }
+
+    func summary(_ view: SessionView, in group: StatusGroup) -> [String] {
         let session = view.session
         let active = HumanDuration.describe(now.timeIntervalSince(session.started))
         let head = "   - \(session.issue.tag) \(Self.safe(session.branch))"
@@ -68,9 +77,9 @@ public struct StatusText {
             return ["\(head) (plan waiting \(HumanDuration.describe(now.timeIntervalSince(session.lastUpdate))))"]
         case .other:
             return ["\(head) [\(Self.safe(session.status.fileValue))] (\(active) active)"]
-        case .cancelled:
+        case .cancelled, .complete:
             return [head]
-        case .working, .planning:
+        case .working, .planning, .starting:
             return ["\(head) (\(active) active)"]
         }
     }
@@ -83,6 +92,7 @@ public struct StatusText {
     /// Paths under the home folder as `~/…`, for people; JSON keeps them whole.
     func shorten(_ text: String) -> String {
         guard let home, home.count > 1 else { return text }
+        if text == home { return "~" }
         return text.replacingOccurrences(of: home + "/", with: "~/")
     }
 }

@@ -28,7 +28,7 @@ struct CancelCommand: ParsableCommand {
             let current = try store.load(issue)
             let session = current.status == .cancelled ? current : try SessionChanges.apply(.cancel, to: issue, in: store)
             guard remove else {
-                CLI.report(session, json: json, verb: "cancelled")
+                CLI.report(session, json: json, line: "\(session.issue.tag) cancelled")
                 return
             }
             let workspace = try Workspace.locate(repo: repo.repo ?? session.repo)

@@ -67,7 +67,7 @@ enum CLI {
             throw error
         } catch {
             let failure = PPDSError.from(error)
-            printError(failure.message)
+            fail(failure)
             throw ExitCode(failure.exitCode)
         }
     }
@@ -75,8 +75,23 @@ enum CLI {
     /// `ppds: <message>` on stderr. Messages quote untrusted text (paths, branches, git and hook
     /// output), so control characters are escaped; line breaks are kept, with the lines after
     /// the first indented so nothing in a message can pass for a line of its own.
-    static func printError(_ message: String) {
-        FileHandle.standardError.write(Data((TerminalText.block(message, prefix: "ppds: ") + "\n").utf8))
+    /// Whether this run asked for JSON: then its errors are a JSON document on stdout too.
+    static var wantsJSON: Bool { CommandLine.arguments.dropFirst().contains("--json") }
+
+    /// Reports a failure: the message on stderr (the contract's place for messages), and with
+    /// `--json` also as a JSON document on stdout, so a script reading stdout gets JSON.
+    static func fail(_ failure: PPDSError) {
+        if wantsJSON {
+            printJSON(.document("error", .object(["kind": .string(failure.reason.rawValue), "message": .string(failure.message),
+                                                  "exitCode": .int(Int64(failure.exitCode))])))
+        }
+        printError(failure.message)
+    }
+
+    /// A message on stderr; `prefixed: false` for text that is already safe (a rendered report).
+    static func printError(_ message: String, prefixed: Bool = true) {
+        let text = prefixed ? TerminalText.block(message, prefix: "ppds: ") : message
+        FileHandle.standardError.write(Data((text + "\n").utf8))
     }
 
     static func printJSON(_ object: OrderedJSON) {
@@ -111,12 +126,12 @@ enum CLI {
         isatty(STDOUT_FILENO) == 1 && ProcessInfo.processInfo.environment["NO_COLOR"] == nil
     }
 
-    /// Reports one changed session: JSON or a line for people.
-    static func report(_ session: Session, json: Bool, verb: String) {
+    /// Reports one changed session: JSON, or `line` (which names the issue) for people.
+    static func report(_ session: Session, json: Bool, line: String) {
         if json {
             printJSON(.document("session", session.json.objectValue))
         } else {
-            print("\(session.issue.tag) \(verb): \(TerminalText.escaped(session.status.fileValue))")
+            print(TerminalText.escaped(line))
         }
     }
 }

@@ -25,7 +25,7 @@ struct GuideCommand: ParsableCommand {
     func run() throws {
         try CLI.run {
             let session = try CLI.apply(.guide(message: message), to: issue, repo: repo)
-            CLI.report(session, json: json, verb: "guided (\(session.guidance.count) message\(session.guidance.count == 1 ? "" : "s"))")
+            CLI.report(session, json: json, line: "\(session.issue.tag) guided (\(session.guidance.count) message\(session.guidance.count == 1 ? "" : "s") so far); the session is \(session.status.fileValue)")
         }
     }
 }

@@ -16,6 +16,17 @@ struct PPDS: AsyncParsableCommand {
             StatusCommand.self, WatchCommand.self, ServeCommand.self, ShowCommand.self, UpdateCommand.self, GuideCommand.self,
             PauseCommand.self, ResumeCommand.self, StartWorkCommand.self, ShipCommand.self,
             CancelCommand.self, PruneCommand.self, TrustCommand.self, DoctorCommand.self, MergedCommand.self, DemoCommand.self,
+            PathCommand.self, ShellInitCommand.self,
         ]
     )
+
+    static func main() async {
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        let names = configuration.subcommands.compactMap { $0.configuration.commandName }
+        if let problem = CommandHints.problem(arguments, subcommands: names) {
+            CLI.fail(PPDSError.usage(problem))
+            exit(withError: ExitCode(64))
+        }
+        await main(nil)
+    }
 }

@@ -17,7 +17,8 @@ struct PauseCommand: ParsableCommand {
 
     func run() throws {
         try CLI.run {
-            CLI.report(try CLI.apply(.pause, to: issue, repo: repo), json: json, verb: "paused")
+            let session = try CLI.apply(.pause, to: issue, repo: repo)
+            CLI.report(session, json: json, line: "\(session.issue.tag) paused" + (session.pausedFrom.map { " (was \($0.fileValue)); 'ppds resume \(session.issue.value)' returns to it" } ?? ""))
         }
     }
 }

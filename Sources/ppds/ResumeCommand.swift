@@ -17,7 +17,8 @@ struct ResumeCommand: ParsableCommand {
 
     func run() throws {
         try CLI.run {
-            CLI.report(try CLI.apply(.resume, to: issue, repo: repo), json: json, verb: "resumed")
+            let session = try CLI.apply(.resume, to: issue, repo: repo)
+            CLI.report(session, json: json, line: "\(session.issue.tag) resumed: \(session.status.fileValue)")
         }
     }
 }

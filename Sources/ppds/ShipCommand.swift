@@ -24,7 +24,7 @@ struct ShipCommand: ParsableCommand {
     func run() throws {
         try CLI.run {
             let session = try CLI.apply(.ship(pr: pr, force: force), to: issue, repo: repo)
-            CLI.report(session, json: json, verb: "shipped")
+            CLI.report(session, json: json, line: "\(session.issue.tag) shipped: \(session.status.fileValue)" + (session.pr.map { ", PR \($0)" } ?? ""))
         }
     }
 }

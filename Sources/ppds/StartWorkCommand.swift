@@ -21,8 +21,12 @@ struct StartWorkCommand: ParsableCommand {
     @Flag(help: "Do not ask gh for titles and labels.") var offline = false
     @Flag(name: .customLong("no-hooks"), help: "Do not run post_create hooks or the spawn command.") var noHooks = false
     @Flag(help: "Print JSON.") var json = false
+    @Flag(help: "Print only the new worktree's path on stdout (the rest on stderr), for 'ppds shell-init', whose wrapper then changes into it.")
+    var cd = false
 
     func validate() throws {
+        if cd && (issues.count != 1 || issues == ["-"]) { throw ValidationError("--cd goes with exactly one issue") }
+        if cd && json { throw ValidationError("--cd and --json do not go together") }
         for value in issues where value != "-" && IssueNumber(parsing: value) == nil {
             throw ValidationError("'\(value)' is not an issue number (a positive integer, #N or work-N)")
         }
@@ -53,11 +57,17 @@ struct StartWorkCommand: ParsableCommand {
                 out["version"] = .int(1)
                 out["results"] = .array(results.map(\.json))
                 CLI.printJSON(out)
+            } else if cd {
+                for result in results { CLI.printError(StartWorkText.describe(result), prefixed: false) }
+                if let session = results.first?.session, results.first?.outcome != .failed { print(session.worktree) }
             } else {
-                for result in results { print(StartWorkText.describe(result)) }
+                // A failure is said once, on stderr; the rest of the report on stdout.
+                for result in results where result.outcome != .failed { print(StartWorkText.describe(result)) }
             }
-            for result in results where result.outcome == .failed {
-                CLI.printError(result.reason ?? "\(result.issue.tag) failed")
+            if !cd {
+                for result in results where result.outcome == .failed {
+                    CLI.printError(json ? result.reason ?? "\(result.issue.tag) failed" : StartWorkText.describe(result), prefixed: json)
+                }
             }
             if results.contains(where: { $0.outcome == .failed || $0.hookFailed }) { throw ExitCode(1) }
         }

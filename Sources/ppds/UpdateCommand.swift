@@ -34,7 +34,7 @@ struct UpdateCommand: ParsableCommand {
     func run() throws {
         try CLI.run {
             let session = try CLI.apply(try change(), to: issue, repo: repo)
-            CLI.report(session, json: json, verb: "updated")
+            CLI.report(session, json: json, line: "\(session.issue.tag) is now \(session.status.fileValue)")
         }
     }
 }

@@ -46,11 +46,13 @@ import View
 
         let text = try fixture.ppds(["status"]).check().stdout
         for heading in ["🟢 Working: 1 session", "🟡 Stuck: 1 session", "📋 Plan ready for review: 1 session",
-                        "✅ PR Ready: 1 session", "🔵 Planning: 2 sessions", "⏸️  Paused: 1 session",
+                        "✅ PR Ready: 1 session", "🔵 Planning: 1 session", "🔹 Starting: 1 session", "⏸️  Paused: 1 session",
                         "⚪ Cancelled: 1 session", "❔ Other status: 1 session", "⚠️  Problems: 2"] {
             #expect(text.contains(heading), "\(heading)\n\(text)")
         }
-        #expect(text.contains("   - #7 https://github.com/o/r/pull/42\n"))
+        #expect(text.contains("   - #7 https://github.com/o/r/pull/42 · "))
+        // Stuck comes first: it needs a human.
+        #expect(text.hasPrefix("🟡 Stuck: 1 session"))
         #expect(text.contains("no commits of its own"))
         #expect(text.contains("     Context: sliding or fixed?"))
         #expect(text.contains("     Options: sliding, fixed"))

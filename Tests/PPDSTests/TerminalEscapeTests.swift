@@ -65,7 +65,7 @@ import View
         #expect(Self.unsafe(guided.stdout).isEmpty)
         let updated = try fixture.ppds(["update", "1", "--status", "stuck", "--reason", Self.reason, "--context", Self.context]
             + Self.options.flatMap { ["--option", $0] }).check()
-        #expect(updated.stdout == "#1 updated: stuck\n")
+        #expect(updated.stdout == "#1 is now stuck\n")
 
         let status = try fixture.ppds(["status"]).check().stdout
         #expect(Self.unsafe(status).isEmpty, "\(status.debugDescription)")

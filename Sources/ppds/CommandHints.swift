@@ -1,0 +1,46 @@
+import ArgumentParser
+
+/// Friendlier words for the commonest slips, checked before parsing: a mistyped subcommand
+/// gets the closest one, `start` points at `start-work`, and `-3` is said to be no issue number
+/// (the parser would call it an unknown option).
+enum CommandHints {
+    static let aliases = ["start": "start-work", "begin": "start-work", "ls": "status", "list": "status", "rm": "prune",
+                          "remove": "prune", "clean": "prune", "stop": "cancel", "info": "show", "check": "doctor"]
+
+    /// A usage message for `arguments` (without the program name), or nil when they look right.
+    static func problem(_ arguments: [String], subcommands: [String]) -> String? {
+        if let negative = arguments.first(where: { $0.count > 1 && $0.hasPrefix("-") && $0.dropFirst().allSatisfy(\.isNumber) }) {
+            return "'\(negative)' is not an issue number: issue numbers are positive (456, #456 or work-456)"
+        }
+        guard let first = arguments.first, !first.hasPrefix("-"), first != "help", !subcommands.contains(first) else { return nil }
+        if first == "cd" {
+            return "'ppds cd' needs the shell function: add 'eval \"$(ppds shell-init bash)\"' (or zsh, fish) to your shell's start-up file; 'ppds path' prints the folder"
+        }
+        if let alias = aliases[first.lowercased()] {
+            return "there is no '\(first)' command; did you mean '\(alias)'? (see 'ppds --help')"
+        }
+        let scored = subcommands.map { ($0, distance(first.lowercased(), $0)) }.min { $0.1 < $1.1 }
+        if let (best, score) = scored, score <= max(2, first.count / 3) {
+            return "there is no '\(first)' command; did you mean '\(best)'? (see 'ppds --help')"
+        }
+        return "there is no '\(first)' command (see 'ppds --help' for the commands)"
+    }
+
+    /// Levenshtein distance, with a transposition counted as one edit.
+    static func distance(_ a: String, _ b: String) -> Int {
+        let x = Array(a), y = Array(b)
+        guard !x.isEmpty else { return y.count }
+        guard !y.isEmpty else { return x.count }
+        var table = Array(repeating: Array(repeating: 0, count: y.count + 1), count: x.count + 1)
+        for i in 0...x.count { table[i][0] = i }
+        for j in 0...y.count { table[0][j] = j }
+        for i in 1...x.count {
+            for j in 1...y.count {
+                let cost = x[i - 1] == y[j - 1] ? 0 : 1
+                table[i][j] = min(table[i - 1][j] + 1, table[i][j - 1] + 1, table[i - 1][j - 1] + cost)
+                if i > 1, j > 1, x[i - 1] == y[j - 2], x[i - 2] == y[j - 1] { table[i][j] = min(table[i][j], table[i - 2][j - 2] + 1) }
+            }
+        }
+        return table[x.count][y.count]
+    }
+}

@@ -1,0 +1,31 @@
+import ArgumentParser
+import Foundation
+import Lifecycle
+import SessionKit
+import Support
+
+struct PathCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "path",
+        abstract: "Print a session's worktree path (what 'ppds cd' changes into; see 'ppds shell-init').")
+
+    @Argument(help: "The issue (456, #456 or work-456). Default: the session whose worktree you are in.")
+    var issue: IssueNumber?
+    @OptionGroup var repo: RepoOption
+
+    func run() throws {
+        try CLI.run {
+            let store = CLI.store
+            let issue = try CLI.issue(issue, store: store)
+            let session = try store.load(issue)
+            // Only this repository's sessions (when run inside one, or with --repo).
+            if let workspace = repo.repo != nil ? try repo.workspace() : try? repo.workspace(), !workspace.owns(session) {
+                throw PPDSError.refused("\(issue.tag) belongs to \(session.repo ?? "another repository"), not \(workspace.repoRoot); pass --repo")
+            }
+            guard FileManager.default.fileExists(atPath: session.worktree) else {
+                throw PPDSError.notFound("\(issue.tag)'s worktree \(session.worktree) does not exist")
+            }
+            print(session.worktree)
+        }
+    }
+}
