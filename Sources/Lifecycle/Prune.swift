@@ -33,8 +33,8 @@ public struct PruneRequest: Sendable {
     }
 }
 
-/// The contract's outcome names, plus three kept reasons of ppds's own (see the README's
-/// decisions): `keptClaimed`, `keptMismatch`, `keptMounted`.
+/// The contract's outcome names, plus kept reasons of ppds's own (see the README's
+/// decisions): `keptClaimed`, `keptMismatch`, `keptMounted`, `keptInUse`.
 public enum PruneOutcome: String, Sendable, CaseIterable {
     case removed, wouldRemove, keptDirty, keptLocked, keptUnmerged, keptActive, keptTooNew
     /// Another session claims the worktree or the branch.
@@ -44,6 +44,8 @@ public enum PruneOutcome: String, Sendable, CaseIterable {
     case keptMismatch
     /// A file system is mounted inside the worktree.
     case keptMounted
+    /// The command runs inside the worktree: removing it would leave the shell in a deleted folder.
+    case keptInUse
     case failed
 
     public var isKept: Bool { rawValue.hasPrefix("kept") }
@@ -100,6 +102,8 @@ public struct Prune: Sendable {
     public let workspace: Workspace
     public let config: Config
     public var now: Date = Date()
+    /// The folder the command runs in: a worktree holding it is kept.
+    public var currentFolder: String = FileManager.default.currentDirectoryPath
 
     public init(workspace: Workspace, config: Config) {
         self.workspace = workspace
@@ -341,6 +345,7 @@ public struct Prune: Sendable {
             worktree.interruptedRemoval = candidate.interruptedRemoval
             if case .detached(let id) = info.head, info.state == .ok { facts.detachedHead = commitFacts(id) }
             if info.state == .ok {
+                worktree.holdsCurrentFolder = samePlace(info.path, currentFolder) || path(canonicalPath(currentFolder), isInside: canonicalPath(info.path))
                 worktree.linkedToEntry = repository.linksToAdminEntry(folder: info.path, name: info.name)
                 worktree.mountPoints = MountTable.mountPoints(atOrBelow: info.path)
                 do {

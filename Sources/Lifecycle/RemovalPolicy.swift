@@ -45,6 +45,8 @@ public struct WorktreeFacts: Sendable, Equatable {
     /// The folder's `.git` file points exactly at this repository's admin entry.
     public var linkedToEntry: Bool = true
     public var mountPoints: [String] = []
+    /// The command runs in this folder or below it.
+    public var holdsCurrentFolder = false
     /// nil when not read (folder missing) or unreadable (`statusError`).
     public var status: WorkingTreeStatus?
     public var statusError: String?
@@ -165,6 +167,9 @@ public enum RemovalPolicy {
             }
             if !worktree.mountPoints.isEmpty {
                 return .kept(.keptMounted, "a file system is mounted at \(worktree.mountPoints[0]); unmount it first")
+            }
+            if worktree.holdsCurrentFolder {
+                return .kept(.keptInUse, "you are inside it; run prune from another folder (for example the main worktree)")
             }
         }
         if let leftover = facts.folderWithoutEntry, !leftover.removable {

@@ -56,4 +56,15 @@ import TestSupport
         // `--base main` is an option, not an issue number.
         #expect(try fixture.ppds(["prune", "3", "--base", "main", "--dry-run"]).status == 0)
     }
+
+    @Test func pruneFromInsideTheWorktreeKeepsThatOne() throws {
+        let (worktree, branch) = try shipped(4)
+        try fixture.git("merge", "-q", "--no-ff", "-m", "merge", branch)
+        let inside = try fixture.ppds(["prune", "--json"], in: worktree + "/")
+        let item = (try inside.json()["results"] as? [[String: Any]])?.first
+        #expect(item?["outcome"] as? String == "keptInUse")
+        #expect(FileManager.default.fileExists(atPath: worktree))
+        let (_, items) = try fixture.prune()
+        #expect(items["#4"]?["outcome"] as? String == "removed")
+    }
 }
