@@ -142,7 +142,27 @@ public struct Demo {
         try view(workspace)
         let removed = report.results.filter { $0.outcome == .removed }.count
         guard removed == 2 else { throw PPDSError.failed("demo: expected prune to remove 2 sessions, it removed \(removed)") }
-        print("\nDone: 4 sessions started in parallel, 2 shipped, merged two ways and pruned; 2 still in progress.")
+
+        print(heading("7. Into #103's worktree, finish it, merge locally (not pushed yet), prune"))
+        let tokens = sessions[103]!.worktree
+        print("$ eval \"$(ppds shell-init bash)\"; ppds cd 103")
+        print("  (cd \(tokens))")
+        try step("committing in #103 and merging it into local main") {
+            try "tokens: sliding expiration, 30 minutes\n".write(toFile: tokens + "/src/tokens.txt", atomically: true, encoding: .utf8)
+            try git(["add", "-A"], in: tokens)
+            try git(["commit", "-q", "-m", "tokens: sliding expiration"], in: tokens)
+            try git(["merge", "-q", "--no-ff", "-m", "Merge token refresh (#103)", sessions[103]!.branch], in: repo)
+        }
+        try change(n(103), .ship(pr: "https://github.com/example/shop/pull/44", force: false), workspace)
+        let local = try Prune(workspace: workspace, config: config).run(PruneRequest(issues: [n(103)]))
+        for result in local.results {
+            print("\(result.issue?.tag ?? "?") \(result.outcome.rawValue): \(result.reason)")
+        }
+        guard local.results.first?.outcome == .removed else {
+            throw PPDSError.failed("demo: expected prune to remove #103 after the local merge")
+        }
+        try view(workspace)
+        print("\nDone: 4 sessions started in parallel, 3 shipped, merged three ways (a merge commit, a squash, a local merge) and pruned; 1 still paused.")
     }
 
     private func heading(_ text: String) -> String {
