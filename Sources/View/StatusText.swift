@@ -51,7 +51,8 @@ public struct StatusText {
 
     func describe(_ view: SessionView, in group: StatusGroup) -> [String] {
         var lines = summary(view, in: group)
-        // Where to go: the worktree, shortened with `~`.
+        // Uncommitted work, when it was computed (--dirty), and where to go.
+        if let dirty = view.git.dirty, dirty.isDirty { lines[0] += " · dirty: " + dirty.summary }
         lines[0] += " · " + Self.safe(shorten(view.session.worktree))
         return lines
     }
@@ -85,12 +86,12 @@ public struct StatusText {
     }
 
     /// Untrusted text (titles, reasons, branches, paths, other tools' statuses) made safe to print.
-    static func safe(_ text: String) -> String { TerminalText.escaped(text) }
+    public static func safe(_ text: String) -> String { TerminalText.escaped(text) }
 
     func bold(_ text: String) -> String { color ? "\u{1B}[1m\(text)\u{1B}[0m" : text }
 
     /// Paths under the home folder as `~/…`, for people; JSON keeps them whole.
-    func shorten(_ text: String) -> String {
+    public func shorten(_ text: String) -> String {
         guard let home, home.count > 1 else { return text }
         if text == home { return "~" }
         return text.replacingOccurrences(of: home + "/", with: "~/")

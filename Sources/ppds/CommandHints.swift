@@ -4,7 +4,7 @@ import ArgumentParser
 /// gets the closest one, `start` points at `start-work`, and `-3` is said to be no issue number
 /// (the parser would call it an unknown option).
 enum CommandHints {
-    static let aliases = ["start": "start-work", "begin": "start-work", "ls": "status", "list": "status", "rm": "prune",
+    static let aliases = ["start": "start-work", "begin": "start-work", "ls": "list", "rm": "prune",
                           "remove": "prune", "clean": "prune", "stop": "cancel", "info": "show", "check": "doctor"]
 
     /// A usage message for `arguments` (without the program name), or nil when they look right.

@@ -17,6 +17,7 @@ struct StatusCommand: ParsableCommand {
     @Option(name: .customLong("stale-after"), help: "Minutes without an update before a session counts as stale.")
     var staleAfter: DurationArgument?
     @Flag(help: "Also compute whether each worktree has uncommitted changes (stats every file).") var dirty = false
+    @Flag(help: "One line per session: issue, status, branch, ahead/behind, dirty, last update, path.") var table = false
 
     func run() throws {
         try CLI.run {
@@ -28,6 +29,8 @@ struct StatusCommand: ParsableCommand {
             let report = try StatusReport.build(workspace, options: options)
             if json {
                 CLI.printJSON(report.json)
+            } else if table {
+                print(StatusTable().render(report))
             } else {
                 print(StatusText(color: CLI.useColor).render(report))
             }

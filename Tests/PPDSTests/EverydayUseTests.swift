@@ -68,4 +68,16 @@ import TestSupport
         let guided = try fixture.ppds(["guide", "2", "go left"]).check().stdout
         #expect(guided == "#2 guided (1 message so far); the session is stuck\n")
     }
+
+    @Test func oneLinePerSessionAndDirtyInText() throws {
+        let (worktree, branch) = try fixture.started(7, title: "Seven")
+        try "draft\n".write(toFile: worktree + "/draft.txt", atomically: true, encoding: .utf8)
+        let list = try fixture.ppds(["list"]).check().stdout.split(separator: "\n").map(String.init)
+        #expect(list.first?.hasPrefix("ISSUE") == true)
+        let row = try #require(list.first { $0.hasPrefix("#7") })
+        for cell in ["registered", branch, "+0/-0", "yes", worktree] { #expect(row.contains(cell), "\(row)") }
+        let dirty = try fixture.ppds(["status", "--dirty"]).check().stdout
+        #expect(dirty.contains("dirty: 1 untracked file"), "\(dirty)")
+        #expect(try fixture.ppds(["ls"]).stderr.contains("did you mean 'list'"))
+    }
 }
