@@ -32,8 +32,11 @@ struct WatchCommand: ParsableCommand {
             try FileManager.default.createDirectory(atPath: workspace.store.sessionsDir, withIntermediateDirectories: true)
             let watcher = ChangeWatcher { ChangeWatcher.folders(gitDir: gitDir, sessionsDir: workspace.store.sessionsDir) }
             let terminal = isatty(STDOUT_FILENO) == 1
-            if terminal { WatchScreen.enter() }
+            let signalSources = terminal ? WatchScreen.enter() : []
             let notifier = Notifier(config: config, home: workspace.store.home, desktop: notify)
+            if notify && ProcessRunner.find("notify-send") == nil {
+                CLI.printError("--notify: notify-send is not on PATH (Debian's libnotify-bin); hooks.on_stuck and on_complete still run")
+            }
             var previous: [IssueNumber: String] = [:]
             var drawn = 0
             while true {
@@ -47,6 +50,7 @@ struct WatchCommand: ParsableCommand {
                 _ = watcher.wait(timeout: interval)
             }
             if terminal { WatchScreen.leave() }
+            withExtendedLifetime(signalSources) {}
         }
     }
 }
@@ -54,18 +58,20 @@ struct WatchCommand: ParsableCommand {
 /// Drawing for `watch`: the same text view, what changed since the last draw, and the terminal
 /// restored on Ctrl-C.
 enum WatchScreen {
-    nonisolated(unsafe) static var signalSource: DispatchSourceSignal?
-
-    static func enter() {
-        print("\u{1B}[?25l", terminator: "")  // hide the cursor while redrawing
-        signal(SIGINT, SIG_IGN)
-        let source = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
-        source.setEventHandler {
-            leave()
-            exit(0)
+    /// Hides the cursor while redrawing; Ctrl-C (SIGINT), SIGTERM and SIGHUP restore it and
+    /// leave. The caller keeps the returned signal sources for as long as it draws.
+    static func enter() -> [DispatchSourceSignal] {
+        print("\u{1B}[?25l", terminator: "")
+        return [SIGINT, SIGTERM, SIGHUP].map { number in
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler {
+                leave()
+                exit(number == SIGINT ? 0 : 128 + number)
+            }
+            source.resume()
+            return source
         }
-        source.resume()
-        signalSource = source
     }
 
     static func leave() {

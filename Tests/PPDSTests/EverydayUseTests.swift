@@ -80,4 +80,33 @@ import TestSupport
         #expect(dirty.contains("dirty: 1 untracked file"), "\(dirty)")
         #expect(try fixture.ppds(["ls"]).stderr.contains("did you mean 'list'"))
     }
+
+    /// On a terminal, watch hides the cursor; SIGTERM, like Ctrl-C, shows it again.
+    @Test func watchRestoresTheCursorOnSigterm() throws {
+        try fixture.started(8, title: "Eight")
+        let driver = #"""
+        import os, pty, signal, sys, time
+        pid, fd = pty.fork()
+        if pid == 0:
+            os.execv(sys.argv[1], [sys.argv[1], "watch", "--interval", "5"])
+        out = b""
+        deadline = time.time() + 10
+        while b"#8" not in out and time.time() < deadline:
+            out += os.read(fd, 65536)
+        os.kill(pid, signal.SIGTERM)
+        while True:
+            try:
+                chunk = os.read(fd, 65536)
+            except OSError:
+                break
+            if not chunk:
+                break
+            out += chunk
+        _, status = os.waitpid(pid, 0)
+        sys.stdout.write("hidden=%d shown=%d exit=%d" % (b"\x1b[?25l" in out, out.rstrip().endswith(b"\x1b[?25h"), os.waitstatus_to_exitcode(status)))
+        """#
+        let result = try runProcess("/usr/bin/python3", ["-c", driver, TestEnvironment.ppdsBinary], in: fixture.repo,
+                                    environment: ["PPDS_HOME": fixture.home])
+        #expect(result.stdout == "hidden=1 shown=1 exit=143", "\(result.stdout) \(result.stderr)")
+    }
 }
