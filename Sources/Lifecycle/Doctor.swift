@@ -217,12 +217,12 @@ public struct Doctor {
             guard let issue = problem.issue else { continue }
             do {
                 try store.withLock(issue) {
-                    if let intent = intentStore.load(.startWork, issue.value), !intent.isLive {
+                    if let intent = intentStore.load(.startWork, issue.value, repo: workspace.repoRoot), !intent.isLive {
                         let outcome = Recovery(workspace: workspace, repository: repository).rollBackStart(intent)
                         done.append("\(issue.tag): start-work " + (outcome.done ? "rolled back" : "not fully rolled back") + ": " + outcome.notes.joined(separator: "; "))
                     }
                 }
-                if let intent = intentStore.load(.prune, issue.value), !intent.isLive {
+                if let intent = intentStore.load(.prune, issue.value, repo: workspace.repoRoot), !intent.isLive {
                     if (try? store.loadIfPresent(issue)) == nil {
                         if let leftover = leftoverFolder(of: intent, repository: repository) {
                             done.append("\(issue.tag): prune left \(intent.worktree) behind: \(leftover)")

@@ -11,7 +11,7 @@ extension PPDSError {
         case let error as TransitionError: .conflict(error.message)
         case let error as RegistryError:
             switch error {
-            case .missing: .notFound(error.description)
+            case .missing, .otherRepository: .notFound(error.description)
             case .corrupt: .invalid(error.description)
             case .io: .io(error.description)
             }

@@ -34,7 +34,8 @@ public struct Intent: Codable, Sendable, Equatable {
     }
 }
 
-/// `$PPDS_HOME/intents/<operation>-<issue>.json`.
+/// `$PPDS_HOME/intents/<operation>-<issue>-<repository key>.json`: the key (as for session
+/// folders) keeps two repositories' records of the same issue number apart.
 public struct IntentStore: Sendable {
     public let home: String
 
@@ -42,25 +43,38 @@ public struct IntentStore: Sendable {
 
     public var folder: String { home + "/intents" }
 
-    func path(_ operation: Intent.Operation, _ issue: Int) -> String { "\(folder)/\(operation.rawValue)-\(issue).json" }
+    func path(_ operation: Intent.Operation, _ issue: Int, repo: String) -> String {
+        "\(folder)/\(operation.rawValue)-\(issue)-\(SessionStore.folderKey(forRepo: repo)).json"
+    }
+
+    /// Where records were kept before they carried the repository's key.
+    func legacyPath(_ operation: Intent.Operation, _ issue: Int) -> String { "\(folder)/\(operation.rawValue)-\(issue).json" }
 
     public func record(_ intent: Intent) throws(PPDSError) {
         do {
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            try AtomicFile.write(try encoder.encode(intent), to: path(intent.operation, intent.issue))
+            try AtomicFile.write(try encoder.encode(intent), to: path(intent.operation, intent.issue, repo: intent.repo))
         } catch {
             throw PPDSError.from(error)
         }
     }
 
     public func clear(_ intent: Intent) {
-        try? FileManager.default.removeItem(atPath: path(intent.operation, intent.issue))
+        try? FileManager.default.removeItem(atPath: path(intent.operation, intent.issue, repo: intent.repo))
+        if load(legacyPath(intent.operation, intent.issue)) == intent { try? FileManager.default.removeItem(atPath: legacyPath(intent.operation, intent.issue)) }
     }
 
-    public func load(_ operation: Intent.Operation, _ issue: Int) -> Intent? {
-        guard let data = IntentStore.read(path(operation, issue)) else { return nil }
+    /// The record of `operation` on `issue` in the repository `repo`, if any.
+    public func load(_ operation: Intent.Operation, _ issue: Int, repo: String) -> Intent? {
+        if let intent = load(path(operation, issue, repo: repo)) { return intent }
+        guard let legacy = load(legacyPath(operation, issue)), samePlace(legacy.repo, repo) else { return nil }
+        return legacy
+    }
+
+    func load(_ file: String) -> Intent? {
+        guard let data = IntentStore.read(file) else { return nil }
         return try? JSONDecoder().decode(Intent.self, from: data)
     }
 

@@ -179,7 +179,7 @@ public struct Prune: Sendable {
         // the removal loses nothing.
         let intents = IntentStore(home: workspace.store.home)
         for index in candidates.indices {
-            guard let issue = candidates[index].session?.issue, let intent = intents.load(.prune, issue.value), !intent.isLive,
+            guard let issue = candidates[index].session?.issue, let intent = intents.load(.prune, issue.value, repo: workspace.repoRoot), !intent.isLive,
                   intent.repo == workspace.repoRoot else { continue }
             repository.removeStaleRefLock(branch: intent.branch)
             guard let commit = intent.commit.flatMap(ObjectID.init(hex:)) else { continue }

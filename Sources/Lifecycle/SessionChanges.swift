@@ -43,8 +43,10 @@ public enum SessionChanges {
     /// The issue whose session worktree contains `directory`, for commands whose issue is optional.
     public static func inferIssue(from directory: String, in store: SessionStore) throws(PPDSError) -> IssueNumber {
         let here = canonicalPath(directory)
+        // With a scoped store, only that repository's sessions.
         let owner = store.list().sessions.first { session in
-            path(here, isInside: canonicalPath(session.worktree))
+            (store.repo.map { repo in session.repo.map { samePlace($0, repo) } ?? true } ?? true)
+                && path(here, isInside: canonicalPath(session.worktree))
         }
         guard let owner else {
             throw PPDSError.usage("no issue given, and \(here) is not inside any session's worktree; name the issue")

@@ -98,15 +98,15 @@ public struct StartWork: Sendable {
         do {
             let created: Session? = try workspace.store.withLock(issue) { () throws -> Session? in
                 let repository = try workspace.openRepository()
-                if let intent = intents.load(.startWork, issue.value) {
+                if let intent = intents.load(.startWork, issue.value, repo: workspace.repoRoot) {
                     let recovery = Recovery(workspace: workspace, repository: repository)
                     guard recovery.rollBackStart(intent).done else {
                         throw PPDSError.failed("\(issue.tag): an interrupted start-work left work behind that ppds will not remove; run 'ppds doctor'")
                     }
                 }
                 if let existing = try workspace.store.loadIfPresent(issue) {
-                    if let repo = existing.repo, canonicalPath(repo) != workspace.repoRoot {
-                        throw PPDSError.failed("\(issue.tag): \(workspace.store.path(for: issue)) belongs to the repository \(repo), not \(workspace.repoRoot); use another PPDS_HOME for this repository")
+                    if !workspace.owns(existing) {
+                        throw PPDSError.failed("\(issue.tag): \(workspace.store.path(for: issue)) belongs to the repository \(existing.repo ?? "?"), not \(workspace.repoRoot)")
                     }
                     guard existing.status.isTerminal else {
                         result.outcome = .existing

@@ -11,9 +11,10 @@ public struct Workspace: Sendable {
     public let repoRoot: String
     public let store: SessionStore
 
+    /// `store` is scoped to `repoRoot`: it reads and writes only this repository's sessions.
     public init(repoRoot: String, store: SessionStore) {
         self.repoRoot = repoRoot
-        self.store = store
+        self.store = store.scoped(to: repoRoot)
     }
 
     /// Finds the main repository from `repo` or the current folder (main worktree, linked

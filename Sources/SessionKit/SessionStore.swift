@@ -1,18 +1,22 @@
 import Foundation
+import Support
 #if canImport(Glibc)
 import Glibc
-import Support
 #endif
 
 /// Why the registry could not do what was asked. Each case names the issue or file.
 public enum RegistryError: Error, Sendable, Equatable, CustomStringConvertible {
     case missing(IssueNumber, file: String)
+    /// No session of this repository; another repository has one of that number.
+    case otherRepository(IssueNumber, repo: String, here: String)
     case corrupt(SessionFileError)
     case io(file: String, message: String)
 
     public var description: String {
         switch self {
         case .missing(let issue, let file): "no session for \(issue.tag) (\(file) does not exist)"
+        case .otherRepository(let issue, let repo, let here):
+            "no session for \(issue.tag) in \(here); \(issue.tag) belongs to \(repo) (run it there or pass --repo \(repo))"
         case .corrupt(let error): "\(error.file) could not be read: \(error.reason); fix or move it aside with 'ppds doctor --fix'"
         case .io(let file, let message): "\(file): \(message)"
         }
@@ -27,14 +31,38 @@ public struct SessionListing: Sendable {
 
 /// The session folder: `$PPDS_HOME/sessions/work-<issue>.json`, one file per session.
 ///
+/// - Several repositories share one home. A session lives in the spec's place,
+///   `sessions/work-<issue>.json`, unless that file belongs to another repository; then it
+///   lives in `sessions/<repository key>/work-<issue>.json` (`folderKey(forRepo:)`). A store
+///   scoped to a repository (`scoped(to:)`, which every `Workspace` uses) reads and writes only
+///   that repository's sessions, so the same issue number can be active in two repositories
+///   and a session file is never overwritten by another repository's session.
 /// - Writes are atomic: a temporary file in the same folder, fsynced, then renamed.
 /// - Read-modify-write holds a per-session `flock` under `$PPDS_HOME/locks`, which works
 ///   across processes and across threads (each call opens its own file description).
 public struct SessionStore: Sendable {
     public let home: String
+    /// The repository (its main worktree, canonical) whose sessions this store reads and
+    /// writes; nil reads only the spec's layout.
+    public let repo: String?
 
-    public init(home: String) {
+    public init(home: String, repo: String? = nil) {
         self.home = home
+        self.repo = repo
+    }
+
+    /// The same home, reading and writing only `repo`'s sessions.
+    public func scoped(to repo: String) -> SessionStore { SessionStore(home: home, repo: repo) }
+
+    /// The folder under `sessions/` for a repository whose issue numbers collide with
+    /// another's: its folder name and a hash of its path, e.g. `shop-1a2b3c4d`.
+    public static func folderKey(forRepo repo: String) -> String {
+        let name = String((repo as NSString).lastPathComponent.unicodeScalars.map { scalar -> Character in
+            scalar.isASCII && (CharacterSet.alphanumerics.contains(scalar) || scalar == "-" || scalar == "_") ? Character(scalar) : "_"
+        }.prefix(40))
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in repo.utf8 { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01b3 }
+        return (name.isEmpty ? "repo" : name) + "-" + String(String(hash, radix: 16).suffix(8))
     }
 
     /// `PPDS_HOME`, or `~/.ppds`.
@@ -48,37 +76,75 @@ public struct SessionStore: Sendable {
     /// Where unreadable files are moved by `doctor --fix`; never deleted.
     public var quarantineDir: String { home + "/corrupt" }
 
-    public func path(for issue: IssueNumber) -> String { sessionsDir + "/" + issue.sessionID + ".json" }
+    /// Where `issue`'s session of this store's repository is, or goes: its own folder when a
+    /// file is there; else the spec's place, unless a session of another repository holds it.
+    public func path(for issue: IssueNumber) -> String {
+        let spec = sessionsDir + "/" + issue.sessionID + ".json"
+        guard let repo else { return spec }
+        let own = sessionsDir + "/" + Self.folderKey(forRepo: repo) + "/" + issue.sessionID + ".json"
+        if FileManager.default.fileExists(atPath: own) { return own }
+        // An unreadable file stays where it is: reading it reports it, and nothing overwrites it.
+        guard let holder = try? read(spec), let holderRepo = holder.repo else { return spec }
+        return samePlace(holderRepo, repo) ? spec : own
+    }
 
     // MARK: Reading
 
     public func load(_ issue: IssueNumber) throws(RegistryError) -> Session {
-        guard let session = try loadIfPresent(issue) else { throw .missing(issue, file: path(for: issue)) }
+        guard let session = try loadIfPresent(issue) else { throw missing(issue) }
         return session
+    }
+
+    /// Why `issue` has no session here: none at all, or one of another repository.
+    func missing(_ issue: IssueNumber) -> RegistryError {
+        if let repo, let other = try? read(sessionsDir + "/" + issue.sessionID + ".json"), let otherRepo = other.repo, !samePlace(otherRepo, repo) {
+            return .otherRepository(issue, repo: otherRepo, here: repo)
+        }
+        return .missing(issue, file: path(for: issue))
     }
 
     public func loadIfPresent(_ issue: IssueNumber) throws(RegistryError) -> Session? {
         try read(path(for: issue))
     }
 
-    /// Every session file, sorted by issue. One bad file never hides the good ones.
+    /// Every session file of every repository, sorted by issue. One bad file never hides the
+    /// good ones. A session in a repository's folder must name that repository.
     public func list() -> SessionListing {
         var listing = SessionListing(sessions: [], errors: [])
-        for name in sessionFileNames() {
-            let file = sessionsDir + "/" + name
+        func add(_ file: String, folder: String?) {
             do throws(RegistryError) {
                 // A file removed since the folder was listed is simply gone.
-                if let session = try read(file) { listing.sessions.append(session) }
+                guard let session = try read(file) else { return }
+                if let folder, session.repo.map(Self.folderKey(forRepo:)) != folder {
+                    listing.errors.append(SessionFileError(file: file, reason: "it names the repository \(Session.quote(session.repo ?? "(none)")), which does not belong in the folder \(folder)"))
+                    return
+                }
+                listing.sessions.append(session)
             } catch {
                 switch error {
                 case .corrupt(let problem): listing.errors.append(problem)
                 case .io(_, let message): listing.errors.append(SessionFileError(file: file, reason: message))
-                case .missing: break
+                case .missing, .otherRepository: break
                 }
             }
         }
-        listing.sessions.sort { $0.issue < $1.issue }
+        for name in sessionFileNames() { add(sessionsDir + "/" + name, folder: nil) }
+        for folder in repositoryFolders() {
+            for name in Self.sessionFileNames(in: sessionsDir + "/" + folder) { add(sessionsDir + "/" + folder + "/" + name, folder: folder) }
+        }
+        listing.sessions.sort { ($0.issue, $0.repo ?? "") < ($1.issue, $1.repo ?? "") }
         return listing
+    }
+
+    /// The per-repository folders under `sessions/`.
+    public func repositoryFolders() -> [String] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: sessionsDir)) ?? []
+        return names.filter { !$0.hasPrefix(".") && !$0.hasSuffix(".json") && Self.isFolder(sessionsDir + "/" + $0) }.sorted()
+    }
+
+    static func isFolder(_ path: String) -> Bool {
+        var info = stat()
+        return lstat(path, &info) == 0 && info.st_mode & S_IFMT == S_IFDIR
     }
 
     /// The one way a session file is read, by `list`, `load`, `loadIfPresent`, `modify`,
@@ -150,8 +216,10 @@ public struct SessionStore: Sendable {
     }
 
     /// `work-*.json` names in the folder (temporary files start with a dot and are skipped).
-    public func sessionFileNames() -> [String] {
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: sessionsDir)) ?? []
+    public func sessionFileNames() -> [String] { Self.sessionFileNames(in: sessionsDir) }
+
+    static func sessionFileNames(in folder: String) -> [String] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
         return names.filter { $0.hasPrefix("work-") && $0.hasSuffix(".json") }.sorted()
     }
 
@@ -205,7 +273,7 @@ public struct SessionStore: Sendable {
         try withLock(issue) {
             // Written back to exactly the file that was read, and only if that file was valid.
             let file = path(for: issue)
-            guard let current = try read(file) else { throw RegistryError.missing(issue, file: file) }
+            guard let current = try read(file) else { throw missing(issue) }
             let next = try change(current)
             if next != current { try write(next, to: file) }
             return next

@@ -102,10 +102,16 @@ enum CLI {
     /// folder), which must belong to the repository of `--repo` or of the current folder. Run
     /// outside any repository without `--repo`, the session file alone decides.
     static func apply(_ change: SessionChange, to given: IssueNumber?, repo: RepoOption) throws(PPDSError) -> Session {
-        let store = CLI.store
+        let (store, workspace) = try scope(repo)
         let issue = try CLI.issue(given, store: store)
-        let workspace: Workspace? = repo.repo != nil ? try repo.workspace() : try? repo.workspace()
         return try SessionChanges.apply(change, to: issue, in: store, workspace: workspace)
+    }
+
+    /// The sessions a command acts on: those of `--repo`, or of the repository around the
+    /// current folder; outside any repository, the spec's layout alone.
+    static func scope(_ repo: RepoOption) throws(PPDSError) -> (SessionStore, Workspace?) {
+        let workspace: Workspace? = repo.repo != nil ? try repo.workspace() : try? repo.workspace()
+        return (workspace?.store ?? CLI.store, workspace)
     }
 
     /// The named issue, or the session whose worktree holds the current folder.

@@ -15,13 +15,10 @@ struct PathCommand: ParsableCommand {
 
     func run() throws {
         try CLI.run {
-            let store = CLI.store
+            // Only this repository's sessions (when run inside one, or with --repo).
+            let (store, _) = try CLI.scope(repo)
             let issue = try CLI.issue(issue, store: store)
             let session = try store.load(issue)
-            // Only this repository's sessions (when run inside one, or with --repo).
-            if let workspace = repo.repo != nil ? try repo.workspace() : try? repo.workspace(), !workspace.owns(session) {
-                throw PPDSError.refused("\(issue.tag) belongs to \(session.repo ?? "another repository"), not \(workspace.repoRoot); pass --repo")
-            }
             guard FileManager.default.fileExists(atPath: session.worktree) else {
                 throw PPDSError.notFound("\(issue.tag)'s worktree \(session.worktree) does not exist")
             }

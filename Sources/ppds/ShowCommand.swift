@@ -19,10 +19,10 @@ struct ShowCommand: ParsableCommand {
 
     func run() throws {
         try CLI.run {
-            let store = CLI.store
+            let (store, scoped) = try CLI.scope(repo)
             let issue = try CLI.issue(issue, store: store)
             let session = try store.load(issue)
-            let workspace = try Workspace.locate(repo: repo.repo ?? session.repo)
+            let workspace = try scoped ?? Workspace.locate(repo: session.repo)
             let git = try GitFactReader(repository: try workspace.openRepository()).state(of: session, includeDirty: true)
             let view = SessionView(session: session, git: git)
             if json {

@@ -18,8 +18,11 @@ struct StatusCommand: ParsableCommand {
     var staleAfter: DurationArgument?
     @Flag(help: "Also compute whether each worktree has uncommitted changes (stats every file).") var dirty = false
     @Flag(help: "One line per session: issue, status, branch, ahead/behind, dirty, last update, path.") var table = false
+    @Flag(name: .customLong("all-repos"), help: "Every repository's sessions under this PPDS_HOME, grouped by repository.")
+    var allRepos = false
 
     func run() throws {
+        if allRepos { return try runForEveryRepository() }
         try CLI.run {
             let workspace = try repo.workspace()
             let config = try Config.load(home: workspace.store.home, repoRoot: workspace.repoRoot)
@@ -33,6 +36,43 @@ struct StatusCommand: ParsableCommand {
                 print(StatusTable().render(report))
             } else {
                 print(StatusText(color: CLI.useColor).render(report))
+            }
+        }
+    }
+
+    /// One report per repository that has sessions here (found by the sessions' `repo` key).
+    func runForEveryRepository() throws {
+        try CLI.run {
+            let listing = CLI.store.list()
+            var roots: [String] = []
+            for session in listing.sessions {
+                guard let repo = session.repo, !roots.contains(where: { samePlace($0, repo) }) else { continue }
+                roots.append(repo)
+            }
+            var documents: [JSONValue] = []
+            var texts: [String] = []
+            for root in roots.sorted() {
+                guard let workspace = try? Workspace.locate(repo: root) else {
+                    texts.append("▸ \(TerminalText.escaped(root)) (not reachable here)")
+                    documents.append(.object(["repo": .string(root), "reachable": .bool(false)]))
+                    continue
+                }
+                let config = try Config.load(home: workspace.store.home, repoRoot: workspace.repoRoot)
+                var options = CLI.statusOptions(staleAfter: staleAfter, config: config)
+                options.includeGone = all
+                options.includeDirty = dirty
+                let report = try StatusReport.build(workspace, options: options)
+                var document = report.json
+                document["repo"] = .string(workspace.repoRoot)
+                document["version"] = nil
+                documents.append(document.objectValue)
+                let body = table ? StatusTable().render(report) : StatusText(color: CLI.useColor).render(report)
+                texts.append("▸ \(TerminalText.escaped(workspace.repoRoot))\n" + body.split(separator: "\n", omittingEmptySubsequences: false).map { "  " + $0 }.joined(separator: "\n"))
+            }
+            if json {
+                CLI.printJSON(.document("repositories", .array(documents)))
+            } else {
+                print(texts.isEmpty ? "No sessions." : texts.joined(separator: "\n\n"))
             }
         }
     }

@@ -130,7 +130,8 @@ import View
     func rollbackLeavesAnotherRepositorysWorktree() throws {
         let killed = try fixture.ppds(["start-work", "8", "--offline", "--title", "Killed early"], environment: ["PPDS_FAULT": "afterIntent:kill"])
         #expect(killed.status == 9)
-        let intentFile = fixture.home + "/intents/start-work-8.json"
+        let intentName = try #require(try FileManager.default.contentsOfDirectory(atPath: fixture.home + "/intents").first { $0.hasPrefix("start-work-8-") })
+        let intentFile = fixture.home + "/intents/" + intentName
         let intent = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: intentFile))) as? [String: Any])
         let path = try #require(intent["worktree"] as? String)
         let other = fixture.folder.file("other-repo")

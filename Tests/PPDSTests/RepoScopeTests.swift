@@ -41,4 +41,45 @@ import TestSupport
         #expect(try fixture.ppds(["prune", "--min-age", "-3"]).status == 64)
         #expect(try fixture.ppds(["prune", "--min-age", "90s", "--dry-run"]).status == 0)
     }
+
+    /// The same issue number active in two repositories under one PPDS_HOME: each keeps its
+    /// own session; the first keeps the spec's layout.
+    @Test func theSameIssueNumberInTwoRepositories() throws {
+        let fixture = try GitFixture()
+        let other = fixture.folder.file("other")
+        try runProcess("/bin/cp", ["-a", fixture.repo, other]).check()
+        let (first, _) = try fixture.started(3102, title: "First repo")
+        let second = try fixture.ppds(["start-work", "3102", "--offline", "--title", "Second repo", "--json"], in: other)
+        try second.check()
+        let secondWorktree = try #require(((try second.json()["results"] as? [[String: Any]])?.first)?["worktree"] as? String)
+        #expect(secondWorktree != first)
+        // The first keeps the spec's place; the second lives in its repository's folder.
+        #expect(fixture.sessionFileExists(3102))
+        let folders = try FileManager.default.contentsOfDirectory(atPath: fixture.home + "/sessions").filter { !$0.hasSuffix(".json") }
+        #expect(folders.count == 1 && folders[0].hasPrefix("other-"))
+        // Each verb acts on its own repository's #3102.
+        try fixture.ppds(["update", "3102", "--status", "stuck", "--reason", "second asks"], in: other).check()
+        try fixture.ppds(["update", "3102", "--status", "working"]).check()
+        let mine = try fixture.ppds(["show", "3102", "--json"]).json()["session"] as? [String: Any]
+        let theirs = try fixture.ppds(["show", "3102", "--json"], in: other).json()["session"] as? [String: Any]
+        #expect(mine?["status"] as? String == "working")
+        #expect(theirs?["status"] as? String == "stuck")
+        #expect(try fixture.ppds(["path", "3102"], in: other).check().stdout == secondWorktree + "\n")
+        // Inside the second worktree, the issue is inferred from its own repository.
+        try fixture.ppds(["update", "--status", "working"], in: secondWorktree).check()
+        // Both, grouped by repository.
+        let everything = try fixture.ppds(["status", "--all-repos", "--json"]).json()
+        let repositories = everything["repositories"] as? [[String: Any]] ?? []
+        #expect(repositories.count == 2)
+        #expect(repositories.allSatisfy { (($0["sessions"] as? [[String: Any]])?.count ?? 0) == 1 })
+        let text = try fixture.ppds(["status", "--all-repos"]).check().stdout
+        #expect(text.contains("▸ " + fixture.repo) && text.contains("▸ " + other))
+        // Pruning one never touches the other.
+        try fixture.ppds(["cancel", "3102"]).check()
+        let (_, items) = try fixture.prune(["--force-delete", "--min-age", "0"])
+        #expect(items["#3102"]?["outcome"] as? String == "removed")
+        #expect(FileManager.default.fileExists(atPath: secondWorktree))
+        let stillTheirs = try fixture.ppds(["show", "3102", "--json"], in: other).json()["session"] as? [String: Any]
+        #expect(stillTheirs?["status"] as? String == "working")
+    }
 }

@@ -80,15 +80,16 @@ import View
         #expect(try fixture.worktreePaths().count == 3)
     }
 
+    /// Another repository's #5 is never overwritten: this repository's #5 goes beside it.
     @Test func aSessionOfAnotherRepositoryIsNeverOverwritten() throws {
         let fixture = try GitFixture()
         let other = try GitFixture()
         try other.ppds(["start-work", "5", "--offline"], environment: ["PPDS_HOME": fixture.home]).check()
+        let theirs = try Data(contentsOf: URL(fileURLWithPath: fixture.home + "/sessions/work-5.json"))
         let (result, results) = try fixture.startWork(["5"])
-        #expect(result.status == 1)
-        let reason = results.first?["reason"] as? String ?? ""
-        #expect(reason.contains(other.repo))
-        #expect(reason.contains(fixture.repo))
+        try result.check()
+        #expect(results.first?["outcome"] as? String == "started")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: fixture.home + "/sessions/work-5.json")) == theirs)
     }
 
     @Test func hostileTitlesStayInsideTheParentAndNeverRun() throws {
