@@ -11,8 +11,12 @@ public struct EnclosedRepository: Sendable, Equatable {
     /// How many of its commits are on no remote-tracking ref (counted up to a small limit);
     /// nil when it could not be read, which counts as holding work.
     public let uniqueCommits: Int?
+    /// A clone's own working files have changes (its files are not the worktree's).
+    public var dirty = false
+    /// A `.git` file: another repository's worktree lives here, with its own work.
+    public var isLinkedWorktree = false
 
-    public var holdsWork: Bool { uniqueCommits.map { $0 > 0 } ?? true }
+    public var holdsWork: Bool { isLinkedWorktree || dirty || (uniqueCommits.map { $0 > 0 } ?? true) }
 }
 
 extension Repository {
@@ -33,12 +37,26 @@ extension Repository {
             let dotGit = folder + "/" + String(cString: path) + "/.git"
             if Repository.isFolder(dotGit) { gitDirs.append(dotGit) }
         }
-        // Clones inside untracked or ignored folders.
+        // Clones and other worktrees inside untracked or ignored folders.
+        var links: [String] = []
         let candidates = status.ignored + (try worktree.untrackedFolders())
         for relative in candidates where relative.hasSuffix("/") {
-            Repository.findDotGitFolders(in: folder + "/" + relative, into: &gitDirs)
+            Repository.findDotGitFolders(in: folder + "/" + relative, into: &gitDirs, links: &links)
         }
-        return gitDirs.map { EnclosedRepository(gitDir: $0, uniqueCommits: Repository.commitsOnNoRemote(gitDir: $0)) }
+        var found = gitDirs.map { gitDir in
+            var enclosed = EnclosedRepository(gitDir: gitDir, uniqueCommits: Repository.commitsOnNoRemote(gitDir: gitDir))
+            // A clone (a `.git` folder inside the worktree) has working files of its own.
+            if gitDir.hasSuffix("/.git"), !gitDir.hasPrefix(worktreesAdminDir) {
+                enclosed.dirty = (try? Repository.open(at: String(gitDir.dropLast(5))).workingTreeStatus().isDirty) ?? true
+            }
+            return enclosed
+        }
+        for link in links {
+            var enclosed = EnclosedRepository(gitDir: link, uniqueCommits: nil)
+            enclosed.isLinkedWorktree = true
+            found.append(enclosed)
+        }
+        return found
     }
 
     /// Untracked folders (ending in `/`) of this handle's working folder.
@@ -77,13 +95,19 @@ extension Repository {
         }
     }
 
-    /// `.git` folders at or below `folder`, not following symlinks.
-    static func findDotGitFolders(in folder: String, into found: inout [String]) {
-        if isFolder(folder + "/.git") { found.append(folder + "/.git") }
+    /// `.git` folders (clones) and `.git` files (other worktrees) at or below `folder`, not
+    /// following symlinks.
+    static func findDotGitFolders(in folder: String, into found: inout [String], links: inout [String]) {
+        func note(_ path: String) {
+            var info = stat()
+            guard lstat(path, &info) == 0 else { return }
+            if info.st_mode & S_IFMT == S_IFDIR { found.append(path) } else if info.st_mode & S_IFMT == S_IFREG { links.append(path) }
+        }
+        note(folder + "/.git")
         guard let walker = FileManager.default.enumerator(atPath: folder) else { return }
         while let relative = walker.nextObject() as? String {
-            if (relative as NSString).lastPathComponent == ".git", isFolder(folder + "/" + relative) {
-                found.append(folder + "/" + relative)
+            if (relative as NSString).lastPathComponent == ".git" {
+                note(folder + "/" + relative)
                 walker.skipDescendants()
             }
         }

@@ -119,14 +119,17 @@ public final class MergeDetector {
         let whole = try patchID(from: mergeBaseTree, to: try repository.treeID(ofCommit: tip), kind)
         var paths = try changedPaths(from: mergeBaseTree, to: try repository.treeID(ofCommit: tip))
         var wanted: [ObjectID] = []
+        // Commit by commit only when every one of them is an ordinary commit: a merge commit can
+        // hold changes of its own (a conflict resolution, an "evil merge") that no patch-id sees.
+        var perCommit = true
         for commit in own {
             let parents = try repository.parents(of: commit)
-            if parents.count == 1 {
-                paths.formUnion(try changedPaths(from: try repository.treeID(ofCommit: parents[0]), to: try repository.treeID(ofCommit: commit)))
-            }
+            guard parents.count == 1 else { perCommit = false; continue }
+            paths.formUnion(try changedPaths(from: try repository.treeID(ofCommit: parents[0]), to: try repository.treeID(ofCommit: commit)))
             guard let id = try commitPatchID(commit, kind) else { continue }
             wanted.append(id)
         }
+        if !perCommit { wanted.removeAll() }
         guard !paths.isEmpty else { return false }
         var found = Set<ObjectID>()
         for commit in try history.commitsSince(mergeBase, limit: .max, repository) {

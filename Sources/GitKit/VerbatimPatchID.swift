@@ -8,8 +8,11 @@ extension Repository {
     /// Unlike `git patch-id` (and libgit2's `git_diff_patchid`), it counts whitespace, and it
     /// compares a binary file by its old and new blob ids: the patch text of a binary change
     /// ("Binary files differ") is the same for any change to that path, so it proves nothing.
-    /// Hunk headers (line numbers) are left out, so a change rebased onto moved lines still
-    /// matches; each file's paths and modes count.
+    /// Each hunk's place counts too (its first old line and both lengths): the same lines added
+    /// with the same context in another place of the file (a second, identical section) are
+    /// another change. A change rebased onto moved lines therefore does not match, and is kept
+    /// as unmerged: a miss costs a `--force-delete`, a false match someone's work.
+    /// Each file's paths and modes count.
     func verbatimPatchID(_ diff: Handle) throws(GitError) -> ObjectID? {
         let count = git_diff_num_deltas(diff.pointer)
         if count == 0 { return nil }
@@ -36,7 +39,11 @@ extension Repository {
                 continue
             }
             for hunk in 0..<hunks {
-                append("hunk\0")
+                var header: UnsafePointer<git_diff_hunk>?
+                var count = 0
+                try gitCall("read patch hunk", "delta \(index)") { git_patch_get_hunk(&header, &count, patch.pointer, hunk) }
+                guard let header = header?.pointee else { continue }
+                append("hunk \(header.old_start) \(header.old_lines) \(header.new_lines)\0")
                 let lines = git_patch_num_lines_in_hunk(patch.pointer, hunk)
                 guard lines > 0 else { continue }
                 for lineIndex in 0..<Int(lines) {

@@ -22,6 +22,8 @@ public enum WorktreeEntryState: String, Sendable {
     case folderMissing
     /// The admin entry lacks `gitdir`, `commondir` or `HEAD`: an interrupted add.
     case halfMade
+    /// The entry's folder path is not UTF-8: it cannot be checked here, so it is left alone.
+    case undecodablePath
 }
 
 /// A worktree as git sees it: the main one or a linked one.
@@ -75,6 +77,11 @@ extension Repository {
 
     func worktreeEntry(_ name: String) -> WorktreeInfo {
         let admin = worktreesAdminDir + "/" + name
+        if let raw = FileManager.default.contents(atPath: admin + "/gitdir"), String(data: raw, encoding: .utf8) == nil {
+            return WorktreeInfo(name: name, path: "", isMain: false, head: Repository.readHead(at: admin + "/HEAD"),
+                                lockReason: Repository.readFile(admin + "/locked").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) },
+                                state: .undecodablePath)
+        }
         let gitdirFile = Repository.readFile(admin + "/gitdir")?.trimmingCharacters(in: .whitespacesAndNewlines)
         let hasCommondir = FileManager.default.fileExists(atPath: admin + "/commondir")
         let head = Repository.readHead(at: admin + "/HEAD")

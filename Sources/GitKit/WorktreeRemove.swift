@@ -19,6 +19,9 @@ extension Repository {
                                message: "the worktree is locked" + (reason.isEmpty ? "" : " (\(reason))") + "; unlock it with 'git worktree unlock' first")
             }
         }
+        guard info.state != .undecodablePath else {
+            throw GitError(.precondition, operation, name, message: "its folder's path is not UTF-8, so ppds cannot check it; remove it with git")
+        }
         if info.state == .ok, !force {
             let dirt = try workingTreeStatus(at: info.path)
             if dirt.isDirty {
@@ -66,16 +69,27 @@ extension Repository {
     }
 
     /// Removes admin entries whose folder is gone, and half-made entries, the way
-    /// `git worktree prune` would plus the leftovers it misses. Locked entries stay.
+    /// `git worktree prune` would plus the leftovers it misses. Locked entries stay, and so do
+    /// entries whose detached HEAD or own refs hold commits found nowhere else.
     /// Half-made entries younger than `settle` seconds may be an add in progress and stay, as do
     /// the names in `sparing` (adds the caller knows are running).
     @discardableResult
     public func pruneStaleWorktrees(dryRun: Bool = false, settle: TimeInterval = 10, sparing: Set<String> = []) throws(GitError) -> [WorktreeInfo] {
         var pruned: [WorktreeInfo] = []
+        var shared: [ObjectID]?
         for name in adminEntryNames() where !sparing.contains(name) {
             let info = worktreeEntry(name)
-            guard info.state != .ok, !info.isLocked else { continue }
+            guard info.state == .folderMissing || info.state == .halfMade, !info.isLocked else { continue }
             if info.state == .halfMade, let age = adminEntryAge(name), age < settle { continue }
+            // The folder may be on a disk that is not mounted: keep an entry whose detached HEAD
+            // or own refs hold commits no shared ref reaches (they would go with it).
+            let tips = shared ?? sharedRefTips()
+            shared = tips
+            var held = privateRefTips(ofWorktree: name).map(\.commit)
+            if case .detached(let id) = info.head { held.append(id) }
+            var unique = false
+            for commit in held where try !isReachable(commit, fromAny: tips) { unique = true }
+            if unique { continue }
             if !dryRun { try removeAdminEntry(name) }
             pruned.append(info)
         }

@@ -51,6 +51,13 @@ public enum BaseResolver {
         return found
     }
 
+    /// Whether `name` names a branch, a remote-tracking branch or a tag (as git would read it),
+    /// not a commit id or a revision expression: only a ref that moves with merges is evidence.
+    public static func namesARef(_ name: String, _ repository: Repository) -> Bool {
+        let full = name.hasPrefix("refs/") ? [name] : ["refs/heads/" + name, "refs/remotes/" + name, "refs/tags/" + name]
+        return full.contains { repository.referenceExists($0) }
+    }
+
     /// How long ago the repository last fetched (FETCH_HEAD's age), for a remote-tracking base.
     public static func lastFetchAge(_ repository: Repository, now: Date = Date()) -> TimeInterval? {
         guard let attributes = try? FileManager.default.attributesOfItem(atPath: repository.commonDir + "/FETCH_HEAD"),

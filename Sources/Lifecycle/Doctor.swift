@@ -103,6 +103,12 @@ public struct Doctor {
         let liveClaims = liveSessionEntries(listing.sessions.filter { workspace.owns($0) }, worktrees)
         for entry in worktrees where !entry.isMain && entry.state != .ok && !entry.isLocked && !inFlightNames.contains(entry.name)
             && !liveClaims.contains(entry.name) {
+            if entry.state == .undecodablePath {
+                problems.append(DoctorProblem(kind: .staleWorktreeEntry, branch: entry.head.branchName,
+                                              message: ".git/worktrees/\(entry.name): its folder's path is not UTF-8; ppds leaves it alone (use git worktree)",
+                                              fixable: false))
+                continue
+            }
             let what = entry.state == .halfMade ? "a half-made admin entry" : "its folder \(entry.path) is gone"
             problems.append(DoctorProblem(kind: .staleWorktreeEntry, worktree: entry.path.isEmpty ? nil : entry.path,
                                           branch: entry.head.branchName,

@@ -185,7 +185,11 @@ public struct Prune: Sendable {
             guard let commit = intent.commit.flatMap(ObjectID.init(hex:)) else { continue }
             candidates[index].interruptedCommit = commit
             candidates[index].interruptedAdminName = intent.adminName
-            if let path = candidates[index].worktree?.path, repository.folderHoldsOnlyCheckout(at: path, of: commit) {
+            // Only the removal that record describes: the same entry, the same folder, the
+            // branch or HEAD it checked.
+            if let worktree = candidates[index].worktree, worktree.name == intent.adminName, samePlace(worktree.path, intent.worktree),
+               worktree.head == .branch(intent.branch) || worktree.head == .detached(commit),
+               repository.folderHoldsOnlyCheckout(at: worktree.path, of: commit) {
                 candidates[index].interruptedRemoval = true
             }
         }
@@ -202,7 +206,7 @@ public struct Prune: Sendable {
                 facts.gatheringProblem = "could not open the repository to check it"
                 return facts
             }
-            return facts(candidate, request: request, repository: repository, detector: detector, claims: claims)
+            return facts(candidate, request: request, repository: repository, detector: detector, claims: claims, allWorktrees: worktrees)
         }
         let options = RemovalOptions(dryRun: request.dryRun, force: request.force, forceDelete: request.forceDelete)
         var removedSessions: Set<IssueNumber> = []
@@ -262,7 +266,8 @@ public struct Prune: Sendable {
     }
 
     /// Gathers what the policy needs about one candidate. Reads only; changes nothing.
-    func facts(_ candidate: Candidate, request: PruneRequest, repository: Repository, detector: MergeDetector, claims: Claims) -> RemovalFacts {
+    func facts(_ candidate: Candidate, request: PruneRequest, repository: Repository, detector: MergeDetector, claims: Claims,
+               allWorktrees: [WorktreeInfo]) -> RemovalFacts {
         let session = candidate.session
         var facts = RemovalFacts(sessionStatus: session?.status, claimedBranch: candidate.branch)
         // Active and locked candidates are kept whatever else holds: read no more.
@@ -283,6 +288,8 @@ public struct Prune: Sendable {
         if let baseName {
             if let branch = candidate.branch, Session.base(baseName, namesBranch: branch) {
                 facts.baseProblem = "the base '\(baseName)' is the branch itself; cannot tell whether it is merged"
+            } else if !BaseResolver.namesARef(baseName, repository) {
+                facts.baseProblem = "the base '\(baseName)' is not a branch, remote-tracking branch or tag; merged into a fixed commit is no evidence ('ppds prune --base REF')"
             } else if let resolved = try? repository.resolveCommit(baseName) {
                 bases.append((baseName, resolved))
             } else {
@@ -359,6 +366,18 @@ public struct Prune: Sendable {
                     worktree.statusError = error.message
                 }
             }
+            // Refs of the worktree's own (refs/worktree/*, refs/bisect/*) go with its entry.
+            let shared = repository.sharedRefTips()
+            for (ref, commit) in repository.privateRefTips(ofWorktree: info.name) {
+                if !((try? repository.isReachable(commit, fromAny: shared)) ?? false) { worktree.privateCommits.append(ref) }
+            }
+            // Another worktree inside this one's folder would go with it.
+            if !info.path.isEmpty {
+                let root = canonicalPath(info.path)
+                worktree.nestedWorktrees = allWorktrees.filter { other in
+                    other.name != info.name && !other.path.isEmpty && canonicalPath(other.path) != root && path(canonicalPath(other.path), isInside: root)
+                }.map(\.path)
+            }
             facts.worktree = worktree
         } else if let path = candidate.path, FileManager.default.fileExists(atPath: path) {
             // A killed removal that got as far as the entry leaves the folder; finish only
@@ -387,6 +406,11 @@ public struct Prune: Sendable {
         do {
             let work = { () throws in
                 if let intent { try intents.record(intent) }
+                // What was checked must still be what is there: a commit made, or a branch
+                // switched, while this waited for the session's lock is not covered by the check.
+                if let worktree = candidate.worktree, let now = repository.worktree(named: worktree.name), now.head != worktree.head {
+                    throw PPDSError.conflict("\(worktree.path) changed while prune ran (its HEAD moved); nothing was removed, run prune again")
+                }
                 if decision.removeWorktree, let worktree = candidate.worktree {
                     try repository.removeWorktree(worktree.name, force: candidate.interruptedRemoval || facts.worktree?.status?.isDirty == true)
                 }

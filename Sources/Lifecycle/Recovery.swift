@@ -30,17 +30,33 @@ struct Recovery {
         var clean = true
         if let admin = intent.adminName, let worktree = repository.worktree(named: admin),
            worktree.path.isEmpty || canonicalPath(worktree.path) == canonicalPath(intent.worktree) {
-            do {
-                // A start killed half-way leaves missing, cut-short or copied files, and maybe no
-                // index: that loses nothing. Anything else in the folder is someone's work and stays.
-                let untouched = worktree.state == .ok && (intent.commit.flatMap(ObjectID.init(hex:)).map {
-                    repository.folderHoldsOnlyCheckout(at: worktree.path, of: $0, copiesFrom: workspace.repoRoot)
-                } ?? false)
-                try repository.removeWorktree(admin, force: untouched)
-                notes.append("removed worktree \(intent.worktree)")
-            } catch {
+            // An intent record is a file anyone can write. The worktree goes only when it is
+            // exactly what this start was making: no session claims its folder, it has the
+            // start's branch checked out at the start's commit, and the folder holds nothing but
+            // that commit's files and copies (a start killed half-way leaves missing, cut-short
+            // or copied files, and maybe no index: that loses nothing).
+            let commit = intent.commit.flatMap(ObjectID.init(hex:))
+            // (The session this very start wrote, same issue and branch, is not another's claim.)
+            let claimed = worktree.state == .ok && workspace.store.list().sessions.contains { session in
+                samePlace(session.worktree, worktree.path) && !(session.issue.value == intent.issue && session.branch == intent.branch)
+            }
+            let startsBranch = worktree.head == .branch(intent.branch)
+                && commit != nil && (try? repository.branch(intent.branch))??.target == commit
+            let untouched = worktree.state == .ok && commit.map {
+                repository.folderHoldsOnlyCheckout(at: worktree.path, of: $0, copiesFrom: workspace.repoRoot)
+            } ?? false
+            if worktree.state == .ok && (claimed || !startsBranch || !untouched) {
                 clean = false
-                notes.append("kept worktree \(intent.worktree): \(error.message)")
+                notes.append("kept worktree \(worktree.path): " + (claimed ? "a session claims it" : !startsBranch
+                    ? "it does not have \(intent.branch) at the start's commit checked out" : "it holds files of its own"))
+            } else {
+                do {
+                    try repository.removeWorktree(admin, force: untouched)
+                    notes.append("removed worktree \(intent.worktree)")
+                } catch {
+                    clean = false
+                    notes.append("kept worktree \(intent.worktree): \(error.message)")
+                }
             }
         } else if FileManager.default.fileExists(atPath: intent.worktree) {
             // A folder without an admin entry: libgit2 died between the two. Remove it only when

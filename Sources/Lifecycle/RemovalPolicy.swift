@@ -47,6 +47,10 @@ public struct WorktreeFacts: Sendable, Equatable {
     public var mountPoints: [String] = []
     /// The command runs in this folder or below it.
     public var holdsCurrentFolder = false
+    /// The worktree's own refs (refs/worktree/*, refs/bisect/*) that name commits no shared ref reaches.
+    public var privateCommits: [String] = []
+    /// Other worktrees whose folders lie inside this one's.
+    public var nestedWorktrees: [String] = []
     /// nil when not read (folder missing) or unreadable (`statusError`).
     public var status: WorkingTreeStatus?
     public var statusError: String?
@@ -168,6 +172,9 @@ public enum RemovalPolicy {
             if !worktree.mountPoints.isEmpty {
                 return .kept(.keptMounted, "a file system is mounted at \(worktree.mountPoints[0]); unmount it first")
             }
+            if !worktree.nestedWorktrees.isEmpty {
+                return .kept(.keptClaimed, "another worktree lives inside it (\(worktree.nestedWorktrees[0])); move or remove that one first")
+            }
             if worktree.holdsCurrentFolder {
                 return .kept(.keptInUse, "you are inside it; run prune from another folder (for example the main worktree)")
             }
@@ -196,9 +203,12 @@ public enum RemovalPolicy {
             if status.isDirty && facts.sessionStatus != nil && facts.branch?.createdByPPDS != true {
                 return .kept(.keptDirty, "the worktree has \(status.summary); --force does not apply: ppds cannot show this worktree is the session's (its branch has no creation record from ppds)")
             }
-            if !worktree.enclosedWithWork.isEmpty && !(options.force && options.forceDelete) {
-                return .kept(.keptDirty, "\(worktree.enclosedWithWork.joined(separator: ", ")) hold\(worktree.enclosedWithWork.count == 1 ? "s" : "") commits found on no remote (a submodule or a repository inside); --force --force-delete removes it")
-            }
+        }
+        if let worktree = facts.worktree, worktree.state == .ok, !worktree.enclosedWithWork.isEmpty, !(options.force && options.forceDelete) {
+            return .kept(.keptDirty, "\(worktree.enclosedWithWork.joined(separator: ", ")) hold\(worktree.enclosedWithWork.count == 1 ? "s" : "") work of its own (a submodule, a clone or another worktree inside, with commits on no remote or changes); --force --force-delete removes it")
+        }
+        if let worktree = facts.worktree, !worktree.privateCommits.isEmpty, !options.forceDelete {
+            return .kept(.keptUnmerged, "\(worktree.privateCommits.joined(separator: ", ")) of this worktree name\(worktree.privateCommits.count == 1 ? "s" : "") commits found on no shared ref; --force-delete removes them")
         }
         if let branch = facts.branch, branch.tip.merged == nil, !options.forceDelete {
             let hint = branch.tip.matchesIgnoringWhitespace
