@@ -73,3 +73,13 @@ public final class Repository {
     public var worktreesAdminDir: String { commonDir + "/worktrees" }
 }
 
+
+extension Repository {
+    /// True when HEAD names a branch that has no commit yet (a new repository).
+    public var isHeadUnborn: Bool { git_repository_head_unborn(pointer) == 1 }
+
+    /// What this handle's worktree has checked out.
+    public var currentHead: WorktreeHead {
+        Repository.readHead(at: gitDir + "/HEAD")
+    }
+}

@@ -8,7 +8,23 @@ import Support
 public enum BaseResolver {
     /// `--base`, else the configured base, else the remote-tracking default (`origin/HEAD`,
     /// `origin/main`, `origin/master`), else the local default branch. Returns the name and commit.
-    public static func resolve(given: String?, config: Config, repository: Repository) throws(PPDSError) -> (name: String, commit: ObjectID) {
+    public static func resolve(given: String?, config: Config, repository: Repository,
+                               currentFolder: String = FileManager.default.currentDirectoryPath) throws(PPDSError) -> (name: String, commit: ObjectID) {
+        if repository.isHeadUnborn && repository.sharedRefTips().isEmpty {
+            throw PPDSError.refused("the repository has no commits yet; make a first commit, then start work")
+        }
+        // `HEAD` (or `@`) means the worktree this runs in, not the main one; what is recorded is
+        // its branch, or the commit itself when it is detached, never the moving name.
+        if let given, given == "HEAD" || given == "@" || given.hasPrefix("HEAD~") || given.hasPrefix("HEAD^") || given.hasPrefix("@~") || given.hasPrefix("@^"),
+           let here = try? Repository.discover(from: currentFolder), samePlace(here.commonDir, repository.commonDir) {
+            do {
+                let commit = try here.resolveCommit(given.hasPrefix("@") ? "HEAD" + given.dropFirst() : given)
+                if given == "HEAD" || given == "@", case .branch(let branch) = here.currentHead { return (branch, commit) }
+                return (commit.hex, commit)
+            } catch {
+                throw PPDSError.invalid("base '\(given)' does not resolve to a commit here: \(error.message)")
+            }
+        }
         if let name = given ?? config.base {
             do {
                 return (name, try repository.resolveCommit(name))

@@ -288,8 +288,12 @@ public struct Prune: Sendable {
         if let baseName {
             if let branch = candidate.branch, Session.base(baseName, namesBranch: branch) {
                 facts.baseProblem = "the base '\(baseName)' is the branch itself; cannot tell whether it is merged"
-            } else if !BaseResolver.namesARef(baseName, repository) {
-                facts.baseProblem = "the base '\(baseName)' is not a branch, remote-tracking branch or tag; merged into a fixed commit is no evidence ('ppds prune --base REF')"
+            } else if !BaseResolver.namesARef(baseName, repository), (try? repository.resolveCommit(baseName)) != nil {
+                // A commit id or a revision expression is no evidence (it can name the branch's
+                // own tip); the local default branch and its upstream still are.
+                if request.base != nil {
+                    facts.baseProblem = "the base '\(baseName)' is not a branch, remote-tracking branch or tag; merged into a fixed commit is no evidence"
+                }
             } else if let resolved = try? repository.resolveCommit(baseName) {
                 bases.append((baseName, resolved))
             } else {
@@ -301,6 +305,9 @@ public struct Prune: Sendable {
         if request.base == nil, facts.baseProblem == nil {
             for extra in BaseResolver.localDefaults(repository) where extra.name != candidate.branch && !bases.contains(where: { $0.commit == extra.commit }) {
                 bases.append(extra)
+            }
+            if bases.isEmpty {
+                facts.baseProblem = "the base '\(baseName ?? "?")' is not a branch, remote-tracking branch or tag, and there is no local default branch; cannot tell whether \(candidate.branch ?? "the worktree") is merged ('ppds prune --base REF')"
             }
         }
         facts.baseName = bases.isEmpty ? (baseName ?? "its base") : bases.map(\.name).joined(separator: " or ")

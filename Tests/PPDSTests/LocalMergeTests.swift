@@ -67,4 +67,23 @@ import TestSupport
         let (_, items) = try fixture.prune()
         #expect(items["#4"]?["outcome"] as? String == "removed")
     }
+
+    /// `--base HEAD` inside a linked worktree is that worktree's HEAD, recorded by name.
+    @Test func baseHeadMeansTheWorktreeItRunsIn() throws {
+        let (worktree, branch) = try shipped(5)
+        let tip = try fixture.git("rev-parse", "HEAD", in: worktree)
+        let result = try fixture.ppds(["start-work", "6", "--offline", "--title", "On top", "--base", "HEAD", "--json"], in: worktree)
+        try result.check()
+        let session = try #require((try result.json()["results"] as? [[String: Any]])?.first)
+        #expect(session["base"] as? String == branch)
+        #expect(session["baseCommit"] as? String == tip)
+    }
+
+    @Test func aRepositoryWithNoCommitsSaysSo() throws {
+        let empty = fixture.folder.file("empty")
+        try fixture.git("init", "-q", "-b", "main", empty)
+        let result = try fixture.ppds(["start-work", "1", "--offline"], in: empty)
+        #expect(result.status != 0)
+        #expect((result.stdout + result.stderr).contains("no commits yet"), "\(result.stdout) \(result.stderr)")
+    }
 }
