@@ -1,0 +1,450 @@
+import CGit2
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One file of the commit being checked out. Paths are the bytes git stores: never a Swift
+/// String, which would replace invalid UTF-8 with U+FFFD.
+struct PlannedFile: Sendable {
+    /// Relative path, '/'-separated, without a terminator.
+    let path: [UInt8]
+    let id: ObjectID
+    /// 0o100644, 0o100755, 0o120000 (symlink) or 0o160000 (submodule).
+    let mode: UInt32
+    var conversion = Conversion.none
+
+    var isRegular: Bool { mode == 0o100644 || mode == 0o100755 }
+    var display: String { CheckoutPlan.display(path) }
+}
+
+/// A checkout ppds cannot write itself, with why: what the git CLI would have to do.
+public struct ExternalCheckoutRequest: Sendable {
+    /// A filter driver the checkout runs, and the first file that needs it.
+    public struct Filter: Sendable, Equatable {
+        public let driver: String
+        /// The config key whose command git runs (filter.<name>.process or .smudge), if any.
+        public let key: String?
+        public let command: String?
+        public let required: Bool
+        public let file: String
+    }
+
+    /// One line per reason, naming the file and the attribute, filter or setting.
+    public var reasons: [String] = []
+    public var filters: [Filter] = []
+
+    public var summary: String {
+        var lines = reasons.prefix(5).map { $0 }
+        if reasons.count > 5 { lines.append("and \(reasons.count - 5) more") }
+        return lines.joined(separator: "; ")
+    }
+}
+
+/// Decides, before anything is written, how a new worktree's files are made: by ppds's own
+/// parallel writer with exactly git's conversions (`direct`), or by git itself (`git`) when a
+/// file needs something only git can do (a smudge or process filter, working-tree-encoding,
+/// a path git refuses, attributes or config ppds cannot read with certainty).
+///
+/// Attributes come from the commit being checked out (its `.gitattributes` files), from
+/// `$GIT_COMMON_DIR/info/attributes`, git's global attributes file and /etc/gitattributes, as
+/// git reads them when it checks out into an empty folder; so the order files are written in
+/// cannot matter. Configuration comes from `CheckoutConfig` (git's files and environment).
+enum CheckoutPlan {
+    case direct(files: [PlannedFile], symlinks: Bool)
+    case git(ExternalCheckoutRequest)
+
+    /// The attributes git's `convert_attrs` asks for, in its order.
+    static let attributeNames = ["crlf", "ident", "filter", "eol", "text", "working-tree-encoding"]
+    /// Attribute names whose presence in any attributes file makes per-file lookups necessary.
+    static let relevantNames: Set<String> = Set(attributeNames).union(["binary"])
+
+    static func display(_ path: [UInt8]) -> String {
+        String(decoding: path, as: UTF8.self)
+    }
+
+    static func make(_ repository: Repository, commit: ObjectID, jobs: Int,
+                     environment: [String: String] = ProcessInfo.processInfo.environment) throws(GitError) -> CheckoutPlan {
+        let config = CheckoutConfig.read(commonDir: repository.commonDir, environment: environment)
+        if config.sparseCheckout {
+            throw GitError(.precondition, "add worktree", repository.commonDir,
+                           message: "core.sparseCheckout is on: ppds does not make sparse worktrees (git worktree add copies the sparse-checkout patterns); use git worktree add")
+        }
+        let tree = try TreeListing(repository, commit: commit)
+        var request = ExternalCheckoutRequest()
+        request.reasons += config.unsure.map { "configuration: \($0)" }
+        if config.protectHFS { request.reasons.append("configuration: core.protectHFS is on") }
+        for file in tree.files {
+            if let problem = CheckoutPlan.pathProblem(file.path, mode: file.mode, config: config) {
+                request.reasons.append("'\(file.display)': \(problem)")
+            }
+        }
+
+        // Attribute sources, as git reads them for a checkout into an empty folder.
+        var sources: [(name: String, bytes: [UInt8], root: Bool)] = []
+        for attributes in tree.attributeFiles {
+            guard attributes.mode == 0o100644 || attributes.mode == 0o100755 else {
+                request.reasons.append("'\(attributes.display)' is not a regular file in the commit")
+                continue
+            }
+            sources.append((attributes.display, try tree.blob(attributes.id), attributes.path == Array(".gitattributes".utf8)))
+        }
+        let info = repository.commonDir + "/info/attributes"
+        if let bytes = FileManager.default.contents(atPath: info) { sources.append((info, Array(bytes), true)) }
+        let global: String?
+        if let raw = config.attributesFile {
+            guard let expanded = CheckoutConfig.expand(raw, environment: environment), expanded.hasPrefix("/") else {
+                request.reasons.append("configuration: core.attributesFile '\(raw)' is not an absolute path ppds can follow")
+                return .git(request)
+            }
+            global = expanded
+        } else {
+            global = config.globalAttributesPath
+        }
+        if let global, let bytes = FileManager.default.contents(atPath: global) { sources.append((global, Array(bytes), true)) }
+        let noSystem: Bool
+        switch CheckoutConfig.parseEnvBool(environment["GIT_ATTR_NOSYSTEM"]) {
+        case .some(let value): noSystem = value
+        case .none:
+            request.reasons.append("configuration: GIT_ATTR_NOSYSTEM is not a boolean")
+            noSystem = false
+        }
+        if !noSystem, let bytes = FileManager.default.contents(atPath: "/etc/gitattributes") {
+            sources.append(("/etc/gitattributes", Array(bytes), true))
+        }
+        var relevant = false
+        for source in sources {
+            let scan = AttributeScan(source.bytes, root: source.root)
+            if let unusual = scan.unusual { request.reasons.append("\(source.name): \(unusual)") }
+            relevant = relevant || scan.relevant
+        }
+        if relevant && config.ignoreCase {
+            request.reasons.append("configuration: core.ignoreCase is on and attributes apply")
+        }
+        if !request.reasons.isEmpty { return .git(request) }
+
+        var files = tree.files
+        if relevant {
+            let decisions = try AttributeLookup.decide(files, repository: repository, commit: commit, config: config,
+                                                       globalAttributes: global, noSystem: noSystem, jobs: jobs)
+            for index in files.indices {
+                let decision = decisions[index]
+                files[index].conversion = decision.conversion
+                if let encoding = decision.encoding {
+                    request.reasons.append("'\(files[index].display)' has working-tree-encoding=\(encoding)")
+                }
+                if let driver = decision.driver {
+                    let settings = config.drivers[driver] ?? CheckoutConfig.Driver()
+                    let key = settings.process?.isEmpty == false ? "process" : settings.smudge?.isEmpty == false ? "smudge" : nil
+                    if !request.filters.contains(where: { $0.driver == driver }) {
+                        request.filters.append(.init(driver: driver, key: key.map { "filter.\(driver).\($0)" },
+                                                     command: key == "process" ? settings.process : key == "smudge" ? settings.smudge : nil,
+                                                     required: settings.required, file: files[index].display))
+                    }
+                    let what = key.map { "filter.\(driver).\($0)" } ?? "filter.\(driver).required"
+                    request.reasons.append("'\(files[index].display)' uses filter '\(driver)' (\(what))")
+                }
+            }
+        } else if config.autocrlf != .no {
+            let conversion = AttributeLookup.conversion(.init(), config: config).conversion
+            for index in files.indices where files[index].isRegular { files[index].conversion = conversion }
+        }
+        if !request.reasons.isEmpty { return .git(request) }
+        return .direct(files: files, symlinks: config.symlinks)
+    }
+
+    /// Why git would refuse (or treat specially) a path, or nil. A conservative form of git's
+    /// `verify_path` with core.protectNTFS on (its default everywhere).
+    static func pathProblem(_ path: [UInt8], mode: UInt32, config: CheckoutConfig) -> String? {
+        let components = path.split(separator: 0x2f, omittingEmptySubsequences: false)
+        for (index, component) in components.enumerated() {
+            let bytes = Array(component)
+            if bytes.isEmpty || bytes == [0x2e] || bytes == [0x2e, 0x2e] { return "a path component git refuses" }
+            for part in bytes.split(separator: 0x5c, omittingEmptySubsequences: false) {
+                let lower = part.map { $0 >= 0x41 && $0 <= 0x5a ? $0 + 32 : $0 }
+                func isDotName(_ name: String) -> Bool {
+                    let prefix = Array(name.utf8)
+                    guard lower.count >= prefix.count, Array(lower.prefix(prefix.count)) == prefix else { return false }
+                    let rest = lower.dropFirst(prefix.count)
+                    return rest.allSatisfy { $0 == 0x20 || $0 == 0x2e } || rest.first == 0x3a
+                }
+                if isDotName(".git") || lower == Array("git~1".utf8) { return "a name git keeps for itself (.git)" }
+                if index == components.count - 1 && mode == 0o120000 && (isDotName(".gitmodules") || lower.starts(with: Array("gitmod~".utf8))) {
+                    return "a symbolic link named .gitmodules"
+                }
+            }
+        }
+        return nil
+    }
+}
+
+/// The commit's files and `.gitattributes` files, read from its tree with byte paths.
+struct TreeListing {
+    var files: [PlannedFile] = []
+    var attributeFiles: [PlannedFile] = []
+    let repository: Repository
+
+    init(_ repository: Repository, commit: ObjectID) throws(GitError) {
+        self.repository = repository
+        let tree = try Handle.make("read tree", commit.hex, release: { git_tree_free($0) }) {
+            let commitHandle = try? repository.lookupCommit(commit)
+            guard let commitHandle else { return -1 }
+            return git_commit_tree(&$0, commitHandle.pointer)
+        }
+        let collector = Collector()
+        let payload = Unmanaged.passUnretained(collector).toOpaque()
+        try gitCall("read tree", commit.hex) {
+            git_tree_walk(tree.pointer, GIT_TREEWALK_PRE, { root, entry, payload in
+                let collector = Unmanaged<Collector>.fromOpaque(payload!).takeUnretainedValue()
+                let type = git_tree_entry_type(entry)
+                let nameBytes = UnsafeRawBufferPointer(start: git_tree_entry_name(entry), count: strlen(git_tree_entry_name(entry)))
+                let rootBytes = UnsafeRawBufferPointer(start: root, count: root.map { strlen($0) } ?? 0)
+                let path = Array(rootBytes) + Array(nameBytes)
+                let mode = git_tree_entry_filemode(entry).rawValue
+                let file = PlannedFile(path: path, id: ObjectID(git_tree_entry_id(entry).pointee), mode: mode)
+                if Array(nameBytes) == Array(".gitattributes".utf8) { collector.attributes.append(file) }
+                guard type == GIT_OBJECT_BLOB || type == GIT_OBJECT_COMMIT else { return 0 }
+                collector.files.append(file)
+                return 0
+            }, payload)
+        }
+        files = collector.files
+        attributeFiles = collector.attributes
+    }
+
+    func blob(_ id: ObjectID) throws(GitError) -> [UInt8] {
+        var oid = id.raw
+        let blob = try Handle.make("read blob", id.hex, release: { git_blob_free($0) }) {
+            git_blob_lookup(&$0, repository.pointer, &oid)
+        }
+        let size = Int(git_blob_rawsize(blob.pointer))
+        guard size > 0, let base = git_blob_rawcontent(blob.pointer) else { return [] }
+        return Array(UnsafeRawBufferPointer(start: base, count: size))
+    }
+
+    private final class Collector {
+        var files: [PlannedFile] = []
+        var attributes: [PlannedFile] = []
+    }
+}
+
+/// What an attributes file holds, read line by line the way git 2.39 does, to learn whether any
+/// attribute in it can change a checkout's bytes, and whether it uses syntax where git and
+/// libgit2 1.5.1 (whose matcher ppds uses) may disagree.
+struct AttributeScan {
+    var relevant = false
+    var unusual: String?
+
+    init(_ bytes: [UInt8], root: Bool) {
+        if bytes.count > 100 * 1024 * 1024 { unusual = "larger than 100 MiB, which git ignores"; return }
+        if bytes.starts(with: [0xef, 0xbb, 0xbf]) { unusual = "starts with a byte order mark"; return }
+        var sawBinary = false, sawUnspecified = false
+        for line in bytes.split(separator: 0x0a, omittingEmptySubsequences: true) {
+            if line.count >= 2048 { unusual = "a line of 2048 bytes or more, which git ignores"; return }
+            let blank: (UInt8) -> Bool = { $0 == 0x20 || $0 == 0x09 || $0 == 0x0d || $0 == 0x0a }
+            let words = line.split(whereSeparator: blank)
+            guard let pattern = words.first, pattern.first != 0x23 else { continue }  // '#'
+            if pattern.first == 0x22 { unusual = "a quoted pattern"; return }
+            if pattern.first == 0x21 { unusual = "a negative pattern"; return }
+            var names = words.dropFirst().map { Array($0) }
+            if pattern.starts(with: Array("[attr]".utf8)) {
+                if !root { unusual = "a macro outside a top-level attributes file"; return }
+                names.append(Array(pattern.dropFirst(6)))
+            }
+            for token in names {
+                var name = token
+                let unspecify = name.first == 0x21
+                if name.first == 0x2d || name.first == 0x21 { name.removeFirst() }
+                if let equals = name.firstIndex(of: 0x3d) { name = Array(name[..<equals]) }
+                guard !name.isEmpty, name.first != 0x2d,
+                      name.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x41 && $0 <= 0x5a) || ($0 >= 0x61 && $0 <= 0x7a) || $0 == 0x2d || $0 == 0x2e || $0 == 0x5f }) else {
+                    unusual = "an attribute name git does not accept"
+                    return
+                }
+                let text = String(decoding: name, as: UTF8.self)
+                if CheckoutPlan.relevantNames.contains(text) { relevant = true }
+                if text == "binary" { sawBinary = true }
+                if unspecify && (text == "text" || text == "crlf") { sawUnspecified = true }
+            }
+        }
+        // libgit2's built-in `binary` macro also unsets `crlf`, git's does not; that shows only
+        // when `text` is later unspecified.
+        if sawBinary && sawUnspecified { unusual = "'binary' together with an unspecified text or crlf" }
+    }
+}
+
+/// Per-file attribute lookups (git's `convert_attrs`) on worker threads, each with its own
+/// repository handle that sees only the commit's attributes.
+enum AttributeLookup {
+    /// One file's conversion, or what only git can do for it.
+    struct Decision: Sendable {
+        var conversion = Conversion.none
+        /// A working-tree-encoding git would apply.
+        var encoding: String?
+        /// A filter driver with a smudge or process command, or required.
+        var driver: String?
+    }
+
+    enum Value: Sendable, Equatable {
+        case unspecified, set, unset
+        case string(String)
+    }
+
+    struct Attributes: Sendable {
+        var crlf = Value.unspecified, ident = Value.unspecified, filter = Value.unspecified
+        var eol = Value.unspecified, text = Value.unspecified, encoding = Value.unspecified
+    }
+
+    /// git's `convert_attrs` and the decisions that follow from it.
+    static func conversion(_ attributes: Attributes, config: CheckoutConfig) -> Decision {
+        func crlfAction(_ value: Value) -> Conversion.Action {
+            switch value {
+            case .set: .text
+            case .unset: .binary
+            case .unspecified: .undefined
+            case .string("input"): .textInput
+            case .string("auto"): .auto
+            case .string: .undefined
+            }
+        }
+        var action = crlfAction(attributes.text)
+        if action == .undefined { action = crlfAction(attributes.crlf) }
+        if action != .binary {
+            let eol: CheckoutConfig.EOL
+            switch attributes.eol {
+            case .string("lf"): eol = .lf
+            case .string("crlf"): eol = .crlf
+            default: eol = .unset
+            }
+            if action == .auto && eol == .lf { action = .autoInput }
+            else if action == .auto && eol == .crlf { action = .autoCRLF }
+            else if eol == .lf { action = .textInput }
+            else if eol == .crlf { action = .textCRLF }
+        }
+        if action == .text { action = config.textEOLIsCRLF ? .textCRLF : .textInput }
+        if action == .undefined {
+            switch config.autocrlf {
+            case .no: action = .binary
+            case .yes: action = .autoCRLF
+            case .input: action = .autoInput
+            }
+        }
+        var decision = Decision()
+        decision.conversion.action = action
+        decision.conversion.ident = attributes.ident == .set
+        decision.conversion.textEOLIsCRLF = config.textEOLIsCRLF
+        var hasCommand = false
+        if case .string(let name) = attributes.filter, let driver = config.drivers[name] {
+            hasCommand = driver.process != nil || driver.smudge != nil || driver.clean != nil
+            if driver.required || driver.smudge?.isEmpty == false || driver.process?.isEmpty == false {
+                decision.driver = name
+            }
+        }
+        decision.conversion.inCore = hasCommand || action == .auto || action == .autoCRLF
+        switch attributes.encoding {
+        case .unspecified, .string(""): break
+        case .set, .unset: decision.encoding = attributes.encoding == .set ? "true" : "false"
+        case .string(let name):
+            let lower = name.lowercased()
+            if lower != "utf-8" && lower != "utf8" { decision.encoding = name }
+        }
+        return decision
+    }
+
+    static func decide(_ files: [PlannedFile], repository: Repository, commit: ObjectID, config: CheckoutConfig,
+                       globalAttributes: String?, noSystem: Bool, jobs: Int) throws(GitError) -> [Decision] {
+        // A scratch folder: an empty work folder for the lookup handles (so no file of the main
+        // worktree is read) and a config file that tells libgit2 git's global attributes file.
+        var template = Array((NSTemporaryDirectory() + "/ppds-attributes-XXXXXX").utf8CString)
+        guard template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) != nil else {
+            throw GitError(.precondition, "read attributes", NSTemporaryDirectory(), message: String(cString: strerror(errno)))
+        }
+        let scratch = String(decoding: template.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        defer { try? FileManager.default.removeItem(atPath: scratch) }
+        let workdir = scratch + "/worktree", configPath = scratch + "/config"
+        let attributesPath = globalAttributes ?? scratch + "/no-global-attributes"
+        guard !attributesPath.contains("\n") else {
+            throw GitError(.precondition, "read attributes", attributesPath, message: "the global attributes path holds a newline")
+        }
+        let quoted = attributesPath.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+        do {
+            try FileManager.default.createDirectory(atPath: workdir, withIntermediateDirectories: false)
+            try "[core]\n\tattributesFile = \"\(quoted)\"\n\tignoreCase = false\n".write(toFile: configPath, atomically: false, encoding: .utf8)
+        } catch {
+            throw GitError(.precondition, "read attributes", scratch, message: "\(error)")
+        }
+        let regular = files.indices.filter { files[$0].isRegular }
+        let chunkSize = max(64, regular.count / max(1, jobs * 4))
+        let chunks = stride(from: 0, to: regular.count, by: chunkSize).map { Array(regular[$0..<min($0 + chunkSize, regular.count)]) }
+        let commonDir = repository.commonDir
+        let results = parallelMap(chunks, jobs: jobs, context: { () -> Result<LookupHandle, GitError> in
+            do throws(GitError) {
+                return .success(try LookupHandle(commonDir: commonDir, workdir: workdir, config: configPath, commit: commit, noSystem: noSystem))
+            } catch {
+                return .failure(error)
+            }
+        }) { handle, chunk -> Result<[(Int, Decision)], GitError> in
+            switch handle {
+            case .failure(let error): return .failure(error)
+            case .success(let lookup):
+                var out: [(Int, Decision)] = []
+                out.reserveCapacity(chunk.count)
+                for index in chunk {
+                    switch lookup.attributes(files[index].path) {
+                    case .failure(let error): return .failure(error)
+                    case .success(let attributes):
+                        out.append((index, conversion(attributes, config: config)))
+                    }
+                }
+                return .success(out)
+            }
+        }
+        var decisions = Array(repeating: Decision(), count: files.count)
+        for result in results {
+            switch result {
+            case .failure(let error): throw error
+            case .success(let part): for (index, decision) in part { decisions[index] = decision }
+            }
+        }
+        return decisions
+    }
+
+    /// A repository handle for attribute lookups: its work folder is empty and its index is
+    /// empty, so attributes come from the commit, info/attributes and the global and system files.
+    final class LookupHandle: @unchecked Sendable {
+        let repository: Repository
+        var options = git_attr_options()
+        nonisolated(unsafe) static let names: [UnsafePointer<CChar>?] = CheckoutPlan.attributeNames.map { UnsafePointer(strdup($0)) }
+
+        init(commonDir: String, workdir: String, config: String, commit: ObjectID, noSystem: Bool) throws(GitError) {
+            repository = try Repository.open(at: commonDir)
+            try gitCall("read attributes", workdir) { git_repository_set_workdir(repository.pointer, workdir, 0) }
+            let index = try Handle.make("read attributes", "index", release: { git_index_free($0) }) { git_index_new(&$0) }
+            try gitCall("read attributes", "index") { git_repository_set_index(repository.pointer, index.pointer) }
+            let settings = try Handle.make("read attributes", config, release: { git_config_free($0) }) { git_config_open_ondisk(&$0, config) }
+            try gitCall("read attributes", config) { git_repository_set_config(repository.pointer, settings.pointer) }
+            options.version = UInt32(GIT_ATTR_OPTIONS_VERSION)
+            options.flags = UInt32(GIT_ATTR_CHECK_INDEX_ONLY | GIT_ATTR_CHECK_INCLUDE_COMMIT) | (noSystem ? UInt32(GIT_ATTR_CHECK_NO_SYSTEM) : 0)
+            options.attr_commit_id = commit.raw
+        }
+
+        func attributes(_ path: [UInt8]) -> Result<Attributes, GitError> {
+            var values = [UnsafePointer<CChar>?](repeating: nil, count: 6)
+            var names = LookupHandle.names
+            let cPath = path.map { CChar(bitPattern: $0) } + [0]
+            git_error_clear()
+            let code = git_attr_get_many_ext(&values, repository.pointer, &options, cPath, 6, &names)
+            if code < 0 { return .failure(GitError.last(code, "read attributes", CheckoutPlan.display(path))) }
+            func value(_ raw: UnsafePointer<CChar>?) -> Value {
+                switch git_attr_value(raw) {
+                case GIT_ATTR_VALUE_TRUE: return .set
+                case GIT_ATTR_VALUE_FALSE: return .unset
+                case GIT_ATTR_VALUE_STRING: return .string(String(cString: raw!))
+                default: return .unspecified
+                }
+            }
+            return .success(Attributes(crlf: value(values[0]), ident: value(values[1]), filter: value(values[2]),
+                                       eol: value(values[3]), text: value(values[4]), encoding: value(values[5])))
+        }
+    }
+}
