@@ -4,7 +4,8 @@ import Foundation
 /// The configuration that decides a checkout's bytes, read the way git 2.39 reads it, not the way
 /// libgit2 does: the system file (unless GIT_CONFIG_NOSYSTEM; GIT_CONFIG_SYSTEM moves it), the
 /// global files (GIT_CONFIG_GLOBAL replaces ~/.gitconfig and the XDG file), the repository's file,
-/// its config.worktree when extensions.worktreeConfig is on (git worktree add copies it), then
+/// the current worktree's config.worktree when extensions.worktreeConfig is on (git worktree add
+/// copies it into the new worktree, and so does ppds), then
 /// GIT_CONFIG_COUNT/KEY_n/VALUE_n and GIT_CONFIG_PARAMETERS. libgit2 1.5.1 reads none of the
 /// environment variables. Later values win, as in git.
 ///
@@ -57,8 +58,8 @@ struct CheckoutConfig: Sendable {
     // MARK: Reading
 
     /// Reads the configuration git would use for a new worktree of the repository whose common
-    /// folder is `commonDir`.
-    static func read(commonDir: String, environment: [String: String] = ProcessInfo.processInfo.environment) -> CheckoutConfig {
+    /// folder is `commonDir`, added from the worktree whose admin folder is `gitDir`.
+    static func read(commonDir: String, gitDir: String, environment: [String: String] = ProcessInfo.processInfo.environment) -> CheckoutConfig {
         var config = CheckoutConfig(environment: environment)
         var files: [String] = []
         switch parseEnvBool(environment["GIT_CONFIG_NOSYSTEM"]) {
@@ -74,15 +75,15 @@ struct CheckoutConfig: Sendable {
         }
         files.append(commonDir + "/config")
         for file in files { config.readFile(file) }
-        if config.worktreeConfigExtension(commonDir: commonDir) {
-            config.readFile(commonDir + "/config.worktree")
+        if worktreeConfigEnabled(commonDir: commonDir) {
+            config.readFile(gitDir + "/config.worktree")
         }
         config.readEnvironment()
         return config
     }
 
     /// Whether the repository's own config turns on extensions.worktreeConfig.
-    private func worktreeConfigExtension(commonDir: String) -> Bool {
+    static func worktreeConfigEnabled(commonDir: String) -> Bool {
         var on = false
         CheckoutConfig.entries(of: commonDir + "/config") { name, value, _ in
             if name == "extensions.worktreeconfig" { on = CheckoutConfig.parseBool(value) ?? false }

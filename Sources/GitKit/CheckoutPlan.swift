@@ -65,7 +65,7 @@ enum CheckoutPlan {
 
     static func make(_ repository: Repository, commit: ObjectID, jobs: Int,
                      environment: [String: String] = ProcessInfo.processInfo.environment) throws(GitError) -> CheckoutPlan {
-        let config = CheckoutConfig.read(commonDir: repository.commonDir, environment: environment)
+        let config = CheckoutConfig.read(commonDir: repository.commonDir, gitDir: repository.gitDir, environment: environment)
         if config.sparseCheckout {
             throw GitError(.precondition, "add worktree", repository.commonDir,
                            message: "core.sparseCheckout is on: ppds does not make sparse worktrees (git worktree add copies the sparse-checkout patterns); use git worktree add")

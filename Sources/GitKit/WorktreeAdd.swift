@@ -113,12 +113,33 @@ extension Repository {
             try gitCall("add worktree", path) { git_worktree_add(&out, pointer, name, path, &options) }
             if let out { git_worktree_free(out) }
         }
+        try copyWorktreeConfig(to: worktreesAdminDir + "/" + name)
         switch plan {
         case .direct(let files, let symlinks):
             try DirectCheckout.populate(files, symlinks: symlinks, into: path, commonDir: commonDir, jobs: Repository.checkoutJobs)
         case .git(let request):
             guard let external else { return }
             try external.checkout(request, worktree: path, gitDir: worktreesAdminDir + "/" + name)
+        }
+    }
+
+    /// With extensions.worktreeConfig, `git worktree add` gives the new worktree a copy of the
+    /// current worktree's config.worktree without core.bare=true and core.worktree; so does this.
+    func copyWorktreeConfig(to adminDir: String) throws(GitError) {
+        guard CheckoutConfig.worktreeConfigEnabled(commonDir: commonDir) else { return }
+        let source = gitDir + "/config.worktree", target = adminDir + "/config.worktree"
+        guard FileManager.default.fileExists(atPath: source) else { return }
+        do {
+            try FileManager.default.copyItem(atPath: source, toPath: target)
+        } catch {
+            throw GitError(.precondition, "add worktree", target, message: "cannot copy \(source): \(error.localizedDescription)")
+        }
+        let config = try Handle.make("add worktree", target, release: { git_config_free($0) }) { git_config_open_ondisk(&$0, target) }
+        // git removes core.bare entries whose value matches "true", and every core.worktree.
+        for (key, pattern) in [("core.bare", "true"), ("core.worktree", ".*")] {
+            let code = git_config_delete_multivar(config.pointer, key, pattern)
+            if code < 0 && code != GIT_ENOTFOUND.rawValue { throw GitError.last(code, "add worktree", target) }
+            git_error_clear()
         }
     }
 

@@ -155,6 +155,12 @@ import Glibc
         #expect(try git(["rev-parse", "HEAD"], in: ours).trimmingCharacters(in: .whitespacesAndNewlines) == commit, sourceLocation: sourceLocation)
         // The index is usable without rehashing: git's own diff sees no change either.
         #expect(try git(["diff", "--stat", "HEAD"], in: ours) == "", sourceLocation: sourceLocation)
+        // Per-worktree config (extensions.worktreeConfig) is copied the same way.
+        func worktreeConfig(_ worktree: String) throws -> Data? {
+            let gitDir = try git(["rev-parse", "--absolute-git-dir"], in: worktree).trimmingCharacters(in: .whitespacesAndNewlines)
+            return FileManager.default.contents(atPath: gitDir + "/config.worktree")
+        }
+        #expect(try worktreeConfig(ours) == (try worktreeConfig(theirs)), sourceLocation: sourceLocation)
         return Pair(ppds: ours, git: theirs)
     }
 
@@ -311,6 +317,31 @@ import Glibc
         try commitAll(fixture)
         try fixture.git("config", "core.symlinks", "false")
         try compare(fixture)
+    }
+
+    @Test func perWorktreeConfigIsCopiedAndApplied() throws {
+        let fixture = try GitFixture()
+        for (name, content) in Self.contents { try Self.put(fixture.repo, Self.bytes("c/\(name)"), content) }
+        try commitAll(fixture)
+        try fixture.git("config", "extensions.worktreeConfig", "true")
+        try fixture.git("config", "--worktree", "core.autocrlf", "true")
+        try fixture.git("config", "--worktree", "core.worktree", fixture.repo)
+        try fixture.git("config", "--worktree", "user.note", "copied")
+        try compare(fixture)
+    }
+
+    @Test func sparseCheckoutIsRefused() throws {
+        let fixture = try GitFixture()
+        try Self.put(fixture.repo, "a/one.txt", "one\n")
+        try Self.put(fixture.repo, "b/two.txt", "two\n")
+        try commitAll(fixture)
+        try fixture.git("sparse-checkout", "set", "a")
+        let result = try fixture.ppds(["start-work", "1", "--offline", "--no-hooks", "--title", "sparse"])
+        #expect(result.status != 0)
+        #expect(result.stderr.contains("sparse"), "\(result.stderr)")
+        #expect(try fixture.worktreePaths() == [fixture.repo])
+        #expect(try fixture.siblings().isEmpty)
+        #expect(try fixture.git("branch", "--list") == "* main")
     }
 
     // MARK: Attributes that change no bytes
