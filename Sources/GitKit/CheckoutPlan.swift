@@ -28,6 +28,14 @@ public struct ExternalCheckoutRequest: Sendable {
         public let command: String?
         public let required: Bool
         public let file: String
+
+        public init(driver: String, key: String?, command: String?, required: Bool, file: String) {
+            self.driver = driver
+            self.key = key
+            self.command = command
+            self.required = required
+            self.file = file
+        }
     }
 
     /// One line per reason, naming the file and the attribute, filter or setting.
