@@ -64,8 +64,6 @@ enum CheckoutPlan {
 
     /// The attributes git's `convert_attrs` asks for, in its order.
     static let attributeNames = ["crlf", "ident", "filter", "eol", "text", "working-tree-encoding"]
-    /// Attribute names whose presence in any attributes file makes per-file lookups necessary.
-    static let relevantNames: Set<String> = Set(attributeNames).union(["binary"])
 
     static func display(_ path: [UInt8]) -> String {
         String(decoding: path, as: UTF8.self)
@@ -122,7 +120,7 @@ enum CheckoutPlan {
         }
         var relevant = false
         for source in sources {
-            let scan = AttributeScan(source.bytes, root: source.root)
+            let scan = AttributeScan(source.bytes, root: source.root, config: config)
             if let unusual = scan.unusual { request.reasons.append("\(source.name): \(unusual)") }
             relevant = relevant || scan.relevant
         }
@@ -236,14 +234,19 @@ struct TreeListing {
     }
 }
 
-/// What an attributes file holds, read line by line the way git 2.39 does, to learn whether any
-/// attribute in it can change a checkout's bytes, and whether it uses syntax where git and
-/// libgit2 1.5.1 (whose matcher ppds uses) may disagree.
+/// What an attributes file holds, read line by line the way git 2.39 does: whether any
+/// assignment in it can change a checkout's bytes under this configuration (only then are
+/// attributes looked up per file), and whether it uses syntax where git and libgit2 1.5.1 (whose
+/// matcher ppds uses) may disagree.
+///
+/// With the default configuration, `text`, `text=auto`, `eol=lf`, `-text`, `binary`,
+/// `linguist-*`, `diff`, `merge` and `export-ignore` change no byte, so a repository whose
+/// attributes hold only those stays on the plain parallel path.
 struct AttributeScan {
     var relevant = false
     var unusual: String?
 
-    init(_ bytes: [UInt8], root: Bool) {
+    init(_ bytes: [UInt8], root: Bool, config: CheckoutConfig) {
         if bytes.count > 100 * 1024 * 1024 { unusual = "larger than 100 MiB, which git ignores"; return }
         if bytes.starts(with: [0xef, 0xbb, 0xbf]) { unusual = "starts with a byte order mark"; return }
         var sawBinary = false, sawUnspecified = false
@@ -254,30 +257,56 @@ struct AttributeScan {
             guard let pattern = words.first, pattern.first != 0x23 else { continue }  // '#'
             if pattern.first == 0x22 { unusual = "a quoted pattern"; return }
             if pattern.first == 0x21 { unusual = "a negative pattern"; return }
-            var names = words.dropFirst().map { Array($0) }
+            var tokens = words.dropFirst().map { Array($0) }
             if pattern.starts(with: Array("[attr]".utf8)) {
                 if !root { unusual = "a macro outside a top-level attributes file"; return }
-                names.append(Array(pattern.dropFirst(6)))
+                tokens.append(Array(pattern.dropFirst(6)))
             }
-            for token in names {
+            for token in tokens {
                 var name = token
-                let unspecify = name.first == 0x21
-                if name.first == 0x2d || name.first == 0x21 { name.removeFirst() }
-                if let equals = name.firstIndex(of: 0x3d) { name = Array(name[..<equals]) }
+                let prefix = name.first == 0x2d || name.first == 0x21 ? name.removeFirst() : nil
+                var value: String?
+                if let equals = name.firstIndex(of: 0x3d) {
+                    value = String(decoding: name[(equals + 1)...], as: UTF8.self)
+                    name = Array(name[..<equals])
+                }
                 guard !name.isEmpty, name.first != 0x2d,
                       name.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x41 && $0 <= 0x5a) || ($0 >= 0x61 && $0 <= 0x7a) || $0 == 0x2d || $0 == 0x2e || $0 == 0x5f }) else {
                     unusual = "an attribute name git does not accept"
                     return
                 }
                 let text = String(decoding: name, as: UTF8.self)
-                if CheckoutPlan.relevantNames.contains(text) { relevant = true }
                 if text == "binary" { sawBinary = true }
-                if unspecify && (text == "text" || text == "crlf") { sawUnspecified = true }
+                if prefix == 0x21 && (text == "text" || text == "crlf") { sawUnspecified = true }
+                if AttributeScan.changesBytes(text, value: value, positive: prefix == nil, config: config) { relevant = true }
             }
         }
         // libgit2's built-in `binary` macro also unsets `crlf`, git's does not; that shows only
         // when `text` is later unspecified.
         if sawBinary && sawUnspecified { unusual = "'binary' together with an unspecified text or crlf" }
+    }
+
+    /// Whether one assignment can make some file's bytes differ from its blob under `config`.
+    /// Without any such assignment, every file converts as the configuration alone says.
+    static func changesBytes(_ name: String, value: String?, positive: Bool, config: CheckoutConfig) -> Bool {
+        switch name {
+        case "ident", "working-tree-encoding":
+            return positive
+        case "filter":
+            // Only a string names a driver, and only a configured driver does anything.
+            guard positive, let value else { return false }
+            return config.drivers[value] != nil
+        case "text", "crlf", "eol", "binary":
+            // With core.autocrlf=true every file converts by default: any of these can stop it.
+            if config.autocrlf == .yes { return true }
+            guard positive else { return false }
+            if name == "eol" { return value == "crlf" }
+            if name == "binary" { return false }
+            // text, crlf, text=auto, crlf=auto write CRLF only when core.eol says so.
+            return config.textEOLIsCRLF && (value == nil || value == "auto")
+        default:
+            return false
+        }
     }
 }
 
