@@ -1,7 +1,6 @@
 #ifndef PPDS_CGIT2_SHIM_H
 #define PPDS_CGIT2_SHIM_H
 #include <git2.h>
-#include <git2/sys/repository.h>
 
 // git_libgit2_opts is variadic, which Swift cannot call: small typed wrappers.
 

@@ -94,6 +94,7 @@ struct CheckoutConfig: Sendable {
     /// Every entry of one config file (its include.path files inline, as libgit2 reads them),
     /// with the depth of include each came from.
     static func entries(of path: String, _ body: (String, String?, UInt32) -> Void) {
+        Libgit2.ensure()
         guard FileManager.default.fileExists(atPath: path) else { return }
         var out: OpaquePointer?
         guard git_config_open_ondisk(&out, path) == 0, let out else { git_error_clear(); return }

@@ -87,43 +87,46 @@ enum CheckoutPlan {
         }
 
         // Attribute sources, as git reads them for a checkout into an empty folder.
-        var sources: [(name: String, bytes: [UInt8], root: Bool)] = []
-        for attributes in tree.attributeFiles {
-            guard attributes.mode == 0o100644 || attributes.mode == 0o100755 else {
-                request.reasons.append("'\(attributes.display)' is not a regular file in the commit")
+        let attributes = GitAttributes()
+        for file in tree.attributeFiles {
+            guard file.mode == 0o100644 || file.mode == 0o100755 else {
+                request.reasons.append("'\(file.display)' is not a regular file in the commit")
                 continue
             }
-            sources.append((attributes.display, try tree.blob(attributes.id), attributes.path == Array(".gitattributes".utf8)))
+            let bytes = try tree.blob(file.id)
+            if let unusual = CheckoutPlan.unusualAttributes(bytes, inTree: true) {
+                request.reasons.append("\(file.display): \(unusual)")
+                continue
+            }
+            let folder = file.path.count > 14 ? Array(file.path[..<(file.path.count - 15)]) : []
+            attributes.addTree(bytes, folder: folder)
         }
-        let info = repository.commonDir + "/info/attributes"
-        if let bytes = FileManager.default.contents(atPath: info) { sources.append((info, Array(bytes), true)) }
-        let global: String?
+        func readFile(_ path: String, _ add: ([UInt8]) -> Void) {
+            guard let data = FileManager.default.contents(atPath: path) else { return }
+            let bytes = Array(data)
+            if let unusual = CheckoutPlan.unusualAttributes(bytes, inTree: false) {
+                request.reasons.append("\(path): \(unusual)")
+                return
+            }
+            add(bytes)
+        }
+        readFile(repository.commonDir + "/info/attributes", attributes.addInfo)
         if let raw = config.attributesFile {
             guard let expanded = CheckoutConfig.expand(raw, environment: environment), expanded.hasPrefix("/") else {
                 request.reasons.append("configuration: core.attributesFile '\(raw)' is not an absolute path ppds can follow")
                 return .git(request)
             }
-            global = expanded
-        } else {
-            global = config.globalAttributesPath
+            readFile(expanded, attributes.addGlobal)
+        } else if let global = config.globalAttributesPath {
+            readFile(global, attributes.addGlobal)
         }
-        if let global, let bytes = FileManager.default.contents(atPath: global) { sources.append((global, Array(bytes), true)) }
-        let noSystem: Bool
         switch CheckoutConfig.parseEnvBool(environment["GIT_ATTR_NOSYSTEM"]) {
-        case .some(let value): noSystem = value
-        case .none:
-            request.reasons.append("configuration: GIT_ATTR_NOSYSTEM is not a boolean")
-            noSystem = false
+        case .some(true): break
+        case .some(false): readFile("/etc/gitattributes", attributes.addSystem)
+        case .none: request.reasons.append("configuration: GIT_ATTR_NOSYSTEM is not a boolean")
         }
-        if !noSystem, let bytes = FileManager.default.contents(atPath: "/etc/gitattributes") {
-            sources.append(("/etc/gitattributes", Array(bytes), true))
-        }
-        var relevant = false
-        for source in sources {
-            let scan = AttributeScan(source.bytes, root: source.root, config: config)
-            if let unusual = scan.unusual { request.reasons.append("\(source.name): \(unusual)") }
-            relevant = relevant || scan.relevant
-        }
+        attributes.finish()
+        let relevant = attributes.anyAssignmentChangesBytes(config)
         if relevant && config.ignoreCase {
             request.reasons.append("configuration: core.ignoreCase is on and attributes apply")
         }
@@ -131,8 +134,7 @@ enum CheckoutPlan {
 
         var files = tree.files
         if relevant {
-            let decisions = try AttributeLookup.decide(files, repository: repository, commit: commit, config: config,
-                                                       globalAttributes: global, noSystem: noSystem, jobs: jobs)
+            let decisions = AttributeLookup.decide(files, attributes: attributes, config: config, jobs: jobs)
             for index in files.indices {
                 let decision = decisions[index]
                 files[index].conversion = decision.conversion
@@ -157,6 +159,17 @@ enum CheckoutPlan {
         }
         if !request.reasons.isEmpty { return .git(request) }
         return .direct(files: files, symlinks: config.symlinks)
+    }
+
+    /// Attribute-file content ppds does not read exactly as git does, or nil: C-quoted patterns,
+    /// files of 100 MiB or more (git ignores them), and a byte order mark in a tree's file.
+    static func unusualAttributes(_ bytes: [UInt8], inTree: Bool) -> String? {
+        if bytes.count >= 100 * 1024 * 1024 { return "larger than 100 MiB, which git ignores" }
+        if inTree && bytes.starts(with: [0xef, 0xbb, 0xbf]) { return "starts with a byte order mark" }
+        for line in bytes.split(separator: 0x0a) {
+            if line.first(where: { !GitAttributes.blank.contains($0) }) == 0x22 { return "a quoted pattern" }
+        }
+        return nil
     }
 
     /// Why git would refuse (or treat specially) a path, or nil. A conservative form of git's
@@ -231,82 +244,6 @@ struct TreeListing {
     private final class Collector {
         var files: [PlannedFile] = []
         var attributes: [PlannedFile] = []
-    }
-}
-
-/// What an attributes file holds, read line by line the way git 2.39 does: whether any
-/// assignment in it can change a checkout's bytes under this configuration (only then are
-/// attributes looked up per file), and whether it uses syntax where git and libgit2 1.5.1 (whose
-/// matcher ppds uses) may disagree.
-///
-/// With the default configuration, `text`, `text=auto`, `eol=lf`, `-text`, `binary`,
-/// `linguist-*`, `diff`, `merge` and `export-ignore` change no byte, so a repository whose
-/// attributes hold only those stays on the plain parallel path.
-struct AttributeScan {
-    var relevant = false
-    var unusual: String?
-
-    init(_ bytes: [UInt8], root: Bool, config: CheckoutConfig) {
-        if bytes.count > 100 * 1024 * 1024 { unusual = "larger than 100 MiB, which git ignores"; return }
-        if bytes.starts(with: [0xef, 0xbb, 0xbf]) { unusual = "starts with a byte order mark"; return }
-        var sawBinary = false, sawUnspecified = false
-        for line in bytes.split(separator: 0x0a, omittingEmptySubsequences: true) {
-            if line.count >= 2048 { unusual = "a line of 2048 bytes or more, which git ignores"; return }
-            let blank: (UInt8) -> Bool = { $0 == 0x20 || $0 == 0x09 || $0 == 0x0d || $0 == 0x0a }
-            let words = line.split(whereSeparator: blank)
-            guard let pattern = words.first, pattern.first != 0x23 else { continue }  // '#'
-            if pattern.first == 0x22 { unusual = "a quoted pattern"; return }
-            if pattern.first == 0x21 { unusual = "a negative pattern"; return }
-            var tokens = words.dropFirst().map { Array($0) }
-            if pattern.starts(with: Array("[attr]".utf8)) {
-                if !root { unusual = "a macro outside a top-level attributes file"; return }
-                tokens.append(Array(pattern.dropFirst(6)))
-            }
-            for token in tokens {
-                var name = token
-                let prefix = name.first == 0x2d || name.first == 0x21 ? name.removeFirst() : nil
-                var value: String?
-                if let equals = name.firstIndex(of: 0x3d) {
-                    value = String(decoding: name[(equals + 1)...], as: UTF8.self)
-                    name = Array(name[..<equals])
-                }
-                guard !name.isEmpty, name.first != 0x2d,
-                      name.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x41 && $0 <= 0x5a) || ($0 >= 0x61 && $0 <= 0x7a) || $0 == 0x2d || $0 == 0x2e || $0 == 0x5f }) else {
-                    unusual = "an attribute name git does not accept"
-                    return
-                }
-                let text = String(decoding: name, as: UTF8.self)
-                if text == "binary" { sawBinary = true }
-                if prefix == 0x21 && (text == "text" || text == "crlf") { sawUnspecified = true }
-                if AttributeScan.changesBytes(text, value: value, positive: prefix == nil, config: config) { relevant = true }
-            }
-        }
-        // libgit2's built-in `binary` macro also unsets `crlf`, git's does not; that shows only
-        // when `text` is later unspecified.
-        if sawBinary && sawUnspecified { unusual = "'binary' together with an unspecified text or crlf" }
-    }
-
-    /// Whether one assignment can make some file's bytes differ from its blob under `config`.
-    /// Without any such assignment, every file converts as the configuration alone says.
-    static func changesBytes(_ name: String, value: String?, positive: Bool, config: CheckoutConfig) -> Bool {
-        switch name {
-        case "ident", "working-tree-encoding":
-            return positive
-        case "filter":
-            // Only a string names a driver, and only a configured driver does anything.
-            guard positive, let value else { return false }
-            return config.drivers[value] != nil
-        case "text", "crlf", "eol", "binary":
-            // With core.autocrlf=true every file converts by default: any of these can stop it.
-            if config.autocrlf == .yes { return true }
-            guard positive else { return false }
-            if name == "eol" { return value == "crlf" }
-            if name == "binary" { return false }
-            // text, crlf, text=auto, crlf=auto write CRLF only when core.eol says so.
-            return config.textEOLIsCRLF && (value == nil || value == "auto")
-        default:
-            return false
-        }
     }
 }
 
@@ -388,100 +325,65 @@ enum AttributeLookup {
         return decision
     }
 
-    static func decide(_ files: [PlannedFile], repository: Repository, commit: ObjectID, config: CheckoutConfig,
-                       globalAttributes: String?, noSystem: Bool, jobs: Int) throws(GitError) -> [Decision] {
-        // A scratch folder: an empty work folder for the lookup handles (so no file of the main
-        // worktree is read) and a config file that tells libgit2 git's global attributes file.
-        var template = Array((NSTemporaryDirectory() + "/ppds-attributes-XXXXXX").utf8CString)
-        guard template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) != nil else {
-            throw GitError(.precondition, "read attributes", NSTemporaryDirectory(), message: String(cString: strerror(errno)))
-        }
-        let scratch = String(decoding: template.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        defer { try? FileManager.default.removeItem(atPath: scratch) }
-        let workdir = scratch + "/worktree", configPath = scratch + "/config"
-        let attributesPath = globalAttributes ?? scratch + "/no-global-attributes"
-        guard !attributesPath.contains("\n") else {
-            throw GitError(.precondition, "read attributes", attributesPath, message: "the global attributes path holds a newline")
-        }
-        let quoted = attributesPath.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
-        do {
-            try FileManager.default.createDirectory(atPath: workdir, withIntermediateDirectories: false)
-            try "[core]\n\tattributesFile = \"\(quoted)\"\n\tignoreCase = false\n".write(toFile: configPath, atomically: false, encoding: .utf8)
-        } catch {
-            throw GitError(.precondition, "read attributes", scratch, message: "\(error)")
-        }
+    static func decide(_ files: [PlannedFile], attributes: GitAttributes, config: CheckoutConfig, jobs: Int) -> [Decision] {
         let regular = files.indices.filter { files[$0].isRegular }
-        let chunkSize = max(64, regular.count / max(1, jobs * 4))
+        let chunkSize = max(256, regular.count / max(1, jobs * 4))
         let chunks = stride(from: 0, to: regular.count, by: chunkSize).map { Array(regular[$0..<min($0 + chunkSize, regular.count)]) }
-        let commonDir = repository.commonDir
-        let results = parallelMap(chunks, jobs: jobs, context: { () -> Result<LookupHandle, GitError> in
-            do throws(GitError) {
-                return .success(try LookupHandle(commonDir: commonDir, workdir: workdir, config: configPath, commit: commit, noSystem: noSystem))
-            } catch {
-                return .failure(error)
-            }
-        }) { handle, chunk -> Result<[(Int, Decision)], GitError> in
-            switch handle {
-            case .failure(let error): return .failure(error)
-            case .success(let lookup):
-                var out: [(Int, Decision)] = []
-                out.reserveCapacity(chunk.count)
-                for index in chunk {
-                    switch lookup.attributes(files[index].path) {
-                    case .failure(let error): return .failure(error)
-                    case .success(let attributes):
-                        out.append((index, conversion(attributes, config: config)))
+        let results = parallelMap(chunks, jobs: jobs) { chunk -> [(Int, Decision)] in
+            chunk.map { index in
+                let found = attributes.lookup(files[index].path)
+                func value(_ setting: GitAttributes.Setting?) -> Value {
+                    switch setting {
+                    case .none, .some(.unspecified): .unspecified
+                    case .some(.set): .set
+                    case .some(.unset): .unset
+                    case .some(.string(let bytes)): .string(String(decoding: bytes, as: UTF8.self))
                     }
                 }
-                return .success(out)
+                let values = Attributes(crlf: value(found[0]), ident: value(found[1]), filter: value(found[2]),
+                                        eol: value(found[3]), text: value(found[4]), encoding: value(found[5]))
+                return (index, conversion(values, config: config))
             }
         }
         var decisions = Array(repeating: Decision(), count: files.count)
-        for result in results {
-            switch result {
-            case .failure(let error): throw error
-            case .success(let part): for (index, decision) in part { decisions[index] = decision }
-            }
-        }
+        for part in results { for (index, decision) in part { decisions[index] = decision } }
         return decisions
     }
 
-    /// A repository handle for attribute lookups: its work folder is empty and its index is
-    /// empty, so attributes come from the commit, info/attributes and the global and system files.
-    final class LookupHandle: @unchecked Sendable {
-        let repository: Repository
-        var options = git_attr_options()
-        nonisolated(unsafe) static let names: [UnsafePointer<CChar>?] = CheckoutPlan.attributeNames.map { UnsafePointer(strdup($0)) }
-
-        init(commonDir: String, workdir: String, config: String, commit: ObjectID, noSystem: Bool) throws(GitError) {
-            repository = try Repository.open(at: commonDir)
-            try gitCall("read attributes", workdir) { git_repository_set_workdir(repository.pointer, workdir, 0) }
-            let index = try Handle.make("read attributes", "index", release: { git_index_free($0) }) { git_index_new(&$0) }
-            try gitCall("read attributes", "index") { git_repository_set_index(repository.pointer, index.pointer) }
-            let settings = try Handle.make("read attributes", config, release: { git_config_free($0) }) { git_config_open_ondisk(&$0, config) }
-            try gitCall("read attributes", config) { git_repository_set_config(repository.pointer, settings.pointer) }
-            options.version = UInt32(GIT_ATTR_OPTIONS_VERSION)
-            options.flags = UInt32(GIT_ATTR_CHECK_INDEX_ONLY | GIT_ATTR_CHECK_INCLUDE_COMMIT) | (noSystem ? UInt32(GIT_ATTR_CHECK_NO_SYSTEM) : 0)
-            options.attr_commit_id = commit.raw
+    /// Whether one assignment can make some file's bytes differ from its blob under `config`.
+    /// Without any such assignment anywhere, every file converts as the configuration alone
+    /// says, and no attribute is looked up. With the default configuration, `text`, `text=auto`,
+    /// `eol=lf`, `-text`, `binary`, `linguist-*`, `diff`, `merge` and `export-ignore` change no byte.
+    static func changesBytes(_ name: [UInt8], _ setting: GitAttributes.Setting, config: CheckoutConfig) -> Bool {
+        let positive: Bool, value: String?
+        switch setting {
+        case .set: positive = true; value = nil
+        case .string(let bytes): positive = true; value = String(decoding: bytes, as: UTF8.self)
+        case .unset, .unspecified: positive = false; value = nil
         }
-
-        func attributes(_ path: [UInt8]) -> Result<Attributes, GitError> {
-            var values = [UnsafePointer<CChar>?](repeating: nil, count: 6)
-            var names = LookupHandle.names
-            let cPath = path.map { CChar(bitPattern: $0) } + [0]
-            git_error_clear()
-            let code = git_attr_get_many_ext(&values, repository.pointer, &options, cPath, 6, &names)
-            if code < 0 { return .failure(GitError.last(code, "read attributes", CheckoutPlan.display(path))) }
-            func value(_ raw: UnsafePointer<CChar>?) -> Value {
-                switch git_attr_value(raw) {
-                case GIT_ATTR_VALUE_TRUE: return .set
-                case GIT_ATTR_VALUE_FALSE: return .unset
-                case GIT_ATTR_VALUE_STRING: return .string(String(cString: raw!))
-                default: return .unspecified
-                }
-            }
-            return .success(Attributes(crlf: value(values[0]), ident: value(values[1]), filter: value(values[2]),
-                                       eol: value(values[3]), text: value(values[4]), encoding: value(values[5])))
+        switch String(decoding: name, as: UTF8.self) {
+        case "ident", "working-tree-encoding":
+            return positive
+        case "filter":
+            // Only a string names a driver, and only a configured driver does anything.
+            guard let value else { return false }
+            return config.drivers[value] != nil
+        case "text", "crlf", "eol":
+            // With core.autocrlf=true every file converts by default: any of these can stop it.
+            if config.autocrlf == .yes { return true }
+            guard positive else { return false }
+            if String(decoding: name, as: UTF8.self) == "eol" { return value == "crlf" }
+            // text, crlf, text=auto, crlf=auto write CRLF only when core.eol says so.
+            return config.textEOLIsCRLF && (value == nil || value == "auto")
+        default:
+            return false
         }
+    }
+}
+
+extension GitAttributes {
+    /// Whether any assignment in any attributes file can change some file's bytes under `config`.
+    func anyAssignmentChangesBytes(_ config: CheckoutConfig) -> Bool {
+        anyAssignment { AttributeLookup.changesBytes($0, $1, config: config) }
     }
 }
