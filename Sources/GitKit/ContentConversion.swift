@@ -263,20 +263,48 @@ enum ContentConversion {
 
     private static func writeStreaming<Sink: ByteSink>(_ content: UnsafeRawBufferPointer, _ conversion: Conversion, blobHex: [UInt8],
                                                        to sink: inout Sink) throws {
-        if conversion.ident {
-            var ident = IdentStream(blobHex: blobHex)
-            if conversion.outputsCRLF {
-                var next = LFToCRLFSink(sink: sink)
-                try ident.feed(content, to: &next)
-                try ident.finish(to: &next)
+        var stream = Streaming(conversion, blobHex: blobHex)
+        try stream.feed(content, to: &sink)
+        try stream.finish(to: &sink)
+    }
+
+    /// git's streaming filters (`ident_filter`, then `lf_to_crlf_filter`), fed in pieces: what
+    /// git uses for every conversion but text=auto with CRLF output and filter drivers.
+    struct Streaming {
+        private var ident: IdentStream?
+        private var crlf: LFToCRLF?
+
+        init(_ conversion: Conversion, blobHex: [UInt8]) {
+            ident = conversion.ident ? IdentStream(blobHex: blobHex) : nil
+            crlf = conversion.outputsCRLF ? LFToCRLF() : nil
+        }
+
+        mutating func feed<Sink: ByteSink>(_ bytes: UnsafeRawBufferPointer, to sink: inout Sink) throws {
+            switch (ident != nil, crlf != nil) {
+            case (false, false):
+                if !bytes.isEmpty { try sink.put(bytes) }
+            case (false, true):
+                try crlf!.feed(bytes, to: &sink)
+            case (true, false):
+                try ident!.feed(bytes, to: &sink)
+            case (true, true):
+                var next = LFToCRLFSink(sink: sink, stage: crlf!)
+                try ident!.feed(bytes, to: &next)
+                crlf = next.stage
+                sink = next.sink
+            }
+        }
+
+        mutating func finish<Sink: ByteSink>(to sink: inout Sink) throws {
+            guard ident != nil else { return }
+            if crlf != nil {
+                var next = LFToCRLFSink(sink: sink, stage: crlf!)
+                try ident!.finish(to: &next)
+                crlf = next.stage
                 sink = next.sink
             } else {
-                try ident.feed(content, to: &sink)
-                try ident.finish(to: &sink)
+                try ident!.finish(to: &sink)
             }
-        } else {
-            var stage = LFToCRLF()
-            try stage.feed(content, to: &sink)
         }
     }
 

@@ -43,6 +43,7 @@ enum DirectCheckout {
                 throw failure(relative, errno)
             }
         }
+        let objects = Array((commonDir + "/objects").utf8)
         // Chunks keep each thread's writes inside a few folders.
         let chunkSize = max(64, files.count / max(1, jobs * 8))
         let chunks = stride(from: 0, to: files.count, by: chunkSize).map { Array(files[$0..<min($0 + chunkSize, files.count)]) }
@@ -53,7 +54,7 @@ enum DirectCheckout {
             do throws(GitError) {
                 var out: [WrittenFile] = []
                 out.reserveCapacity(chunk.count)
-                for file in chunk { out.append(try write(file, root: root, symlinks: symlinks, repository: repository)) }
+                for file in chunk { out.append(try write(file, root: root, symlinks: symlinks, objects: objects, repository: repository)) }
                 return .success(out)
             } catch {
                 return .failure(error)
@@ -85,7 +86,8 @@ enum DirectCheckout {
         GitError(.precondition, "write worktree", CheckoutPlan.display(relative), message: String(cString: strerror(code)))
     }
 
-    private static func write(_ file: PlannedFile, root: [UInt8], symlinks: Bool, repository: Repository) throws(GitError) -> WrittenFile {
+    private static func write(_ file: PlannedFile, root: [UInt8], symlinks: Bool, objects: [UInt8],
+                              repository: Repository) throws(GitError) -> WrittenFile {
         let path = fullPath(root, file.path)
         var info = stat()
         if file.mode == 0o160000 {
@@ -93,29 +95,42 @@ enum DirectCheckout {
             guard mkdir(path, 0o777) == 0 || errno == EEXIST else { throw failure(file.path, errno) }
             return WrittenFile(ctime: timespec(), mtime: timespec(), dev: 0, ino: 0, uid: 0, gid: 0, size: 0)
         }
-        var oid = file.id.raw
-        let blob = try Handle.make("read blob", file.display, release: { git_blob_free($0) }) {
-            git_blob_lookup(&$0, repository.pointer, &oid)
-        }
-        let size = Int(git_blob_rawsize(blob.pointer))
-        let content = UnsafeRawBufferPointer(start: git_blob_rawcontent(blob.pointer), count: size)
         if file.mode == 0o120000 && symlinks {
+            let blob = try readBlob(file, repository: repository)
+            let size = Int(git_blob_rawsize(blob.pointer))
             // The target as bytes; like git, a NUL in it ends it.
             var target = [CChar](repeating: 0, count: size + 1)
-            if size > 0 { target.withUnsafeMutableBytes { $0.copyMemory(from: content) } }
+            if size > 0 {
+                let content = UnsafeRawBufferPointer(start: git_blob_rawcontent(blob.pointer), count: size)
+                target.withUnsafeMutableBytes { $0.copyMemory(from: content) }
+            }
             guard symlink(target, path) == 0, lstat(path, &info) == 0 else { throw failure(file.path, errno) }
         } else {
             // With core.symlinks=false a link is a plain file holding its target, unconverted.
-            let executable = file.mode == 0o100755
-            let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, executable ? 0o777 : 0o666)
+            let conversion = file.mode == 0o120000 ? Conversion.none : file.conversion
+            let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, file.mode == 0o100755 ? 0o777 : 0o666)
             guard fd >= 0 else { throw failure(file.path, errno) }
             defer { close(fd) }
             var sink = FileSink(fd: fd)
             defer { sink.release() }
+            let blobHex = Array(file.id.hex.utf8)
             do {
-                let conversion = file.mode == 0o120000 ? Conversion.none : file.conversion
-                try ContentConversion.write(content, conversion, blobHex: Array(file.id.hex.utf8), to: &sink)
+                // git streams every conversion but its in-memory ones; so does this, from the
+                // loose object when there is one.
+                var streamed = false
+                if !conversion.inCore {
+                    var stream = ContentConversion.Streaming(conversion, blobHex: blobHex)
+                    streamed = try LooseObject.streamBlob(objects: objects, id: file.id) { chunk in try stream.feed(chunk, to: &sink) }
+                    if streamed { try stream.finish(to: &sink) }
+                }
+                if !streamed {
+                    let blob = try readBlob(file, repository: repository)
+                    let content = UnsafeRawBufferPointer(start: git_blob_rawcontent(blob.pointer), count: Int(git_blob_rawsize(blob.pointer)))
+                    try ContentConversion.write(content, conversion, blobHex: blobHex, to: &sink)
+                }
                 try sink.flush()
+            } catch let error as GitError {
+                throw error
             } catch let error as ContentConversion.WriteFailure {
                 throw failure(file.path, error.code)
             } catch {
@@ -125,6 +140,13 @@ enum DirectCheckout {
         }
         return WrittenFile(ctime: info.st_ctim, mtime: info.st_mtim, dev: UInt64(info.st_dev), ino: UInt64(info.st_ino),
                            uid: info.st_uid, gid: info.st_gid, size: Int64(info.st_size))
+    }
+
+    private static func readBlob(_ file: PlannedFile, repository: Repository) throws(GitError) -> Handle {
+        var oid = file.id.raw
+        return try Handle.make("read blob", file.display, release: { git_blob_free($0) }) {
+            git_blob_lookup(&$0, repository.pointer, &oid)
+        }
     }
 
     /// The index, with each entry's stat data from what was written, so the first `git status`

@@ -104,6 +104,23 @@ import TestSupport
         #expect(try convert(Array("a $Id$ b $Id: old $ c".utf8), streaming) == Array("a \(id) b \(id) c".utf8))
     }
 
+    @Test func streamingInPiecesWritesWhatOnePieceWrites() throws {
+        let samples = ["$Id$\r\n", "a\r\nb\nc\r", "$$Id$ $I$Id$ $Id:$ $Id:a\n$ x$Id:y$z\n", "$Id: foo bar $\n$Id", "\r\n\n\r\r\n$", "$Id\u{0}$\n"]
+        for text in samples {
+            for (ident, crlf) in [(true, true), (true, false), (false, true)] {
+                var conversion = Conversion()
+                conversion.ident = ident
+                conversion.action = crlf ? .textCRLF : .binary
+                let whole = try convert(Array(text.utf8), conversion)
+                var stream = ContentConversion.Streaming(conversion, blobHex: Array(String(repeating: "a", count: 40).utf8))
+                var sink = ByteArraySink()
+                for byte in Array(text.utf8) { try [byte].withUnsafeBytes { try stream.feed($0, to: &sink) } }
+                try stream.finish(to: &sink)
+                #expect(sink.bytes == whole, "\(text.debugDescription) ident \(ident) crlf \(crlf)")
+            }
+        }
+    }
+
     @Test func lineEndingsFollowGitsChecks() throws {
         var crlf = Conversion()
         crlf.action = .textCRLF

@@ -344,6 +344,25 @@ import Glibc
         #expect(try fixture.git("branch", "--list") == "* main")
     }
 
+    /// Large files cross the reader's and writer's buffers mid-line and mid-keyword; objects are
+    /// read from loose files (streamed) and from a pack (through libgit2).
+    @Test(arguments: [false, true])
+    func largeFilesLooseAndPacked(packed: Bool) throws {
+        let fixture = try GitFixture()
+        try Self.put(fixture.repo, ".gitattributes", "*.crlf text eol=crlf\n*.id ident\n*.both ident eol=crlf\n*.auto text=auto eol=crlf\n")
+        var big: [UInt8] = []
+        var line = 0
+        while big.count < 3 * 1024 * 1024 + 17 {
+            big += Array("line \(line) $Id$ with some words, \(line % 7 == 0 ? "$Id: x $" : "plain")\n".utf8)
+            line += 1
+        }
+        for suffix in ["crlf", "id", "both", "auto", "raw"] { try Self.put(fixture.repo, Self.bytes("big.\(suffix)"), big) }
+        try Self.put(fixture.repo, Self.bytes("zeros.bin"), [UInt8](repeating: 0, count: 2 * 1024 * 1024))
+        try commitAll(fixture)
+        if packed { try fixture.git("repack", "-adq") }
+        try compare(fixture)
+    }
+
     // MARK: Attributes that change no bytes
 
     @Test func linguistOnlyAttributes() throws {
