@@ -123,6 +123,11 @@ enum DirectCheckout {
                     streamed = try LooseObject.streamBlob(objects: objects, id: file.id) { chunk in try stream.feed(chunk, to: &sink) }
                     if streamed { try stream.finish(to: &sink) }
                 }
+                if !streamed, conversion.inCore, let content = try LooseObject.readBlob(objects: objects, id: file.id) {
+                    // git's in-memory path holds the whole blob too.
+                    try content.withUnsafeBytes { try ContentConversion.write($0, conversion, blobHex: blobHex, to: &sink) }
+                    streamed = true
+                }
                 if !streamed {
                     let blob = try readBlob(file, repository: repository)
                     let content = UnsafeRawBufferPointer(start: git_blob_rawcontent(blob.pointer), count: Int(git_blob_rawsize(blob.pointer)))

@@ -16,7 +16,8 @@ enum LooseObject {
 
     /// Calls `body` with the blob's content in order and returns true; or returns false, having
     /// called nothing, when `id` is not a loose blob in `objects` (a folder path as bytes).
-    static func streamBlob(objects: [UInt8], id: ObjectID, _ body: (UnsafeRawBufferPointer) throws -> Void) throws -> Bool {
+    static func streamBlob(objects: [UInt8], id: ObjectID, size onSize: (Int) -> Void = { _ in },
+                           _ body: (UnsafeRawBufferPointer) throws -> Void) throws -> Bool {
         let hex = Array(id.hex.utf8)
         var path = objects.map { CChar(bitPattern: $0) }
         path.append(0x2f)
@@ -74,6 +75,7 @@ enum LooseObject {
                 guard header.starts(with: prefix), let size = Int(String(decoding: header.dropFirst(prefix.count), as: UTF8.self)),
                       size >= 0 else { return false }
                 expected = size
+                onSize(size)
                 bytes = UnsafeRawBufferPointer(rebasing: bytes[(nul + 1)...])
             }
             if !bytes.isEmpty {
@@ -88,5 +90,12 @@ enum LooseObject {
         guard expected >= 0 else { return false }
         guard delivered == expected else { throw Corrupt(description: "the loose object \(id.hex) is shorter than its header says") }
         return true
+    }
+
+    /// The whole content of a loose blob, or nil when it is not one (see `streamBlob`).
+    static func readBlob(objects: [UInt8], id: ObjectID) throws -> [UInt8]? {
+        var content: [UInt8] = []
+        let found = try streamBlob(objects: objects, id: id, size: { content.reserveCapacity($0) }) { content.append(contentsOf: $0) }
+        return found ? content : nil
     }
 }

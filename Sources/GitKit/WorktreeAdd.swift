@@ -80,9 +80,7 @@ extension Repository {
         try gitCall("add worktree", branch) { git_branch_lookup(&ref, pointer, branch, GIT_BRANCH_LOCAL) }
         let branchRef = Handle(ref!, release: { git_reference_free($0) })
         let tip = ObjectID(git_reference_target(branchRef.pointer).pointee)
-        let t0 = Date()
         let plan = try CheckoutPlan.make(self, commit: tip, jobs: Repository.checkoutJobs)
-        if ProcessInfo.processInfo.environment["PPDS_TIMING"] != nil { FileHandle.standardError.write("plan \(Date().timeIntervalSince(t0) * 1000) ms\n".data(using: .utf8)!) }
         if case .git(let request) = plan {
             guard let external else {
                 throw GitError(.precondition, "add worktree", path,
@@ -118,9 +116,7 @@ extension Repository {
         try copyWorktreeConfig(to: worktreesAdminDir + "/" + name)
         switch plan {
         case .direct(let files, let symlinks):
-            let t0 = Date()
             try DirectCheckout.populate(files, symlinks: symlinks, into: path, commonDir: commonDir, jobs: Repository.checkoutJobs)
-            if ProcessInfo.processInfo.environment["PPDS_TIMING"] != nil { FileHandle.standardError.write("populate \(Date().timeIntervalSince(t0) * 1000) ms\n".data(using: .utf8)!) }
         case .git(let request):
             guard let external else { return }
             try external.checkout(request, worktree: path, gitDir: worktreesAdminDir + "/" + name)
