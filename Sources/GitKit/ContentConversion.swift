@@ -100,21 +100,18 @@ struct ByteArraySink: ByteSink {
     mutating func put(_ raw: UnsafeRawBufferPointer) { bytes.append(contentsOf: raw) }
 }
 
-/// Writes to a file descriptor through a 64 KiB buffer, so a large file never needs a second
-/// whole-file buffer.
+/// Writes to a file descriptor through a 64 KiB buffer (the caller's, of `capacity` bytes), so
+/// a large file never needs a second whole-file buffer.
 struct FileSink: ByteSink {
     let fd: Int32
-    private var buffer: UnsafeMutableRawPointer
+    private let buffer: UnsafeMutableRawPointer
     private var used = 0
     static let capacity = 1 << 16
 
-    init(fd: Int32) {
+    init(fd: Int32, buffer: UnsafeMutableRawPointer) {
         self.fd = fd
-        buffer = UnsafeMutableRawPointer.allocate(byteCount: FileSink.capacity, alignment: 16)
+        self.buffer = buffer
     }
-
-    /// Frees the buffer; call once, after `flush`.
-    func release() { buffer.deallocate() }
 
     mutating func put(_ raw: UnsafeRawBufferPointer) throws {
         if raw.count >= FileSink.capacity {

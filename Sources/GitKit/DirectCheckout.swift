@@ -47,14 +47,17 @@ enum DirectCheckout {
         // Chunks keep each thread's writes inside a few folders.
         let chunkSize = max(64, files.count / max(1, jobs * 8))
         let chunks = stride(from: 0, to: files.count, by: chunkSize).map { Array(files[$0..<min($0 + chunkSize, files.count)]) }
-        let written = parallelMap(chunks, jobs: jobs, context: { try? Repository.open(at: commonDir) }) { repository, chunk in
+        let written = parallelMap(chunks, jobs: jobs, context: { (try? Repository.open(at: commonDir), LooseObject()) }) { context, chunk in
+            let (repository, reader) = context
             guard let repository else {
                 return Result<[WrittenFile], GitError>.failure(GitError(.precondition, "write worktree", commonDir, message: "cannot open the repository"))
             }
             do throws(GitError) {
                 var out: [WrittenFile] = []
                 out.reserveCapacity(chunk.count)
-                for file in chunk { out.append(try write(file, root: root, symlinks: symlinks, objects: objects, repository: repository)) }
+                for file in chunk {
+                    out.append(try write(file, root: root, symlinks: symlinks, objects: objects, repository: repository, reader: reader))
+                }
                 return .success(out)
             } catch {
                 return .failure(error)
@@ -87,7 +90,7 @@ enum DirectCheckout {
     }
 
     private static func write(_ file: PlannedFile, root: [UInt8], symlinks: Bool, objects: [UInt8],
-                              repository: Repository) throws(GitError) -> WrittenFile {
+                              repository: Repository, reader: LooseObject) throws(GitError) -> WrittenFile {
         let path = fullPath(root, file.path)
         var info = stat()
         if file.mode == 0o160000 {
@@ -111,8 +114,7 @@ enum DirectCheckout {
             let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, file.mode == 0o100755 ? 0o777 : 0o666)
             guard fd >= 0 else { throw failure(file.path, errno) }
             defer { close(fd) }
-            var sink = FileSink(fd: fd)
-            defer { sink.release() }
+            var sink = FileSink(fd: fd, buffer: reader.sinkBuffer)
             let blobHex = Array(file.id.hex.utf8)
             do {
                 // git streams every conversion but its in-memory ones; so does this, from the
@@ -120,10 +122,10 @@ enum DirectCheckout {
                 var streamed = false
                 if !conversion.inCore {
                     var stream = ContentConversion.Streaming(conversion, blobHex: blobHex)
-                    streamed = try LooseObject.streamBlob(objects: objects, id: file.id) { chunk in try stream.feed(chunk, to: &sink) }
+                    streamed = try reader.streamBlob(objects: objects, id: file.id) { chunk in try stream.feed(chunk, to: &sink) }
                     if streamed { try stream.finish(to: &sink) }
                 }
-                if !streamed, conversion.inCore, let content = try LooseObject.readBlob(objects: objects, id: file.id) {
+                if !streamed, conversion.inCore, let content = try reader.readBlob(objects: objects, id: file.id) {
                     // git's in-memory path holds the whole blob too.
                     try content.withUnsafeBytes { try ContentConversion.write($0, conversion, blobHex: blobHex, to: &sink) }
                     streamed = true

@@ -7,17 +7,35 @@ import Glibc
 /// (`open_istream_loose`): a 200 MB file then costs two 128 KiB buffers, not a 200 MB one,
 /// and no hashing of the whole object. Objects that are not loose here (packed, in an
 /// alternate) or not plain blobs are read through libgit2 instead.
-enum LooseObject {
+///
+/// One reader per thread: its buffers and zlib state are reused from file to file.
+final class LooseObject {
     struct Corrupt: Error, CustomStringConvertible {
         let description: String
     }
 
     static let chunk = 128 * 1024
+    private let input = UnsafeMutableRawPointer.allocate(byteCount: LooseObject.chunk, alignment: 16)
+    private let output = UnsafeMutableRawPointer.allocate(byteCount: LooseObject.chunk, alignment: 16)
+    private var stream = z_stream()
+    private var ready = false
+    /// A buffer for `FileSink`, reused too.
+    let sinkBuffer = UnsafeMutableRawPointer.allocate(byteCount: FileSink.capacity, alignment: 16)
+
+    init() {}
+
+    deinit {
+        if ready { inflateEnd(&stream) }
+        input.deallocate()
+        output.deallocate()
+        sinkBuffer.deallocate()
+    }
 
     /// Calls `body` with the blob's content in order and returns true; or returns false, having
     /// called nothing, when `id` is not a loose blob in `objects` (a folder path as bytes).
-    static func streamBlob(objects: [UInt8], id: ObjectID, size onSize: (Int) -> Void = { _ in },
-                           _ body: (UnsafeRawBufferPointer) throws -> Void) throws -> Bool {
+    func streamBlob(objects: [UInt8], id: ObjectID, size onSize: (Int) -> Void = { _ in },
+                    _ body: (UnsafeRawBufferPointer) throws -> Void) throws -> Bool {
+        let chunk = LooseObject.chunk
         let hex = Array(id.hex.utf8)
         var path = objects.map { CChar(bitPattern: $0) }
         path.append(0x2f)
@@ -29,12 +47,14 @@ enum LooseObject {
         guard fd >= 0 else { return false }
         defer { close(fd) }
 
-        let input = UnsafeMutableRawPointer.allocate(byteCount: chunk, alignment: 16)
-        let output = UnsafeMutableRawPointer.allocate(byteCount: chunk, alignment: 16)
-        defer { input.deallocate(); output.deallocate() }
-        var stream = z_stream()
-        guard inflateInit_(&stream, zlibVersion(), Int32(MemoryLayout<z_stream>.size)) == Z_OK else { return false }
-        defer { inflateEnd(&stream) }
+        if ready {
+            guard inflateReset(&stream) == Z_OK else { return false }
+        } else {
+            stream = z_stream()
+            guard inflateInit_(&stream, zlibVersion(), Int32(MemoryLayout<z_stream>.size)) == Z_OK else { return false }
+            ready = true
+        }
+        stream.avail_in = 0
 
         var header: [UInt8] = []
         var expected = -1
@@ -93,7 +113,7 @@ enum LooseObject {
     }
 
     /// The whole content of a loose blob, or nil when it is not one (see `streamBlob`).
-    static func readBlob(objects: [UInt8], id: ObjectID) throws -> [UInt8]? {
+    func readBlob(objects: [UInt8], id: ObjectID) throws -> [UInt8]? {
         var content: [UInt8] = []
         let found = try streamBlob(objects: objects, id: id, size: { content.reserveCapacity($0) }) { content.append(contentsOf: $0) }
         return found ? content : nil
