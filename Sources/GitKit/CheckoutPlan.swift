@@ -362,8 +362,11 @@ enum AttributeLookup {
         case .unset, .unspecified: positive = false; value = nil
         }
         switch String(decoding: name, as: UTF8.self) {
-        case "ident", "working-tree-encoding":
+        case "ident":
             return positive
+        case "working-tree-encoding":
+            // git dies on -working-tree-encoding as on a bare one: only git can say so.
+            return positive || setting == .unset
         case "filter":
             // Only a string names a driver, and only a configured driver does anything.
             guard let value else { return false }

@@ -29,7 +29,7 @@ import TestSupport
             #expect(!relevant(text, plain), "\(text)")
         }
         for text in ["* text eol=crlf\n", "*.c ident\n", "*.x filter=lfs\n", "*.ps1 working-tree-encoding=UTF-16\n", "[attr]win text eol=crlf\n*.bat win\n",
-                     "[attr]inner ident\n[attr]outer inner\n*.c outer\n"] {
+                     "[attr]inner ident\n[attr]outer inner\n*.c outer\n", "*.x -working-tree-encoding\n"] {
             #expect(relevant(text, config(drivers: ["lfs"])), "\(text)")
         }
         // Under core.eol=crlf, text and text=auto write CRLF; under core.autocrlf=true, -text stops it.
