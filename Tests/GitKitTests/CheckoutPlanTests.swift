@@ -83,6 +83,21 @@ import TestSupport
         #expect(!config.unsure.isEmpty)
     }
 
+    @Test func conditionalIncludesThatSetCheckoutKeysAreLeftToGit() throws {
+        let folder = TemporaryFolder()
+        try FileManager.default.createDirectory(atPath: folder.file("repo"), withIntermediateDirectories: true)
+        try "[core]\n\tautocrlf = true\n".write(toFile: folder.file("sets"), atomically: true, encoding: .utf8)
+        try "[user]\n\tname = x\n".write(toFile: folder.file("unrelated"), atomically: true, encoding: .utf8)
+        func read(_ target: String) throws -> CheckoutConfig {
+            try "[includeIf \"gitdir:/x/\"]\n\tpath = \(target)\n".write(toFile: folder.file("global"), atomically: true, encoding: .utf8)
+            return CheckoutConfig.read(commonDir: folder.file("repo"), gitDir: folder.file("repo"),
+                                       environment: ["GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": folder.file("global")])
+        }
+        #expect(try !read("sets").unsure.isEmpty)
+        #expect(try read("unrelated").unsure.isEmpty)
+        #expect(try read("missing").unsure.isEmpty)
+    }
+
     func convert(_ text: [UInt8], _ conversion: Conversion) throws -> [UInt8] {
         var sink = ByteArraySink()
         try text.withUnsafeBytes { try ContentConversion.write($0, conversion, blobHex: Array(String(repeating: "a", count: 40).utf8), to: &sink) }

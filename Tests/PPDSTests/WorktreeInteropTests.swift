@@ -416,6 +416,31 @@ import Glibc
                                                      "GIT_CONFIG_PARAMETERS": "'core.autocrlf'='false'"])
     }
 
+    /// git follows conditional includes (here on the worktree's git folder); ppds cannot tell
+    /// where they lead for a worktree that does not exist yet, so one that sets a key that changes
+    /// checkouts makes it git's checkout.
+    @Test func conditionalIncludeThatSetsAutocrlf() throws {
+        let fixture = try GitFixture()
+        for (name, content) in Self.contents { try Self.put(fixture.repo, Self.bytes("c/\(name)"), content) }
+        try commitAll(fixture)
+        let included = fixture.folder.file("included.gitconfig")
+        try "[core]\n\tautocrlf = true\n".write(toFile: included, atomically: true, encoding: .utf8)
+        let unrelated = fixture.folder.file("unrelated.gitconfig")
+        try "[user]\n\tnote = x\n".write(toFile: unrelated, atomically: true, encoding: .utf8)
+        let global = fixture.folder.file("global.gitconfig")
+        try """
+            [includeIf "gitdir:\(fixture.folder.path)/"]
+            \tpath = \(included)
+            [includeIf "gitdir:/nowhere/"]
+            \tpath = \(unrelated)
+
+            """.write(toFile: global, atomically: true, encoding: .utf8)
+        try compare(fixture, issue: 1, environment: ["GIT_CONFIG_GLOBAL": global])
+        // Without the key in the included file, ppds writes the files itself; the result is the same.
+        try "[core]\n\tautocrlf = false\n".write(toFile: global, atomically: true, encoding: .utf8)
+        try compare(fixture, issue: 2, environment: ["GIT_CONFIG_GLOBAL": global])
+    }
+
     @Test func globalAttributesFileFromGitConfigGlobal() throws {
         let fixture = try GitFixture()
         let attributes = fixture.folder.file("global.attributes")
