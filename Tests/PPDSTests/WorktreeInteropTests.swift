@@ -496,6 +496,25 @@ import Glibc
         #expect(try fixture.git("branch", "--list") == "* main")
     }
 
+    @Test func aRequiredFilterThatFailsInGitLeavesNothingBehind() throws {
+        let fixture = try GitFixture()
+        try Self.put(fixture.repo, ".gitattributes", "*.x filter=broken\n")
+        try Self.put(fixture.repo, "data.x", "data\n")
+        try commitAll(fixture)
+        try fixture.git("config", "filter.broken.smudge", "false")
+        try fixture.git("config", "filter.broken.required", "true")
+        let byGit = try runProcess("/usr/bin/git", ["worktree", "add", "-q", "-b", "by-git", fixture.folder.file("by-git"), "main"], in: fixture.repo)
+        #expect(byGit.status != 0)
+        _ = try? fixture.git("branch", "-D", "by-git")
+        let result = try fixture.ppds(["start-work", "1", "--offline", "--no-hooks", "--title", "broken"])
+        #expect(result.status != 0)
+        #expect(result.stderr.contains("smudge filter broken failed"), "\(result.stderr)")
+        #expect(try fixture.worktreePaths() == [fixture.repo])
+        #expect(try fixture.siblings().isEmpty)
+        #expect(try fixture.git("branch", "--list") == "* main")
+        #expect(((try? FileManager.default.contentsOfDirectory(atPath: fixture.repo + "/.git/worktrees")) ?? []).isEmpty)
+    }
+
     // MARK: 5. git-lfs required but not installed
 
     @Test func lfsRequiredButNotInstalledIsRefused() throws {
