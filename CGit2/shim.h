@@ -1,6 +1,7 @@
 #ifndef PPDS_CGIT2_SHIM_H
 #define PPDS_CGIT2_SHIM_H
 #include <git2.h>
+#include <zlib.h>
 
 // git_libgit2_opts is variadic, which Swift cannot call: small typed wrappers.
 

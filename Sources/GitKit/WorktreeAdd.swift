@@ -16,12 +16,18 @@ extension Repository {
 
     /// Adds a linked worktree at `path` with the existing local branch `branch` checked out.
     ///
+    /// The files are exactly those `git worktree add` writes (bytes, modes, symlink targets,
+    /// index). ppds writes them itself when it can (`CheckoutPlan`, `DirectCheckout`); a checkout
+    /// that needs what only git can do (a smudge or process filter, working-tree-encoding, ...)
+    /// goes to `external` after its `prepare` agrees, or is refused before anything is created
+    /// when there is no `external`.
+    ///
     /// libgit2 1.5.1 neither checks its preconditions well nor cleans up after a failure, so
     /// this checks them all first (the name is one component and free, the target does not
     /// exist, its parent does, the branch exists and no worktree holds it, stale entries
     /// included) and removes everything the call created when it fails.
     @discardableResult
-    public func addWorktree(name: String, path: String, branch: String) throws(GitError) -> WorktreeInfo {
+    public func addWorktree(name: String, path: String, branch: String, external: (any ExternalCheckout)? = nil) throws(GitError) -> WorktreeInfo {
         let operation = "add worktree"
         guard Repository.isValidWorktreeName(name) else {
             throw GitError(.invalidName, operation, name, message: "a worktree name must be one path component of letters, digits, '-', '_' or '.'")
@@ -56,7 +62,7 @@ extension Repository {
         } catch {
             throw GitError(.precondition, operation, worktreesAdminDir, message: "cannot create the folder: \(error.localizedDescription)")
         }
-        try addCleaningUp(name: name, path: path, branch: branch)
+        try addCleaningUp(name: name, path: path, branch: branch, external: external)
         guard let info = worktree(named: name) else {
             throw GitError(.precondition, operation, name, message: "the worktree was created but cannot be read back")
         }
@@ -65,13 +71,26 @@ extension Repository {
 
     /// Calls libgit2 and, when it fails, removes the admin entry and target folder if the
     /// call created them (1.5.1 leaves them behind).
-    func addCleaningUp(name: String, path: String, branch: String) throws(GitError) {
+    func addCleaningUp(name: String, path: String, branch: String, external: (any ExternalCheckout)? = nil) throws(GitError) {
         let files = FileManager.default
         let admin = worktreesAdminDir + "/" + name
         let adminExisted = files.fileExists(atPath: admin)
         let pathExisted = files.fileExists(atPath: path)
+        // Decided before anything is created, so a refusal leaves nothing behind.
+        var ref: OpaquePointer?
+        try gitCall("add worktree", branch) { git_branch_lookup(&ref, pointer, branch, GIT_BRANCH_LOCAL) }
+        let branchRef = Handle(ref!, release: { git_reference_free($0) })
+        let tip = ObjectID(git_reference_target(branchRef.pointer).pointee)
+        let plan = try CheckoutPlan.make(self, commit: tip, jobs: Repository.checkoutJobs)
+        if case .git(let request) = plan {
+            guard let external else {
+                throw GitError(.precondition, "add worktree", path,
+                               message: "only git can write this checkout exactly (\(request.summary)); nothing was created")
+            }
+            try external.prepare(request)
+        }
         do {
-            try performAdd(name: name, path: path, branch: branch)
+            try performAdd(name: name, path: path, branchRef: branchRef, plan: plan, external: external)
         } catch {
             if !adminExisted { try? files.removeItem(atPath: admin) }
             if !pathExisted { try? files.removeItem(atPath: path) }
@@ -79,20 +98,14 @@ extension Repository {
         }
     }
 
-    private func performAdd(name: String, path: String, branch: String) throws(GitError) {
-        var ref: OpaquePointer?
-        try gitCall("add worktree", branch) { git_branch_lookup(&ref, pointer, branch, GIT_BRANCH_LOCAL) }
-        let branchRef = Handle(ref!, release: { git_reference_free($0) })
-        let tip = try self.branch(branch)?.target
-        // When no content filter can apply, ppds writes the files itself (DirectCheckout);
-        // libgit2 then only makes the admin entry, the .git file and HEAD.
-        let direct = try tip.flatMap { tip throws(GitError) in try DirectCheckout.plan(self, commit: tip) }
+    private func performAdd(name: String, path: String, branchRef: Handle, plan: CheckoutPlan, external: (any ExternalCheckout)?) throws(GitError) {
+        // libgit2 only makes the admin entry, the .git file and HEAD; its own checkout is never
+        // used (it misses attributes of files that sort before .gitattributes, environment
+        // config, working-tree-encoding and smudge filters).
         var options = git_worktree_add_options()
         try gitCall("add worktree", path) { git_worktree_add_options_init(&options, UInt32(GIT_WORKTREE_ADD_OPTIONS_VERSION)) }
         options.ref = branchRef.pointer
-        // The folder is new and empty, so the safe strategy's checks for a populated folder
-        // are wasted work: FORCE writes the files directly.
-        options.checkout_options.checkout_strategy = direct == nil ? GIT_CHECKOUT_FORCE.rawValue : GIT_CHECKOUT_NONE.rawValue
+        options.checkout_options.checkout_strategy = GIT_CHECKOUT_NONE.rawValue
         // git_worktree_add asks git_branch_is_checked_out, which answers "checked out" for every
         // branch while another add's admin entry is half-written: adds take turns, across threads
         // and processes (an flock on `.git/worktrees`). With the direct checkout this is short.
@@ -101,8 +114,33 @@ extension Repository {
             try gitCall("add worktree", path) { git_worktree_add(&out, pointer, name, path, &options) }
             if let out { git_worktree_free(out) }
         }
-        if let direct {
-            try DirectCheckout.populate(direct, into: path, commonDir: commonDir, jobs: Repository.checkoutJobs)
+        try copyWorktreeConfig(to: worktreesAdminDir + "/" + name)
+        switch plan {
+        case .direct(let files, let symlinks):
+            try DirectCheckout.populate(files, symlinks: symlinks, into: path, commonDir: commonDir, jobs: Repository.checkoutJobs)
+        case .git(let request):
+            guard let external else { return }
+            try external.checkout(request, worktree: path, gitDir: worktreesAdminDir + "/" + name)
+        }
+    }
+
+    /// With extensions.worktreeConfig, `git worktree add` gives the new worktree a copy of the
+    /// current worktree's config.worktree without core.bare=true and core.worktree; so does this.
+    func copyWorktreeConfig(to adminDir: String) throws(GitError) {
+        guard CheckoutConfig.worktreeConfigEnabled(commonDir: commonDir) else { return }
+        let source = gitDir + "/config.worktree", target = adminDir + "/config.worktree"
+        guard FileManager.default.fileExists(atPath: source) else { return }
+        do {
+            try FileManager.default.copyItem(atPath: source, toPath: target)
+        } catch {
+            throw GitError(.precondition, "add worktree", target, message: "cannot copy \(source): \(error.localizedDescription)")
+        }
+        let config = try Handle.make("add worktree", target, release: { git_config_free($0) }) { git_config_open_ondisk(&$0, target) }
+        // git removes core.bare entries whose value matches "true", and every core.worktree.
+        for (key, pattern) in [("core.bare", "true"), ("core.worktree", ".*")] {
+            let code = git_config_delete_multivar(config.pointer, key, pattern)
+            if code < 0 && code != GIT_ENOTFOUND.rawValue { throw GitError.last(code, "add worktree", target) }
+            git_error_clear()
         }
     }
 
@@ -118,4 +156,14 @@ extension Repository {
 
     /// Threads that write a new worktree's files: the cores, at most 4.
     public static let checkoutJobs = min(4, max(1, ProcessInfo.processInfo.activeProcessorCount))
+}
+
+/// Makes a new worktree's files when ppds cannot write them exactly itself (for example by
+/// handing the checkout to the git CLI). GitKit never runs git; the lifecycle layer provides this.
+public protocol ExternalCheckout: Sendable {
+    /// Called before anything is created. Throws to refuse (nothing is created then).
+    func prepare(_ request: ExternalCheckoutRequest) throws(GitError)
+    /// Fills `worktree` (which holds only its `.git` file) and writes its index, as
+    /// `git worktree add` would. `gitDir` is the worktree's admin folder.
+    func checkout(_ request: ExternalCheckoutRequest, worktree: String, gitDir: String) throws(GitError)
 }

@@ -1,5 +1,6 @@
 import CGit2
 import Foundation
+import Support
 
 extension Repository {
     /// The commits of every ref the repository shares (branches, remote-tracking branches,

@@ -170,7 +170,7 @@ public struct StartWork: Sendable {
             try FaultInjection.checkpoint("afterBranch")
             let parent = (names.worktree as NSString).deletingLastPathComponent
             try FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true)
-            try repository.addWorktree(name: names.adminName, path: names.worktree, branch: names.branch)
+            try repository.addWorktree(name: names.adminName, path: names.worktree, branch: names.branch, external: GitCLICheckout())
             try FaultInjection.checkpoint("afterWorktree")
             let copies = CopyIgnored.copy(patterns: config.copy, from: workspace.repoRoot, to: names.worktree, repository: repository)
             result.copied = copies.copied

@@ -63,10 +63,10 @@ public enum ProcessRunner {
     /// the write fails with EPIPE instead.
     private static let ignoreBrokenPipes: Void = { signal(SIGPIPE, SIG_IGN) }()
 
-    static func start(_ argv: [String], in directory: String?, environment: [String: String],
+    static func start(_ argv: [String], in directory: String?, environment: [String: String], inheriting: Bool = true,
                       stdin: Int32 = -1, stdout: Int32, stderr: Int32) throws(PPDSError) -> pid_t {
         _ = ignoreBrokenPipes
-        var env = ProcessInfo.processInfo.environment
+        var env = inheriting ? ProcessInfo.processInfo.environment : [:]
         // A fault meant for this ppds must not reach hooks or workers (which may run ppds too);
         // one the caller sets on purpose (the tests) does.
         env.removeValue(forKey: FaultInjection.variable)
@@ -89,7 +89,8 @@ public enum ProcessRunner {
     /// Runs and waits, capturing output (`input`, if any, is its standard input). After
     /// `timeout` seconds the program's whole process group gets SIGTERM, then SIGKILL after
     /// `killGrace`, and the result says it timed out.
-    public static func run(_ argv: [String], in directory: String? = nil, environment: [String: String] = [:],
+    /// `inheriting: false` gives the program exactly `environment`, nothing of ppds's own.
+    public static func run(_ argv: [String], in directory: String? = nil, environment: [String: String] = [:], inheriting: Bool = true,
                            input: Data? = nil, timeout: TimeInterval = 600) throws(PPDSError) -> Output {
         var inPipe: [Int32] = [-1, -1], outPipe: [Int32] = [-1, -1], errPipe: [Int32] = [-1, -1]
         if input != nil {
@@ -101,7 +102,8 @@ public enum ProcessRunner {
         }
         let pid: pid_t
         do {
-            pid = try start(argv, in: directory, environment: environment, stdin: inPipe[0], stdout: outPipe[1], stderr: errPipe[1])
+            pid = try start(argv, in: directory, environment: environment, inheriting: inheriting,
+                            stdin: inPipe[0], stdout: outPipe[1], stderr: errPipe[1])
         } catch {
             for fd in inPipe + outPipe + errPipe where fd >= 0 { close(fd) }
             throw error
