@@ -132,15 +132,8 @@ struct FileSink: ByteSink {
     }
 
     static func writeAll(_ fd: Int32, _ raw: UnsafeRawBufferPointer) throws {
-        var offset = 0
-        while offset < raw.count {
-            let count = Glibc.write(fd, raw.baseAddress! + offset, raw.count - offset)
-            if count < 0 {
-                if errno == EINTR { continue }
-                throw ContentConversion.WriteFailure(code: errno)
-            }
-            offset += count
-        }
+        guard let base = raw.baseAddress else { return }
+        if FileDescriptor.writeAll(fd, base, raw.count) != nil { throw ContentConversion.WriteFailure(code: errno) }
     }
 }
 

@@ -11,6 +11,9 @@ import Support
 ///
 /// libgit2's attribute functions are not used: each lookup costs it several system calls
 /// (realpath, stat of every attributes file), and its matching is not git's in every case.
+///
+/// Built on one thread (`add…`, then `finish`), then only read, by the checkout's writer threads:
+/// that is why it may be shared (`@unchecked Sendable`) without a lock.
 final class GitAttributes: @unchecked Sendable {
     /// An attribute's state on one line: `name`, `-name`, `!name` or `name=value`.
     enum Setting: Equatable, Sendable {
