@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2154
 # Shared by the benchmark scripts (sourced, not run). Needs: $root (the checkout), $work (an
 # empty folder), $results (where rows and pair files go), $ppds (the binary), $pairs (how many).
 # Nothing here builds a shell string: commands are bash functions and argument arrays.
@@ -70,14 +71,14 @@ text_row() {
 # How busy the machine was during a part: the CPU time every process used over the part's
 # wall time, minus what this script's own children used, in cores (of $(nproc)).
 busy_begin() {
-  read -r _ busy_u busy_n busy_s busy_i busy_w busy_q busy_sq _ < /proc/stat
+  read -r _ busy_u busy_n busy_s _ _ busy_q busy_sq _ < /proc/stat
   busy_start=$((busy_u + busy_n + busy_s + busy_q + busy_sq))
   busy_wall=$(now_us)
   times > "$work/times"; busy_own=$(own_cpu_ticks)
 }
 busy_end() {
-  local part=$1 u n s i w q sq end own wall hz
-  read -r _ u n s i w q sq _ < /proc/stat
+  local part=$1 u n s q sq end own wall hz
+  read -r _ u n s _ _ q sq _ < /proc/stat
   end=$((u + n + s + q + sq))
   times > "$work/times"; own=$(own_cpu_ticks)
   wall=$(( $(now_us) - busy_wall ))

@@ -16,23 +16,25 @@
 #   prune    `prune --dry-run` of 100 finished sessions vs `merged` alone on the same branches
 #   status   `status --json` with 200 sessions vs worktree list + rev-list per session
 #   serve    Benchmarks/serve.sh (wrk against `ppds serve`), reported in the table
-# Environment: BENCH_DIR (default /dev/shm), BENCH_PAIRS (pairs per row, default 7, at least 5),
+# Environment: BENCH_DIR (default /dev/shm), BENCH_PAIRS (pairs per row, default 9, at least 5),
 #   BENCH_MS_RUNS (runs of the millisecond rows, default 15), BENCH_OUT (the table's file,
 #   default .build/benchmarks.md), BENCH_MIRRORS (default /opt/swift-packages), BENCH_REPOS
 #   (OWNER/NAME of the mirrors for `start`, default "apple/swift-nio apple/swift-protobuf
 #   vapor/vapor"), PPDS_BIN (a prebuilt binary instead of `swift build -c release`),
 #   BENCH_KEEP=1 (keep the fixtures).
+# shellcheck disable=SC2016 # backquotes in table cells are markdown
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 all_parts=(start bigfile bulk ladder history prune status serve)
+if [ "${1:-}" = -h ] || [ "${1:-}" = --help ]; then sed -n '2,/^# shellcheck/{/^# shellcheck/d;s/^# \{0,1\}//;p}' "$0"; exit 0; fi
 parts=("$@")
 [ ${#parts[@]} -gt 0 ] || parts=("${all_parts[@]}")
 for part in "${parts[@]}"; do
   case " ${all_parts[*]} " in *" $part "*) ;; *) echo "unknown part '$part' (parts: ${all_parts[*]})" >&2; exit 2 ;; esac
 done
 
-pairs=${BENCH_PAIRS:-7}
+pairs=${BENCH_PAIRS:-9}
 (( pairs >= 5 )) || { echo "BENCH_PAIRS must be at least 5" >&2; exit 2; }
 ms_runs=${BENCH_MS_RUNS:-15}
 mirrors=${BENCH_MIRRORS:-/opt/swift-packages}
@@ -40,6 +42,7 @@ read -r -a real_repos <<< "${BENCH_REPOS:-apple/swift-nio apple/swift-protobuf v
 out_file=${BENCH_OUT:-$root/.build/benchmarks.md}
 
 [ -x /opt/swift/usr/bin/swift ] && export PATH="/opt/swift/usr/bin:$PATH"
+# shellcheck source=Benchmarks/lib.sh
 source "$root/Benchmarks/lib.sh"
 bash .ci/deps
 [ -x /usr/bin/time ] || apt_install time
@@ -78,7 +81,7 @@ start_row() {
   sw_base=$(git -C "$sw_repo" symbolic-ref --short HEAD)
   sw_git_wt="$(dirname "$sw_repo")/wt-git"
   sw_ppds_wt="$sw_repo-bench"   # the default worktree template: {parent}/{repo}-{slug}
-  export PPDS_HOME="$(dirname "$sw_repo")/home"
+  PPDS_HOME="$(dirname "$sw_repo")/home"; export PPDS_HOME
   echo "   $description"
   pairs "start-$key" start_prep_git start_run_git start_prep_ppds start_run_ppds
   if ! same_checkout "$sw_ppds_wt" "$sw_git_wt"; then
@@ -94,7 +97,7 @@ cp_prep() { rm -rf "$work/cp"; }
 cp_run() { cp -r "$work/tree-only" "$work/cp"; }
 
 part_start() {
-  local fx="$work/start" spec owner_name name n
+  local fx="$work/start" owner_name name n
   mkdir -p "$fx"
   echo "== start: fixtures"
   bash Benchmarks/make-fixture.sh "$fx/loose/repo" 5000
