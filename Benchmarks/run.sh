@@ -169,9 +169,15 @@ part_bulk() {
   bk_base=$(git -C "$bk_repo" symbolic-ref --short HEAD)
   echo "== bulk: start-work --jobs 2 of 8 issues vs xargs -P 2 git worktree add -b ($description)"
   pairs bulk bulk_prep bulk_run_git bulk_prep bulk_run_ppds
+  # Whichever side ran last, check what ppds makes: 8 worktrees, each with a clean status.
+  bulk_prep; bulk_run_ppds > /dev/null
+  local note="" path dirty=0
   n=$(git -C "$bk_repo" worktree list --porcelain | grep -c '^worktree ')
-  local note=""
+  while IFS= read -r path; do
+    [ "$path" = "$bk_repo" ] || [ -z "$(git -C "$path" status --porcelain)" ] || dirty=$((dirty + 1))
+  done < <(git -C "$bk_repo" worktree list --porcelain | sed -n 's/^worktree //p')
   [ "$n" = 9 ] || note="no: $((n - 1)) worktrees instead of 8"
+  [ "$dirty" = 0 ] || note="no: git status is not clean in $dirty worktrees"
   row ratio "bulk start-work, 8 issues, \`--jobs 2\` ($description)" '`xargs -P 2` running `git worktree add -b`' "$results/bulk.pairs" 0.9 ${note:+"$note"}
   rm -rf "$bk_dir"
 }
