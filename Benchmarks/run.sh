@@ -1,60 +1,198 @@
 #!/usr/bin/env bash
-# ppds benchmarks: every figure is a ratio against a baseline measured in the same run, with
-# hyperfine medians. Fixtures are generated here; nothing is committed.
-# Usage: bash Benchmarks/run.sh            (BENCH_DIR picks the folder; default /dev/shm)
+# ppds benchmarks: what users run, each figure a ratio against a fair baseline measured side by
+# side in the same run. Pairs alternate the two commands (the baseline first in even pairs, ppds
+# first in odd ones) after one warm-up pair; the table gives the medians of each side and the
+# median and range of the per-pair ratio. Fixtures are generated or cloned here; nothing is committed.
+#
+# Usage: bash Benchmarks/run.sh [PART...]     (default: every part, in this order)
+#   start    start-work of one issue vs `git worktree add -b`, on swift-nio, swift-protobuf and
+#            vapor (cloned from the local mirrors) and on generated repositories: 5,000 files
+#            loose, the same packed, and packed with git/git's kinds of .gitattributes
+#   bigfile  start-work on a repository with one 200 MB file: time and peak memory vs git
+#   bulk     start-work of 8 issues with --jobs 2 vs xargs -P 2 running `git worktree add -b`
+#   ladder   `ppds merged` of 100 branches vs the plumbing ladder, two branches at a time
+#   history  a 5,000-commit history: every squash found at 50, 600 and 3,000 commits behind,
+#            no false "merged", and `merged` of one branch in milliseconds
+#   prune    `prune --dry-run` of 100 finished sessions vs `merged` alone on the same branches
+#   status   `status --json` with 200 sessions vs worktree list + rev-list per session
+#   serve    Benchmarks/serve.sh (wrk against `ppds serve`), reported in the table
+# Environment: BENCH_DIR (default /dev/shm), BENCH_PAIRS (pairs per row, default 9, at least 5),
+#   BENCH_MS_RUNS (runs of the millisecond rows, default 15), BENCH_OUT (the table's file,
+#   default .build/benchmarks.md), BENCH_MIRRORS (default /opt/swift-packages), BENCH_REPOS
+#   (OWNER/NAME of the mirrors for `start`, default "apple/swift-nio apple/swift-protobuf
+#   vapor/vapor"), PPDS_BIN (a prebuilt binary instead of `swift build -c release`),
+#   BENCH_KEEP=1 (keep the fixtures).
+# shellcheck disable=SC2016 # backquotes in table cells are markdown
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
+all_parts=(start bigfile bulk ladder history prune status serve)
+if [ "${1:-}" = -h ] || [ "${1:-}" = --help ]; then sed -n '2,/^# shellcheck/{/^# shellcheck/d;s/^# \{0,1\}//;p}' "$0"; exit 0; fi
+parts=("$@")
+[ ${#parts[@]} -gt 0 ] || parts=("${all_parts[@]}")
+for part in "${parts[@]}"; do
+  case " ${all_parts[*]} " in *" $part "*) ;; *) echo "unknown part '$part' (parts: ${all_parts[*]})" >&2; exit 2 ;; esac
+done
+
+pairs=${BENCH_PAIRS:-9}
+(( pairs >= 5 )) || { echo "BENCH_PAIRS must be at least 5" >&2; exit 2; }
+ms_runs=${BENCH_MS_RUNS:-15}
+mirrors=${BENCH_MIRRORS:-/opt/swift-packages}
+read -r -a real_repos <<< "${BENCH_REPOS:-apple/swift-nio apple/swift-protobuf vapor/vapor}"
+out_file=${BENCH_OUT:-$root/.build/benchmarks.md}
+
 [ -x /opt/swift/usr/bin/swift ] && export PATH="/opt/swift/usr/bin:$PATH"
+# shellcheck source=Benchmarks/lib.sh
+source "$root/Benchmarks/lib.sh"
 bash .ci/deps
-if ! command -v hyperfine >/dev/null; then
-  [ "$(id -u)" -eq 0 ] && sudo_cmd="" || sudo_cmd="sudo"
-  $sudo_cmd apt-get update -qq && $sudo_cmd apt-get install -y -qq hyperfine >/dev/null
+[ -x /usr/bin/time ] || apt_install time
+if [ -n "${PPDS_BIN:-}" ]; then
+  ppds=$PPDS_BIN
+else
+  swift build -c release --product ppds >/dev/null
+  ppds="$root/.build/release/ppds"
 fi
-swift build -c release >/dev/null
-ppds="$root/.build/release/ppds"
 base=${BENCH_DIR:-/dev/shm}
 [ -d "$base" ] && [ -w "$base" ] || base=${TMPDIR:-/tmp}
 work="$base/ppds-bench-$$"
 rm -rf "$work"; mkdir -p "$work"
-trap 'rm -rf "$work"' EXIT
+if [ "${BENCH_KEEP:-0}" = 1 ]; then trap 'echo "fixtures kept in $work"' EXIT; else trap 'rm -rf "$work"' EXIT; fi
 results="$work/results"; mkdir -p "$results"
-runs=${BENCH_RUNS:-10}
-export GIT_AUTHOR_NAME=bench GIT_AUTHOR_EMAIL=bench@ppds.invalid GIT_COMMITTER_NAME=bench GIT_COMMITTER_EMAIL=bench@ppds.invalid
+: > "$results/rows.md"; : > "$results/load.md"
+echo "== ppds $("$ppds" --version) in $work; $pairs pairs per row; $(nproc) cores"
 
-echo "== fixtures in $work"
-bash Benchmarks/make-fixture.sh "$work/repo" 5000
-mkdir -p "$work/tree-only" && (cd "$work/repo" && git archive main | tar -x -C "$work/tree-only")
+files_of() { git -C "$1" ls-files | wc -l | tr -d ' '; }
+thousands() { printf '%d' "$1" | sed -e ':a' -e 's/\B[0-9]\{3\}\>/,&/' -e 'ta'; }
 
-echo "== 1. start-work of one issue (5,000 files) vs git worktree add -b; cp -r as the physical limit"
-hyperfine -N --warmup 1 --runs "$runs" --export-json "$results/single.json" \
-  --prepare "sh -c 'rm -rf $work/wt-git; git -C $work/repo worktree prune; git -C $work/repo branch -q -D bench-git || true'" \
-  -n git "git -C $work/repo worktree add -q -b bench-git $work/wt-git main" \
-  --prepare "sh -c 'rm -rf $work/repo-bench $work/home; git -C $work/repo worktree prune; git -C $work/repo branch -q -D feat/bench || true'" \
-  -n ppds "env PPDS_HOME=$work/home $ppds start-work 1 --offline --no-hooks --title bench --repo $work/repo" \
-  --prepare "rm -rf $work/cp" \
-  -n cp "cp -r $work/tree-only $work/cp" > /dev/null
-rm -rf "$work/wt-git" "$work/repo-bench" "$work/cp" "$work/home"; git -C "$work/repo" worktree prune
-git -C "$work/repo" branch -q -D bench-git feat/bench 2>/dev/null || true
+# --- start: one issue ---------------------------------------------------------------------------
+# sw_repo, sw_base, sw_git_wt, sw_ppds_wt: the repository being measured.
+start_prep_git() { rm -rf "$sw_git_wt"; git -C "$sw_repo" worktree prune; git -C "$sw_repo" branch -q -D bench-git >/dev/null 2>&1 || true; }
+start_run_git() { measure git -C "$sw_repo" worktree add -q -b bench-git "$sw_git_wt" "$sw_base"; }
+start_prep_ppds() {
+  rm -rf "$sw_ppds_wt" "$PPDS_HOME"; git -C "$sw_repo" worktree prune
+  git -C "$sw_repo" branch -q -D feat/bench >/dev/null 2>&1 || true
+}
+start_run_ppds() { measure "$ppds" start-work 1 --offline --no-hooks --title bench --base "$sw_base" --repo "$sw_repo"; }
 
-echo "== 2. bulk start-work of 16 issues --jobs 2 vs a sequential loop of git worktree add -b"
-cat > "$work/git-loop.sh" <<LOOP
-for i in \$(seq 1 16); do git -C $work/repo worktree add -q -b loop-\$i $work/loop-\$i main; done
-LOOP
-cat > "$work/clean.sh" <<CLEAN
-rm -rf $work/loop-* $work/repo-issue-* $work/home
-git -C $work/repo worktree prune
-for b in \$(git -C $work/repo for-each-ref --format='%(refname:short)' refs/heads/ | grep -v '^main\$'); do git -C $work/repo branch -q -D "\$b"; done
-CLEAN
-hyperfine -N --warmup 0 --runs "$(( runs < 5 ? runs : 5 ))" --export-json "$results/bulk.json" \
-  --prepare "sh $work/clean.sh" -n git "sh $work/git-loop.sh" \
-  --prepare "sh $work/clean.sh" -n ppds "env PPDS_HOME=$work/home $ppds start-work --offline --no-hooks --jobs 2 --repo $work/repo $(seq -s ' ' 1 16)" > /dev/null
-sh "$work/clean.sh"
+# start_row KEY DESCRIPTION REPO GOAL: pairs, then a check that both made the same files.
+start_row() {
+  local key=$1 description=$2 goal=$4 note=""
+  sw_repo=$3
+  sw_base=$(git -C "$sw_repo" symbolic-ref --short HEAD)
+  sw_git_wt="$(dirname "$sw_repo")/wt-git"
+  sw_ppds_wt="$sw_repo-bench"   # the default worktree template: {parent}/{repo}-{slug}
+  PPDS_HOME="$(dirname "$sw_repo")/home"; export PPDS_HOME
+  echo "   $description"
+  pairs "start-$key" start_prep_git start_run_git start_prep_ppds start_run_ppds
+  if ! same_checkout "$sw_ppds_wt" "$sw_git_wt"; then
+    note="no: files differ from git's or git status is not clean"
+    echo "   !! $description: ppds's worktree differs from git's" >&2
+  fi
+  row ratio "start-work, 1 issue: $description" '`git worktree add -b`' "$results/start-$key.pairs" "$goal" ${note:+"$note"}
+  rm -rf "$sw_git_wt" "$sw_ppds_wt" "$PPDS_HOME"
+  reset_repo "$sw_repo" "$sw_base"
+}
 
-echo "== 3. merge classification of 100 branches vs the ladder in git plumbing"
-bash Benchmarks/make-merge-fixture.sh "$work/merges" 20
-"$ppds" merged --base main --repo "$work/merges" > "$work/ppds-merged.txt"
-correct=$(python3 - "$work/merges/expected.tsv" "$work/ppds-merged.txt" <<'PY'
+cp_prep() { rm -rf "$work/cp"; }
+cp_run() { cp -r "$work/tree-only" "$work/cp"; }
+
+part_start() {
+  local fx="$work/start" owner_name name n
+  mkdir -p "$fx"
+  echo "== start: fixtures"
+  bash Benchmarks/make-fixture.sh "$fx/loose/repo" 5000
+  mkdir -p "$fx/packed" && cp -a "$fx/loose/repo" "$fx/packed/repo"
+  git -C "$fx/packed/repo" repack -adq && git -C "$fx/packed/repo" prune-packed
+  bash Benchmarks/make-attributes-fixture.sh "$fx/attrs/repo" 5000
+  echo "== start: start-work of one issue vs git worktree add -b"
+  for owner_name in "${real_repos[@]}"; do
+    name=${owner_name#*/}
+    if [ ! -d "$mirrors/$owner_name.git" ]; then
+      text_row "start-work, 1 issue: $owner_name" '`git worktree add -b`' "—" "—" "—" "≤ 0.8×" "skipped: no mirror at $mirrors/$owner_name.git"
+      continue
+    fi
+    git clone -q --no-local "$mirrors/$owner_name.git" "$fx/$name/repo"
+    n=$(files_of "$fx/$name/repo")
+    local attrs=""
+    [ -n "$(git -C "$fx/$name/repo" ls-files -- '.gitattributes' '*/.gitattributes')" ] && attrs=", .gitattributes"
+    # The issue's goals: ≤ 1.0× for a repository of about 300 files (process start dominates),
+    # ≤ 0.8× for the others.
+    local goal=0.8
+    (( n < 500 )) && goal=1.0
+    start_row "$name" "$owner_name ($(thousands "$n") files, packed$attrs)" "$fx/$name/repo" "$goal"
+  done
+  start_row loose "generated, 5,000 files of 1 KB, loose objects" "$fx/loose/repo" 0.8
+  start_row packed "generated, 5,000 files of 1 KB, packed" "$fx/packed/repo" 0.8
+  start_row attrs "generated like git/git, $(thousands "$(files_of "$fx/attrs/repo")") files, packed, .gitattributes with text=auto, eol=lf/crlf, linguist-*" "$fx/attrs/repo" 0.8
+  echo "   physical limit: cp -r of the 5,000 loose files"
+  mkdir -p "$work/tree-only" && git -C "$fx/loose/repo" archive main | tar -x -C "$work/tree-only"
+  sw_repo="$fx/loose/repo"; sw_base=main; sw_ppds_wt="$sw_repo-bench"; export PPDS_HOME="$fx/loose/home"
+  pairs start-cp cp_prep cp_run start_prep_ppds start_run_ppds
+  row ratio "start-work, 1 issue: generated, 5,000 files, loose (physical limit)" '`cp -r` of the same files' "$results/start-cp.pairs" -
+  rm -rf "$work/cp" "$work/tree-only" "$fx"
+}
+
+# --- bigfile: 200 MB ------------------------------------------------------------------------------
+part_bigfile() {
+  local fx="$work/bigfile" note=""
+  echo "== bigfile: fixture (one 200 MB file)"
+  bash Benchmarks/make-bigfile-fixture.sh "$fx/repo" 200
+  echo "== bigfile: start-work vs git worktree add -b, time and peak memory (/usr/bin/time)"
+  sw_repo="$fx/repo"; sw_base=main; sw_git_wt="$fx/wt-git"; sw_ppds_wt="$fx/repo-bench"; export PPDS_HOME="$fx/home"
+  rss_mode=1
+  pairs bigfile start_prep_git start_run_git start_prep_ppds start_run_ppds
+  rss_mode=0
+  cmp -s "$sw_ppds_wt/data/blob.bin" "$sw_git_wt/data/blob.bin" || note="no: the file differs from git's"
+  row ratio "start-work, 1 issue: one 200 MB file (one commit), time" '`git worktree add -b`' "$results/bigfile.pairs" 1.2 ${note:+"$note"}
+  row rss "start-work, 1 issue: one 200 MB file, peak memory (maximum resident set size)" '`git worktree add -b`' "$results/bigfile.pairs" 1.2
+  rm -rf "$fx"
+}
+
+# --- bulk: 8 issues, two at a time --------------------------------------------------------------
+bulk_prep() { reset_repo "$bk_repo" "$bk_base"; rm -rf "$PPDS_HOME"; }
+bulk_run_git() {
+  seq 1 8 | xargs -P 2 -I '{}' git -C "$bk_repo" worktree add -q -b 'bulk-{}' "$bk_dir/bulk-{}" "$bk_base"
+}
+bulk_run_ppds() { "$ppds" start-work --offline --no-hooks --jobs 2 --base "$bk_base" --repo "$bk_repo" 1 2 3 4 5 6 7 8; }
+part_bulk() {
+  local owner_name=${real_repos[1]:-${real_repos[0]}} n description
+  bk_dir="$work/bulk"; bk_repo="$bk_dir/repo"; mkdir -p "$bk_dir"
+  export PPDS_HOME="$bk_dir/home"
+  echo "== bulk: fixture"
+  if [ -d "$mirrors/$owner_name.git" ]; then
+    git clone -q --no-local "$mirrors/$owner_name.git" "$bk_repo"
+    description="$owner_name, $(thousands "$(files_of "$bk_repo")") files"
+  else
+    bash Benchmarks/make-fixture.sh "$bk_repo" 5000
+    description="generated, 5,000 files"
+  fi
+  bk_base=$(git -C "$bk_repo" symbolic-ref --short HEAD)
+  echo "== bulk: start-work --jobs 2 of 8 issues vs xargs -P 2 git worktree add -b ($description)"
+  pairs bulk bulk_prep bulk_run_git bulk_prep bulk_run_ppds
+  # Whichever side ran last, check what ppds makes: 8 worktrees, each with a clean status.
+  bulk_prep; bulk_run_ppds > /dev/null
+  local note="" path dirty=0
+  n=$(git -C "$bk_repo" worktree list --porcelain | grep -c '^worktree ')
+  while IFS= read -r path; do
+    [ "$path" = "$bk_repo" ] || [ -z "$(git -C "$path" status --porcelain)" ] || dirty=$((dirty + 1))
+  done < <(git -C "$bk_repo" worktree list --porcelain | sed -n 's/^worktree //p')
+  [ "$n" = 9 ] || note="no: $((n - 1)) worktrees instead of 8"
+  [ "$dirty" = 0 ] || note="no: git status is not clean in $dirty worktrees"
+  row ratio "bulk start-work, 8 issues, \`--jobs 2\` ($description)" '`xargs -P 2` running `git worktree add -b`' "$results/bulk.pairs" 0.9 ${note:+"$note"}
+  rm -rf "$bk_dir"
+}
+
+# --- ladder: 100 branches ------------------------------------------------------------------------
+noop() { :; }
+ladder_run_git() { bash "$root/Benchmarks/ladder-baseline.sh" "$ld_repo" main 2; }
+ladder_run_ppds() { "$ppds" merged --base main --repo "$ld_repo"; }
+part_ladder() {
+  ld_repo="$work/merges"
+  echo "== ladder: fixture (100 branches, 20 of each kind)"
+  bash Benchmarks/make-merge-fixture.sh "$ld_repo" 20
+  "$ppds" merged --base main --repo "$ld_repo" > "$work/ppds-merged.txt"
+  local correct
+  correct=$(python3 - "$ld_repo/expected.tsv" "$work/ppds-merged.txt" <<'PY'
 import sys
 expected = dict(line.rstrip("\n").split("\t") for line in open(sys.argv[1]))
 right = 0
@@ -65,37 +203,125 @@ for line in open(sys.argv[2]):
 print(f"{right}/{len(expected)}")
 PY
 )
-hyperfine -N --warmup 1 --runs "$runs" --export-json "$results/merged.json" \
-  -n git "bash $root/Benchmarks/ladder-baseline.sh $work/merges main" \
-  -n ppds "$ppds merged --base main --repo $work/merges" > /dev/null
+  echo "== ladder: ppds merged of 100 branches vs the plumbing ladder with -P 2 ($correct right)"
+  pairs ladder noop ladder_run_git noop ladder_run_ppds
+  local note=""
+  [ "${correct%/*}" = "${correct#*/}" ] || note="no: $correct classified right"
+  row ratio "\`merged\`, 100 branches: 20 each of merge commit, squash after main moved on, rebase merge, squash that conflicts in simulation, unmerged ($correct right)" \
+    "worktrunk's ladder in git plumbing, \`xargs -P 2\`" "$results/ladder.pairs" 0.2 ${note:+"$note"}
+  rm -rf "$ld_repo"
+}
 
-echo "== 4. status --json with 200 sessions vs worktree list + rev-list per session + reading the files"
-mkdir -p "$work/small"
-bash Benchmarks/make-fixture.sh "$work/small" 50
-PPDS_HOME="$work/home200" "$ppds" start-work --offline --no-hooks --jobs 2 --repo "$work/small" $(seq -s ' ' 1 200) > /dev/null
-hyperfine -N --warmup 1 --runs "$runs" --export-json "$results/status.json" \
-  -n git "bash $root/Benchmarks/status-baseline.sh $work/small $work/home200/sessions" \
-  -n ppds "env PPDS_HOME=$work/home200 $ppds status --json --repo $work/small" > /dev/null
-
-python3 - "$results" "$correct" <<'PY'
-import json, sys, statistics
-folder, correct = sys.argv[1], sys.argv[2]
-def medians(name):
-    data = json.load(open(f"{folder}/{name}.json"))
-    return {r["command"]: statistics.median(r["times"]) for r in data["results"]}
-rows = []
-single = medians("single")
-rows.append(("start-work, 1 issue, 5,000 files", "git worktree add -b", single["git"], single["ppds"], "<= 1.0x"))
-bulk = medians("bulk")
-rows.append(("bulk start-work, 16 issues, --jobs 2", "loop of git worktree add -b", bulk["git"], bulk["ppds"], "<= 0.6x"))
-merged = medians("merged")
-rows.append((f"classify 100 branches ({correct} right)", "git plumbing ladder", merged["git"], merged["ppds"], "<= 0.1x"))
-status = medians("status")
-rows.append(("status --json, 200 sessions", "worktree list + rev-list each", status["git"], status["ppds"], "<= 0.1x"))
-print()
-print("| work | baseline | baseline median | ppds median | ratio | target |")
-print("| --- | --- | --- | --- | --- | --- |")
-for work, baseline, b, p, target in rows:
-    print(f"| {work} | {baseline} | {b*1000:.0f} ms | {p*1000:.0f} ms | {p/b:.2f}x | {target} |")
-print(f"| physical limit: cp -r of the 5,000-file tree | start-work | {single['ppds']*1000:.0f} ms | cp -r {single['cp']*1000:.0f} ms | {single['ppds']/single['cp']:.2f}x of cp | report |")
+# --- history: 5,000+ commits -------------------------------------------------------------------
+history_run_git() { bash "$root/Benchmarks/ladder-baseline.sh" "$hs_repo" main 1 "$hs_branch"; }
+history_run_ppds() { "$ppds" merged --base main --repo "$hs_repo" "$hs_branch"; }
+part_history() {
+  hs_repo="$work/history"
+  echo "== history: fixture (5,200 commits on main, squashes 50, 600 and 3,000 commits behind)"
+  bash Benchmarks/make-history-fixture.sh "$hs_repo" 5200
+  "$ppds" merged --base main --json --repo "$hs_repo" > "$work/history.json" || true
+  local verdict
+  verdict=$(python3 - "$hs_repo/expected.tsv" "$work/history.json" <<'PY'
+import json, sys
+expected = {}
+for line in open(sys.argv[1]):
+    branch, kind, _ = line.rstrip("\n").split("\t")
+    expected[branch] = kind
+answers = {item["branch"]: item for item in json.load(open(sys.argv[2]))["branches"]}
+merged = [b for b, k in expected.items() if k == "merged"]
+unmerged = [b for b, k in expected.items() if k == "unmerged"]
+found = [b for b in merged if answers.get(b, {}).get("merged")]
+false = [b for b in unmerged if answers.get(b, {}).get("merged")]
+errors = [b for b, a in answers.items() if a.get("error")]
+missed = sorted(set(merged) - set(found))
+detail = (" missed: " + ", ".join(missed) if missed else "") + (" false: " + ", ".join(false) if false else "") \
+    + (" errors: " + ", ".join(errors) if errors else "")
+ok = not missed and not false and not errors
+print(f"{len(found)}/{len(merged)}\t{len(false)}/{len(unmerged)}\t{'yes' if ok else 'no:' + detail}")
 PY
+)
+  local found false_merged met
+  IFS=$'\t' read -r found false_merged met <<< "$verdict"
+  echo "   squashes found $found, false merged $false_merged"
+  text_row "\`merged\` of every branch on 5,200 commits: squashes 50, 600 and 3,000 commits behind, half of them with the lines rewritten by main later; branches with random unmerged changes (2 forked over 5,000 commits back) and partly squashed ones" \
+    "—" "squashes found $found, false merged $false_merged" "—" "—" "every squash found, 0 false" "$met"
+  echo "== history: merged of one branch, $ms_runs pairs with the ladder on the same branch"
+  local saved=$pairs
+  pairs=$ms_runs
+  hs_branch=squash-3000-edited-1
+  pairs history-squash noop history_run_git noop history_run_ppds
+  row ms "\`merged\` of one branch on 5,200 commits: squash 3,000 commits behind, lines rewritten since (needs patch-id)" \
+    "the ladder on that branch (patch-id capped at 500: misses it)" "$results/history-squash.pairs" 30
+  hs_branch=open-1
+  pairs history-open noop history_run_git noop history_run_ppds
+  row ms "\`merged\` of one branch on 5,200 commits: unmerged, forked 5,180 commits behind" \
+    "the ladder on that branch" "$results/history-open.pairs" 30
+  pairs=$saved
+  rm -rf "$hs_repo"
+}
+
+# --- prune: 100 finished sessions --------------------------------------------------------------
+prune_run_merged() { "$ppds" merged --base main --repo "$pr_repo" "${pr_branches[@]}"; }
+prune_run_prune() { "$ppds" prune --dry-run --repo "$pr_repo"; }
+part_prune() {
+  pr_repo="$work/prune/repo"; export PPDS_HOME="$work/prune/home"
+  echo "== prune: fixture (100 finished sessions in a 300-file repository, merged and shipped)"
+  bash Benchmarks/make-prune-fixture.sh "$pr_repo" "$ppds" 100 300
+  mapfile -t pr_branches < <(cut -f2 "$pr_repo.sessions.tsv")
+  local would note=""
+  would=$("$ppds" prune --dry-run --json --repo "$pr_repo" | python3 -c 'import json,sys; print(sum(r["outcome"] == "wouldRemove" for r in json.load(sys.stdin)["results"]))')
+  [ "$would" = 100 ] || note="no: the dry run would remove $would of 100"
+  echo "== prune: prune --dry-run ($would of 100 would be removed) vs merged of the same 100 branches"
+  pairs prune noop prune_run_merged noop prune_run_prune
+  row ratio "\`prune --dry-run\`, 100 finished sessions (merged, shipped; 300-file worktrees), $would would be removed" \
+    "\`ppds merged\` alone on the same 100 branches" "$results/prune.pairs" 2 ${note:+"$note"}
+  rm -rf "$work/prune"
+}
+
+# --- status: 200 sessions -----------------------------------------------------------------------
+status_run_git() { bash "$root/Benchmarks/status-baseline.sh" "$st_repo" "$PPDS_HOME/sessions"; }
+status_run_ppds() { "$ppds" status --json --repo "$st_repo"; }
+part_status() {
+  st_repo="$work/status/repo"; export PPDS_HOME="$work/status/home"
+  echo "== status: fixture (200 sessions)"
+  bash Benchmarks/make-fixture.sh "$st_repo" 50
+  "$ppds" start-work --offline --no-hooks --jobs 2 --repo "$st_repo" $(seq 1 200) > /dev/null
+  echo "== status: status --json vs worktree list + rev-list per session + reading the files"
+  pairs status noop status_run_git noop status_run_ppds
+  row ratio "\`status --json\`, 200 sessions" \
+    "\`git worktree list --porcelain\` + one \`git rev-list --left-right --count\` per session + reading the files" "$results/status.pairs" 0.1
+  rm -rf "$work/status"
+}
+
+# --- serve ---------------------------------------------------------------------------------------
+part_serve() {
+  echo "== serve: Benchmarks/serve.sh"
+  PPDS_BIN=$ppds BENCH_DIR=$base bash Benchmarks/serve.sh | tee "$work/serve.txt"
+  local label value
+  while IFS= read -r line; do
+    case $line in
+      "GET "*:*" req/s, p99 "*)
+        label=${line%%: *}; value=${line#*: }
+        text_row "\`ppds serve\`: $label, wrk with 8 connections" "—" "$value" "—" "—" "report" "—"
+        ;;
+    esac
+  done < "$work/serve.txt"
+}
+
+started=$(now_us)
+for part in "${parts[@]}"; do
+  busy_begin
+  "part_$part"
+  busy_end "$part"
+done
+
+mkdir -p "$(dirname "$out_file")"
+{
+  python3 Benchmarks/table.py print "$results/rows.md" "$results/load.md"
+  echo
+  echo "ppds $("$ppds" --version), $(git -C "$root" rev-parse --short HEAD)$(git -C "$root" diff --quiet HEAD -- Sources Package.swift || echo ' (with uncommitted changes)'); $(nproc) cores; parts: ${parts[*]}; $(( ($(now_us) - started) / 1000000 )) s in all; $(date -u '+%Y-%m-%d %H:%M UTC')."
+} > "$out_file"
+echo
+cat "$out_file"
+echo
+echo "(written to $out_file)"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Baseline for `ppds status --json`: what a script would do. Usage: status-baseline.sh REPO SESSIONS_DIR
-set -uo pipefail
+set -euo pipefail
 cd "$1"
 git worktree list --porcelain > /dev/null
 for file in "$2"/work-*.json; do
