@@ -39,7 +39,7 @@ extension Repository {
         }
         // Clones and other worktrees inside untracked or ignored folders.
         var links: [String] = []
-        let candidates = status.ignored + (try worktree.untrackedFolders())
+        let candidates = status.ignored + status.untrackedFolders
         for relative in candidates where relative.hasSuffix("/") {
             Repository.findDotGitFolders(in: folder + "/" + relative, into: &gitDirs, links: &links)
         }
@@ -57,25 +57,6 @@ extension Repository {
             found.append(enclosed)
         }
         return found
-    }
-
-    /// Untracked folders (ending in `/`) of this handle's working folder.
-    func untrackedFolders() throws(GitError) -> [String] {
-        var options = git_status_options()
-        try gitCall("read status", workdir ?? gitDir) { git_status_options_init(&options, UInt32(GIT_STATUS_OPTIONS_VERSION)) }
-        options.show = GIT_STATUS_SHOW_WORKDIR_ONLY
-        options.flags = GIT_STATUS_OPT_INCLUDE_UNTRACKED.rawValue | GIT_STATUS_OPT_EXCLUDE_SUBMODULES.rawValue
-        let list = try Handle.make("read status", workdir ?? gitDir, release: { git_status_list_free($0) }) {
-            git_status_list_new(&$0, pointer, &options)
-        }
-        var folders: [String] = []
-        for index in 0..<git_status_list_entrycount(list.pointer) {
-            guard let entry = git_status_byindex(list.pointer, index), entry.pointee.status == GIT_STATUS_WT_NEW,
-                  let path = entry.pointee.index_to_workdir?.pointee.new_file.path else { continue }
-            let text = String(cString: path)
-            if text.hasSuffix("/") { folders.append(text) }
-        }
-        return folders
     }
 
     /// Git folders under a submodule modules folder: each holds `HEAD` and `objects`, and may

@@ -14,6 +14,8 @@ public struct WorkingTreeStatus: Sendable, Equatable {
     public var hiddenEdits: [String] = []
     /// Ignored files and folders (folders end in `/`), when asked for.
     public var ignored: [String] = []
+    /// Untracked folders (ending in `/`), where a clone or another worktree may live.
+    public var untrackedFolders: [String] = []
 
     public init(changed: Int, untracked: Int, hiddenEdits: [String] = [], ignored: [String] = []) {
         self.changed = changed
@@ -61,6 +63,10 @@ extension Repository {
             let flags = entry.pointee.status.rawValue
             if flags == GIT_STATUS_WT_NEW.rawValue {
                 status.untracked += 1
+                if let path = entry.pointee.index_to_workdir?.pointee.new_file.path {
+                    let text = String(cString: path)
+                    if text.hasSuffix("/") { status.untrackedFolders.append(text) }
+                }
             } else if flags & GIT_STATUS_IGNORED.rawValue != 0 {
                 if let path = entry.pointee.index_to_workdir?.pointee.new_file.path { status.ignored.append(String(cString: path)) }
             } else {

@@ -194,6 +194,7 @@ public struct Prune: Sendable {
             }
         }
 
+        let mounts = MountTable.all()
         // Facts first, on every core (each thread with its own repository handle and merge
         // detector); then the decisions and removals, one at a time.
         let allFacts = parallelMap(candidates, jobs: candidates.count < 4 ? 1 : ProcessInfo.processInfo.activeProcessorCount, context: {
@@ -206,7 +207,8 @@ public struct Prune: Sendable {
                 facts.gatheringProblem = "could not open the repository to check it"
                 return facts
             }
-            return facts(candidate, request: request, repository: repository, detector: detector, claims: claims, allWorktrees: worktrees)
+            return facts(candidate, request: request, repository: repository, detector: detector, claims: claims, allWorktrees: worktrees,
+                         mounts: mounts)
         }
         let options = RemovalOptions(dryRun: request.dryRun, force: request.force, forceDelete: request.forceDelete)
         var removedSessions: Set<IssueNumber> = []
@@ -267,7 +269,7 @@ public struct Prune: Sendable {
 
     /// Gathers what the policy needs about one candidate. Reads only; changes nothing.
     func facts(_ candidate: Candidate, request: PruneRequest, repository: Repository, detector: MergeDetector, claims: Claims,
-               allWorktrees: [WorktreeInfo]) -> RemovalFacts {
+               allWorktrees: [WorktreeInfo], mounts: [String]) -> RemovalFacts {
         let session = candidate.session
         var facts = RemovalFacts(sessionStatus: session?.status, claimedBranch: candidate.branch)
         // Active and locked candidates are kept whatever else holds: read no more.
@@ -361,7 +363,7 @@ public struct Prune: Sendable {
             if info.state == .ok {
                 worktree.holdsCurrentFolder = samePlace(info.path, currentFolder) || path(canonicalPath(currentFolder), isInside: canonicalPath(info.path))
                 worktree.linkedToEntry = repository.linksToAdminEntry(folder: info.path, name: info.name)
-                worktree.mountPoints = MountTable.mountPoints(atOrBelow: info.path)
+                worktree.mountPoints = MountTable.mountPoints(atOrBelow: info.path, in: mounts)
                 do {
                     let status = try repository.workingTreeStatus(at: info.path, includeIgnored: true)
                     worktree.status = status
@@ -374,9 +376,12 @@ public struct Prune: Sendable {
                 }
             }
             // Refs of the worktree's own (refs/worktree/*, refs/bisect/*) go with its entry.
-            let shared = repository.sharedRefTips()
-            for (ref, commit) in repository.privateRefTips(ofWorktree: info.name) {
-                if !((try? repository.isReachable(commit, fromAny: shared)) ?? false) { worktree.privateCommits.append(ref) }
+            let privateRefs = repository.privateRefTips(ofWorktree: info.name)
+            if !privateRefs.isEmpty {
+                let shared = repository.sharedRefTips()
+                for (ref, commit) in privateRefs where !((try? repository.isReachable(commit, fromAny: shared)) ?? false) {
+                    worktree.privateCommits.append(ref)
+                }
             }
             // Another worktree inside this one's folder would go with it.
             if !info.path.isEmpty {

@@ -24,9 +24,9 @@ public struct FileIdentity: Hashable, Sendable, CustomStringConvertible {
 public enum MountTable {
     /// Mount points at `folder` or below it. A bind mount of the same file system has the
     /// same device number, so a device scan alone would miss it; the kernel's table does not.
-    public static func mountPoints(atOrBelow folder: String) -> [String] {
+    public static func mountPoints(atOrBelow folder: String, in table: [String]? = nil) -> [String] {
         let root = canonicalPath(folder)
-        return all().filter { path($0, isAtOrBelow: root) }
+        return (table ?? all()).filter { path($0, isAtOrBelow: root) }
     }
 
     /// Every mount point (unescaped), or none when the table cannot be read.
