@@ -18,6 +18,8 @@ public struct PruneRequest: Sendable {
     /// Check against this base only, instead of the recorded one, the local default branch
     /// and its upstream.
     public var base: String?
+    /// Fetch the remotes of the candidates' remote-tracking bases first.
+    public var fetch = false
 
     public static let defaultMinAge: TimeInterval = 3600
 
@@ -171,6 +173,22 @@ public struct Prune: Sendable {
         }
 
         try vantageGuard(candidates)
+
+        // --fetch: the remotes behind the bases, once each, before anything is checked.
+        if request.fetch {
+            var remotes: [String] = []
+            let names = candidates.compactMap { request.base ?? $0.session?.base } + BaseResolver.localDefaults(repository).map(\.name)
+            for name in names {
+                if let remote = repository.remote(ofTrackingName: name), !remotes.contains(remote) { remotes.append(remote) }
+            }
+            for remote in remotes {
+                do {
+                    try repository.fetch(remote: remote)
+                } catch {
+                    warnings.append("could not fetch \(remote): \(error.message); checked against what was fetched before")
+                }
+            }
+        }
 
         // A prune killed while deleting a branch leaves that ref's lock file; git and libgit2
         // then refuse the branch. Its intent record names the branch, and its process is gone.

@@ -214,7 +214,7 @@ public enum RemovalPolicy {
             let hint = branch.tip.matchesIgnoringWhitespace
                 ? "; the base has the same change ignoring whitespace, which is not proof (whitespace can matter)" : ""
             let note = facts.baseNote.map { "; \($0)" } ?? ""
-            return .kept(.keptUnmerged, "\(branch.name) is not merged into \(facts.baseName) (\(branch.unpushed))\(hint)\(note); if it was merged elsewhere, 'git fetch' (or 'ppds prune --base REF') first; --force-delete deletes it")
+            return .kept(.keptUnmerged, "\(branch.name) is not merged into \(facts.baseName) (\(branch.unpushed))\(hint)\(note); if it was merged elsewhere, 'ppds prune --fetch' (or --base REF) first; --force-delete deletes it")
         }
         if let head = facts.detachedHead, head.merged == nil, !options.forceDelete {
             let hint = head.matchesIgnoringWhitespace ? "; the base has the same change ignoring whitespace, which is not proof" : ""

@@ -21,14 +21,16 @@ struct PruneCommand: ParsableCommand {
     @Flag(help: "Also prune linked worktrees that no session owns.") var all = false
     @Option(help: "Check against this base only (default: each session's recorded base, the local default branch and its upstream).")
     var base: String?
+    @Flag(help: "Fetch the bases' remotes first (libgit2), so work merged on the forge counts as merged.") var fetch = false
     @Flag(help: "Print JSON.") var json = false
 
     func run() throws {
         try CLI.run {
             let workspace = try repo.workspace()
             let config = try Config.load(home: workspace.store.home, repoRoot: workspace.repoRoot)
-            let request = PruneRequest(issues: issues, dryRun: dryRun, force: force, forceDelete: forceDelete,
+            var request = PruneRequest(issues: issues, dryRun: dryRun, force: force, forceDelete: forceDelete,
                                        minAge: minAge?.seconds ?? PruneRequest.defaultMinAge, all: all, base: base)
+            request.fetch = fetch
             let report = try Prune(workspace: workspace, config: config).run(request)
             Self.output(report, json: json)
             if report.anyFailed { throw ExitCode(1) }

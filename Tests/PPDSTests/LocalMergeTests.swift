@@ -41,8 +41,8 @@ import TestSupport
         let reason = items["#2"]?["reason"] as? String ?? ""
         #expect(items["#2"]?["outcome"] as? String == "keptUnmerged")
         #expect(reason.contains("origin/main was last fetched"), "\(reason)")
-        #expect(reason.contains("git fetch"))
-        #expect(reason.range(of: "git fetch")!.lowerBound < reason.range(of: "--force-delete")!.lowerBound)
+        #expect(reason.contains("--fetch"))
+        #expect(reason.range(of: "--fetch")!.lowerBound < reason.range(of: "--force-delete")!.lowerBound)
         #expect(try fixture.branchExists(branch))
     }
 
@@ -85,5 +85,23 @@ import TestSupport
         let result = try fixture.ppds(["start-work", "1", "--offline"], in: empty)
         #expect(result.status != 0)
         #expect((result.stdout + result.stderr).contains("no commits yet"), "\(result.stdout) \(result.stderr)")
+    }
+
+    /// Squash-merged on the forge, not fetched yet: kept; with --fetch, pruned.
+    @Test func pruneFetchSeesWhatTheForgeMerged() throws {
+        let (worktree, branch) = try shipped(7)
+        let origin = fixture.folder.file("origin.git")
+        let forge = fixture.folder.file("forge")
+        try fixture.git("push", "-q", "origin", branch)
+        try fixture.git("clone", "-q", origin, forge)
+        try fixture.git("merge", "-q", "--squash", "origin/" + branch, in: forge)
+        try fixture.git("commit", "-q", "-m", "Squash #7", in: forge)
+        try fixture.git("push", "-q", "origin", "main", in: forge)
+        let (_, before) = try fixture.prune()
+        #expect(before["#7"]?["outcome"] as? String == "keptUnmerged")
+        let (result, after) = try fixture.prune(["--fetch"])
+        try result.check()
+        #expect(after["#7"]?["outcome"] as? String == "removed", "\(after)")
+        #expect(!FileManager.default.fileExists(atPath: worktree))
     }
 }

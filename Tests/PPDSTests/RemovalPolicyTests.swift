@@ -134,7 +134,7 @@ import View
         let decision = RemovalPolicy.decide(row.facts, RemovalOptions())
         #expect(decision.outcome == .keptUnmerged)
         #expect(decision.reason.contains("ignoring whitespace"))
-        #expect(decision.reason.contains("git fetch"))
+        #expect(decision.reason.contains("--fetch"))
     }
 
     @Test func namedOutcomes() {
