@@ -15,14 +15,6 @@ import View
 
     init() throws { fixture = try GitFixture() }
 
-    /// Starts `issue`, commits in its worktree and ships it.
-    func shipped(_ issue: Int, file: String = "feature.txt", content: String = "feature\n") throws -> (worktree: String, branch: String, commit: String) {
-        let (worktree, branch) = try fixture.started(issue, title: "Work \(issue)")
-        let commit = try fixture.commit(file, content, in: worktree)
-        try fixture.ppds(["ship", String(issue), "--pr", "https://example.com/o/r/pull/\(issue)"]).check()
-        return (worktree, branch, commit)
-    }
-
     /// True when a ref, a reflog or a worktree HEAD still reaches `commit` (what `git fsck`
     /// does not call unreachable).
     func reachable(_ commit: String) throws -> Bool {
@@ -45,7 +37,7 @@ import View
     @Test("A1: a worktree nested in an ignored folder of a pruned worktree keeps its files and commits")
     func nestedWorktreeInIgnoredFolder() throws {
         try fixture.commit(".gitignore", ".scratch/\n")
-        let (worktree, branch, _) = try shipped(1)
+        let (worktree, branch, _) = try fixture.shipped(1)
         try fixture.git("merge", "-q", "--no-ff", "-m", "merge", branch)
         let nested = worktree + "/.scratch/experiment"
         try fixture.git("worktree", "add", "-q", "--detach", nested)
@@ -110,7 +102,7 @@ import View
     @Test("A5: a session whose base is its own tip by id (or :/message) is not merged into itself")
     func baseNamingTheTipByID() throws {
         for (issue, spelling) in [(5, "id"), (6, ":/")] {
-            let (_, branch, tip) = try shipped(issue, file: "work\(issue).txt", content: "unmerged \(issue)\n")
+            let (_, branch, tip) = try fixture.shipped(issue, file: "work\(issue).txt", content: "unmerged \(issue)\n")
             try setSessionField(issue, "base", spelling == "id" ? tip : ":/change work\(issue).txt")
             let (_, items) = try fixture.prune([String(issue)])
             #expect(items["#\(issue)"]?["outcome"] as? String != "removed")
@@ -121,7 +113,7 @@ import View
 
     @Test("A6: a commit only a per-worktree ref (refs/worktree/…) names survives prune")
     func perWorktreeRefSurvives() throws {
-        let (worktree, branch, _) = try shipped(7)
+        let (worktree, branch, _) = try fixture.shipped(7)
         try fixture.git("checkout", "-q", "--detach", in: worktree)
         let experiment = try fixture.commit("exp.txt", "experiment\n", in: worktree)
         try fixture.git("update-ref", "refs/worktree/keep", experiment, in: worktree)
@@ -161,7 +153,7 @@ import View
 
     @Test("A9: a commit made on a detached HEAD while prune waits for the session's lock survives")
     func detachedCommitDuringPruneSurvives() throws {
-        let (worktree, branch, _) = try shipped(9)
+        let (worktree, branch, _) = try fixture.shipped(9)
         try fixture.git("merge", "-q", "--no-ff", "-m", "merge", branch)
         try FileManager.default.createDirectory(atPath: fixture.home + "/locks", withIntermediateDirectories: true)
         let holder = Process()

@@ -28,6 +28,15 @@ extension GitFixture {
         return (worktree, branch)
     }
 
+    /// Starts `issue`, commits `file` in its worktree and ships it.
+    @discardableResult
+    func shipped(_ issue: Int, file: String = "feature.txt", content: String = "feature\n") throws -> (worktree: String, branch: String, commit: String) {
+        let (worktree, branch) = try started(issue, title: "Work \(issue)")
+        let commit = try self.commit(file, content, in: worktree)
+        try ppds(["ship", String(issue), "--pr", "https://example.com/o/r/pull/\(issue)"]).check()
+        return (worktree, branch, commit)
+    }
+
     func prune(_ arguments: [String] = []) throws -> (ProcessResult, [String: [String: Any]]) {
         let result = try ppds(["prune", "--json"] + arguments)
         var byIssue: [String: [String: Any]] = [:]

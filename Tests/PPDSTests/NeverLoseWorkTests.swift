@@ -16,14 +16,6 @@ import View
 
     init() throws { fixture = try GitFixture() }
 
-    /// Starts `issue`, commits in its worktree and ships it.
-    func shipped(_ issue: Int, file: String = "feature.txt", content: String = "feature\n") throws -> (worktree: String, branch: String, commit: String) {
-        let (worktree, branch) = try fixture.started(issue, title: "Work \(issue)")
-        let commit = try fixture.commit(file, content, in: worktree)
-        try fixture.ppds(["ship", String(issue), "--pr", "https://example.com/o/r/pull/\(issue)"]).check()
-        return (worktree, branch, commit)
-    }
-
     func writeBytes(_ bytes: [UInt8], to path: String) throws {
         try Data(bytes).write(to: URL(fileURLWithPath: path))
     }
@@ -66,7 +58,7 @@ import View
 
     @Test("3: a detached HEAD with new commits keeps the worktree although the branch is merged")
     func detachedHeadCommitsAreKept() throws {
-        let (worktree, branch, _) = try shipped(3)
+        let (worktree, branch, _) = try fixture.shipped(3)
         try fixture.git("merge", "-q", "--no-ff", "-m", "merge", branch)
         try fixture.git("checkout", "-q", "--detach", in: worktree)
         let orphan = try fixture.commit("later.txt", "after the merge", in: worktree)
@@ -83,7 +75,7 @@ import View
         try fixture.commit("lib.txt", "v1", in: library)
         try fixture.git("-c", "protocol.file.allow=always", "submodule", "add", "-q", library, "sub")
         try fixture.git("commit", "-q", "-m", "add submodule")
-        let (worktree, branch, _) = try shipped(4)
+        let (worktree, branch, _) = try fixture.shipped(4)
         try fixture.git("-c", "protocol.file.allow=always", "submodule", "update", "-q", "--init", in: worktree)
         let local = try fixture.commit("lib.txt", "v2, never pushed", in: worktree + "/sub")
         try fixture.git("merge", "-q", "--no-ff", "-m", "merge", branch)
@@ -163,7 +155,7 @@ import View
 
     @Test("8: never removes across a mount point, even with --force")
     func mountPointInsideIsNeverCrossed() throws {
-        let (worktree, branch, _) = try shipped(9)
+        let (worktree, branch, _) = try fixture.shipped(9)
         try fixture.git("merge", "-q", branch)
         let mount = worktree + "/volume"
         try FileManager.default.createDirectory(atPath: mount, withIntermediateDirectories: true)
@@ -178,7 +170,7 @@ import View
     @Test("9: edits hidden by skip-worktree or assume-unchanged count as dirty",
           arguments: ["--skip-worktree", "--assume-unchanged"])
     func hiddenEditsAreDirty(flag: String) throws {
-        let (worktree, branch, _) = try shipped(10)
+        let (worktree, branch, _) = try fixture.shipped(10)
         try fixture.git("merge", "-q", branch)
         try "edited but hidden\n".write(toFile: worktree + "/src/app.txt", atomically: true, encoding: .utf8)
         try fixture.git("update-index", flag, "src/app.txt", in: worktree)
@@ -202,7 +194,7 @@ import View
             try fixture.git("worktree", "add", "-q", "-b", "by-hand", target)
             try "theirs\n".write(toFile: target + "/mine.txt", atomically: true, encoding: .utf8)
         }
-        let (own, branch, _) = try shipped(12)
+        let (own, branch, _) = try fixture.shipped(12)
         try fixture.git("merge", "-q", branch)
         // Its own folder is gone, so nothing else holds its branch: only the lie decides.
         try fixture.git("worktree", "remove", own)
@@ -221,7 +213,7 @@ import View
     @Test("16: two prunes at once both succeed and leave no intent records")
     func concurrentPrunesTakeTurns() throws {
         for issue in 13...15 {
-            let (_, branch, _) = try shipped(issue, file: "f\(issue).txt")
+            let (_, branch, _) = try fixture.shipped(issue, file: "f\(issue).txt")
             try fixture.git("merge", "-q", "--no-ff", "-m", "merge \(issue)", branch)
         }
         let first = try fixture.launchPPDS(["prune"])
@@ -238,7 +230,7 @@ import View
     @Test("17: a folder a killed prune left behind is finished or reported, never called healthy")
     func leftoverFolderIsFinishedOrReported() throws {
         for (issue, extra) in [(16, false), (17, true)] {
-            let (worktree, branch, commit) = try shipped(issue, file: "f\(issue).txt")
+            let (worktree, branch, commit) = try fixture.shipped(issue, file: "f\(issue).txt")
             try fixture.git("merge", "-q", "--no-ff", "-m", "merge", branch)
             let dotGit = try String(contentsOfFile: worktree + "/.git", encoding: .utf8)
             let killed = try fixture.ppds(["prune", String(issue)], environment: ["PPDS_FAULT": "pruneAfterWorktree:kill"])
@@ -266,7 +258,7 @@ import View
     @Test("18: prune --dry-run lists ignored content; a nested repository with its own commits keeps the worktree")
     func ignoredContentIsListedAndNestedRepositoriesKept() throws {
         try fixture.commit(".gitignore", ".env\nbuild/\nvendor/\n")
-        let (worktree, branch, _) = try shipped(18)
+        let (worktree, branch, _) = try fixture.shipped(18)
         try fixture.git("merge", "-q", "--no-ff", "-m", "merge", branch)
         try "SECRET=1\n".write(toFile: worktree + "/.env", atomically: true, encoding: .utf8)
         try FileManager.default.createDirectory(atPath: worktree + "/build", withIntermediateDirectories: true)
