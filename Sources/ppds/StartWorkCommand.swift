@@ -24,7 +24,7 @@ struct StartWorkCommand: ParsableCommand {
     @Flag(help: "Print JSON.") var json = false
     @Flag(help: "Print only the new worktree's path on stdout (the rest on stderr), for 'ppds shell-init', whose wrapper then changes into it.")
     var cd = false
-    @Argument(parsing: .postTerminator, help: "After '--': a command run (argv, no shell) in each new worktree, with the PPDS_* variables, like spawn.")
+    @Option(parsing: .remaining, help: "Last: a command and its arguments, run (argv, no shell) in each new worktree with the PPDS_* variables, like spawn.")
     var exec: [String] = []
 
     func validate() throws {
@@ -109,7 +109,9 @@ struct StartWorkCommand: ParsableCommand {
                 entries += numbers.map { ($0, nil) }
                 continue
             }
-            let rest = line.drop(while: separator).drop { !separator($0) }.drop(while: separator)
+            let leading: Substring = Substring(line).drop(while: separator)
+            let afterFirst: Substring = leading.drop(while: { (c: Character) in !separator(c) })
+            let rest: Substring = afterFirst.drop(while: separator)
             let title = String(rest).trimmingCharacters(in: .whitespacesAndNewlines)
             entries.append((issue, title.isEmpty ? nil : title))
         }

@@ -349,11 +349,11 @@ import View
         #expect(!fixture.sessionFileExists(81) && !fixture.sessionFileExists(82) && !fixture.sessionFileExists(83))
     }
 
-    /// `-- CMD ARGS…` runs in the new worktree by argv, with the PPDS_* variables; one that
+    /// `--exec CMD ARGS…` runs in the new worktree by argv, with the PPDS_* variables; one that
     /// cannot start or exits non-zero at once is failed.
-    @Test func aCommandAfterTheTerminatorRunsInTheNewWorktree() throws {
+    @Test func aCommandAfterExecRunsInTheNewWorktree() throws {
         let fixture = try GitFixture()
-        let (result, results) = try fixture.startWork(["90", "--", "sh", "-c", "echo \"$PPDS_ISSUE $PPDS_BRANCH $1\" > exec.txt; sleep 2", "sh", "$(x) ;"])
+        let (result, results) = try fixture.startWork(["90", "--exec", "sh", "-c", "echo \"$PPDS_ISSUE $PPDS_BRANCH $1\" > exec.txt; sleep 2", "sh", "$(x) ;"])
         try result.check()
         let hook = try #require((results.first?["hooks"] as? [[String: Any]])?.first)
         #expect(hook["kind"] as? String == "exec")
@@ -362,23 +362,23 @@ import View
         for _ in 0..<50 where ((try? String(contentsOfFile: out, encoding: .utf8)) ?? "").isEmpty { usleep(100_000) }
         #expect(try String(contentsOfFile: out, encoding: .utf8) == "90 feat/issue-90 $(x) ;\n")
         // Exits 0 at once: ok.
-        let (quick, quickResults) = try fixture.startWork(["91", "--", "true"])
+        let (quick, quickResults) = try fixture.startWork(["91", "--exec", "true"])
         try quick.check()
         #expect((quickResults.first?["hooks"] as? [[String: Any]])?.first?["outcome"] as? String == "ok")
         // Cannot start: failed (the session stays, registered), exit 1.
-        let (absent, absentResults) = try fixture.startWork(["92", "--", "no-such-program-ppds"])
+        let (absent, absentResults) = try fixture.startWork(["92", "--exec", "no-such-program-ppds"])
         #expect(absent.status == 1)
         let absentHook = (absentResults.first?["hooks"] as? [[String: Any]])?.first
         #expect(absentHook?["outcome"] as? String == "failed")
         #expect((absentHook?["message"] as? String ?? "").contains("not found"))
         #expect(absentResults.first?["outcome"] as? String == "started")
         // Exits non-zero at once (tmux outside tmux): failed, with what it said.
-        let (early, earlyResults) = try fixture.startWork(["93", "--", "sh", "-c", "echo 'no server running' >&2; exit 1"])
+        let (early, earlyResults) = try fixture.startWork(["93", "--exec", "sh", "-c", "echo 'no server running' >&2; exit 1"])
         #expect(early.status == 1)
         let earlyHook = (earlyResults.first?["hooks"] as? [[String: Any]])?.first
         #expect(earlyHook?["outcome"] as? String == "failed")
         #expect((earlyHook?["message"] as? String ?? "").contains("no server running"))
-        let text = try fixture.ppds(["start-work", "94", "--offline", "--", "sh", "-c", "exit 3"])
+        let text = try fixture.ppds(["start-work", "94", "--offline", "--exec", "sh", "-c", "exit 3"])
         #expect(text.status == 1)
         #expect(text.stdout.contains("exec failed"))
         // A configured spawn that cannot work is failed too.
