@@ -68,17 +68,38 @@ public enum Hooks {
             if !config.mayRun("spawn") {
                 results.append(HookResult(kind: "spawn", command: spawn.display, outcome: .skipped, message: advice))
             } else {
-                let logs = home + "/logs"
-                try? FileManager.default.createDirectory(atPath: logs, withIntermediateDirectories: true)
-                do {
-                    let pid = try ProcessRunner.spawn(argv(spawn, for: session), in: session.worktree, environment: env,
-                                                      log: "\(logs)/\(session.id).spawn.log")
-                    results.append(HookResult(kind: "spawn", command: spawn.display, outcome: .spawned, message: "pid \(pid)"))
-                } catch {
-                    results.append(HookResult(kind: "spawn", command: spawn.display, outcome: .failed, message: error.message))
-                }
+                results.append(self.spawn(kind: "spawn", argv: argv(spawn, for: session), display: spawn.display,
+                                          session: session, home: home))
             }
         }
         return results
+    }
+
+    /// How long a spawned command is watched: one that exits non-zero this soon could not
+    /// work (`tmux new-window` outside tmux, a missing file) and is reported as failed.
+    public static let earlyExitWindow: TimeInterval = 1
+
+    /// Starts a worker command in the session's worktree with the `PPDS_*` variables, its
+    /// output in `$PPDS_HOME/logs/<session>.<kind>.log`. Failed when it cannot start or exits
+    /// non-zero within `earlyExitWindow`; ok when it exits 0 that soon; else spawned.
+    static func spawn(kind: String, argv: [String], display: String, session: Session, home: String) -> HookResult {
+        let logs = home + "/logs"
+        try? FileManager.default.createDirectory(atPath: logs, withIntermediateDirectories: true)
+        let log = "\(logs)/\(session.id).\(kind).log"
+        do {
+            let pid = try ProcessRunner.spawn(argv, in: session.worktree, environment: environment(for: session), log: log)
+            guard let status = ProcessRunner.exitStatus(of: pid, within: earlyExitWindow) else {
+                return HookResult(kind: kind, command: display, outcome: .spawned, message: "pid \(pid)")
+            }
+            if status == 0 {
+                return HookResult(kind: kind, command: display, outcome: .ok, message: "exited at once with status 0")
+            }
+            let output = ((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+            let how = status < 0 ? "killed by signal \(-status)" : "exit status \(status)"
+            return HookResult(kind: kind, command: display, outcome: .failed,
+                              message: "exited at once (\(how))" + (output.isEmpty ? "" : ": \(String(output.suffix(400)))"))
+        } catch {
+            return HookResult(kind: kind, command: display, outcome: .failed, message: error.message)
+        }
     }
 }

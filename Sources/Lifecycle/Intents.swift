@@ -25,6 +25,8 @@ public struct Intent: Codable, Sendable, Equatable {
     public var commit: String?
     public var pid: Int32
     public var created: String
+    /// start-work with `--branch`: the branch was there before and is never deleted.
+    public var existingBranch: Bool? = nil
 
     public var issueNumber: IssueNumber? { IssueNumber(issue) }
 

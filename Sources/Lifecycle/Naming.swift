@@ -47,13 +47,29 @@ public enum Naming {
         return out.isEmpty ? "issue-\(issue.value)" : out
     }
 
-    /// `--type`, else the first label with a known type, else the configured default, else `feat`.
-    public static func type(given: String?, labels: [String], config: Config) -> String {
+    /// The first word of a title that names a type (the word's leading letters, any case).
+    public static let titleWordTypes: [String: String] = [
+        "fix": "fix", "bug": "fix", "crash": "fix", "broken": "fix",
+        "docs": "docs", "doc": "docs", "documentation": "docs", "readme": "docs",
+        "chore": "chore", "bump": "chore", "cleanup": "chore", "refactor": "chore",
+    ]
+
+    /// `--type`, else the first label with a known type, else the title's first word
+    /// (`titleWordTypes`), else the configured default, else `feat`.
+    public static func type(given: String?, labels: [String], title: String? = nil, config: Config) -> String {
         if let given { return given }
         for label in labels {
             if let type = config.labelTypes[label.lowercased()] { return type }
         }
+        if let type = typeFromTitle(title) { return type }
         return config.defaultType ?? "feat"
+    }
+
+    /// The type the title's first word names ("Fix the cart" → fix, "Docs: …" → docs), if any.
+    public static func typeFromTitle(_ title: String?) -> String? {
+        guard let title else { return nil }
+        let word = title.drop { !$0.isLetter }.prefix { $0.isASCII && $0.isLetter }.lowercased()
+        return titleWordTypes[word]
     }
 
     /// A type goes into branch names and paths: the same characters as a slug.
@@ -91,6 +107,8 @@ public struct ChosenNames: Sendable, Equatable {
     public var branch: String
     public var worktree: String
     public var adminName: String
+    /// Said when the first choice was taken and a `-<n>` suffix was added.
+    public var notice: String? = nil
 }
 
 /// Picks a branch, folder and admin name that nothing else holds: not git, not another
@@ -102,12 +120,14 @@ struct NameChooser {
     let claimedBranches: Set<String>
     let claimedPaths: Set<String>
 
-    func choose(issue: IssueNumber, type: String, slug: String) throws(PPDSError) -> ChosenNames {
+    /// `branch`, when given, is an existing branch to use as it is: only the folder is chosen.
+    func choose(issue: IssueNumber, type: String, slug: String, branch fixedBranch: String? = nil) throws(PPDSError) -> ChosenNames {
         let existingBranches = Set((try? repository.branchNames()) ?? [])
         let adminNames = Set(((try? repository.worktrees()) ?? []).map(\.name))
+        var taken: [String] = []
         for attempt in 0..<50 {
             let candidate = attempt == 0 ? slug : attempt == 1 ? "\(slug)-\(issue.value)" : "\(slug)-\(issue.value)-\(attempt)"
-            let branch = Naming.render(config.branchTemplate, type: type, slug: candidate, issue: issue, repoRoot: repoRoot)
+            let branch = fixedBranch ?? Naming.render(config.branchTemplate, type: type, slug: candidate, issue: issue, repoRoot: repoRoot)
             let rendered = Naming.render(config.worktreeTemplate, type: type, slug: candidate, issue: issue, repoRoot: repoRoot)
             guard Repository.isValidBranchName(branch) else {
                 throw PPDSError.failed("\(issue.tag): the branch template gives '\(branch)', which is not a valid branch name")
@@ -116,16 +136,29 @@ struct NameChooser {
                 throw PPDSError.failed("\(issue.tag): the worktree template gives '\(rendered)', which is not an absolute path without '..'")
             }
             let path = URL(fileURLWithPath: rendered).standardizedFileURL.path
-            if existingBranches.contains(branch) || claimedBranches.contains(branch) || conflictsByPrefix(branch, existingBranches) { continue }
-            if claimedPaths.contains(canonicalPath(path)) || FileManager.default.fileExists(atPath: path)
-                || (try? FileManager.default.destinationOfSymbolicLink(atPath: path)) != nil { continue }
+            let branchTaken = fixedBranch == nil && existingBranches.contains(branch) || claimedBranches.contains(branch) || conflictsByPrefix(branch, existingBranches)
+            let pathTaken = claimedPaths.contains(canonicalPath(path)) || FileManager.default.fileExists(atPath: path)
+                || (try? FileManager.default.destinationOfSymbolicLink(atPath: path)) != nil
+            if branchTaken || pathTaken {
+                if attempt == 0 {
+                    if branchTaken { taken.append("branch \(branch)") }
+                    if pathTaken { taken.append("folder \(path)") }
+                }
+                continue
+            }
             var admin = Naming.adminName(for: path)
             var suffix = 2
             while adminNames.contains(admin) || FileManager.default.fileExists(atPath: repository.worktreesAdminDir + "/" + admin) {
                 admin = Naming.adminName(for: path) + "-\(suffix)"
                 suffix += 1
             }
-            return ChosenNames(branch: branch, worktree: path, adminName: admin)
+            var notice: String?
+            if !taken.isEmpty {
+                notice = taken.joined(separator: " and ") + (taken.count == 1 ? " was" : " were") + " taken; using "
+                    + [taken.contains { $0.hasPrefix("branch ") } && fixedBranch == nil ? branch : nil,
+                       taken.contains { $0.hasPrefix("folder ") } ? path : nil].compactMap { $0 }.joined(separator: " and ")
+            }
+            return ChosenNames(branch: branch, worktree: path, adminName: admin, notice: notice)
         }
         throw PPDSError.failed("\(issue.tag): no free branch or folder name after 50 attempts")
     }

@@ -81,7 +81,8 @@ struct Recovery {
         if repository.removeStaleRefLock(branch: intent.branch) {
             notes.append("removed a stale lock on \(intent.branch)")
         }
-        if let commit = intent.commit.flatMap(ObjectID.init(hex:)), let branch = try? repository.branch(intent.branch) {
+        if intent.existingBranch != true, let commit = intent.commit.flatMap(ObjectID.init(hex:)),
+           let branch = try? repository.branch(intent.branch) {
             // An intent record is a file anyone can write: delete only a branch whose reflog
             // shows ppds created it at that commit and that never moved since.
             let origin = repository.origin(ofBranch: intent.branch)

@@ -15,9 +15,15 @@ public struct StartWorkRequest: Sendable {
     public var jobs: Int
     public var offline: Bool
     public var runHooks: Bool
+    /// An existing local branch to use instead of creating one (one issue).
+    public var branch: String?
+    /// A command run (argv, no shell) in each worktree start-work makes, like `spawn`.
+    public var exec: [String]
 
     public init(issues: [IssueNumber], base: String? = nil, known: [IssueNumber: IssueInfo] = [:], type: String? = nil,
-                jobs: Int = 1, offline: Bool = false, runHooks: Bool = true) {
+                jobs: Int = 1, offline: Bool = false, runHooks: Bool = true, branch: String? = nil, exec: [String] = []) {
+        self.branch = branch
+        self.exec = exec
         self.issues = issues
         self.base = base
         self.known = known
@@ -35,6 +41,9 @@ public struct StartResult: Sendable {
         case started
         /// A live session for the issue exists; nothing changed.
         case existing
+        /// A live session's worktree folder was gone: it was made again from the session's
+        /// branch (which holds the work). The session file is unchanged; hooks do not run.
+        case recreated
         /// Nothing of the issue remains (all-or-nothing).
         case failed
     }
@@ -84,6 +93,15 @@ public struct StartWork: Sendable {
 
     var intents: IntentStore { IntentStore(home: workspace.store.home) }
 
+    /// Said once per run: titles would come from gh, but it is not on PATH.
+    public static let ghMissingWarning = "gh is not on PATH: branches are named from issue numbers; pass --title or install gh"
+
+    /// Warnings about the run as a whole (not one issue): gh missing when titles are wanted.
+    public func runWarnings(_ request: StartWorkRequest) -> [String] {
+        let wantsGh = !request.offline && request.issues.contains { request.known[$0]?.title == nil }
+        return wantsGh && ProcessRunner.find("gh") == nil ? [Self.ghMissingWarning] : []
+    }
+
     /// Attempts every issue (in parallel up to `jobs`), returning results in input order.
     public func run(_ request: StartWorkRequest) -> [StartResult] {
         var seen = Set<IssueNumber>()
@@ -109,7 +127,8 @@ public struct StartWork: Sendable {
                         throw PPDSError.failed("\(issue.tag): \(workspace.store.path(for: issue)) belongs to the repository \(existing.repo ?? "?"), not \(workspace.repoRoot)")
                     }
                     guard existing.status.isTerminal else {
-                        result.outcome = .existing
+                        let recreated = try recreateIfGone(existing, repository: repository, result: &result)
+                        result.outcome = recreated ? .recreated : .existing
                         result.session = existing
                         return nil
                     }
@@ -117,11 +136,17 @@ public struct StartWork: Sendable {
                 }
                 return try create(issue, request: request, repository: repository, result: &result)
             }
-            guard let created else { return result }
-            result.outcome = .started
-            result.session = created
-            if request.runHooks {
-                result.hooks = Hooks.runAfterCreate(created, config: config, home: workspace.store.home)
+            if let created {
+                result.outcome = .started
+                result.session = created
+                if request.runHooks {
+                    result.hooks = Hooks.runAfterCreate(created, config: config, home: workspace.store.home)
+                }
+            }
+            if !request.exec.isEmpty, let session = result.session, result.outcome == .started || result.outcome == .recreated {
+                result.hooks.append(Hooks.spawn(kind: "exec", argv: Hooks.argv(.argv(request.exec), for: session),
+                                                display: CommandSpec.argv(request.exec).display, session: session,
+                                                home: workspace.store.home))
             }
         } catch {
             result.outcome = .failed
@@ -139,12 +164,25 @@ public struct StartWork: Sendable {
             if let found = lookup.info { info = found }
             if let warning = lookup.warning { result.warnings.append(warning) }
         }
-        let type = Naming.type(given: request.type, labels: info.labels, config: config)
+        let type = Naming.type(given: request.type, labels: info.labels, title: info.title, config: config)
         guard Naming.isValidType(type) else {
             throw PPDSError.usage("\(issue.tag): type '\(type)' must be lower-case letters, digits, '-' or '_'")
         }
-        let slug = Naming.slug(info.title, issue: issue)
         let base = try BaseResolver.resolve(given: request.base, config: config, repository: repository)
+        var start = base.commit
+        if let existing = request.branch {
+            guard let branch = try repository.branch(existing) else {
+                throw PPDSError.failed("\(issue.tag): there is no local branch '\(existing)'")
+            }
+            if let holder = try repository.worktreeHolding(branch: existing) {
+                throw PPDSError.failed("\(issue.tag): the branch \(existing) is checked out at \(holder); a branch can be checked out in one worktree only")
+            }
+            if claimed().branches.contains(existing) {
+                throw PPDSError.failed("\(issue.tag): the branch \(existing) belongs to another session or a start in progress")
+            }
+            start = branch.target
+        }
+        let slug = Naming.slug(info.title ?? request.branch.map { ($0 as NSString).lastPathComponent }, issue: issue)
 
         // Names are chosen and claimed (intent record + branch) under one lock, so parallel
         // starts never pick the same folder or branch.
@@ -152,14 +190,16 @@ public struct StartWork: Sendable {
             let claims = claimed()
             let chooser = NameChooser(repository: repository, config: config, repoRoot: workspace.repoRoot,
                                       claimedBranches: claims.branches, claimedPaths: claims.paths)
-            let names = try chooser.choose(issue: issue, type: type, slug: slug)
+            let names = try chooser.choose(issue: issue, type: type, slug: slug, branch: request.branch)
+            if let notice = names.notice { result.warnings.append(notice) }
             let intent = Intent(operation: .startWork, issue: issue.value, repo: workspace.repoRoot, branch: names.branch,
-                                worktree: names.worktree, adminName: names.adminName, commit: base.commit.hex,
-                                pid: getpid(), created: Timestamp.format(now()))
+                                worktree: names.worktree, adminName: names.adminName, commit: start.hex,
+                                pid: getpid(), created: Timestamp.format(now()),
+                                existingBranch: request.branch == nil ? nil : true)
             try intents.record(intent)
             do {
                 try FaultInjection.checkpoint("afterIntent")
-                try repository.createBranch(names.branch, at: base.commit)
+                if request.branch == nil { try repository.createBranch(names.branch, at: base.commit) }
             } catch {
                 intents.clear(intent)
                 throw error
@@ -190,6 +230,58 @@ public struct StartWork: Sendable {
             if !undone.done { result.warnings += undone.notes }
             throw error
         }
+    }
+
+    /// A live session whose folder was deleted by hand (nothing at the path, not even a
+    /// dangling link) gets its worktree back, from its branch. git's admin entry for the folder,
+    /// when stale, is pruned first; an entry that is locked, or a branch checked out elsewhere,
+    /// is refused. Returns false (nothing done) when the folder exists.
+    private func recreateIfGone(_ session: Session, repository: Repository, result: inout StartResult) throws -> Bool {
+        var facts = stat()
+        guard lstat(session.worktree, &facts) != 0, errno == ENOENT else { return false }
+        let issue = session.issue
+        guard (try repository.branch(session.branch)) != nil else {
+            throw PPDSError.failed("\(issue.tag): the worktree \(session.worktree) is gone and so is the branch \(session.branch); run 'ppds cancel \(issue.value)' or 'ppds prune \(issue.value)'")
+        }
+        let entries = try repository.worktrees()
+        let wanted = canonicalPath(session.worktree)
+        var stale: [WorktreeInfo] = []
+        for entry in entries where !entry.path.isEmpty && canonicalPath(entry.path) == wanted || entry.head == .branch(session.branch) {
+            guard entry.state == .folderMissing && !entry.isMain else {
+                throw PPDSError.failed("\(issue.tag): the worktree \(session.worktree) is gone, but \(session.branch) is checked out at \(entry.isMain ? entry.path : entry.path.isEmpty ? entry.name : entry.path)")
+            }
+            guard !entry.isLocked else {
+                throw PPDSError.failed("\(issue.tag): the worktree \(session.worktree) is gone, but git's entry '\(entry.name)' for it is locked; run 'git worktree unlock \(entry.name)' and retry")
+            }
+            stale.append(entry)
+        }
+        if !stale.isEmpty {
+            let others = Set(entries.map(\.name)).subtracting(stale.map(\.name))
+            try repository.pruneStaleWorktrees(sparing: others)
+            if let kept = stale.first(where: { repository.worktree(named: $0.name) != nil }) {
+                throw PPDSError.failed("\(issue.tag): git's stale entry '\(kept.name)' for \(session.worktree) could not be pruned (it holds commits found nowhere else); run 'ppds doctor'")
+            }
+        }
+        try workspace.store.withNamingLock { () throws in
+            let inFlight = Set(intents.all().intents.compactMap(\.adminName))
+            let current = try repository.worktrees().map(\.name)
+            let adminNames = Set(current).union(inFlight)
+            var admin = Naming.adminName(for: session.worktree)
+            var suffix = 2
+            while adminNames.contains(admin) || FileManager.default.fileExists(atPath: repository.worktreesAdminDir + "/" + admin) {
+                admin = Naming.adminName(for: session.worktree) + "-\(suffix)"
+                suffix += 1
+            }
+            let parent = (session.worktree as NSString).deletingLastPathComponent
+            try FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true)
+            try repository.addWorktree(name: admin, path: session.worktree, branch: session.branch, external: GitCLICheckout())
+        }
+        let copies = CopyIgnored.copy(patterns: config.copy, from: workspace.repoRoot, to: session.worktree, repository: repository)
+        result.copied = copies.copied
+        result.warnings += copies.warnings
+        result.reason = "the worktree folder was gone; made it again from \(session.branch)"
+            + (stale.isEmpty ? "" : " (pruned git's stale entry '\(stale.map(\.name).joined(separator: "', '"))')")
+        return true
     }
 
     /// Branches and folders that sessions and in-flight starts hold.

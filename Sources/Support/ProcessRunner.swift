@@ -180,4 +180,21 @@ public enum ProcessRunner {
         defer { close(fd) }
         return try start(argv, in: directory, environment: environment, stdout: fd, stderr: fd)
     }
+
+    /// Waits up to `seconds` for a spawned child: its exit status (minus the signal), or nil
+    /// while it still runs (it is then left to run; nothing reaps it later).
+    public static func exitStatus(of pid: pid_t, within seconds: TimeInterval) -> Int32? {
+        let deadline = Date().addingTimeInterval(seconds)
+        var status: Int32 = 0
+        while true {
+            let done = waitpid(pid, &status, WNOHANG)
+            if done == pid {
+                let signal = status & 0x7f
+                return signal == 0 ? (status >> 8) & 0xff : -signal
+            }
+            if done < 0 && errno != EINTR { return nil }
+            if Date() >= deadline { return nil }
+            usleep(20_000)
+        }
+    }
 }

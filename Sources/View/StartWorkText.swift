@@ -16,6 +16,10 @@ public enum StartWorkText {
         case .existing:
             let session = result.session!
             lines.append("= \(result.issue.tag) already has a session (\(safe(session.status.fileValue))): \(safe(session.branch)) → \(safe(session.worktree))")
+        case .recreated:
+            let session = result.session!
+            lines.append("↻ \(result.issue.tag) recreated (\(safe(session.status.fileValue))): \(safe(session.branch)) → \(safe(session.worktree))")
+            if let reason = result.reason { lines.append("    \(safe(reason))") }
         case .failed:
             lines.append("✘ \(result.issue.tag) failed: \(safe(result.reason ?? ""))")
         }

@@ -20,9 +20,12 @@ struct StartWorkCommand: ParsableCommand {
     @Option(help: "How many issues to start at once.") var jobs: Int = 2
     @Flag(help: "Do not ask gh for titles and labels.") var offline = false
     @Flag(name: .customLong("no-hooks"), help: "Do not run post_create hooks or the spawn command.") var noHooks = false
+    @Option(help: "Use this existing local branch instead of creating one (one issue; refused when it is checked out).") var branch: String?
     @Flag(help: "Print JSON.") var json = false
     @Flag(help: "Print only the new worktree's path on stdout (the rest on stderr), for 'ppds shell-init', whose wrapper then changes into it.")
     var cd = false
+    @Option(parsing: .remaining, help: "Last: a command and its arguments, run (argv, no shell) in each new worktree with the PPDS_* variables, like spawn.")
+    var exec: [String] = []
 
     func validate() throws {
         if cd && (issues.count != 1 || issues == ["-"]) { throw ValidationError("--cd goes with exactly one issue") }
@@ -31,6 +34,10 @@ struct StartWorkCommand: ParsableCommand {
             throw ValidationError("'\(value)' is not an issue number (a positive integer, #N or work-N)")
         }
         if title != nil && issues.count != 1 { throw ValidationError("--title goes with exactly one issue") }
+        if let branch {
+            if issues.count != 1 || issues == ["-"] { throw ValidationError("--branch goes with exactly one issue") }
+            if !Repository.isValidBranchName(branch) { throw ValidationError("--branch '\(branch)' is not a valid branch name") }
+        }
         if let type, !Naming.isValidType(type) { throw ValidationError("--type '\(type)' must be lower-case letters, digits, '-' or '_'") }
         guard (1...64).contains(jobs) else { throw ValidationError("--jobs must be between 1 and 64") }
     }
@@ -38,9 +45,17 @@ struct StartWorkCommand: ParsableCommand {
     func run() throws {
         try CLI.run {
             var numbers: [IssueNumber] = []
+            var known: [IssueNumber: IssueInfo] = [:]
             for value in issues {
                 if value == "-" {
-                    numbers += try Self.readStdin()
+                    var lines: [String] = []
+                    while let line = readLine() { lines.append(line) }
+                    for entry in try Self.parseStdin(lines) {
+                        numbers.append(entry.issue)
+                        if let title = entry.title, known[entry.issue] == nil {
+                            known[entry.issue] = IssueInfo(issue: entry.issue, title: title)
+                        }
+                    }
                 } else {
                     numbers.append(IssueNumber(parsing: value)!)
                 }
@@ -48,14 +63,18 @@ struct StartWorkCommand: ParsableCommand {
             guard !numbers.isEmpty else { throw PPDSError.usage("no issues given") }
             let workspace = try repo.workspace()
             let config = try Config.load(home: workspace.store.home, repoRoot: workspace.repoRoot)
-            let known = title.map { [numbers[0]: IssueInfo(issue: numbers[0], title: $0)] } ?? [:]
+            if let title { known[numbers[0]] = IssueInfo(issue: numbers[0], title: title) }
             let request = StartWorkRequest(issues: numbers, base: base, known: known, type: type, jobs: jobs,
-                                           offline: offline, runHooks: !noHooks)
-            let results = StartWork(workspace: workspace, config: config).run(request)
+                                           offline: offline, runHooks: !noHooks, branch: branch, exec: exec)
+            let starter = StartWork(workspace: workspace, config: config)
+            let warnings = starter.runWarnings(request)
+            let results = starter.run(request)
+            for warning in warnings { CLI.printError("warning: " + warning, prefixed: false) }
             if json {
                 var out = OrderedJSON()
                 out["version"] = .int(1)
                 out["results"] = .array(results.map(\.json))
+                if !warnings.isEmpty { out["warnings"] = .array(warnings.map(JSONValue.string)) }
                 CLI.printJSON(out)
             } else if cd {
                 for result in results { CLI.printError(StartWorkText.describe(result), prefixed: false) }
@@ -73,17 +92,29 @@ struct StartWorkCommand: ParsableCommand {
         }
     }
 
-    /// Issue numbers separated by white space or commas.
-    static func readStdin() throws(PPDSError) -> [IssueNumber] {
-        var numbers: [IssueNumber] = []
-        while let line = readLine() {
-            for token in line.split(whereSeparator: { $0.isWhitespace || $0 == "," }) {
-                guard let issue = IssueNumber(parsing: String(token)) else {
-                    throw PPDSError.usage("'\(token)' on stdin is not an issue number")
-                }
-                numbers.append(issue)
+    /// Lines of stdin: issue numbers separated by white space or commas, or `N title…` (a
+    /// line whose first word is an issue number and whose next word is not: the rest of the
+    /// line is the title). Empty lines are skipped.
+    static func parseStdin(_ lines: [String]) throws(PPDSError) -> [(issue: IssueNumber, title: String?)] {
+        var entries: [(issue: IssueNumber, title: String?)] = []
+        let separator: (Character) -> Bool = { $0.isWhitespace || $0 == "," }
+        for line in lines {
+            let tokens = line.split(whereSeparator: separator)
+            guard let first = tokens.first else { continue }
+            guard let issue = IssueNumber(parsing: String(first)) else {
+                throw PPDSError.usage("'\(first)' on stdin is not an issue number")
             }
+            let numbers = tokens.compactMap { IssueNumber(parsing: String($0)) }
+            if numbers.count == tokens.count {
+                entries += numbers.map { ($0, nil) }
+                continue
+            }
+            let leading: Substring = Substring(line).drop(while: separator)
+            let afterFirst: Substring = leading.drop(while: { (c: Character) in !separator(c) })
+            let rest: Substring = afterFirst.drop(while: separator)
+            let title = String(rest).trimmingCharacters(in: .whitespacesAndNewlines)
+            entries.append((issue, title.isEmpty ? nil : title))
         }
-        return numbers
+        return entries
     }
 }

@@ -12,7 +12,7 @@ import View
     @Test func startsBranchWorktreeAndSession() throws {
         let fixture = try GitFixture()
         let (worktree, branch) = try fixture.started(456, title: "Fix the auth bug")
-        #expect(branch == "feat/fix-the-auth-bug")
+        #expect(branch == "fix/fix-the-auth-bug")
         #expect(worktree == fixture.folder.file("repo-fix-the-auth-bug"))
         #expect(try fixture.git("rev-parse", "--abbrev-ref", "HEAD", in: worktree) == branch)
         #expect(try fixture.worktreePaths().contains(worktree))
@@ -62,9 +62,62 @@ import View
         #expect(results.map { $0["issue"] as? String } == ["#11", "#12", "#13", "#14", "#10"])
         #expect(results.allSatisfy { $0["outcome"] as? String == "started" })
         #expect(try fixture.worktreePaths().count == 6)
-        let bad = try fixture.ppds(["start-work", "-", "--offline"], stdin: "15 ../etc\n")
+        let bad = try fixture.ppds(["start-work", "-", "--offline"], stdin: "15\n../etc Title\n")
         #expect(bad.status == 64)
         #expect(bad.stderr.contains("../etc"))
+    }
+
+    /// `N title…` lines: the rest of the line is the title; plain numbers still work beside them.
+    @Test func bulkFromStdinWithTitles() throws {
+        let fixture = try GitFixture()
+        let (result, results) = try fixture.startWork(["-"], stdin: "3104 Fix the cart, again\n#3105   Add login\n\n16, 17\n18 19 20\n")
+        try result.check()
+        #expect(results.map { $0["issue"] as? String } == ["#3104", "#3105", "#16", "#17", "#18", "#19", "#20"])
+        #expect(results.allSatisfy { $0["outcome"] as? String == "started" })
+        #expect(results[0]["title"] as? String == "Fix the cart, again")
+        #expect(results[0]["branch"] as? String == "fix/fix-the-cart-again")
+        #expect(results[1]["title"] as? String == "Add login")
+        #expect(results[1]["branch"] as? String == "feat/add-login")
+        #expect(results[2]["title"] is NSNull)
+        #expect(results[2]["branch"] as? String == "feat/issue-16")
+        #expect(try fixture.worktreePaths().count == 8)
+    }
+
+    /// Without gh (and without --offline or --title), the run says so once.
+    @Test func aMissingGhIsSaidOncePerRun() throws {
+        let fixture = try GitFixture()
+        let bin = fixture.folder.file("bin-without-gh")
+        try FileManager.default.createDirectory(atPath: bin, withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(atPath: bin + "/git", withDestinationPath: "/usr/bin/git")
+        let environment = ["PATH": bin]
+        let result = try fixture.ppds(["start-work", "1", "2", "--json"], environment: environment).check()
+        let json = try result.json()
+        #expect(json["warnings"] as? [String] == [StartWork.ghMissingWarning])
+        #expect(result.stderr.components(separatedBy: "gh is not on PATH").count == 2)
+        #expect((json["results"] as? [[String: Any]])?.map { $0["branch"] as? String } == ["feat/issue-1", "feat/issue-2"])
+        let text = try fixture.ppds(["start-work", "3"], environment: environment).check()
+        #expect(text.stderr.contains("warning: gh is not on PATH: branches are named from issue numbers; pass --title or install gh"))
+        for quiet in [["start-work", "4", "--offline"], ["start-work", "5", "--title", "Named"]] {
+            let run = try fixture.ppds(quiet, environment: environment).check()
+            #expect(!run.stderr.contains("gh is not on PATH"), "\(quiet)")
+        }
+    }
+
+    /// The title's first word gives the type when no label and no --type does.
+    @Test func theTypeComesFromTheTitlesFirstWord() throws {
+        let fixture = try GitFixture()
+        let cases: [(String, String)] = [
+            ("Bug: crash on empty cart", "fix/bug-crash-on-empty-cart"), ("crash when offline", "fix/crash-when-offline"),
+            ("Broken link", "fix/broken-link"), ("README typo", "docs/readme-typo"), ("Documentation for x", "docs/documentation-for-x"),
+            ("doc: y", "docs/doc-y"), ("Bump swift-nio", "chore/bump-swift-nio"), ("Refactor the view", "chore/refactor-the-view"),
+            ("cleanup", "chore/cleanup"), ("Add a login form", "feat/add-a-login-form"), ("Fixture loader", "feat/fixture-loader"),
+        ]
+        for (index, (title, branch)) in cases.enumerated() {
+            #expect(try fixture.started(200 + index, title: title).branch == branch, "\(title)")
+        }
+        let (result, results) = try fixture.startWork(["250", "--title", "Fix the thing", "--type", "feat"])
+        try result.check()
+        #expect(results.first?["branch"] as? String == "feat/fix-the-thing")
     }
 
     @Test func bulkWithOneFailingIssueAttemptsEveryIssue() throws {
@@ -124,15 +177,29 @@ import View
         #expect(first.branch == "feat/feature-foo")
         #expect(second.branch == "feat/feature-foo-32")
         #expect(first.worktree != second.worktree)
+        // The suffix is announced.
+        let (announced, items) = try fixture.startWork(["35", "--title", "Feature foo"])
+        try announced.check()
+        #expect(items.first?["branch"] as? String == "feat/feature-foo-35")
+        #expect(items.first?["warnings"] as? [String] == [
+            "branch feat/feature-foo and folder \(fixture.folder.file("repo-feature-foo")) were taken; using feat/feature-foo-35 and \(fixture.folder.file("repo-feature-foo-35"))"])
+        let text = try fixture.ppds(["start-work", "36", "--offline", "--title", "Feature foo"]).check()
+        #expect(text.stdout.contains("warning: branch feat/feature-foo and folder"))
         // A folder that is already there (not a session's) is never reused.
         try FileManager.default.createDirectory(atPath: fixture.folder.file("repo-taken"), withIntermediateDirectories: true)
         try "mine".write(toFile: fixture.folder.file("repo-taken/file.txt"), atomically: true, encoding: .utf8)
-        let third = try fixture.started(33, title: "Taken")
-        #expect(third.worktree == fixture.folder.file("repo-taken-33"))
+        let (thirdResult, thirdItems) = try fixture.startWork(["33", "--title", "Taken"])
+        try thirdResult.check()
+        #expect(thirdItems.first?["worktree"] as? String == fixture.folder.file("repo-taken-33"))
+        #expect(thirdItems.first?["warnings"] as? [String] == [
+            "folder \(fixture.folder.file("repo-taken")) was taken; using \(fixture.folder.file("repo-taken-33"))"])
         #expect(try String(contentsOfFile: fixture.folder.file("repo-taken/file.txt"), encoding: .utf8) == "mine")
         // And a branch that exists already.
         try fixture.git("branch", "feat/existing")
-        #expect(try fixture.started(34, title: "Existing").branch == "feat/existing-34")
+        let (fourth, fourthItems) = try fixture.startWork(["34", "--title", "Existing"])
+        try fourth.check()
+        #expect(fourthItems.first?["branch"] as? String == "feat/existing-34")
+        #expect(fourthItems.first?["warnings"] as? [String] == ["branch feat/existing was taken; using feat/existing-34"])
     }
 
     @Test func titleAndLabelsFromAGhStandIn() throws {
@@ -199,5 +266,130 @@ import View
             for process in processes { process.waitUntilExit(); #expect(process.terminationStatus == 0) }
             #expect(try fixture.worktreePaths().count == 2 + round)
         }
+    }
+
+    /// A live session whose folder was deleted by hand gets it back from its branch.
+    @Test func aDeletedWorktreeFolderIsRecreatedFromTheSessionsBranch() throws {
+        let fixture = try GitFixture()
+        let (worktree, branch) = try fixture.started(70, title: "Keep my work")
+        try fixture.commit("work.txt", "the work", message: "work", in: worktree)
+        let tip = try fixture.git("rev-parse", branch)
+        let sessionFile = try String(contentsOfFile: fixture.home + "/sessions/work-70.json", encoding: .utf8)
+        // 1. The folder is gone, git's entry is stale: pruned, then made again.
+        try FileManager.default.removeItem(atPath: worktree)
+        let (result, results) = try fixture.startWork(["70"])
+        try result.check()
+        #expect(results.first?["outcome"] as? String == "recreated")
+        #expect(results.first?["branch"] as? String == branch)
+        #expect((results.first?["reason"] as? String ?? "").contains("pruned git's stale entry"))
+        #expect(try fixture.git("rev-parse", "HEAD", in: worktree) == tip)
+        #expect(try String(contentsOfFile: worktree + "/work.txt", encoding: .utf8) == "the work")
+        #expect(try fixture.git("status", "--porcelain", in: worktree) == "")
+        #expect(try fixture.worktreePaths() == [fixture.repo, worktree])
+        #expect(try !fixture.git("worktree", "list", "--porcelain").contains("prunable"))
+        #expect(try String(contentsOfFile: fixture.home + "/sessions/work-70.json", encoding: .utf8) == sessionFile)
+        // 2. The folder is gone and git's entry too.
+        try FileManager.default.removeItem(atPath: worktree)
+        try fixture.git("worktree", "prune")
+        let text = try fixture.ppds(["start-work", "70", "--offline"]).check()
+        #expect(text.stdout.contains("#70 recreated"))
+        #expect(try fixture.git("rev-parse", "HEAD", in: worktree) == tip)
+        // 3. A folder that exists (even empty) is never touched: the session is just reported.
+        try FileManager.default.removeItem(atPath: worktree)
+        try FileManager.default.createDirectory(atPath: worktree, withIntermediateDirectories: false)
+        let (same, sameResults) = try fixture.startWork(["70"])
+        try same.check()
+        #expect(sameResults.first?["outcome"] as? String == "existing")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: worktree).isEmpty)
+        // 4. The branch checked out elsewhere: refused, nothing made.
+        try FileManager.default.removeItem(atPath: worktree)
+        try fixture.git("worktree", "prune")
+        let elsewhere = fixture.folder.file("elsewhere")
+        try fixture.git("worktree", "add", "-q", elsewhere, branch)
+        let (refused, refusedResults) = try fixture.startWork(["70"])
+        #expect(refused.status == 1)
+        #expect(refusedResults.first?["outcome"] as? String == "failed")
+        #expect((refusedResults.first?["reason"] as? String ?? "").contains("checked out at \(elsewhere)"))
+        #expect(!FileManager.default.fileExists(atPath: worktree))
+    }
+
+    /// `--branch B` checks out an existing branch; never one checked out elsewhere, never deleted on a rollback.
+    @Test func anExistingBranchIsUsedAsItIs() throws {
+        let fixture = try GitFixture()
+        try fixture.git("checkout", "-q", "-b", "topic/mine")
+        try fixture.commit("mine.txt", "mine", message: "mine")
+        try fixture.git("checkout", "-q", "main")
+        let tip = try fixture.git("rev-parse", "topic/mine")
+        let branchesBefore = try fixture.git("for-each-ref", "--format=%(refname)", "refs/heads")
+        // A failure after the worktree: everything made goes, the branch stays where it was.
+        let (failed, _) = try fixture.startWork(["80", "--branch", "topic/mine"], environment: ["PPDS_FAULT": "afterWorktree:fail"])
+        #expect(failed.status == 1)
+        #expect(try fixture.git("rev-parse", "topic/mine") == tip)
+        #expect(try fixture.worktreePaths() == [fixture.repo])
+        let (result, results) = try fixture.startWork(["80", "--branch", "topic/mine"])
+        try result.check()
+        #expect(results.first?["outcome"] as? String == "started")
+        #expect(results.first?["branch"] as? String == "topic/mine")
+        let worktree = try #require(results.first?["worktree"] as? String)
+        #expect(worktree == fixture.folder.file("repo-mine"))
+        #expect(try fixture.git("rev-parse", "HEAD", in: worktree) == tip)
+        #expect(try fixture.git("rev-parse", "--abbrev-ref", "HEAD", in: worktree) == "topic/mine")
+        #expect(try fixture.git("for-each-ref", "--format=%(refname)", "refs/heads") == branchesBefore)
+        // Checked out elsewhere (here, by the session above; or the main worktree): refused.
+        let (again, againResults) = try fixture.startWork(["81", "--branch", "topic/mine"])
+        #expect(again.status == 1)
+        #expect((againResults.first?["reason"] as? String ?? "").contains("checked out at \(worktree)"))
+        let (main, mainResults) = try fixture.startWork(["82", "--branch", "main"])
+        #expect(main.status == 1)
+        #expect((mainResults.first?["reason"] as? String ?? "").contains("checked out at \(fixture.repo)"))
+        let (missing, missingResults) = try fixture.startWork(["83", "--branch", "no/such"])
+        #expect(missing.status == 1)
+        #expect((missingResults.first?["reason"] as? String ?? "").contains("no local branch 'no/such'"))
+        #expect(try fixture.ppds(["start-work", "84", "85", "--branch", "topic/mine"]).status == 64)
+        #expect(!fixture.sessionFileExists(81) && !fixture.sessionFileExists(82) && !fixture.sessionFileExists(83))
+    }
+
+    /// `--exec CMD ARGS…` runs in the new worktree by argv, with the PPDS_* variables; one that
+    /// cannot start or exits non-zero at once is failed.
+    @Test func aCommandAfterExecRunsInTheNewWorktree() throws {
+        let fixture = try GitFixture()
+        let (result, results) = try fixture.startWork(["90", "--exec", "sh", "-c", "echo \"$PPDS_ISSUE $PPDS_BRANCH $1\" > exec.txt; sleep 2", "sh", "$(x) ;"])
+        try result.check()
+        let hook = try #require((results.first?["hooks"] as? [[String: Any]])?.first)
+        #expect(hook["kind"] as? String == "exec")
+        #expect(hook["outcome"] as? String == "spawned")
+        let out = try #require(results.first?["worktree"] as? String) + "/exec.txt"
+        for _ in 0..<50 where ((try? String(contentsOfFile: out, encoding: .utf8)) ?? "").isEmpty { usleep(100_000) }
+        #expect(try String(contentsOfFile: out, encoding: .utf8) == "90 feat/issue-90 $(x) ;\n")
+        // Exits 0 at once: ok.
+        let (quick, quickResults) = try fixture.startWork(["91", "--exec", "true"])
+        try quick.check()
+        #expect((quickResults.first?["hooks"] as? [[String: Any]])?.first?["outcome"] as? String == "ok")
+        // Cannot start: failed (the session stays, registered), exit 1.
+        let (absent, absentResults) = try fixture.startWork(["92", "--exec", "no-such-program-ppds"])
+        #expect(absent.status == 1)
+        let absentHook = (absentResults.first?["hooks"] as? [[String: Any]])?.first
+        #expect(absentHook?["outcome"] as? String == "failed")
+        #expect((absentHook?["message"] as? String ?? "").contains("not found"))
+        #expect(absentResults.first?["outcome"] as? String == "started")
+        // Exits non-zero at once (tmux outside tmux): failed, with what it said.
+        let (early, earlyResults) = try fixture.startWork(["93", "--exec", "sh", "-c", "echo 'no server running' >&2; exit 1"])
+        #expect(early.status == 1)
+        let earlyHook = (earlyResults.first?["hooks"] as? [[String: Any]])?.first
+        #expect(earlyHook?["outcome"] as? String == "failed")
+        #expect((earlyHook?["message"] as? String ?? "").contains("no server running"))
+        let text = try fixture.ppds(["start-work", "94", "--offline", "--exec", "sh", "-c", "exit 3"])
+        #expect(text.status == 1)
+        #expect(text.stdout.contains("exec failed"))
+        // A configured spawn that cannot work is failed too.
+        try FileManager.default.createDirectory(atPath: fixture.home, withIntermediateDirectories: true)
+        try "spawn = [\"sh\", \"-c\", \"echo 'no server running on /tmp/tmux' >&2; exit 1\"]\n"
+            .write(toFile: fixture.home + "/config.toml", atomically: true, encoding: .utf8)
+        let (spawn, spawnResults) = try fixture.startWork(["95"])
+        #expect(spawn.status == 1)
+        let spawnHook = (spawnResults.first?["hooks"] as? [[String: Any]])?.first
+        #expect(spawnHook?["kind"] as? String == "spawn")
+        #expect(spawnHook?["outcome"] as? String == "failed")
+        #expect((spawnHook?["message"] as? String ?? "").contains("no server running"))
     }
 }
