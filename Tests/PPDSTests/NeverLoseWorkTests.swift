@@ -20,7 +20,7 @@ import View
     func shipped(_ issue: Int, file: String = "feature.txt", content: String = "feature\n") throws -> (worktree: String, branch: String, commit: String) {
         let (worktree, branch) = try fixture.started(issue, title: "Work \(issue)")
         let commit = try fixture.commit(file, content, in: worktree)
-        try fixture.ppds(["ship", String(issue), "--pr", "https://example.com/o/r/pull/\(issue)"]).check()
+        try fixture.ppds(["ship", String(issue), "--pr", "https://example.com/o/r/pull/\(issue)", "--force"]).check()
         return (worktree, branch, commit)
     }
 
@@ -39,7 +39,7 @@ import View
         try fixture.git("add", "bin.dat", in: worktree)
         try fixture.git("commit", "-q", "-m", "bytes Y", in: worktree)
         let tip = try fixture.git("rev-parse", "HEAD", in: worktree)
-        try fixture.ppds(["ship", "1", "--pr", "https://example.com/o/r/pull/1"]).check()
+        try fixture.ppds(["ship", "1", "--pr", "https://example.com/o/r/pull/1", "--force"]).check()
         try writeBytes([0, 1, 2, 0x58, 0, 0x58], to: fixture.repo + "/bin.dat")
         try fixture.git("add", "bin.dat")
         try fixture.git("commit", "-q", "-m", "bytes X")
@@ -56,7 +56,7 @@ import View
         let (worktree, branch) = try fixture.started(2, title: "Indent")
         try fixture.commit("app.py", "if ready:\n    pass\ngo = 1 \nstop()\n", message: "run go always", in: worktree)
         let tip = try fixture.git("rev-parse", "HEAD", in: worktree)
-        try fixture.ppds(["ship", "2", "--pr", "https://example.com/o/r/pull/2"]).check()
+        try fixture.ppds(["ship", "2", "--pr", "https://example.com/o/r/pull/2", "--force"]).check()
         try fixture.commit("app.py", "if ready:\n    pass\n    go = 1\nstop()\n", message: "strip a trailing space")
         let (_, items) = try fixture.prune()
         #expect(items["#2"]?["outcome"] as? String == "keptUnmerged")
