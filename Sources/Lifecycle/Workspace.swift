@@ -57,7 +57,7 @@ public struct Workspace: Sendable {
         }
     }
 
-    static func absolute(_ path: String, from directory: String) -> String {
+    public static func absolute(_ path: String, from directory: String) -> String {
         path.hasPrefix("/") ? path : directory + "/" + path
     }
 }

@@ -12,6 +12,9 @@ extension IssueNumber: ExpressibleByArgument {
     public init?(argument: String) {
         self.init(parsing: argument)
     }
+
+    /// This repository's session issue numbers.
+    public static var defaultCompletionKind: CompletionKind { Completions.issueKind }
 }
 
 extension SessionStatus: ExpressibleByArgument {
@@ -21,6 +24,7 @@ extension SessionStatus: ExpressibleByArgument {
     }
 
     public static var allValueStrings: [String] { SessionStatus.canonical.map(\.fileValue) }
+    public static var defaultCompletionKind: CompletionKind { .list(allValueStrings) }
 }
 
 /// A duration on the command line: minutes, or `90s`, `30m`, `2h`, `1d`.
@@ -37,7 +41,8 @@ struct DurationArgument: ExpressibleByArgument, Sendable {
 
 /// `--repo`, on every command that touches git or a session.
 struct RepoOption: ParsableArguments {
-    @Option(name: .long, help: "The repository (any folder of its main or a linked worktree). Default: the current folder.")
+    @Option(name: .long, help: "The repository (any folder of its main or a linked worktree). Default: the current folder.",
+            completion: .directory)
     var repo: String?
 
     func workspace() throws(PPDSError) -> Workspace {

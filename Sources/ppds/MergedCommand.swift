@@ -13,7 +13,7 @@ struct MergedCommand: ParsableCommand {
 
     @Argument(help: "Branches to check. Default: every local branch.") var branches: [String] = []
     @OptionGroup var repo: RepoOption
-    @Option(help: "The base. Default: config, then origin/HEAD, origin/main, then the local default.") var base: String?
+    @Option(help: "The base. Default: config, then origin/HEAD, origin/main, then the local default.", completion: Completions.refKind) var base: String?
     @Flag(help: "Print JSON.") var json = false
 
     func run() throws {

@@ -16,7 +16,7 @@ struct PPDS: AsyncParsableCommand {
             StatusCommand.self, WatchCommand.self, ServeCommand.self, ShowCommand.self, UpdateCommand.self, GuideCommand.self,
             PauseCommand.self, ResumeCommand.self, StartWorkCommand.self, ShipCommand.self,
             CancelCommand.self, PruneCommand.self, TrustCommand.self, DoctorCommand.self, MergedCommand.self, DemoCommand.self,
-            PathCommand.self, ShellInitCommand.self, ListCommand.self,
+            PathCommand.self, ShellInitCommand.self, ListCommand.self, AdoptCommand.self,
         ]
     )
 

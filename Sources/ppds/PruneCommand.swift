@@ -19,7 +19,8 @@ struct PruneCommand: ParsableCommand {
     @Option(name: .customLong("min-age"), help: "Keep branches without commits of their own younger than this (e.g. 30m, 2h; default 1h).")
     var minAge: DurationArgument?
     @Flag(help: "Also prune linked worktrees that no session owns.") var all = false
-    @Option(help: "Check against this base only (default: each session's recorded base, the local default branch and its upstream).")
+    @Option(help: "Check against this base only (default: each session's recorded base, the local default branch and its upstream).",
+            completion: Completions.refKind)
     var base: String?
     @Flag(help: "Fetch the bases' remotes first (libgit2), so work merged on the forge counts as merged.") var fetch = false
     @Flag(help: "Print JSON.") var json = false

@@ -14,7 +14,7 @@ struct StartWorkCommand: ParsableCommand {
 
     @Argument(help: "Issues (456, #456 or work-456); '-' reads more from stdin.") var issues: [String]
     @OptionGroup var repo: RepoOption
-    @Option(help: "The ref to branch from. Default: config, then origin/HEAD, origin/main, then the local default.") var base: String?
+    @Option(help: "The ref to branch from. Default: config, then origin/HEAD, origin/main, then the local default.", completion: Completions.refKind) var base: String?
     @Option(help: "The issue title (single issue). Default: from gh, when it is on PATH.") var title: String?
     @Option(help: "The branch type (fix, feat, docs, chore, …). Default: from labels, then config, then feat.") var type: String?
     @Option(help: "How many issues to start at once.") var jobs: Int = 2

@@ -74,7 +74,7 @@ def main():
         ppds("start-work", str(issue), "--offline", "--no-hooks", f"--title={title}")
     ppds("update", "101", "--status", "working")
     ppds("update", "103", "--status", "planning_complete")
-    ppds("ship", "104", "--pr", "https://github.com/example/shop/pull/42")
+    ppds("ship", "104", "--pr", "https://github.com/example/shop/pull/42", "--force")
 
     server = subprocess.Popen([PPDS, "serve", "--port", "0", "--interval", "1"], cwd=REPO, env=ENV,
                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)

@@ -27,7 +27,7 @@ import View
         try "uncommitted\n".write(toFile: active + "/mine.txt", atomically: true, encoding: .utf8)
         let (merged, mergedBranch) = try fixture.started(2, title: "Merged")
         try fixture.commit("two.txt", "two", in: merged)
-        try fixture.ppds(["ship", "2", "--pr", "https://example.com/o/r/pull/2"]).check()
+        try fixture.ppds(["ship", "2", "--pr", "https://example.com/o/r/pull/2", "--force"]).check()
         try fixture.git("merge", "-q", "--no-ff", "-m", "merge two", mergedBranch)
         let (unmerged, unmergedBranch) = try fixture.started(3, title: "Unmerged")
         try fixture.commit("three.txt", "three, never merged", in: unmerged)

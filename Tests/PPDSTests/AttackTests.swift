@@ -74,7 +74,7 @@ import View
         try fixture.git("add", "only-in-merge.txt", in: worktree)
         try fixture.git("commit", "-q", "-m", "merge main, with extra work", in: worktree)
         let tip = try fixture.git("rev-parse", "HEAD", in: worktree)
-        try fixture.ppds(["ship", "3", "--pr", "https://example.com/o/r/pull/3"]).check()
+        try fixture.ppds(["ship", "3", "--pr", "https://example.com/o/r/pull/3", "--force"]).check()
         try fixture.git("cherry-pick", own)
         let (_, items) = try fixture.prune()
         #expect(items["#3"]?["outcome"] as? String == "keptUnmerged")
@@ -90,7 +90,7 @@ import View
         let tls = section.replacingOccurrences(of: "user = app\n", with: "user = app\ntls = required\n")
         let tip = try fixture.commit("db.ini", "[staging]\n" + section + "\n[production]\n" + tls + "\n[logging]\nlevel = info\n",
                                      message: "require TLS in production", in: worktree)
-        try fixture.ppds(["ship", "4", "--pr", "https://example.com/o/r/pull/4"]).check()
+        try fixture.ppds(["ship", "4", "--pr", "https://example.com/o/r/pull/4", "--force"]).check()
         try fixture.commit("db.ini", "[staging]\n" + tls + "\n[production]\n" + section + "\n[logging]\nlevel = info\n",
                            message: "require TLS in staging")
         let (_, items) = try fixture.prune()

@@ -70,7 +70,7 @@ import View
             for issue in 1...5 {
                 let (worktree, branch) = try fixture.started(trial * 10 + issue, title: "Trial \(trial) issue \(issue)")
                 try fixture.commit("t\(trial)-\(issue).txt", "work", in: worktree)
-                try fixture.ppds(["ship", String(trial * 10 + issue), "--pr", "https://example.com/o/r/pull/\(issue)"]).check()
+                try fixture.ppds(["ship", String(trial * 10 + issue), "--pr", "https://example.com/o/r/pull/\(issue)", "--force"]).check()
                 if issue < 5 { mergedBranches.append(branch) }
             }
             for branch in mergedBranches { try fixture.git("merge", "-q", "--no-ff", "-m", "merge \(branch)", branch) }

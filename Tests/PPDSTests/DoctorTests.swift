@@ -160,7 +160,7 @@ import View
     @Test func interruptedPruneIsFinished() throws {
         let (worktree, branch) = try fixture.started(11, title: "Prune me")
         try fixture.commit("f.txt", "f", in: worktree)
-        try fixture.ppds(["ship", "11", "--pr", "https://example.com/o/r/pull/11"]).check()
+        try fixture.ppds(["ship", "11", "--pr", "https://example.com/o/r/pull/11", "--force"]).check()
         try fixture.git("merge", "-q", "--no-ff", "-m", "merge", branch)
         let killed = try fixture.ppds(["prune"], environment: ["PPDS_FAULT": "pruneAfterWorktree:kill"])
         #expect(killed.status == 9)
@@ -176,7 +176,7 @@ import View
     @Test func pruneKilledWhileDeletingABranchLeavesALockThatRecoveryClears() throws {
         let (worktree, branch) = try fixture.started(13, title: "Locked ref")
         try fixture.commit("f.txt", "f", in: worktree)
-        try fixture.ppds(["ship", "13", "--pr", "https://example.com/o/r/pull/13"]).check()
+        try fixture.ppds(["ship", "13", "--pr", "https://example.com/o/r/pull/13", "--force"]).check()
         try fixture.git("merge", "-q", "--no-ff", "-m", "merge", branch)
         #expect(try fixture.ppds(["prune"], environment: ["PPDS_FAULT": "pruneAfterWorktree:kill"]).status == 9)
         // What a kill inside the ref deletion leaves: the ref's lock file.
@@ -194,7 +194,7 @@ import View
     func halfRemoved(_ issue: Int, extraFile: Bool) throws -> (String, String) {
         let (worktree, branch) = try fixture.started(issue, title: "Half removed \(issue)")
         try fixture.commit("f.txt", "f", in: worktree)
-        try fixture.ppds(["ship", String(issue), "--pr", "https://example.com/o/r/pull/\(issue)"]).check()
+        try fixture.ppds(["ship", String(issue), "--pr", "https://example.com/o/r/pull/\(issue)", "--force"]).check()
         try fixture.git("merge", "-q", "--no-ff", "-m", "merge", branch)
         let tip = try fixture.git("rev-parse", branch)
         try FileManager.default.createDirectory(atPath: fixture.home + "/intents", withIntermediateDirectories: true)

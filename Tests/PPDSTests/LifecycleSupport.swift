@@ -33,7 +33,8 @@ extension GitFixture {
     func shipped(_ issue: Int, file: String = "feature.txt", content: String = "feature\n") throws -> (worktree: String, branch: String, commit: String) {
         let (worktree, branch) = try started(issue, title: "Work \(issue)")
         let commit = try self.commit(file, content, in: worktree)
-        try ppds(["ship", String(issue), "--pr", "https://example.com/o/r/pull/\(issue)"]).check()
+        // Never pushed: --force ships past the guardrail (these tests are about what comes after).
+        try ppds(["ship", String(issue), "--pr", "https://example.com/o/r/pull/\(issue)", "--force"]).check()
         return (worktree, branch, commit)
     }
 

@@ -19,7 +19,7 @@ import TestSupport
     func shipped(_ issue: Int) throws -> (worktree: String, branch: String) {
         let (worktree, branch) = try fixture.started(issue, title: "Work \(issue)")
         try fixture.commit("f\(issue).txt", "work \(issue)", in: worktree)
-        try fixture.ppds(["ship", String(issue), "--pr", "https://example.com/o/r/pull/\(issue)"]).check()
+        try fixture.ppds(["ship", String(issue), "--pr", "https://example.com/o/r/pull/\(issue)", "--force"]).check()
         return (worktree, branch)
     }
 

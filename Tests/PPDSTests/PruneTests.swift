@@ -18,7 +18,7 @@ import View
     func shipped(_ issue: Int, file: String = "feature.txt", content: String = "feature\n") throws -> (String, String) {
         let (worktree, branch) = try fixture.started(issue, title: "Work \(issue)")
         try fixture.commit(file, content, in: worktree)
-        try fixture.ppds(["ship", String(issue), "--pr", "https://example.com/o/r/pull/\(issue)"]).check()
+        try fixture.ppds(["ship", String(issue), "--pr", "https://example.com/o/r/pull/\(issue)", "--force"]).check()
         return (worktree, branch)
     }
 
@@ -64,7 +64,7 @@ import View
     @Test func removedAfterASquashThatConflictsInSimulation() throws {
         let (worktree, branch) = try fixture.started(4, title: "Conflicting")
         try fixture.editLine(5, "branch five", message: "edit", in: worktree)
-        try fixture.ppds(["ship", "4", "--pr", "https://example.com/o/r/pull/4"]).check()
+        try fixture.ppds(["ship", "4", "--pr", "https://example.com/o/r/pull/4", "--force"]).check()
         try fixture.git("merge", "-q", "--squash", branch)
         try fixture.git("commit", "-q", "-m", "squash (#4)")
         try fixture.editLine(5, "main rewrote five", message: "later edit of the same line")

@@ -25,7 +25,7 @@ import TestSupport
         try fixture.ppds(["pause", "7", "--repo", fixture.repo], in: other).check()
         try fixture.ppds(["resume", "7", "--repo", fixture.repo], in: other).check()
         try fixture.ppds(["update", "7", "--status", "working", "--repo", fixture.repo], in: other).check()
-        try fixture.ppds(["ship", "7", "--pr", "https://example.com/o/r/pull/7", "--repo", fixture.repo], in: other).check()
+        try fixture.ppds(["ship", "7", "--pr", "https://example.com/o/r/pull/7", "--force", "--repo", fixture.repo], in: other).check()
         let shown = try fixture.ppds(["show", "7", "--json"]).json()
         #expect((shown["session"] as? [String: Any])?["status"] as? String == "complete")
     }

@@ -21,7 +21,7 @@ import View
         try fixture.ppds(["update", "5", "--status", "stuck", "--reason", "Auth/Security decision needed",
                           "--context", "sliding or fixed?", "--option", "sliding", "--option", "fixed"]).check()
         try fixture.ppds(["pause", "6"]).check()
-        try fixture.ppds(["ship", "7", "--pr", "https://github.com/o/r/pull/42"]).check()
+        try fixture.ppds(["ship", "7", "--pr", "https://github.com/o/r/pull/42", "--force"]).check()
         try fixture.ppds(["cancel", "8"]).check()
         let file = fixture.home + "/sessions/work-9.json"
         try String(contentsOfFile: file, encoding: .utf8).replacingOccurrences(of: "\"registered\"", with: "\"reviews_in_progress\"")
@@ -69,7 +69,7 @@ import View
         try fixture.git("checkout", "-q", "--detach", in: fixture.folder.file("repo-branch-gone"))
         try fixture.git("branch", "-D", branch)
         try fixture.commit("m.txt", "m", in: merged)
-        try fixture.ppds(["ship", "3", "--pr", "https://github.com/o/r/pull/3"]).check()
+        try fixture.ppds(["ship", "3", "--pr", "https://github.com/o/r/pull/3", "--force"]).check()
         try fixture.git("merge", "-q", "--squash", mergedBranch)
         try fixture.git("commit", "-q", "-m", "squash")
         let json = try fixture.ppds(["status", "--json"]).check().json()

@@ -34,7 +34,7 @@ import View
     func shipped(_ issue: Int) throws -> (String, String) {
         let (worktree, branch) = try fixture.started(issue, title: "Work \(issue)")
         try fixture.commit("feature-\(issue).txt", "feature \(issue)\n", in: worktree)
-        try fixture.ppds(["ship", String(issue), "--pr", "https://example.com/o/r/pull/\(issue)"]).check()
+        try fixture.ppds(["ship", String(issue), "--pr", "https://example.com/o/r/pull/\(issue)", "--force"]).check()
         return (worktree, branch)
     }
 

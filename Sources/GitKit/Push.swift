@@ -1,0 +1,124 @@
+import CGit2
+import Foundation
+import Support
+
+/// What a push did.
+public struct PushResult: Sendable, Equatable {
+    public let remote: String
+    public let branch: String
+    /// Whether the push set `branch.<name>.remote` / `.merge` (there was no upstream).
+    public let setUpstream: Bool
+}
+
+/// Credential attempts for one push: ssh-agent once, the default credential once, then give up.
+private final class CredentialAttempts {
+    var triedAgent = false
+    var triedDefault = false
+    var rejections: [String] = []
+}
+
+private let acquireCredential: git_credential_acquire_cb = { out, _, usernameFromURL, allowedTypes, payload in
+    guard let out, let payload else { return GIT_PASSTHROUGH.rawValue }
+    let attempts = Unmanaged<CredentialAttempts>.fromOpaque(payload).takeUnretainedValue()
+    if allowedTypes & GIT_CREDENTIAL_SSH_KEY.rawValue != 0, !attempts.triedAgent {
+        attempts.triedAgent = true
+        let user = usernameFromURL.map { String(cString: $0) } ?? "git"
+        if git_credential_ssh_key_from_agent(out, user) == 0 { return 0 }
+    }
+    if allowedTypes & GIT_CREDENTIAL_DEFAULT.rawValue != 0, !attempts.triedDefault {
+        attempts.triedDefault = true
+        if git_credential_default_new(out) == 0 { return 0 }
+    }
+    // Nothing more to try: libgit2 fails with an authentication error instead of asking again.
+    return GIT_EAUTH.rawValue
+}
+
+private let pushUpdateReference: git_push_update_reference_cb = { refname, status, payload in
+    if let status, let payload {
+        let attempts = Unmanaged<CredentialAttempts>.fromOpaque(payload).takeUnretainedValue()
+        attempts.rejections.append("\(refname.map { String(cString: $0) } ?? "?"): \(String(cString: status))")
+    }
+    return 0
+}
+
+extension Repository {
+    /// The remote a branch pushes to: `branch.<name>.remote`, else `origin`.
+    public func pushRemote(forBranch name: String) -> String {
+        configString("branch.\(name).remote") ?? "origin"
+    }
+
+    func configString(_ key: String) -> String? {
+        var config: OpaquePointer?
+        git_error_clear()
+        guard git_repository_config_snapshot(&config, pointer) == 0, let config else { git_error_clear(); return nil }
+        defer { git_config_free(config) }
+        var value: UnsafePointer<CChar>?
+        guard git_config_get_string(&value, config, key) == 0, let value else { git_error_clear(); return nil }
+        return String(cString: value)
+    }
+
+    /// Pushes `refs/heads/<branch>` to the same name on its remote (its `branch.<name>.remote`,
+    /// else `origin`), never forced. With no upstream set, sets `branch.<name>.remote` and
+    /// `.merge` afterwards. A local or file:// remote needs no credentials; others get ssh-agent
+    /// and the default credential, once each. A rejected update is a `.moved` error.
+    @discardableResult
+    public func push(branch name: String) throws(GitError) -> PushResult {
+        guard try self.branch(name) != nil else {
+            throw GitError(.notFound, "push", name, message: "no such branch")
+        }
+        let remoteName = pushRemote(forBranch: name)
+        let remote: Handle
+        do {
+            remote = try Handle.make("find remote", remoteName, release: { git_remote_free($0) }) {
+                git_remote_lookup(&$0, pointer, remoteName)
+            }
+        } catch where error.kind == .notFound || error.kind == .invalidName {
+            throw GitError(.notFound, "push", name, message: "the repository has no remote '\(remoteName)'")
+        }
+        let hadUpstream = configString("branch.\(name).merge") != nil && configString("branch.\(name).remote") != nil
+
+        var options = git_push_options()
+        try gitCall("push", name) { git_push_options_init(&options, UInt32(GIT_PUSH_OPTIONS_VERSION)) }
+        let attempts = CredentialAttempts()
+        let payload = Unmanaged.passRetained(attempts)
+        defer { payload.release() }
+        options.callbacks.credentials = acquireCredential
+        options.callbacks.push_update_reference = pushUpdateReference
+        options.callbacks.payload = payload.toOpaque()
+
+        let refspec = "refs/heads/\(name):refs/heads/\(name)"
+        var code: Int32 = 0
+        var failure: GitError?
+        refspec.withCString { spec in
+            var strings: [UnsafeMutablePointer<CChar>?] = [UnsafeMutablePointer(mutating: spec)]
+            strings.withUnsafeMutableBufferPointer { buffer in
+                var array = git_strarray(strings: buffer.baseAddress, count: 1)
+                git_error_clear()
+                code = git_remote_push(remote.pointer, &array, &options)
+                if code < 0 { failure = GitError.last(code, "push", name) }
+            }
+        }
+        if let failure {
+            if code == GIT_ENONFASTFORWARD.rawValue {
+                throw GitError(.moved, "push", name, code: code,
+                               message: "\(remoteName) rejected it: its \(name) has commits this branch lacks (not a fast-forward); fetch and merge or rebase first")
+            }
+            if code == GIT_EAUTH.rawValue || failure.message.lowercased().contains("auth") {
+                throw GitError(.libgit2, "push", name, code: code,
+                               message: "\(remoteName) refused the credentials (tried ssh-agent and the default credential): \(failure.message)")
+            }
+            throw failure
+        }
+        if !attempts.rejections.isEmpty {
+            throw GitError(.moved, "push", name, message: "\(remoteName) rejected it: \(attempts.rejections.joined(separator: "; "))")
+        }
+        if !hadUpstream {
+            let config = try Handle.make("open config", commonDir, release: { git_config_free($0) }) {
+                git_repository_config(&$0, pointer)
+            }
+            try gitCall("set upstream", name) { git_config_set_string(config.pointer, "branch.\(name).remote", remoteName) }
+            try gitCall("set upstream", name) { git_config_set_string(config.pointer, "branch.\(name).merge", "refs/heads/\(name)") }
+        }
+        return PushResult(remote: remoteName, branch: name, setUpstream: !hadUpstream)
+    }
+}
