@@ -126,7 +126,7 @@ import View
         try process.run()
         var collected = Data()
         let fd = out.fileHandleForReading.fileDescriptor
-        while !String(decoding: collected, as: UTF8.self).contains("#1 feat/") {
+        while !String(decoding: collected, as: UTF8.self).contains("   - #1 ") {
             guard let chunk = readChunk(fd) else { break }
             collected += chunk
         }
