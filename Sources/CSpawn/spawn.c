@@ -5,8 +5,8 @@
 #include <spawn.h>
 #include <unistd.h>
 
-// posix_spawn_file_actions_addchdir_np and pipe2 need _GNU_SOURCE, which Swift's Glibc module
-// does not define: these two are why the target exists.
+// posix_spawn_file_actions_addchdir_np, …_addclosefrom_np and pipe2 need _GNU_SOURCE, which
+// Swift's Glibc module does not define: they are why the target exists.
 int ppds_spawn(pid_t *pid, const char *path, char *const argv[], char *const envp[],
                const char *directory, int in_fd, int out_fd, int err_fd) {
     posix_spawn_file_actions_t actions;
@@ -25,6 +25,9 @@ int ppds_spawn(pid_t *pid, const char *path, char *const argv[], char *const env
     if (!code) code = err_fd >= 0 ? posix_spawn_file_actions_adddup2(&actions, err_fd, 2)
                                   : posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
     if (!code && directory) code = posix_spawn_file_actions_addchdir_np(&actions, directory);
+    // Nothing else of ppds's reaches the program: descriptors other threads have open (without
+    // close-on-exec) would leak into it, and a script still open for writing there fails to run.
+    if (!code) code = posix_spawn_file_actions_addclosefrom_np(&actions, 3);
     if (!code) code = posix_spawnattr_setpgroup(&attributes, 0);
     if (!code) code = posix_spawnattr_setsigmask(&attributes, &none);
     if (!code) code = posix_spawnattr_setsigdefault(&attributes, &all);

@@ -81,7 +81,15 @@ public enum ProcessRunner {
             cEnvironment.forEach { free($0) }
         }
         var pid: pid_t = 0
-        let code = ppds_spawn(&pid, executable, cArguments, cEnvironment, directory, stdin, stdout, stderr)
+        var code = ppds_spawn(&pid, executable, cArguments, cEnvironment, directory, stdin, stdout, stderr)
+        // "Text file busy": a program just written is still open in a child another thread is
+        // starting; that child closes it in a moment.
+        var tries = 0
+        while code == ETXTBSY && tries < 20 {
+            usleep(50_000)
+            tries += 1
+            code = ppds_spawn(&pid, executable, cArguments, cEnvironment, directory, stdin, stdout, stderr)
+        }
         guard code == 0 else { throw PPDSError.failed("cannot run \(argv[0]): \(String(cString: strerror(code)))") }
         return pid
     }

@@ -43,4 +43,15 @@ import TestSupport
     @Test func aMissingProgramIsNamed() {
         #expect(throws: PPDSError.self) { try ProcessRunner.run(["no-such-program-ppds"]) }
     }
+
+    /// A descriptor ppds has open (without close-on-exec) never reaches a program it runs.
+    @Test func programsInheritNoDescriptors() throws {
+        let folder = TemporaryFolder()
+        let fd = open(folder.file("held"), O_WRONLY | O_CREAT, 0o644)
+        defer { close(fd) }
+        #expect(fd > 2)
+        let listing = try ProcessRunner.run(["/bin/ls", "/proc/self/fd"]).stdout.split(separator: "\n").compactMap { Int32($0) }
+        #expect(!listing.contains(fd), "\(listing)")
+        #expect(listing.allSatisfy { $0 <= 3 }, "\(listing)")
+    }
 }
