@@ -243,6 +243,12 @@ public struct StartWork: Sendable {
         guard (try repository.branch(session.branch)) != nil else {
             throw PPDSError.failed("\(issue.tag): the worktree \(session.worktree) is gone and so is the branch \(session.branch); run 'ppds cancel \(issue.value)' or 'ppds prune \(issue.value)'")
         }
+        // A missing parent folder is more likely a disk that is not mounted than a folder someone
+        // removed: recreating there would hide the real worktree once the disk is back.
+        let parent = (session.worktree as NSString).deletingLastPathComponent
+        guard FileManager.default.fileExists(atPath: parent) else {
+            throw PPDSError.refused("\(issue.tag): the worktree's parent folder \(parent) is missing too (a disk that is not mounted?); nothing was done")
+        }
         let entries = try repository.worktrees()
         let wanted = canonicalPath(session.worktree)
         var stale: [WorktreeInfo] = []
@@ -272,8 +278,6 @@ public struct StartWork: Sendable {
                 admin = Naming.adminName(for: session.worktree) + "-\(suffix)"
                 suffix += 1
             }
-            let parent = (session.worktree as NSString).deletingLastPathComponent
-            try FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true)
             try repository.addWorktree(name: admin, path: session.worktree, branch: session.branch, external: GitCLICheckout())
         }
         let copies = CopyIgnored.copy(patterns: config.copy, from: workspace.repoRoot, to: session.worktree, repository: repository)

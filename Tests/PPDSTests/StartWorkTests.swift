@@ -268,6 +268,24 @@ import View
         }
     }
 
+    /// A worktree whose parent folder is gone too (a disk that is not mounted) is not made again
+    /// elsewhere, and git's entry for it stays.
+    @Test func aWorktreeWhoseParentIsGoneIsNotRecreated() throws {
+        let fixture = try GitFixture()
+        try FileManager.default.createDirectory(atPath: fixture.home, withIntermediateDirectories: true)
+        try "worktree = \"{parent}/disk/{repo}-{slug}\"\n".write(toFile: fixture.home + "/config.toml", atomically: true, encoding: .utf8)
+        try FileManager.default.createDirectory(atPath: fixture.folder.file("disk"), withIntermediateDirectories: true)
+        let (worktree, _) = try fixture.started(71, title: "On a disk")
+        let away = fixture.folder.file("unmounted")
+        try FileManager.default.moveItem(atPath: fixture.folder.file("disk"), toPath: away)
+        let (result, results) = try fixture.startWork(["71"])
+        #expect(result.status != 0)
+        #expect((results.first?["reason"] as? String ?? "").contains("not mounted"), "\(results)")
+        #expect(!FileManager.default.fileExists(atPath: fixture.folder.file("disk")))
+        try FileManager.default.moveItem(atPath: away, toPath: fixture.folder.file("disk"))
+        #expect(try fixture.git("status", "--porcelain", in: worktree).isEmpty)
+    }
+
     /// A live session whose folder was deleted by hand gets it back from its branch.
     @Test func aDeletedWorktreeFolderIsRecreatedFromTheSessionsBranch() throws {
         let fixture = try GitFixture()
