@@ -73,15 +73,21 @@ extension Repository {
     }
 
     /// All local branch names.
-    public func branchNames() throws(GitError) -> [String] {
+    public func branchNames() throws(GitError) -> [String] { try branchNames(GIT_BRANCH_LOCAL) }
+
+    /// All remote-tracking branch names (`origin/main`), without symbolic ones like `origin/HEAD`.
+    public func remoteBranchNames() throws(GitError) -> [String] { try branchNames(GIT_BRANCH_REMOTE) }
+
+    private func branchNames(_ kind: git_branch_t) throws(GitError) -> [String] {
         let iterator = try Handle.make("list branches", commonDir, release: { git_branch_iterator_free($0) }) {
-            git_branch_iterator_new(&$0, pointer, GIT_BRANCH_LOCAL)
+            git_branch_iterator_new(&$0, pointer, kind)
         }
         var names: [String] = []
         var ref: OpaquePointer?
-        var type = GIT_BRANCH_LOCAL
+        var type = kind
         while git_branch_next(&ref, &type, iterator.pointer) == 0, let ref {
             let owned = Handle(ref, release: { git_reference_free($0) })
+            guard git_reference_type(owned.pointer) == GIT_REFERENCE_DIRECT else { continue }
             var name: UnsafePointer<CChar>?
             if git_branch_name(&name, owned.pointer) == 0, let name { names.append(String(cString: name)) }
         }
@@ -194,22 +200,3 @@ extension Repository {
     }
 }
 
-extension Repository {
-    /// All remote-tracking branch names (`origin/main`), without symbolic ones like `origin/HEAD`.
-    public func remoteBranchNames() throws(GitError) -> [String] {
-        let iterator = try Handle.make("list branches", commonDir, release: { git_branch_iterator_free($0) }) {
-            git_branch_iterator_new(&$0, pointer, GIT_BRANCH_REMOTE)
-        }
-        var names: [String] = []
-        var ref: OpaquePointer?
-        var type = GIT_BRANCH_REMOTE
-        while git_branch_next(&ref, &type, iterator.pointer) == 0, let ref {
-            let owned = Handle(ref, release: { git_reference_free($0) })
-            guard git_reference_type(owned.pointer) == GIT_REFERENCE_DIRECT else { continue }
-            var name: UnsafePointer<CChar>?
-            if git_branch_name(&name, owned.pointer) == 0, let name { names.append(String(cString: name)) }
-        }
-        git_error_clear()
-        return names
-    }
-}

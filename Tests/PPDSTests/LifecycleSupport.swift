@@ -28,6 +28,19 @@ extension GitFixture {
         return (worktree, branch)
     }
 
+    /// Gives the repository a bare `origin` (`<folder>/origin.git`, reached as `url` or its
+    /// file:// form) that `main` tracks, as a clone of a forge would have; returns its path.
+    @discardableResult
+    func addBareOrigin(fileURL: Bool = true) throws -> String {
+        let origin = folder.file("origin.git")
+        try git("clone", "-q", "--bare", repo, origin)
+        try git("remote", "add", "origin", fileURL ? "file://" + origin : origin)
+        try git("fetch", "-q", "origin")
+        try git("branch", "-q", "-u", "origin/main", "main")
+        try git("remote", "set-head", "origin", "main")
+        return origin
+    }
+
     /// Starts `issue`, commits `file` in its worktree and ships it.
     @discardableResult
     func shipped(_ issue: Int, file: String = "feature.txt", content: String = "feature\n") throws -> (worktree: String, branch: String, commit: String) {

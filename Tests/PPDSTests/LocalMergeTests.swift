@@ -8,12 +8,7 @@ import TestSupport
 
     init() throws {
         fixture = try GitFixture()
-        let origin = fixture.folder.file("origin.git")
-        try fixture.git("clone", "-q", "--bare", fixture.repo, origin)
-        try fixture.git("remote", "add", "origin", origin)
-        try fixture.git("fetch", "-q", "origin")
-        try fixture.git("branch", "-q", "-u", "origin/main", "main")
-        try fixture.git("remote", "set-head", "origin", "main")
+        try fixture.addBareOrigin(fileURL: false)
     }
 
     func shipped(_ issue: Int) throws -> (worktree: String, branch: String) {

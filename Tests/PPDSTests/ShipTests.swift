@@ -10,12 +10,7 @@ import TestSupport
 
     init() throws {
         fixture = try GitFixture()
-        origin = fixture.folder.file("origin.git")
-        try fixture.git("clone", "-q", "--bare", fixture.repo, origin)
-        try fixture.git("remote", "add", "origin", "file://" + origin)
-        try fixture.git("fetch", "-q", "origin")
-        try fixture.git("branch", "-q", "-u", "origin/main", "main")
-        try fixture.git("remote", "set-head", "origin", "main")
+        origin = try fixture.addBareOrigin(fileURL: true)
     }
 
     func session(_ issue: Int) throws -> [String: Any] {
