@@ -112,6 +112,13 @@ public struct Prune: Sendable {
         self.config = config
     }
 
+    /// What every candidate's facts need, read once per run.
+    struct SharedFacts: Sendable {
+        var worktrees: [WorktreeInfo]
+        var mounts: [String]
+        var localDefaults: [(name: String, commit: ObjectID)]
+    }
+
     /// Someone to prune: a session, or (with --all) a worktree no session owns.
     struct Candidate: Sendable {
         var session: Session?
@@ -212,7 +219,8 @@ public struct Prune: Sendable {
             }
         }
 
-        let mounts = MountTable.all()
+        // Read once per run (after --fetch), not once per candidate.
+        let shared = SharedFacts(worktrees: worktrees, mounts: MountTable.all(), localDefaults: BaseResolver.localDefaults(repository))
         // Facts first, on every core (each thread with its own repository handle and merge
         // detector); then the decisions and removals, one at a time.
         let allFacts = parallelMap(candidates, jobs: candidates.count < 4 ? 1 : ProcessInfo.processInfo.activeProcessorCount, context: {
@@ -225,8 +233,7 @@ public struct Prune: Sendable {
                 facts.gatheringProblem = "could not open the repository to check it"
                 return facts
             }
-            return facts(candidate, request: request, repository: repository, detector: detector, claims: claims, allWorktrees: worktrees,
-                         mounts: mounts)
+            return facts(candidate, request: request, repository: repository, detector: detector, claims: claims, shared: shared)
         }
         let options = RemovalOptions(dryRun: request.dryRun, force: request.force, forceDelete: request.forceDelete)
         var removedSessions: Set<IssueNumber> = []
@@ -287,7 +294,7 @@ public struct Prune: Sendable {
 
     /// Gathers what the policy needs about one candidate. Reads only; changes nothing.
     func facts(_ candidate: Candidate, request: PruneRequest, repository: Repository, detector: MergeDetector, claims: Claims,
-               allWorktrees: [WorktreeInfo], mounts: [String]) -> RemovalFacts {
+               shared: SharedFacts) -> RemovalFacts {
         let session = candidate.session
         var facts = RemovalFacts(sessionStatus: session?.status, claimedBranch: candidate.branch)
         // Active and locked candidates are kept whatever else holds: read no more.
@@ -323,7 +330,7 @@ public struct Prune: Sendable {
             facts.baseProblem = "no base found; cannot tell whether \(candidate.branch ?? "the worktree") is merged"
         }
         if request.base == nil, facts.baseProblem == nil {
-            for extra in BaseResolver.localDefaults(repository) where extra.name != candidate.branch && !bases.contains(where: { $0.commit == extra.commit }) {
+            for extra in shared.localDefaults where extra.name != candidate.branch && !bases.contains(where: { $0.commit == extra.commit }) {
                 bases.append(extra)
             }
             if bases.isEmpty {
@@ -381,7 +388,7 @@ public struct Prune: Sendable {
             if info.state == .ok {
                 worktree.holdsCurrentFolder = samePlace(info.path, currentFolder) || path(canonicalPath(currentFolder), isInside: canonicalPath(info.path))
                 worktree.linkedToEntry = repository.linksToAdminEntry(folder: info.path, name: info.name)
-                worktree.mountPoints = MountTable.mountPoints(atOrBelow: info.path, in: mounts)
+                worktree.mountPoints = MountTable.mountPoints(atOrBelow: info.path, in: shared.mounts)
                 do {
                     let status = try repository.workingTreeStatus(at: info.path, includeIgnored: true)
                     worktree.status = status
@@ -396,15 +403,15 @@ public struct Prune: Sendable {
             // Refs of the worktree's own (refs/worktree/*, refs/bisect/*) go with its entry.
             let privateRefs = repository.privateRefTips(ofWorktree: info.name)
             if !privateRefs.isEmpty {
-                let shared = repository.sharedRefTips()
-                for (ref, commit) in privateRefs where !((try? repository.isReachable(commit, fromAny: shared)) ?? false) {
+                let sharedTips = repository.sharedRefTips()
+                for (ref, commit) in privateRefs where !((try? repository.isReachable(commit, fromAny: sharedTips)) ?? false) {
                     worktree.privateCommits.append(ref)
                 }
             }
             // Another worktree inside this one's folder would go with it.
             if !info.path.isEmpty {
                 let root = canonicalPath(info.path)
-                worktree.nestedWorktrees = allWorktrees.filter { other in
+                worktree.nestedWorktrees = shared.worktrees.filter { other in
                     other.name != info.name && !other.path.isEmpty && canonicalPath(other.path) != root && path(canonicalPath(other.path), isInside: root)
                 }.map(\.path)
             }
