@@ -92,8 +92,9 @@ extension Repository {
         do {
             try performAdd(name: name, path: path, branchRef: branchRef, plan: plan, external: external)
         } catch {
-            if !adminExisted { try? files.removeItem(atPath: admin) }
-            if !pathExisted { try? files.removeItem(atPath: path) }
+            if !adminExisted { try? removeFolder(admin) }
+            // What the failed add made, removed the careful way (one file system, no symlinks followed).
+            if !pathExisted { try? removeFolder(path) }
             throw error
         }
     }
