@@ -27,5 +27,5 @@ while IFS=$'\t' read -r issue branch worktree; do
   else
     git -C "$dir" merge -q --no-ff -m "Merge $branch (#$issue)" "$branch"
   fi
-  "$ppds" ship "$issue" --pr "https://example.invalid/pull/$issue" --repo "$dir" > /dev/null
+  "$ppds" ship "$issue" --pr "https://example.invalid/pull/$issue" --repo "$dir" --force > /dev/null  # never pushed: ship past the guardrail
 done < "$dir.sessions.tsv"
