@@ -106,7 +106,8 @@ async function post(issue, action, body) {
   const response = await fetch(`/api/v1/sessions/${number}/${action}${query}`, { method: "POST", headers, body: JSON.stringify(body || {}) });
   const doc = await response.json().catch(() => ({}));
   if (!response.ok) { toast((doc.error && doc.error.message) || ("HTTP " + response.status)); return false; }
-  if (doc.session) { upsert(Object.assign({}, state.sessions.get(doc.session.issue) || {}, doc.session)); render(); }
+  // A changed session's derived "answer" is stale until the next live update brings it again.
+  if (doc.session) { const merged = Object.assign({}, state.sessions.get(doc.session.issue) || {}, doc.session); if (!("answer" in doc.session)) delete merged.answer; upsert(merged); render(); }
   return true;
 }
 function card(s) {
@@ -117,6 +118,8 @@ function card(s) {
   if (s.status === "stuck" && s.stuck) meta.push(el("div", {}, el("span", {class: "reason"}, `“${s.stuck.reason}”`),
                                                  el("span", {class: "meta"}, ` waiting ${ago(s.stuck.since)}`)));
   if (s.stuck && s.stuck.context) meta.push(el("div", {class: "meta"}, "Context: " + s.stuck.context));
+  if (s.answer) meta.push(el("div", {class: "meta answer", "data-answer": s.answer.state},
+                             `answered ${ago(s.answer.answeredAt)} ago, ` + (s.answer.state === "read" ? `read ${ago(s.answer.readAt)} ago` : "not yet read")));
   if (s.pr) meta.push(el("div", {}, el("a", {href: s.pr, rel: "noopener noreferrer", target: "_blank"}, s.pr),
                          s.git && s.git.merged && s.git.hasOwnCommits !== false ? el("span", {class: "meta"}, ` merged (${s.git.merged})`) : null));
   meta.push(el("div", {class: "meta"}, `${s.status} · ${ago(s.started)} active · updated ${ago(s.lastUpdate)} ago` +

@@ -16,15 +16,51 @@ public struct StuckContext: Sendable, Equatable {
     }
 }
 
-/// One message the orchestrator relayed to the session.
+/// One message the orchestrator relayed to the session. `id` makes the list a set: two copies
+/// of a file (two machines, a retried write) merge without losing or doubling a message.
+/// `delivered` is when a worker first read it (`wait`, `update`, or `show` in its worktree).
 public struct Guidance: Sendable, Equatable {
+    public var id: String
     public var message: String
     public var at: Date
+    public var delivered: Date?
+    /// Keys of the entry ppds does not know, kept through every rewrite.
+    public var extra: [String: JSONValue]
 
-    public init(message: String, at: Date) {
+    public init(id: String? = nil, message: String, at: Date, delivered: Date? = nil, extra: [String: JSONValue] = [:]) {
+        self.id = id ?? Guidance.derivedID(message: message, at: at)
         self.message = message
         self.at = at
+        self.delivered = delivered
+        self.extra = extra
     }
+
+    /// A fresh id for a new message: random, so the same words sent twice stay two messages.
+    public static func newID() -> String {
+        "g-" + (0..<12).map { _ in String(UInt8.random(in: 0...15), radix: 16) }.joined()
+    }
+
+    /// The id of an entry written without one (by an older ppds or another tool): derived from
+    /// its content, so every reader of the same file gives it the same id.
+    public static func derivedID(message: String, at: Date) -> String {
+        "g-" + String(SHA256.hex(Data((Timestamp.format(at) + "\n" + message).utf8)).prefix(12))
+    }
+
+    static let knownKeys: Set<String> = ["id", "message", "at", "delivered"]
+
+    var json: JSONValue {
+        var fields = extra
+        fields["id"] = .string(id)
+        fields["message"] = .string(message)
+        fields["at"] = .string(Timestamp.format(at))
+        if let delivered { fields["delivered"] = .string(Timestamp.format(delivered)) }
+        return .object(fields)
+    }
+}
+
+extension Session {
+    /// Guidance no worker has read yet, oldest first.
+    public var undeliveredGuidance: [Guidance] { guidance.filter { $0.delivered == nil } }
 }
 
 /// A session status file: the spec's keys, ppds's own keys, and every other key as it was.
@@ -194,9 +230,7 @@ extension Session {
         out.set("baseCommit", baseCommit.map(JSONValue.string))
         out.set("pr", pr.map(JSONValue.string))
         if !guidance.isEmpty {
-            out["guidance"] = .array(guidance.map {
-                .object(["message": .string($0.message), "at": .string(Timestamp.format($0.at))])
-            })
+            out["guidance"] = .array(guidance.map(\.json))
         }
         out.set("pausedFrom", pausedFrom.map { .string($0.fileValue) })
         for key in extra.keys.sorted() { out[key] = extra[key] }
@@ -276,7 +310,16 @@ private struct FieldReader {
                 throw fail("a 'guidance' entry lacks a 'message'")
             }
             let at = fields["at"]?.stringValue.flatMap(Timestamp.parse) ?? Date(timeIntervalSince1970: 0)
-            return Guidance(message: message, at: at)
+            var id: String?
+            if let value = fields["id"], !value.isNull {
+                guard let text = value.stringValue, (1...64).contains(text.utf8.count) else {
+                    throw fail("a 'guidance' entry's 'id' is not a string of 1 to 64 bytes")
+                }
+                id = text
+            }
+            let delivered = fields["delivered"]?.stringValue.flatMap(Timestamp.parse)
+            return Guidance(id: id, message: message, at: at, delivered: delivered,
+                            extra: fields.filter { !Guidance.knownKeys.contains($0.key) })
         }
     }
 }

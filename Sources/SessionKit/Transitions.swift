@@ -38,6 +38,16 @@ public struct TransitionError: Error, Sendable, Equatable, CustomStringConvertib
 }
 
 extension Session {
+    /// The session with the guidance named by `ids` marked read at `now` (each only once: the
+    /// first reading counts). Not a transition: any session may be read, paused or finished.
+    public func markingDelivered(_ ids: Set<String>, at now: Date) -> Session {
+        var next = self
+        for index in next.guidance.indices where next.guidance[index].delivered == nil && ids.contains(next.guidance[index].id) {
+            next.guidance[index].delivered = now
+        }
+        return next
+    }
+
     /// The session after `change`, or a refusal. Every accepted change sets `lastUpdate`.
     public func applying(_ change: SessionChange, at now: Date) throws(TransitionError) -> Session {
         var next = self
@@ -73,7 +83,7 @@ extension Session {
             guard !message.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
                 throw refuse(.emptyMessage, "guidance needs a message")
             }
-            next.guidance.append(Guidance(message: message, at: now))
+            next.guidance.append(Guidance(id: Guidance.newID(), message: message, at: now))
         case .pause:
             guard status != .paused else { throw refuse(.alreadyPaused, "the session is already paused") }
             // The stuck context stays while paused, so resume returns to it intact.

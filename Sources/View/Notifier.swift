@@ -21,7 +21,13 @@ public final class Notifier: Sendable {
     private let home: String
     private let desktop: Bool
     /// The statuses of the last report seen: the baseline for the next.
-    private let previous = Mutex<[IssueNumber: SessionStatus]?>(nil)
+    private let previous = Mutex<[IssueNumber: Mark]?>(nil)
+
+    /// What counts as a change: the status, or a new question while still stuck.
+    private struct Mark: Equatable {
+        let status: SessionStatus
+        let stuckSince: Date?
+    }
 
     /// `desktop` sends notify-send notifications (when it is on PATH); hooks run either way.
     public init(config: Config, home: String, desktop: Bool) {
@@ -33,7 +39,8 @@ public final class Notifier: Sendable {
     /// Compares with the last report and fires what changed. The first report only sets the baseline.
     @discardableResult
     public func observe(_ report: StatusReport) -> [Event] {
-        let current = Dictionary(report.sessions.map { ($0.session.issue, $0.session.status) }, uniquingKeysWith: { a, _ in a })
+        let current = Dictionary(report.sessions.map { ($0.session.issue, Mark(status: $0.session.status, stuckSince: $0.session.stuck?.since)) },
+                                 uniquingKeysWith: { a, _ in a })
         let before = previous.withLock { previous in
             defer { previous = current }
             return previous
@@ -42,10 +49,10 @@ public final class Notifier: Sendable {
         var events: [Event] = []
         for view in report.sessions {
             let session = view.session
-            guard before[session.issue] != session.status else { continue }
+            guard before[session.issue] != current[session.issue] else { continue }
             if session.status == .stuck {
                 events.append(Event(kind: .stuck, issue: session.issue, title: "ppds: \(session.issue.tag) is stuck",
-                                    body: session.stuck?.reason ?? "needs input"))
+                                    body: Notifier.stuckBody(session.stuck)))
             } else if session.status == .complete {
                 events.append(Event(kind: .complete, issue: session.issue, title: "ppds: \(session.issue.tag) PR ready",
                                     body: session.pr ?? session.branch))
@@ -55,6 +62,13 @@ public final class Notifier: Sendable {
             fire(event, session: report.sessions.first { $0.session.issue == event.issue }!.session)
         }
         return events
+    }
+
+    /// The reason, then the options numbered as `ppds guide` and `ppds next` take them.
+    public static func stuckBody(_ stuck: StuckContext?) -> String {
+        guard let stuck else { return "needs input" }
+        let options = stuck.options.enumerated().map { "\($0.offset + 1)) \($0.element)" }
+        return options.isEmpty ? stuck.reason : stuck.reason + "\nOptions: " + options.joined(separator: "  ")
     }
 
     private func fire(_ event: Event, session: Session) {

@@ -24,10 +24,14 @@ public enum ShowText {
             lines.append("  stuck:     \"\(safe(stuck.reason))\" since \(Timestamp.format(stuck.since))")
             if let context = stuck.context { lines.append("    context: \(safe(context))") }
             if !stuck.options.isEmpty { lines.append("    options: \(stuck.options.map { safe($0) }.joined(separator: ", "))") }
+            if let answer = session.stuckAnswer { lines.append("    answer:  \(AnswerText.describe(answer, now: now))") }
         }
         if !session.guidance.isEmpty {
             lines.append("  guidance:")
-            for item in session.guidance { lines.append("    [\(Timestamp.format(item.at))] \(safe(item.message))") }
+            for item in session.guidance {
+                let read = item.delivered.map { "read \(AnswerText.ago($0, now))" } ?? "not yet read"
+                lines.append("    [\(Timestamp.format(item.at))] \(safe(item.message)) (\(read))")
+            }
         }
         return lines.joined(separator: "\n")
     }

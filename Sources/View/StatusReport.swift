@@ -58,6 +58,13 @@ public struct SessionView: Sendable {
     public var json: JSONValue {
         var object = session.json
         object["git"] = git.json
+        if let answer = session.stuckAnswer {
+            object["answer"] = .object([
+                "state": .string(answer.state.rawValue),
+                "answeredAt": .string(Timestamp.format(answer.answeredAt)),
+                "readAt": answer.readAt.map { .string(Timestamp.format($0)) } ?? .null,
+            ])
+        }
         return object.objectValue
     }
 }

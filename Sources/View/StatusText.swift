@@ -64,7 +64,8 @@ public struct StatusText {
         switch group {
         case .stuck:
             guard let stuck = session.stuck else { return ["\(head) (\(active) active)"] }
-            var lines = ["\(head): \"\(Self.safe(stuck.reason))\" (waiting \(HumanDuration.describe(now.timeIntervalSince(stuck.since))))"]
+            let answer = session.stuckAnswer.map { "; " + AnswerText.describe($0, now: now) } ?? ""
+            var lines = ["\(head): \"\(Self.safe(stuck.reason))\" (waiting \(HumanDuration.describe(now.timeIntervalSince(stuck.since)))\(answer))"]
             if let context = stuck.context, !context.isEmpty { lines.append("     Context: \(Self.safe(context))") }
             if !stuck.options.isEmpty { lines.append("     Options: \(stuck.options.map(Self.safe).joined(separator: ", "))") }
             return lines

@@ -94,9 +94,9 @@ enum CLI {
     }
 
     /// A message on stderr; `prefixed: false` for text that is already safe (a rendered report).
-    static func printError(_ message: String, prefixed: Bool = true) {
+    static func printError(_ message: String, prefixed: Bool = true, newline: Bool = true) {
         let text = prefixed ? TerminalText.block(message, prefix: "ppds: ") : message
-        FileHandle.standardError.write(Data((text + "\n").utf8))
+        FileHandle.standardError.write(Data((text + (newline ? "\n" : "")).utf8))
     }
 
     static func printJSON(_ object: OrderedJSON) {

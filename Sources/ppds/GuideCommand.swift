@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import Config
 import GitKit
 import Lifecycle
@@ -9,23 +10,49 @@ import View
 struct GuideCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "guide",
-        abstract: "Relay the orchestrator's guidance to a session (shown by 'ppds show').")
+        abstract: "Relay the orchestrator's guidance to a session; without a message, ask for it.",
+        discussion: """
+            With no message, shows the session's question (reason, context, numbered options) \
+            and reads one line: an option's number, or your own words.
+            """)
 
     @Argument(help: "The issue.") var issue: IssueNumber
-    @Argument(help: "The guidance.") var message: String
+    @Argument(help: "The guidance. Default: show the question and read the answer.") var message: String?
     @OptionGroup var repo: RepoOption
     @Flag(help: "Print JSON.") var json = false
 
     func validate() throws {
-        if message.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+        if let message, message.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
             throw ValidationError("the guidance message is empty")
         }
     }
 
     func run() throws {
         try CLI.run {
-            let session = try CLI.apply(.guide(message: message), to: issue, repo: repo)
-            CLI.report(session, json: json, line: "\(session.issue.tag) guided (\(session.guidance.count) message\(session.guidance.count == 1 ? "" : "s") so far); the session is \(session.status.fileValue)")
+            let (store, workspace) = try CLI.scope(repo)
+            var text = message
+            if text == nil {
+                let session = try PPDSError.wrapping { try store.load(issue) }
+                guard case .answer(let answer) = GuideCommand.ask(session) else {
+                    throw PPDSError.usage("no guidance given for \(issue.tag); nothing sent")
+                }
+                text = answer
+            }
+            let session = try SessionChanges.apply(.guide(message: text!), to: issue, in: store, workspace: workspace)
+            CLI.report(session, json: json, line: GuideCommand.sent(session))
         }
+    }
+
+    enum Reply { case answer(String), skip, endOfInput }
+
+    /// Shows the question on stderr (stdout stays the command's answer) and reads one line.
+    static func ask(_ session: Session) -> Reply {
+        CLI.printError(GuidePrompt.render(session) + "\n" + GuidePrompt.question(for: session), prefixed: false, newline: false)
+        guard let line = readLine(strippingNewline: true) else { return .endOfInput }
+        return GuidePrompt.guidance(from: line, options: session.stuck?.options ?? []).map(Reply.answer) ?? .skip
+    }
+
+    static func sent(_ session: Session) -> String {
+        "\(session.issue.tag) guided (\(session.guidance.count) message\(session.guidance.count == 1 ? "" : "s") so far); the session is \(session.status.fileValue)"
     }
 }

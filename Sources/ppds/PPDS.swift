@@ -13,7 +13,7 @@ struct PPDS: AsyncParsableCommand {
         abstract: "Git worktrees for parallel work sessions: start, watch, ship and prune without losing work.",
         version: "0.1.0",
         subcommands: [
-            StatusCommand.self, WatchCommand.self, ServeCommand.self, ShowCommand.self, UpdateCommand.self, GuideCommand.self,
+            StatusCommand.self, WatchCommand.self, ServeCommand.self, ShowCommand.self, UpdateCommand.self, WaitCommand.self, GuideCommand.self, NextCommand.self,
             PauseCommand.self, ResumeCommand.self, StartWorkCommand.self, ShipCommand.self,
             CancelCommand.self, PruneCommand.self, TrustCommand.self, DoctorCommand.self, MergedCommand.self, DemoCommand.self,
             PathCommand.self, ShellInitCommand.self, ListCommand.self, AdoptCommand.self,

@@ -30,6 +30,11 @@ struct ShowCommand: ParsableCommand {
             } else {
                 print(ShowText.render(view))
             }
+            // Read from inside its worktree, the guidance has reached the worker.
+            if path(canonicalPath(FileManager.default.currentDirectoryPath), isInside: canonicalPath(session.worktree)) {
+                fflush(nil)
+                try WorkerInbox.acknowledge(session.undeliveredGuidance.map(\.id), of: issue, in: store)
+            }
         }
     }
 }

@@ -21,6 +21,8 @@ struct UpdateCommand: ParsableCommand {
     @Option(name: .customLong("option"), help: "A choice for the human (repeatable).") var options: [String] = []
     @Option(help: "The pull request URL.") var pr: String?
     @Flag(help: "Update even though a human paused the session.") var force = false
+    @Flag(help: "Then wait for guidance (as 'ppds wait'), print it and exit 0; exit 3 on --timeout.") var wait = false
+    @Option(help: "With --wait: give up after this long (90s, 10m, 1h).") var timeout: DurationArgument?
     @Flag(help: "Print JSON.") var json = false
 
     func change() throws(PPDSError) -> SessionChange {
@@ -29,12 +31,22 @@ struct UpdateCommand: ParsableCommand {
 
     func validate() throws {
         do { _ = try change() } catch { throw ValidationError(error.message) }
+        if timeout != nil && !wait { throw ValidationError("--timeout goes with --wait") }
     }
 
     func run() throws {
         try CLI.run {
-            let session = try CLI.apply(try change(), to: issue, repo: repo)
+            let (store, workspace) = try CLI.scope(repo)
+            let issue = try CLI.issue(issue, store: store)
+            let session = try SessionChanges.apply(try change(), to: issue, in: store, workspace: workspace)
+            if wait {
+                // The waiting is the answer: with --json, only the wait's document is printed.
+                if !json { print(TerminalText.escaped("\(session.issue.tag) is now \(session.status.fileValue); waiting for guidance")) }
+                try GuidanceDelivery.waitAndDeliver(issue, store: store, workspace: workspace, timeout: timeout?.seconds, json: json)
+                return
+            }
             CLI.report(session, json: json, line: "\(session.issue.tag) is now \(session.status.fileValue)")
+            try GuidanceDelivery.deliverUnread(session, store: store, json: json)
         }
     }
 }

@@ -1,0 +1,57 @@
+import ArgumentParser
+import Foundation
+import Lifecycle
+import SessionKit
+import Support
+import View
+
+struct NextCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "next",
+        abstract: "Walk the stuck sessions, oldest first: show each question, relay your answer.",
+        discussion: """
+            Reads one line per session: an option's number or your own words; an empty line skips \
+            the session, end of input (Ctrl-D) stops. Sessions already answered but not yet read \
+            are left out unless --all.
+            """)
+
+    @OptionGroup var repo: RepoOption
+    @Flag(help: "Also ask about sessions whose answer the worker has not read yet.") var all = false
+
+    func run() throws {
+        try CLI.run {
+            let (store, workspace) = try CLI.scope(repo)
+            let listing = store.list()
+            for error in listing.errors { CLI.printError("skipped \(error.file): \(error.reason)") }
+            let waiting = NextCommand.queue(listing.sessions.filter { workspace?.owns($0) ?? true }, includeAnswered: all)
+            guard !waiting.isEmpty else {
+                print("No session is waiting for an answer.")
+                return
+            }
+            var guided = 0, skipped = 0
+            walk: for (position, queued) in waiting.enumerated() {
+                // Read again: while the human answered the last one, this one may have moved on.
+                guard let session = try? store.load(queued.issue), session.status == .stuck else { continue }
+                CLI.printError("[\(position + 1) of \(waiting.count)]", prefixed: false)
+                switch GuideCommand.ask(session) {
+                case .endOfInput:
+                    break walk
+                case .skip:
+                    skipped += 1
+                case .answer(let text):
+                    let guidedSession = try SessionChanges.apply(.guide(message: text), to: session.issue, in: store, workspace: workspace)
+                    print(TerminalText.escaped(GuideCommand.sent(guidedSession)))
+                    guided += 1
+                }
+            }
+            print("Guided \(guided), skipped \(skipped), of \(waiting.count) waiting.")
+        }
+    }
+
+    /// Stuck sessions, the longest waiting first; answered-but-unread ones only with `includeAnswered`.
+    static func queue(_ sessions: [Session], includeAnswered: Bool) -> [Session] {
+        sessions
+            .filter { $0.status == .stuck && (includeAnswered || $0.stuckAnswer?.state != .unread) }
+            .sorted { ($0.stuck?.since ?? .distantPast, $0.issue.value) < ($1.stuck?.since ?? .distantPast, $1.issue.value) }
+    }
+}

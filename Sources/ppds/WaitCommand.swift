@@ -1,0 +1,29 @@
+import ArgumentParser
+import Lifecycle
+import SessionKit
+import Support
+
+struct WaitCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "wait",
+        abstract: "A worker waits for guidance, or for a resume after a pause, and prints it.",
+        discussion: """
+            Returns at once when guidance is already waiting unread. Exit codes: 0 guidance or a \
+            resume, 2 the session is finished, 3 the timeout passed.
+            """)
+
+    @Argument(help: "The issue. Default: the session whose worktree you are in.")
+    var issue: IssueNumber?
+    @OptionGroup var repo: RepoOption
+    @Option(help: "Give up after this long (90s, 10m, 1h). Default: wait until something comes.")
+    var timeout: DurationArgument?
+    @Flag(help: "Print JSON: {\"version\":1,\"outcome\":…,\"guidance\":[…]}.") var json = false
+
+    func run() throws {
+        try CLI.run {
+            let (store, workspace) = try CLI.scope(repo)
+            let issue = try CLI.issue(issue, store: store)
+            try GuidanceDelivery.waitAndDeliver(issue, store: store, workspace: workspace, timeout: timeout?.seconds, json: json)
+        }
+    }
+}
