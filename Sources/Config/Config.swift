@@ -16,13 +16,16 @@ public struct Config: Sendable {
     public var onComplete: [CommandSpec] = []
     public var spawn: CommandSpec?
     public var staleAfter: TimeInterval?
+    /// The git remote that carries the session registry between machines (`registry.remote`);
+    /// when set, start-work claims issues there first.
+    public var registryRemote: String?
     /// The repository file, when its commands are part of this config; they run only once trusted.
     public var repositoryFile: String?
     public var repositoryCommandsTrusted = true
 
     public init() {}
 
-    static let knownKeys: Set<String> = ["base", "branch", "worktree", "default_type", "labels", "copy", "hooks", "spawn", "stale_after"]
+    static let knownKeys: Set<String> = ["base", "branch", "worktree", "default_type", "labels", "copy", "hooks", "spawn", "stale_after", "registry"]
 
     /// Reads both files; a malformed one is an error naming the file, line and key.
     public static func load(home: String, repoRoot: String) throws(PPDSError) -> Config {
@@ -123,6 +126,16 @@ public struct Config: Sendable {
         if let value = document.value(at: "spawn") {
             spawn = try command(value, ["spawn"])
             if fromRepository { repositoryCommandKeys.insert("spawn") }
+        }
+        if let registry = document.value(at: "registry") {
+            guard case .table(let table) = registry else { throw fail(["registry"], "expected a table (registry.remote = \"origin\")") }
+            for key in table.keys.sorted() where key != "remote" { throw fail(["registry", key], "unknown key (known: remote)") }
+            if let remote = table["remote"] {
+                guard case .string(let name) = remote, !name.isEmpty, !name.hasPrefix("-") else {
+                    throw fail(["registry", "remote"], "expected the name of a git remote, e.g. \"origin\"")
+                }
+                registryRemote = name
+            }
         }
         if let value = document.value(at: "stale_after") {
             switch value {

@@ -12,13 +12,35 @@ public enum SessionChanges {
     /// repository never changes another's session.
     public static func apply(_ change: SessionChange, to issue: IssueNumber, in store: SessionStore,
                              workspace: Workspace? = nil, now: Date = Date()) throws(PPDSError) -> Session {
-        try PPDSError.wrapping {
+        if let workspace, let mirrored = try applyToMirror(change, issue: issue, store: store, workspace: workspace, now: now) {
+            return mirrored
+        }
+        return try PPDSError.wrapping {
             try store.modify(issue) { current in
                 if let workspace, !workspace.owns(current) {
                     throw PPDSError.refused("\(issue.tag) belongs to \(current.repo ?? "another repository"), not \(workspace.repoRoot); run it there or pass --repo")
                 }
                 return try current.applying(change, at: now)
             }
+        }
+    }
+
+    /// Another machine's session (no local one, a copy in the mirror folder): guide, pause and
+    /// resume change the copy, and the next `ppds sync` carries the change to its machine. Nil
+    /// when the issue has a local session or no copy.
+    static func applyToMirror(_ change: SessionChange, issue: IssueNumber, store: SessionStore, workspace: Workspace,
+                              now: Date) throws(PPDSError) -> Session? {
+        let local = try? store.loadIfPresent(issue)
+        guard local == nil, FileManager.default.fileExists(atPath: store.path(for: issue)) == false,
+              let copy = try? workspace.mirrorStore.loadIfPresent(issue) else { return nil }
+        switch change {
+        case .guide, .pause, .resume: break
+        default:
+            let owner = copy.machine.map { "\($0.label) (\($0.id))" } ?? "another machine"
+            throw PPDSError.refused("\(issue.tag) runs on \(owner); only guide, pause and resume reach it from here (through 'ppds sync')")
+        }
+        return try PPDSError.wrapping {
+            try workspace.mirrorStore.modify(issue) { current in try current.applying(change, at: now) }
         }
     }
 

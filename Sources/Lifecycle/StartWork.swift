@@ -219,6 +219,8 @@ public struct StartWork: Sendable {
                                   started: now(), title: info.title, repo: workspace.repoRoot,
                                   base: base.name, baseCommit: base.commit.hex)
             if !info.labels.isEmpty { session.extra["labels"] = .array(info.labels.map(JSONValue.string)) }
+            // Which machine runs it: sync keeps other machines' sessions apart from this one's.
+            session.machine = try Machine.current(home: workspace.store.home)
             try workspace.store.save(session)
             try FaultInjection.checkpoint("afterSession")
             intents.clear(intent)

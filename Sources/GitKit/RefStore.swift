@@ -1,0 +1,141 @@
+import CGit2
+import Foundation
+import Support
+
+/// Commits and refs that live beside the branches (`refs/ppds/...`): written with the object
+/// database and the refdb only, so they never touch HEAD, the index or a worktree.
+extension Repository {
+    /// Every direct ref whose name starts with `prefix` (e.g. `refs/ppds/sessions/`), by name.
+    public func references(under prefix: String) throws(GitError) -> [String: ObjectID] {
+        var iterator: OpaquePointer?
+        try gitCall("list refs", prefix) { git_reference_iterator_glob_new(&iterator, pointer, prefix + "*") }
+        defer { git_reference_iterator_free(iterator) }
+        var out: [String: ObjectID] = [:]
+        while true {
+            var ref: OpaquePointer?
+            let code = git_reference_next(&ref, iterator)
+            if code == GIT_ITEROVER.rawValue { git_error_clear(); break }
+            if code < 0 { throw GitError.last(code, "list refs", prefix) }
+            guard let ref else { continue }
+            defer { git_reference_free(ref) }
+            guard git_reference_type(ref) == GIT_REFERENCE_DIRECT, let target = git_reference_target(ref) else { continue }
+            out[String(cString: git_reference_name(ref))] = ObjectID(target.pointee)
+        }
+        return out
+    }
+
+    /// The commit a direct ref names, or nil when there is no such ref.
+    public func referenceTarget(_ name: String) -> ObjectID? {
+        var oid = git_oid()
+        guard git_reference_name_to_id(&oid, pointer, name) == 0 else { git_error_clear(); return nil }
+        return ObjectID(oid)
+    }
+
+    /// Points `name` at `target` only if it still points at `expected` (nil: only if it does not
+    /// exist): a compare-and-swap under libgit2's ref lock. A lost race is a `.moved` error.
+    public func updateReference(_ name: String, to target: ObjectID, expecting expected: ObjectID?, message: String) throws(GitError) {
+        var new = target.raw
+        var out: OpaquePointer?
+        git_error_clear()
+        let code: Int32
+        if var old = expected?.raw {
+            code = git_reference_create_matching(&out, pointer, name, &new, 1, &old, message)
+        } else {
+            code = git_reference_create(&out, pointer, name, &new, 0, message)
+        }
+        if let out { git_reference_free(out) }
+        guard code < 0 else { return }
+        let error = GitError.last(code, "update ref", name)
+        if code == GIT_EMODIFIED.rawValue || code == GIT_EEXISTS.rawValue {
+            throw GitError(.moved, "update ref", name, code: code, message: "it moved meanwhile (\(error.message))")
+        }
+        throw error
+    }
+
+    /// Deletes `name` only if it still points at `expected`; nothing when it is already gone.
+    public func deleteReference(_ name: String, expecting expected: ObjectID) throws(GitError) {
+        var out: OpaquePointer?
+        git_error_clear()
+        let code = git_reference_lookup(&out, pointer, name)
+        if code == GIT_ENOTFOUND.rawValue { git_error_clear(); return }
+        if code < 0 { throw GitError.last(code, "delete ref", name) }
+        let ref = Handle(out!, release: { git_reference_free($0) })
+        guard let target = git_reference_target(ref.pointer), ObjectID(target.pointee) == expected else {
+            throw GitError(.moved, "delete ref", name, message: "it no longer points at \(expected.short)")
+        }
+        // git_reference_delete compares against the target it loaded, under the ref lock.
+        try gitCall("delete ref", name) { git_reference_delete(ref.pointer) }
+    }
+
+    /// Writes a commit whose root tree holds `files` (name → bytes, no folders) with `parents`,
+    /// without moving any ref. Returns its id.
+    public func writeCommit(files: [String: Data], parents: [ObjectID], message: String,
+                            author: (name: String, email: String), time: Date) throws(GitError) -> ObjectID {
+        let builder = try Handle.make("build tree", "registry", release: { git_treebuilder_free($0) }) {
+            git_treebuilder_new(&$0, pointer, nil)
+        }
+        for name in files.keys.sorted() {
+            var blob = git_oid()
+            let data = files[name]!
+            try gitCall("write blob", name) {
+                data.withUnsafeBytes { git_blob_create_from_buffer(&blob, pointer, $0.baseAddress, data.count) }
+            }
+            try gitCall("build tree", name) { git_treebuilder_insert(nil, builder.pointer, name, &blob, GIT_FILEMODE_BLOB) }
+        }
+        var treeID = git_oid()
+        try gitCall("write tree", "registry") { git_treebuilder_write(&treeID, builder.pointer) }
+        let tree = try Handle.make("look up tree", "registry", release: { git_tree_free($0) }) { git_tree_lookup(&$0, pointer, &treeID) }
+        let parentHandles = try parents.map { (id: ObjectID) throws(GitError) -> Handle in try lookupCommit(id) }
+        var signature: UnsafeMutablePointer<git_signature>?
+        try gitCall("signature", author.name) {
+            git_signature_new(&signature, author.name, author.email, git_time_t(time.timeIntervalSince1970.rounded(.down)), 0)
+        }
+        defer { git_signature_free(signature) }
+        var commit = git_oid()
+        var parentPointers: [OpaquePointer?] = parentHandles.map(\.pointer)
+        try gitCall("write commit", "registry") {
+            parentPointers.withUnsafeMutableBufferPointer { buffer in
+                git_commit_create(&commit, pointer, nil, signature, signature, "UTF-8", message,
+                                  tree.pointer, buffer.count, buffer.baseAddress)
+            }
+        }
+        return ObjectID(commit)
+    }
+
+    /// The files of a commit's root tree (blobs only), name → bytes.
+    public func files(ofCommit id: ObjectID) throws(GitError) -> [String: Data] {
+        let commit = try lookupCommit(id)
+        let tree = try Handle.make("read tree", id.hex, release: { git_tree_free($0) }) { git_commit_tree(&$0, commit.pointer) }
+        var out: [String: Data] = [:]
+        for index in 0..<git_tree_entrycount(tree.pointer) {
+            guard let entry = git_tree_entry_byindex(tree.pointer, index), git_tree_entry_type(entry) == GIT_OBJECT_BLOB else { continue }
+            let name = String(cString: git_tree_entry_name(entry))
+            let blob = try Handle.make("read blob", name, release: { git_blob_free($0) }) { git_blob_lookup(&$0, pointer, git_tree_entry_id(entry)) }
+            let size = Int(git_blob_rawsize(blob.pointer))
+            out[name] = size == 0 ? Data() : Data(bytes: git_blob_rawcontent(blob.pointer), count: size)
+        }
+        return out
+    }
+
+    /// The author's time of a commit.
+    public func commitDate(_ id: ObjectID) throws(GitError) -> Date {
+        let commit = try lookupCommit(id)
+        return Date(timeIntervalSince1970: TimeInterval(git_commit_time(commit.pointer)))
+    }
+
+    /// Whether `ancestor` is `tip` or one of its ancestors.
+    public func isAncestor(_ ancestor: ObjectID, of tip: ObjectID) throws(GitError) -> Bool {
+        if ancestor == tip { return true }
+        var a = ancestor.raw, b = tip.raw
+        return try gitCall("ancestry", tip.short) { git_graph_descendant_of(pointer, &b, &a) } == 1
+    }
+
+    /// Whether the object database has `id`.
+    public func hasObject(_ id: ObjectID) -> Bool {
+        var odb: OpaquePointer?
+        guard git_repository_odb(&odb, pointer) == 0, let odb else { git_error_clear(); return false }
+        defer { git_odb_free(odb) }
+        var oid = id.raw
+        return git_odb_exists(odb, &oid) == 1
+    }
+}

@@ -1,0 +1,242 @@
+import CGit2
+import Foundation
+import Support
+
+/// One ref to set on a remote: `new` nil deletes it. `expected` is what the remote must still
+/// hold (nil: the ref must not exist), so every update is a compare-and-swap.
+public struct RemoteRefUpdate: Sendable, Equatable {
+    public let name: String
+    public let new: ObjectID?
+    public let expected: ObjectID?
+
+    public init(name: String, new: ObjectID?, expected: ObjectID?) {
+        self.name = name
+        self.new = new
+        self.expected = expected
+    }
+}
+
+/// What the remote did with one update.
+public enum RemoteRefOutcome: Sendable, Equatable {
+    case updated
+    /// The remote's ref was not what we expected (someone else pushed first).
+    case moved(String)
+    /// The remote refused it for another reason (a hook, permissions).
+    case refused(String)
+}
+
+/// What a fetch brought.
+public struct FetchStats: Sendable, Equatable {
+    public let receivedObjects: Int
+    public let receivedBytes: Int
+}
+
+/// The payload of a push's callbacks: credentials, the expected old values, and what came back.
+private final class PushState {
+    let credentials = CredentialAttempts()
+    var expected: [String: ObjectID?] = [:]
+    var negotiationFailures: [String] = []
+    var statuses: [String: String] = [:]
+}
+
+private let pushCredential: git_credential_acquire_cb = { out, url, user, types, payload in
+    guard let payload else { return GIT_PASSTHROUGH.rawValue }
+    let state = Unmanaged<PushState>.fromOpaque(payload).takeUnretainedValue()
+    return acquireCredential(out, url, user, types, Unmanaged.passUnretained(state.credentials).toOpaque())
+}
+
+// Checks, on the push's own connection, that every ref still holds what we expect before
+// anything is sent; the server's compare-and-swap on the old value covers the rest.
+private let pushNegotiation: git_push_negotiation = { updates, count, payload in
+    guard let payload, let updates else { return 0 }
+    let state = Unmanaged<PushState>.fromOpaque(payload).takeUnretainedValue()
+    for index in 0..<count {
+        guard let update = updates[index]?.pointee, let dst = update.dst_refname else { continue }
+        let name = String(cString: dst)
+        let advertised = git_oid_is_zero([update.src]) == 1 ? nil : ObjectID(update.src)
+        if let expected = state.expected[name], expected != advertised {
+            state.negotiationFailures.append(name)
+        }
+    }
+    return state.negotiationFailures.isEmpty ? 0 : GIT_EUSER.rawValue
+}
+
+private let pushStatus: git_push_update_reference_cb = { refname, status, payload in
+    if let status, let refname, let payload {
+        Unmanaged<PushState>.fromOpaque(payload).takeUnretainedValue().statuses[String(cString: refname)] = String(cString: status)
+    }
+    return 0
+}
+
+extension Repository {
+    /// The URL of remote `name`; a `.notFound` error when there is no such remote.
+    public func remoteURL(_ name: String) throws(GitError) -> String {
+        let remote: Handle
+        do {
+            remote = try Handle.make("look up remote", name, release: { git_remote_free($0) }) { git_remote_lookup(&$0, pointer, name) }
+        } catch where error.kind == .notFound || error.kind == .invalidName {
+            throw GitError(.notFound, "look up remote", name, message: "the repository has no remote '\(name)'")
+        }
+        return git_remote_url(remote.pointer).map { String(cString: $0) } ?? ""
+    }
+
+    /// The folder of a remote on this machine (a path or a file:// URL), else nil.
+    public static func localRemotePath(_ url: String) -> String? {
+        if url.hasPrefix("file://") { return String(url.dropFirst("file://".count)).removingPercentEncoding }
+        if url.hasPrefix("/") { return url }
+        return nil
+    }
+
+    /// Fetches `refspecs` (e.g. `+refs/ppds/*:refs/ppds-remote/origin/*`) from remote `name`, with
+    /// the user's credentials (ssh-agent, then the default credential). With `prune`, tracking refs
+    /// whose remote ref is gone are deleted. No tags, no FETCH_HEAD.
+    @discardableResult
+    public func fetch(remote name: String, refspecs: [String], prune: Bool) throws(GitError) -> FetchStats {
+        let remote: Handle
+        do {
+            remote = try Handle.make("look up remote", name, release: { git_remote_free($0) }) { git_remote_lookup(&$0, pointer, name) }
+        } catch where error.kind == .notFound || error.kind == .invalidName {
+            throw GitError(.notFound, "fetch", name, message: "the repository has no remote '\(name)'")
+        }
+        var options = git_fetch_options()
+        try gitCall("fetch", name) { git_fetch_options_init(&options, UInt32(GIT_FETCH_OPTIONS_VERSION)) }
+        let attempts = CredentialAttempts()
+        let payload = Unmanaged.passRetained(attempts)
+        defer { payload.release() }
+        options.callbacks.credentials = acquireCredential
+        options.callbacks.payload = payload.toOpaque()
+        options.prune = prune ? GIT_FETCH_PRUNE : GIT_FETCH_NO_PRUNE
+        options.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_NONE
+        options.update_fetchhead = 0
+        try withStrArray(refspecs) { array throws(GitError) in
+            try gitCall("fetch", name) { git_remote_fetch(remote.pointer, &array, &options, "ppds sync") }
+        }
+        guard let stats = git_remote_stats(remote.pointer)?.pointee else { return FetchStats(receivedObjects: 0, receivedBytes: 0) }
+        return FetchStats(receivedObjects: Int(stats.received_objects), receivedBytes: Int(stats.received_bytes))
+    }
+
+    /// Applies `updates` to remote `name`, never forced, each a compare-and-swap. Local ref
+    /// `update.name` must already hold `update.new` (the push sends that ref).
+    ///
+    /// libgit2 1.5.1's local transport (a path or file://) updates the remote's refs with force
+    /// and no compare-and-swap, so two machines pushing at once could lose an update; for a
+    /// remote on this machine ppds copies the objects and updates the refs itself, under the
+    /// remote's ref locks. Other remotes get `git_remote_push`, whose server checks the old value.
+    public func pushReferences(remote name: String, _ updates: [RemoteRefUpdate]) throws(GitError) -> [String: RemoteRefOutcome] {
+        guard !updates.isEmpty else { return [:] }
+        let url = try remoteURL(name)
+        if let path = Repository.localRemotePath(url) {
+            return try pushLocally(to: path, updates)
+        }
+        let remote = try Handle.make("look up remote", name, release: { git_remote_free($0) }) { git_remote_lookup(&$0, pointer, name) }
+        var options = git_push_options()
+        try gitCall("push", name) { git_push_options_init(&options, UInt32(GIT_PUSH_OPTIONS_VERSION)) }
+        let state = PushState()
+        for update in updates { state.expected[update.name] = update.expected }
+        let payload = Unmanaged.passRetained(state)
+        defer { payload.release() }
+        options.callbacks.credentials = pushCredential
+        options.callbacks.push_negotiation = pushNegotiation
+        options.callbacks.push_update_reference = pushStatus
+        options.callbacks.payload = payload.toOpaque()
+        let refspecs = updates.map { ($0.new == nil ? "" : $0.name) + ":" + $0.name }
+        var code: Int32 = 0
+        var failure: GitError?
+        withStrArray(refspecs) { array in
+            git_error_clear()
+            code = git_remote_push(remote.pointer, &array, &options)
+            if code < 0 { failure = GitError.last(code, "push", name) }
+        }
+        var outcomes: [String: RemoteRefOutcome] = [:]
+        if let failure {
+            if !state.negotiationFailures.isEmpty || code == GIT_ENONFASTFORWARD.rawValue {
+                for update in updates { outcomes[update.name] = .moved("\(name) has another value (fetch first)") }
+                return outcomes
+            }
+            if code == GIT_EAUTH.rawValue || failure.message.lowercased().contains("auth") {
+                throw GitError(.libgit2, "push", name, code: code,
+                               message: "\(name) refused the credentials (tried ssh-agent and the default credential): \(failure.message)")
+            }
+            throw failure
+        }
+        for update in updates {
+            if let status = state.statuses[update.name] {
+                let moved = ["fetch first", "non-fast-forward", "stale info", "failed to lock", "already exists", "cannot lock"]
+                    .contains { status.lowercased().contains($0) }
+                outcomes[update.name] = moved ? .moved(status) : .refused(status)
+            } else {
+                outcomes[update.name] = .updated
+            }
+        }
+        return outcomes
+    }
+
+    private func pushLocally(to path: String, _ updates: [RemoteRefUpdate]) throws(GitError) -> [String: RemoteRefOutcome] {
+        let target: Repository
+        do {
+            target = try Repository.open(at: path)
+        } catch {
+            throw GitError(error.kind, "push", path, code: error.code, message: "cannot open the remote: \(error.message)")
+        }
+        var outcomes: [String: RemoteRefOutcome] = [:]
+        for update in updates {
+            do {
+                if let new = update.new {
+                    try copyObjects(reachableFrom: new, into: target)
+                    try target.updateReference(update.name, to: new, expecting: update.expected, message: "ppds sync")
+                } else if let expected = update.expected {
+                    try target.deleteReference(update.name, expecting: expected)
+                }
+                outcomes[update.name] = .updated
+            } catch where error.kind == .moved {
+                outcomes[update.name] = .moved(error.message)
+            } catch where error.kind == .libgit2 && (error.message.contains("ermission") || error.message.contains("read-only")) {
+                outcomes[update.name] = .refused(error.message)
+            }
+        }
+        return outcomes
+    }
+
+    /// Copies the commits, trees and blobs reachable from `tip` that `target` lacks.
+    func copyObjects(reachableFrom tip: ObjectID, into target: Repository) throws(GitError) {
+        let source = try Handle.make("open odb", "source", release: { git_odb_free($0) }) { git_repository_odb(&$0, pointer) }
+        let destination = try Handle.make("open odb", "remote", release: { git_odb_free($0) }) { git_repository_odb(&$0, target.pointer) }
+        var pending = [tip]
+        var seen = Set<ObjectID>()
+        while let id = pending.popLast() {
+            guard seen.insert(id).inserted else { continue }
+            var oid = id.raw
+            if git_odb_exists(destination.pointer, &oid) == 1 { continue }
+            let object = try Handle.make("read object", id.hex, release: { git_odb_object_free($0) }) { git_odb_read(&$0, source.pointer, &oid) }
+            let type = git_odb_object_type(object.pointer)
+            var written = git_oid()
+            try gitCall("copy object", id.hex) {
+                git_odb_write(&written, destination.pointer, git_odb_object_data(object.pointer), git_odb_object_size(object.pointer), type)
+            }
+            if type == GIT_OBJECT_COMMIT {
+                let commit = try lookupCommit(id)
+                pending.append(ObjectID(git_commit_tree_id(commit.pointer).pointee))
+                for index in 0..<git_commit_parentcount(commit.pointer) {
+                    if let parent = git_commit_parent_id(commit.pointer, index) { pending.append(ObjectID(parent.pointee)) }
+                }
+            } else if type == GIT_OBJECT_TREE {
+                let tree = try Handle.make("read tree", id.hex, release: { git_tree_free($0) }) { git_tree_lookup(&$0, pointer, &oid) }
+                for index in 0..<git_tree_entrycount(tree.pointer) {
+                    guard let entry = git_tree_entry_byindex(tree.pointer, index), git_tree_entry_type(entry) != GIT_OBJECT_COMMIT else { continue }
+                    pending.append(ObjectID(git_tree_entry_id(entry).pointee))
+                }
+            }
+        }
+    }
+}
+
+/// Runs `body` with `strings` as a `git_strarray` (valid only during the call).
+func withStrArray<T, E: Error>(_ strings: [String], _ body: (inout git_strarray) throws(E) -> T) throws(E) -> T {
+    var pointers: [UnsafeMutablePointer<CChar>?] = strings.map { strdup($0) }
+    defer { pointers.forEach { free($0) } }
+    let result: Result<T, E> = pointers.withUnsafeMutableBufferPointer { buffer in
+        var array = git_strarray(strings: buffer.baseAddress, count: buffer.count)
+        do throws(E) { return .success(try body(&array)) } catch { return .failure(error) }
+    }
+    return try result.get()
+}

@@ -1,0 +1,102 @@
+import Foundation
+import GitKit
+import SessionKit
+import Support
+
+/// Where the replicated registry lives in the repository.
+public enum RegistryRefs {
+    public static let sessions = "refs/ppds/sessions/"
+    public static let claims = "refs/ppds/claims/"
+
+    public static func session(_ issue: IssueNumber) -> String { sessions + String(issue.value) }
+    public static func claim(_ issue: IssueNumber) -> String { claims + String(issue.value) }
+
+    /// Remote `remote`'s refs as last fetched: `refs/ppds-remote/<remote>/…`.
+    public static func tracking(_ remote: String) -> String { "refs/ppds-remote/\(remote)/" }
+    public static func tracking(_ remote: String, of ref: String) -> String {
+        tracking(remote) + String(ref.dropFirst("refs/ppds/".count))
+    }
+
+    /// Every registry ref of the remote, force-updated into the tracking namespace (the remote
+    /// is the truth there; our own refs under refs/ppds are never forced).
+    public static func fetchRefspec(_ remote: String) -> String { "+refs/ppds/*:" + tracking(remote) + "*" }
+
+    /// The issue a ref under `prefix` names.
+    static func issue(of ref: String, under prefix: String) -> IssueNumber? {
+        guard ref.hasPrefix(prefix) else { return nil }
+        return Int(ref.dropFirst(prefix.count)).flatMap(IssueNumber.init)
+    }
+}
+
+extension Workspace {
+    /// Copies of other machines' sessions of this repository, written only by sync and by
+    /// `guide`/`pause`/`resume` (whose changes sync carries back to the owner). Local verbs
+    /// (prune, doctor, start-work recovery, status problems) never read this folder.
+    public var mirrorStore: SessionStore {
+        SessionStore(home: store.home + "/registry/" + SessionStore.folderKey(forRepo: repoRoot))
+    }
+}
+
+/// One registry commit: the session's state (which merges) and the clock and machine that wrote it.
+struct RegistryEntry {
+    let id: ObjectID
+    let replica: SessionReplica
+    let lamport: Int
+    let machine: Machine?
+    /// The machine that owns the session (its file's `machine` key).
+    var owner: Machine? { replica.fields[Machine.sessionKey].flatMap { Machine(json: $0.value) } }
+}
+
+/// Reads and writes registry commits: a tree with `session.json` (the file as ppds writes it)
+/// and `meta.json` (`lamport`, `machine`, the keys `changed` since the first parent, and the
+/// mergeable `state`).
+final class RegistryStorage {
+    let repository: Repository
+    private var cache: [ObjectID: RegistryEntry] = [:]
+
+    init(repository: Repository) { self.repository = repository }
+
+    func entry(_ id: ObjectID) throws(PPDSError) -> RegistryEntry {
+        if let cached = cache[id] { return cached }
+        let files = try PPDSError.wrapping { try repository.files(ofCommit: id) }
+        guard let data = files["meta.json"], let meta = (try? JSONValue.parse(data))?.objectValue,
+              let stateJSON = meta["state"], let replica = SessionReplica(json: stateJSON),
+              case .int(let lamport)? = meta["lamport"] else {
+            throw PPDSError.invalid("registry commit \(id.short) has no readable meta.json")
+        }
+        let entry = RegistryEntry(id: id, replica: replica, lamport: Int(lamport), machine: Machine(json: meta["machine"]))
+        cache[id] = entry
+        return entry
+    }
+
+    /// Writes a commit for `replica`; `file` names the session in errors.
+    func write(_ replica: SessionReplica, session: Session, parents: [ObjectID], lamport: Int, machine: Machine,
+               changed: [String], now: Date) throws(PPDSError) -> ObjectID {
+        let meta: JSONValue = .object([
+            "version": .int(1),
+            "lamport": .int(Int64(lamport)),
+            "machine": machine.json,
+            "changed": .array(changed.sorted().map(JSONValue.string)),
+            "state": replica.json,
+        ])
+        let message = "\(session.issue.tag) \(session.status.fileValue) (lamport \(lamport), \(machine.label))\n"
+        let id = try PPDSError.wrapping {
+            try repository.writeCommit(files: ["session.json": session.encoded(), "meta.json": Data((JSONWriter.write(meta) + "\n").utf8)],
+                                       parents: parents, message: message,
+                                       author: (name: "ppds " + machine.label, email: machine.id + "@ppds.invalid"), time: now)
+        }
+        cache[id] = RegistryEntry(id: id, replica: replica, lamport: lamport, machine: machine)
+        return id
+    }
+}
+
+extension SessionReplica {
+    /// The registers that differ from `base` (for meta.json's `changed`).
+    func changedKeys(since base: SessionReplica) -> [String] {
+        var keys = Set(fields.keys.filter { fields[$0] != base.fields[$0] })
+        if worker != base.worker || paused != base.paused || terminal != base.terminal { keys.insert("status") }
+        if guidance != base.guidance { keys.insert("guidance") }
+        if lastUpdate != base.lastUpdate { keys.insert("lastUpdate") }
+        return keys.sorted()
+    }
+}

@@ -1,0 +1,281 @@
+import Foundation
+import Config
+import GitKit
+import SessionKit
+import Support
+
+/// What sync did to one session.
+public struct SessionSyncResult: Sendable {
+    public enum Outcome: String, Sendable {
+        /// Nothing changed here or on the remote.
+        case unchanged
+        /// The local file changed: a commit recorded it.
+        case recorded
+        /// The remote had newer commits; the file now has them.
+        case fastForwarded
+        /// Both sides changed: a merge commit joined them and the file has the result.
+        case merged
+        /// Another machine's session, copied into the mirror folder for the first time.
+        case mirrored
+        /// The same issue has a session on this machine and on another (no claims configured):
+        /// the local session is kept and not replicated.
+        case conflict
+        /// The session's file is unreadable or its commits are; nothing was changed.
+        case failed
+    }
+
+    public var issue: IssueNumber
+    public var outcome: Outcome
+    /// The machine the session belongs to.
+    public var machine: Machine?
+    /// Whether this machine's commits for it were pushed in this sync.
+    public var pushed = false
+    public var message: String?
+
+    public var json: JSONValue {
+        var out: [String: JSONValue] = ["issue": .string(issue.tag), "outcome": .string(outcome.rawValue), "pushed": .bool(pushed)]
+        out["machine"] = machine?.json ?? .null
+        out["message"] = message.map(JSONValue.string) ?? .null
+        return .object(out)
+    }
+}
+
+/// What one `ppds sync` did.
+public struct SyncReport: Sendable {
+    public var remote: String
+    public var machine: Machine
+    public var sessions: [SessionSyncResult] = []
+    /// Fetch-merge-push rounds (more than one when another machine pushed meanwhile).
+    public var rounds = 0
+    public var fetchedObjects = 0
+    public var pushedRefs = 0
+    /// Pushes the remote refused for a reason other than a race (a hook, permissions).
+    public var refusals: [String] = []
+
+    public var conflicts: [SessionSyncResult] { sessions.filter { $0.outcome == .conflict } }
+    public var failures: [SessionSyncResult] { sessions.filter { $0.outcome == .failed } }
+
+    public var json: OrderedJSON {
+        var out = OrderedJSON()
+        out["version"] = .int(1)
+        out["remote"] = .string(remote)
+        out["machine"] = machine.json
+        out["rounds"] = .int(Int64(rounds))
+        out["fetchedObjects"] = .int(Int64(fetchedObjects))
+        out["pushedRefs"] = .int(Int64(pushedRefs))
+        out["refusals"] = .array(refusals.map(JSONValue.string))
+        out["sessions"] = .array(sessions.map(\.json))
+        return out
+    }
+}
+
+/// `ppds sync`: replicates this repository's sessions through a git remote.
+///
+/// 1. fetch `refs/ppds/*` into `refs/ppds-remote/<remote>/*` (one round trip; nothing is
+///    transferred when nothing changed);
+/// 2. per session, under its lock: record the local file's changes as a commit (Lamport clock =
+///    the highest seen + 1), fast-forward or merge with the remote's commits, write the result
+///    to the file, then move `refs/ppds/sessions/<issue>` (compare-and-swap);
+/// 3. push every session ref the remote lacks, never forced; a ref someone else moved
+///    meanwhile is rejected, and the whole round runs again (at most `maxRounds` times).
+///
+/// This machine's sessions stay in `$PPDS_HOME/sessions`; other machines' go to the mirror
+/// folder (`Workspace.mirrorStore`), so no local verb ever acts on them.
+public struct RegistrySync {
+    public let workspace: Workspace
+    public let remote: String
+    public let machine: Machine
+    public var now: () -> Date = { Date() }
+    public static let maxRounds = 5
+
+    public init(workspace: Workspace, remote: String, machine: Machine) {
+        self.workspace = workspace
+        self.remote = remote
+        self.machine = machine
+    }
+
+    /// The remote named by `--remote`, else `registry.remote`, else `origin`.
+    public static func remoteName(given: String?, config: Config) -> String { given ?? config.registryRemote ?? "origin" }
+
+    public func run() throws(PPDSError) -> SyncReport {
+        let repository = try workspace.openRepository()
+        let url: String
+        do { url = try repository.remoteURL(remote) } catch {
+            throw PPDSError.notFound("\(workspace.repoRoot) has no remote '\(remote)'; add one ('git remote add \(remote) URL') or set registry.remote")
+        }
+        let storage = RegistryStorage(repository: repository)
+        var report = SyncReport(remote: remote, machine: machine)
+        while true {
+            report.rounds += 1
+            do {
+                let stats = try repository.fetch(remote: remote, refspecs: [RegistryRefs.fetchRefspec(remote)], prune: true)
+                report.fetchedObjects += stats.receivedObjects
+            } catch {
+                throw PPDSError.failed("cannot fetch the registry from '\(remote)' (\(url)): \(error.message); local sessions are unchanged")
+            }
+            try FaultInjection.checkpoint("syncAfterFetch")
+            report.sessions = try reconcile(repository, storage)
+            let skipped = Set(report.sessions.filter { $0.outcome == .conflict || $0.outcome == .failed }.map(\.issue))
+            let local = try PPDSError.wrapping { try repository.references(under: RegistryRefs.sessions) }
+            let tracking = try PPDSError.wrapping { try repository.references(under: RegistryRefs.tracking(remote, of: RegistryRefs.sessions)) }
+            var updates: [RemoteRefUpdate] = []
+            for (name, id) in local.sorted(by: { $0.key < $1.key }) {
+                guard let issue = RegistryRefs.issue(of: name, under: RegistryRefs.sessions), !skipped.contains(issue) else { continue }
+                let remoteID = tracking[RegistryRefs.tracking(remote, of: name)]
+                // Only a ref ahead of the remote's is pushed; a diverged one waits for the next round's merge.
+                if remoteID == id { continue }
+                if let remoteID, !(try PPDSError.wrapping { try repository.isAncestor(remoteID, of: id) }) { continue }
+                updates.append(RemoteRefUpdate(name: name, new: id, expected: remoteID))
+            }
+            if updates.isEmpty { return report }
+            try FaultInjection.checkpoint("syncBeforePush")
+            let outcomes: [String: RemoteRefOutcome]
+            do {
+                outcomes = try repository.pushReferences(remote: remote, updates)
+            } catch {
+                throw PPDSError.failed("cannot push the registry to '\(remote)' (\(url)): \(error.message); is the remote read-only? Local sessions are up to date")
+            }
+            var moved = false
+            report.refusals = []
+            for update in updates {
+                switch outcomes[update.name] ?? .moved("no answer") {
+                case .updated:
+                    report.pushedRefs += 1
+                    if let new = update.new {
+                        let trackingName = RegistryRefs.tracking(remote, of: update.name)
+                        // The tracking ref follows what the remote now holds (ours to overwrite).
+                        try? repository.updateReference(trackingName, to: new, expecting: tracking[trackingName], message: "ppds sync: pushed")
+                    }
+                    if let issue = RegistryRefs.issue(of: update.name, under: RegistryRefs.sessions),
+                       let index = report.sessions.firstIndex(where: { $0.issue == issue }) {
+                        report.sessions[index].pushed = true
+                    }
+                case .moved: moved = true
+                case .refused(let reason): report.refusals.append("\(update.name): \(reason)")
+                }
+            }
+            try FaultInjection.checkpoint("syncAfterPush")
+            if !report.refusals.isEmpty {
+                throw PPDSError.failed("'\(remote)' (\(url)) refused the registry push: \(report.refusals.joined(separator: "; ")); is the remote read-only? Local sessions are up to date")
+            }
+            if !moved { return report }
+            if report.rounds >= Self.maxRounds {
+                throw PPDSError.failed("'\(remote)' kept moving: another machine pushed during each of \(Self.maxRounds) rounds; run 'ppds sync' again")
+            }
+        }
+    }
+
+    /// Step 2 for every session known locally, in the mirror or on the remote.
+    func reconcile(_ repository: Repository, _ storage: RegistryStorage) throws(PPDSError) -> [SessionSyncResult] {
+        let local = try PPDSError.wrapping { try repository.references(under: RegistryRefs.sessions) }
+        let tracking = try PPDSError.wrapping { try repository.references(under: RegistryRefs.tracking(remote, of: RegistryRefs.sessions)) }
+        let mirror = workspace.mirrorStore
+        var issues = Set<IssueNumber>()
+        let listing = workspace.store.list()
+        let own = listing.sessions.filter { workspace.owns($0) }
+        issues.formUnion(own.map(\.issue))
+        issues.formUnion(mirror.sessionFileNames().compactMap { IssueNumber(parsing: String($0.dropLast(".json".count))) })
+        issues.formUnion(local.keys.compactMap { RegistryRefs.issue(of: $0, under: RegistryRefs.sessions) })
+        let trackingPrefix = RegistryRefs.tracking(remote, of: RegistryRefs.sessions)
+        issues.formUnion(tracking.keys.compactMap { RegistryRefs.issue(of: $0, under: trackingPrefix) })
+        let ownIssues = Set(own.map(\.issue))
+        var results: [SessionSyncResult] = []
+        for issue in issues.sorted() {
+            let localID = local[RegistryRefs.session(issue)]
+            let remoteID = tracking[trackingPrefix + String(issue.value)]
+            do {
+                if ownIssues.contains(issue) || ((try? workspace.store.loadIfPresent(issue)) ?? nil) != nil {
+                    results.append(try PPDSError.wrapping {
+                        try workspace.store.withLock(issue) {
+                            try sync(issue, store: workspace.store, isOwn: true, localID: localID, remoteID: remoteID, repository, storage)
+                        }
+                    })
+                } else {
+                    results.append(try PPDSError.wrapping {
+                        try mirror.withLock(issue) {
+                            try sync(issue, store: mirror, isOwn: false, localID: localID, remoteID: remoteID, repository, storage)
+                        }
+                    })
+                }
+            } catch {
+                results.append(SessionSyncResult(issue: issue, outcome: .failed, message: error.message))
+            }
+        }
+        return results
+    }
+
+    /// One session, holding its lock in `store`, so no worker's update made meanwhile is lost.
+    func sync(_ issue: IssueNumber, store: SessionStore, isOwn: Bool, localID: ObjectID?, remoteID: ObjectID?,
+              _ repository: Repository, _ storage: RegistryStorage) throws -> SessionSyncResult {
+        var result = SessionSyncResult(issue: issue, outcome: .unchanged)
+        let file = store.path(for: issue)
+        let current: Session?
+        do { current = try store.loadIfPresent(issue) } catch {
+            return SessionSyncResult(issue: issue, outcome: .failed, message: PPDSError.from(error).message)
+        }
+        let localEntry = try localID.map { id throws(PPDSError) in try storage.entry(id) }
+        let remoteEntry = try remoteID.map { id throws(PPDSError) in try storage.entry(id) }
+        if isOwn {
+            guard let current else { return result }
+            result.machine = current.machine ?? machine
+            if let other = [current.machine, localEntry?.owner, remoteEntry?.owner].compactMap({ $0 }).first(where: { $0.id != machine.id }) {
+                result.outcome = .conflict
+                result.machine = other
+                result.message = "\(issue.tag) has a session here and on \(other.label) (\(other.id)); the local one is kept and not synced. Configure registry.remote so start-work claims issues"
+                return result
+            }
+        } else {
+            let owner = remoteEntry?.owner ?? localEntry?.owner ?? current?.machine
+            result.machine = owner
+            // Our own session, gone from this machine (pruned): never brought back.
+            if owner?.id == machine.id { return result }
+        }
+
+        var tip = localEntry
+        var lamport = max(localEntry?.lamport ?? 0, remoteEntry?.lamport ?? 0)
+        if var session = current {
+            if isOwn && session.machine == nil { session.machine = machine }
+            let stamp = Stamp(lamport: lamport + 1, machine: machine.id)
+            let base = localEntry?.replica ?? SessionReplica()
+            let recorded = base.recording(session, at: stamp)
+            if recorded != base || localEntry == nil {
+                lamport += 1
+                let rendered = try recorded.session(file: file)
+                let id = try storage.write(recorded, session: rendered, parents: localID.map { [$0] } ?? [], lamport: lamport,
+                                           machine: machine, changed: recorded.changedKeys(since: base), now: now())
+                tip = try storage.entry(id)
+                result.outcome = .recorded
+            }
+        }
+        if let remoteEntry, remoteEntry.id != tip?.id {
+            if let current = tip {
+                if try PPDSError.wrapping({ try repository.isAncestor(current.id, of: remoteEntry.id) }) {
+                    tip = remoteEntry
+                    result.outcome = .fastForwarded
+                } else if !(try PPDSError.wrapping { try repository.isAncestor(remoteEntry.id, of: current.id) }) {
+                    lamport += 1
+                    let joined = current.replica.merged(with: remoteEntry.replica)
+                    let rendered = try joined.session(file: file)
+                    let id = try storage.write(joined, session: rendered, parents: [current.id, remoteEntry.id], lamport: lamport,
+                                               machine: machine, changed: joined.changedKeys(since: current.replica), now: now())
+                    tip = try storage.entry(id)
+                    result.outcome = .merged
+                }
+            } else {
+                tip = remoteEntry
+                result.outcome = current == nil && !isOwn ? .mirrored : .fastForwarded
+            }
+        }
+        guard let tip else { return result }
+        try FaultInjection.checkpoint("syncAfterCommit")
+        let rendered = try tip.replica.session(file: file)
+        if rendered != current {
+            try store.save(rendered)
+        }
+        try FaultInjection.checkpoint("syncAfterFile")
+        if tip.id != localID {
+            try repository.updateReference(RegistryRefs.session(issue), to: tip.id, expecting: localID, message: "ppds sync")
+        }
+        return result
+    }
+}

@@ -1,0 +1,63 @@
+import Foundation
+import Support
+
+/// The machine a session runs on: a stable id (generated once per `PPDS_HOME`) and a label for
+/// people (the host name). Recorded in each session file (`machine`) and each registry commit.
+public struct Machine: Sendable, Equatable, Hashable {
+    public let id: String
+    public let label: String
+
+    public init(id: String, label: String) {
+        self.id = id
+        self.label = label
+    }
+
+    /// The session key that records the machine.
+    public static let sessionKey = "machine"
+
+    /// This machine: `PPDS_MACHINE_ID` (tests), else `$PPDS_HOME/machine-id`, created on first
+    /// use; the label is `PPDS_MACHINE_LABEL`, else the host name.
+    public static func current(home: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws(PPDSError) -> Machine {
+        let label = environment["PPDS_MACHINE_LABEL"].flatMap { $0.isEmpty ? nil : $0 } ?? ProcessInfo.processInfo.hostName
+        if let id = environment["PPDS_MACHINE_ID"], !id.isEmpty { return Machine(id: id, label: label) }
+        let file = home + "/machine-id"
+        if let id = readID(file) { return Machine(id: id, label: label) }
+        let fresh = "m-" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(16)
+        do {
+            try FileManager.default.createDirectory(atPath: home, withIntermediateDirectories: true)
+            // Created exclusively: two first runs at once agree on the one that won.
+            let fd = open(file, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+            if fd >= 0 {
+                let bytes = Array((fresh + "\n").utf8)
+                _ = write(fd, bytes, bytes.count)
+                fsync(fd)
+                close(fd)
+            }
+        } catch {
+            throw PPDSError.io("\(home): cannot create the folder: \(error.localizedDescription)")
+        }
+        guard let id = readID(file) else { throw PPDSError.io("\(file): cannot read or write the machine id") }
+        return Machine(id: id, label: label)
+    }
+
+    static func readID(_ file: String) -> String? {
+        guard let data = FileManager.default.contents(atPath: file) else { return nil }
+        let text = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        return (1...64).contains(text.utf8.count) && text.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }) ? text : nil
+    }
+
+    public var json: JSONValue { .object(["id": .string(id), "label": .string(label)]) }
+
+    public init?(json: JSONValue?) {
+        guard let object = json?.objectValue, let id = object["id"]?.stringValue, !id.isEmpty else { return nil }
+        self.init(id: id, label: object["label"]?.stringValue ?? id)
+    }
+}
+
+extension Session {
+    /// The machine the session runs on, when recorded (older files have none).
+    public var machine: Machine? {
+        get { Machine(json: extra[Machine.sessionKey]) }
+        set { extra[Machine.sessionKey] = newValue?.json }
+    }
+}

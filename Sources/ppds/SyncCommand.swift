@@ -1,0 +1,48 @@
+import ArgumentParser
+import Config
+import GitKit
+import Lifecycle
+import SessionKit
+import Support
+import View
+
+struct SyncCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sync",
+        abstract: "Replicate this repository's sessions with other machines through a git remote (refs/ppds/*).",
+        discussion: """
+            Fetches refs/ppds/* from the remote, merges each session's history with the local file \
+            (guidance is never lost; a pause wins over a worker's concurrent status; a finished \
+            session stays finished), writes the files, and pushes without force, retrying when \
+            another machine pushed first. Other machines' sessions are kept apart: 'status \
+            --everywhere' shows them; guide, pause and resume reach them on their next sync.
+            """)
+
+    @Option(help: "The git remote. Default: registry.remote from the config, else origin.") var remote: String?
+    @OptionGroup var repo: RepoOption
+    @Flag(help: "Print JSON.") var json = false
+
+    func run() throws {
+        try CLI.run {
+            let report = try Self.sync(repo: repo, remote: remote)
+            if json {
+                CLI.printJSON(report.json)
+            } else {
+                print(SyncText.render(report))
+            }
+            for conflict in report.conflicts where !json {
+                CLI.printError("warning: " + (conflict.message ?? "\(conflict.issue.tag): conflict"))
+            }
+            if !report.failures.isEmpty { throw ExitCode(1) }
+        }
+    }
+
+    /// One sync of the repository around the current folder (or `--repo`), for `sync` itself
+    /// and the periodic sync of `wait`, `watch` and `serve`.
+    static func sync(repo: RepoOption, remote: String?) throws(PPDSError) -> SyncReport {
+        let workspace = try repo.workspace()
+        let config = try Config.load(home: workspace.store.home, repoRoot: workspace.repoRoot)
+        let machine = try Machine.current(home: workspace.store.home)
+        return try RegistrySync(workspace: workspace, remote: RegistrySync.remoteName(given: remote, config: config), machine: machine).run()
+    }
+}
