@@ -46,6 +46,8 @@ public struct StartResult: Sendable {
         case recreated
         /// Nothing of the issue remains (all-or-nothing).
         case failed
+        /// Another machine holds the issue's claim on the registry remote; nothing was created.
+        case claimedElsewhere
     }
 
     public var issue: IssueNumber
@@ -134,7 +136,26 @@ public struct StartWork: Sendable {
                     }
                     throw PPDSError.failed("\(issue.tag): a finished session (\(existing.status.fileValue)) is still recorded; run 'ppds prune \(issue.value)' first")
                 }
-                return try create(issue, request: request, repository: repository, result: &result)
+                // With a registry remote, the claim comes first: another machine's claim stops
+                // the issue before anything local exists.
+                var claims: RegistryClaims?
+                if let remote = config.registryRemote {
+                    let claimer = RegistryClaims(workspace: workspace, remote: remote, machine: try Machine.current(home: workspace.store.home))
+                    do {
+                        if try claimer.claim(issue, now: now()) == .claimed { claims = claimer }
+                    } catch let error as PPDSError where error.reason == .conflict {
+                        result.outcome = .claimedElsewhere
+                        result.reason = error.message
+                        return nil
+                    }
+                }
+                do {
+                    return try create(issue, request: request, repository: repository, result: &result)
+                } catch {
+                    // A claim made for a start that failed is given back.
+                    _ = try? claims?.release(issue)
+                    throw error
+                }
             }
             if let created {
                 result.outcome = .started

@@ -22,6 +22,8 @@ public enum StartWorkText {
             if let reason = result.reason { lines.append("    \(safe(reason))") }
         case .failed:
             lines.append("✘ \(result.issue.tag) failed: \(safe(result.reason ?? ""))")
+        case .claimedElsewhere:
+            lines.append("✋ \(safe(result.reason ?? "\(result.issue.tag) is claimed by another machine"))")
         }
         for file in result.copied { lines.append("    copied \(safe(file))") }
         for hook in result.hooks {

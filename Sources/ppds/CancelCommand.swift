@@ -27,6 +27,11 @@ struct CancelCommand: ParsableCommand {
             let store = CLI.store
             let current = try store.load(issue)
             let session = current.status == .cancelled ? current : try SessionChanges.apply(.cancel, to: issue, in: store)
+            // A cancelled issue is free for any machine again.
+            if let workspace = try? Workspace.locate(repo: repo.repo ?? session.repo),
+               let config = try? Config.load(home: workspace.store.home, repoRoot: workspace.repoRoot) {
+                for warning in RegistryClaims.release([issue], workspace: workspace, config: config) { CLI.printError("warning: " + warning) }
+            }
             guard remove else {
                 CLI.report(session, json: json, line: "\(session.issue.tag) cancelled")
                 return

@@ -32,7 +32,9 @@ struct PruneCommand: ParsableCommand {
             var request = PruneRequest(issues: issues, dryRun: dryRun, force: force, forceDelete: forceDelete,
                                        minAge: minAge?.seconds ?? PruneRequest.defaultMinAge, all: all, base: base)
             request.fetch = fetch
-            let report = try Prune(workspace: workspace, config: config).run(request)
+            var report = try Prune(workspace: workspace, config: config).run(request)
+            report.warnings += RegistryClaims.release(report.results.filter { $0.outcome == .removed }.compactMap(\.issue),
+                                                      workspace: workspace, config: config)
             Self.output(report, json: json)
             if report.anyFailed { throw ExitCode(1) }
         }

@@ -81,14 +81,16 @@ struct StartWorkCommand: ParsableCommand {
                 if let session = results.first?.session, results.first?.outcome != .failed { print(session.worktree) }
             } else {
                 // A failure is said once, on stderr; the rest of the report on stdout.
-                for result in results where result.outcome != .failed { print(StartWorkText.describe(result)) }
+                for result in results where result.outcome != .failed && result.outcome != .claimedElsewhere { print(StartWorkText.describe(result)) }
             }
             if !cd {
-                for result in results where result.outcome == .failed {
+                for result in results where result.outcome == .failed || result.outcome == .claimedElsewhere {
                     CLI.printError(json ? result.reason ?? "\(result.issue.tag) failed" : StartWorkText.describe(result), prefixed: json)
                 }
             }
             if results.contains(where: { $0.outcome == .failed || $0.hookFailed }) { throw ExitCode(1) }
+            // Refused, as the contract's exit 2: another machine holds the claim.
+            if results.contains(where: { $0.outcome == .claimedElsewhere }) { throw ExitCode(2) }
         }
     }
 
