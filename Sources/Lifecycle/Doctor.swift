@@ -8,7 +8,9 @@ import Support
 public struct DoctorProblem: Sendable {
     public enum Kind: String, Sendable, CaseIterable {
         case sessionWithoutWorktree, worktreeWithoutSession, branchMismatch, branchMissing, staleWorktreeEntry,
-             corruptSessionFile, duplicateClaim, staleSession, interruptedOperation
+             corruptSessionFile, duplicateClaim, staleSession, interruptedOperation,
+             // The registry replicated through the remote (`ppds sync`): never fixable by doctor.
+             registryNotPushed, registryDiverged, registryConflict, claimWithoutSession
     }
 
     public var kind: Kind
@@ -175,6 +177,7 @@ public struct Doctor {
             problems.append(DoctorProblem(kind: .worktreeWithoutSession, worktree: entry.path, branch: entry.head.branchName,
                                           message: "\(entry.path) has no session ('ppds prune --all' removes it once merged)", fixable: false))
         }
+        problems += registryProblems(repository, sessions: sessions)
         return problems
     }
 

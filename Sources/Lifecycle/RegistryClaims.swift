@@ -78,8 +78,8 @@ public struct RegistryClaims {
             try? clearLocal(ref, repository)
             throw PPDSError.failed("'\(remote)' refused the claim of \(issue.tag): \(reason); nothing was created")
         case .moved:
+            try? clearLocal(ref, repository)
             guard let holder = try holder(of: issue, repository) else {
-                try? clearLocal(ref, repository)
                 throw PPDSError.conflict("\(issue.tag): the claim on '\(remote)' changed while claiming it; try again")
             }
             if holder.record.machine.id == machine.id {
@@ -121,13 +121,24 @@ public struct RegistryClaims {
     func holder(of issue: IssueNumber, _ repository: Repository) throws(PPDSError) -> (commit: ObjectID, record: ClaimRecord)? {
         let ref = RegistryRefs.claim(issue)
         let tracking = RegistryRefs.tracking(remote, of: ref)
-        do {
-            try repository.fetch(remote: remote, refspecs: ["+\(ref):\(tracking)"], prune: true)
-        } catch {
-            throw PPDSError.failed("cannot read the claim of \(issue.tag) on '\(remote)': \(error.message)")
+        let commit: ObjectID
+        let files: [String: Data]
+        if let path = (try? repository.remoteURL(remote)).flatMap(Repository.localRemotePath) {
+            // A remote on this machine is read in place: no fetch racing other machines' pushes.
+            let other = try PPDSError.wrapping { try Repository.open(at: path) }
+            guard let id = other.referenceTarget(ref) else { return nil }
+            commit = id
+            files = try PPDSError.wrapping { try other.files(ofCommit: id) }
+        } else {
+            do {
+                try repository.fetch(remote: remote, refspecs: ["+\(ref):\(tracking)"], prune: true)
+            } catch {
+                throw PPDSError.failed("cannot read the claim of \(issue.tag) on '\(remote)': \(error.message)")
+            }
+            guard let id = repository.referenceTarget(tracking) else { return nil }
+            commit = id
+            files = try PPDSError.wrapping { try repository.files(ofCommit: id) }
         }
-        guard let commit = repository.referenceTarget(tracking) else { return nil }
-        let files = try PPDSError.wrapping { try repository.files(ofCommit: commit) }
         guard let record = ClaimRecord(data: files["claim.json"]) else {
             throw PPDSError.conflict("\(issue.tag) is claimed on '\(remote)' by an unreadable claim (\(commit.short))")
         }

@@ -69,12 +69,16 @@ public struct SessionReplica: Sendable, Equatable {
         public var body: [String: JSONValue]
         public var delivered: Date?
         public var added: Stamp
+        /// Its place in the file when first recorded: keeps the order of messages sent in the same second.
+        public var position: Int = 0
 
         func joined(_ other: GuidanceEntry) -> GuidanceEntry {
             let a = Register.text(.object(body)), b = Register.text(.object(other.body))
             var out = a >= b ? self : other
             out.delivered = [delivered, other.delivered].compactMap { $0 }.min()
-            out.added = min(added, other.added)
+            let first = (added, position) <= (other.added, other.position) ? self : other
+            out.added = first.added
+            out.position = first.position
             return out
         }
 
@@ -139,10 +143,10 @@ public struct SessionReplica: Sendable, Equatable {
             }
         }
         if lastUpdate.map({ session.lastUpdate > $0 }) ?? true { next.lastUpdate = session.lastUpdate }
-        for item in session.guidance {
+        for (position, item) in session.guidance.enumerated() {
             var body = item.json.objectValue ?? [:]
             body["delivered"] = nil
-            let entry = GuidanceEntry(body: body, delivered: item.delivered, added: stamp)
+            let entry = GuidanceEntry(body: body, delivered: item.delivered, added: stamp, position: position)
             next.guidance[item.id] = guidance[item.id].map { $0.joined(entry) } ?? entry
         }
         return next
@@ -165,7 +169,9 @@ public struct SessionReplica: Sendable, Equatable {
         }
         object["status"] = .string(status)
         if let lastUpdate { object["lastUpdate"] = .string(Timestamp.format(lastUpdate)) }
-        let entries = guidance.sorted { ($0.value.at, $0.value.added, $0.key) < ($1.value.at, $1.value.added, $1.key) }
+        let entries = guidance.sorted {
+            ($0.value.at, $0.value.added, $0.value.position, $0.key) < ($1.value.at, $1.value.added, $1.value.position, $1.key)
+        }
         if !entries.isEmpty {
             object["guidance"] = .array(entries.map { _, entry in
                 var body = entry.body
@@ -192,7 +198,7 @@ public struct SessionReplica: Sendable, Equatable {
         var out: [String: JSONValue] = [
             "fields": .object(fields.mapValues(register)),
             "guidance": .object(guidance.mapValues { entry in
-                var out: [String: JSONValue] = ["body": .object(entry.body), "added": entry.added.json]
+                var out: [String: JSONValue] = ["body": .object(entry.body), "added": entry.added.json, "position": .int(Int64(entry.position))]
                 if let delivered = entry.delivered { out["delivered"] = .string(Timestamp.format(delivered)) }
                 return .object(out)
             }),
@@ -220,7 +226,9 @@ public struct SessionReplica: Sendable, Equatable {
         lastUpdate = object["lastUpdate"]?.stringValue.flatMap(Timestamp.parse)
         for (id, value) in object["guidance"]?.objectValue ?? [:] {
             guard let fields = value.objectValue, let body = fields["body"]?.objectValue, let added = Stamp(json: fields["added"]) else { return nil }
-            guidance[id] = GuidanceEntry(body: body, delivered: fields["delivered"]?.stringValue.flatMap(Timestamp.parse), added: added)
+            var position = 0
+            if case .int(let value)? = fields["position"] { position = Int(value) }
+            guidance[id] = GuidanceEntry(body: body, delivered: fields["delivered"]?.stringValue.flatMap(Timestamp.parse), added: added, position: position)
         }
     }
 }

@@ -1,0 +1,227 @@
+import Foundation
+import Testing
+import TestSupport
+import Support
+
+/// `ppds sync` between several machines over real remotes (file:// and git daemon).
+@Suite struct RegistrySyncTests {
+    /// Stuck on A, guidance from B, a pause from C while A's worker moves on: every machine ends
+    /// with the same session, with the guidance once, paused, and the worker's status kept.
+    func threeMachinesConverge(_ machines: RegistryMachines) throws {
+        let a = try machines.machine("laptop"), b = try machines.machine("vm"), c = try machines.machine("ci")
+        try machines.ppds(a, ["start-work", "456", "--offline", "--title", "Token refresh"]).check()
+        try machines.ppds(a, ["update", "456", "--status", "stuck", "--reason", "sliding or fixed?", "--option", "sliding", "--option", "fixed"]).check()
+        try machines.sync(a)
+        let seenByB = try machines.sync(b)
+        #expect((seenByB["sessions"] as? [[String: Any]])?.first?["outcome"] as? String == "mirrored")
+        try machines.sync(c)
+
+        // Concurrently: B guides, C pauses, A's worker reports progress.
+        try machines.ppds(b, ["guide", "456", "use sliding"]).check()
+        try machines.ppds(c, ["pause", "456"]).check()
+        try machines.ppds(a, ["update", "456", "--status", "working"]).check()
+        try machines.sync(b)
+        try machines.sync(c)
+        try machines.sync(a)
+        for machine in [b, c, a] { try machines.sync(machine) }
+
+        let reference = try #require(try machines.canonical(a, 456))
+        #expect(try machines.canonical(b, 456) == reference)
+        #expect(try machines.canonical(c, 456) == reference)
+        let session = try #require(try machines.sessionJSON(a, 456))
+        #expect(session["status"] as? String == "paused")
+        #expect(session["pausedFrom"] as? String == "working")
+        let guidance = session["guidance"] as? [[String: Any]] ?? []
+        #expect(guidance.map { $0["message"] as? String } == ["use sliding"])
+        #expect((session["machine"] as? [String: Any])?["label"] as? String == "laptop")
+        // The worker on A sees the pause.
+        let refused = try machines.ppds(a, ["update", "456", "--status", "planning"])
+        #expect(refused.status == 2)
+        // Other machines' sessions never become local sessions there.
+        #expect(!FileManager.default.fileExists(atPath: b.home + "/sessions/work-456.json"))
+        let pruned = try machines.ppds(b, ["prune", "--json", "--all"]).check().json()
+        #expect((pruned["results"] as? [Any])?.isEmpty == true)
+        #expect(try machines.sessionJSON(b, 456) != nil)
+        // Registry refs left branches, HEAD and the worktree alone.
+        #expect(try runProcess("/usr/bin/git", ["-C", b.repo, "status", "--porcelain"]).check().stdout.isEmpty)
+        #expect(try runProcess("/usr/bin/git", ["-C", b.repo, "branch", "--format=%(refname:short)"]).check().stdout
+            .split(separator: "\n") == ["main"])
+    }
+
+    @Test func threeMachinesConvergeOverFile() throws {
+        try threeMachinesConverge(try RegistryMachines())
+    }
+
+    @Test(.enabled(if: RegistryMachines.hasDaemon)) func threeMachinesConvergeOverGitDaemon() throws {
+        try threeMachinesConverge(try RegistryMachines(transport: .daemon(receivePack: true)))
+    }
+
+    @Test func aNoChangeSyncFetchesNothingAndPushesNothing() throws {
+        let machines = try RegistryMachines()
+        let a = try machines.machine("a")
+        try machines.ppds(a, ["start-work", "1", "2", "--offline"]).check()
+        let first = try machines.sync(a)
+        #expect(first["pushedRefs"] as? Int == 2)
+        let before = try machines.remoteRefs()
+        let again = try machines.sync(a)
+        #expect(again["pushedRefs"] as? Int == 0)
+        #expect(again["fetchedObjects"] as? Int == 0)
+        #expect(again["rounds"] as? Int == 1)
+        #expect(try machines.remoteRefs() == before)
+        #expect((again["sessions"] as? [[String: Any]])?.allSatisfy { $0["outcome"] as? String == "unchanged" } == true)
+    }
+
+    @Test func theSameIssueOnTwoMachinesWithoutClaimsIsAConflictThatKeepsBoth() throws {
+        let machines = try RegistryMachines()
+        let a = try machines.machine("a"), b = try machines.machine("b")
+        try machines.ppds(a, ["start-work", "77", "--offline", "--title", "From A"]).check()
+        try machines.ppds(b, ["start-work", "77", "--offline", "--title", "From B"]).check()
+        try machines.sync(a)
+        let report = try machines.sync(b)
+        let result = try #require((report["sessions"] as? [[String: Any]])?.first)
+        #expect(result["outcome"] as? String == "conflict")
+        #expect(try machines.sessionJSON(b, 77)?["title"] as? String == "From B")
+        #expect(try machines.sessionJSON(a, 77)?["title"] as? String == "From A")
+        let doctor = try machines.ppds(b, ["doctor", "--json"])
+        #expect(doctor.stdout.contains("registryConflict"))
+    }
+
+    @Test func guidanceFromAnotherMachineReachesTheWorker() throws {
+        let machines = try RegistryMachines()
+        let a = try machines.machine("a"), b = try machines.machine("b")
+        try machines.ppds(a, ["start-work", "5", "--offline"]).check()
+        try machines.sync(a)
+        try machines.sync(b)
+        try machines.ppds(b, ["guide", "5", "first"]).check()
+        try machines.ppds(b, ["guide", "5", "second"]).check()
+        // Verbs that need the worktree are refused on another machine's session.
+        #expect(try machines.ppds(b, ["update", "5", "--status", "working"]).status == 2)
+        try machines.sync(b)
+        try machines.sync(a)
+        let session = try #require(try machines.sessionJSON(a, 5))
+        #expect((session["guidance"] as? [[String: Any]])?.compactMap { $0["message"] as? String } == ["first", "second"])
+        // Read on A, the mark travels back to B.
+        try machines.ppds(a, ["show", "5"], environment: [:]).check()
+    }
+
+    @Test func claimsBetweenMachines() throws {
+        let machines = try RegistryMachines()
+        let a = try machines.machine("a", claims: true), b = try machines.machine("b", claims: true)
+        try machines.ppds(a, ["start-work", "456", "--offline"]).check()
+        let refused = try machines.ppds(b, ["start-work", "456", "--offline"])
+        #expect(refused.status == 2)
+        #expect(refused.stderr.contains("#456 is claimed by a (id-a) since"))
+        #expect(!FileManager.default.fileExists(atPath: b.home + "/sessions/work-456.json"))
+        #expect(try runProcess("/usr/bin/git", ["-C", b.repo, "worktree", "list"]).check().stdout.split(separator: "\n").count == 1)
+        // Own claim: running it again is fine.
+        try machines.ppds(a, ["start-work", "456", "--offline"]).check()
+        // Cancel releases it; then B may start.
+        try machines.ppds(a, ["cancel", "456"]).check()
+        #expect(try machines.remoteRefs()["refs/ppds/claims/456"] == nil)
+        try machines.ppds(b, ["start-work", "456", "--offline"]).check()
+        #expect(try machines.remoteRefs()["refs/ppds/claims/456"] != nil)
+    }
+
+    @Test func twentyMachinesRaceForFiftyIssues() throws {
+        let machines = try RegistryMachines()
+        let fleet = try (0..<20).map { try machines.machine("m\($0)", claims: true) }
+        let issues = (1...50).map(String.init)
+        let results = ResultBox()
+        let group = DispatchGroup()
+        for machine in fleet {
+            group.enter()
+            DispatchQueue.global().async {
+                defer { group.leave() }
+                let result = try? machines.ppds(machine, ["start-work", "--offline", "--json", "--no-hooks", "--jobs", "2"] + issues.shuffled())
+                results.add(machine.name, result)
+            }
+        }
+        group.wait()
+        var winners: [String: [String]] = [:]
+        for (name, result) in results.all {
+            let items = (try? result?.json())?["results"] as? [[String: Any]] ?? []
+            #expect(items.count == 50, "\(name): \(result?.stderr ?? "no result")")
+            for item in items where item["outcome"] as? String == "started" {
+                winners[item["issue"] as? String ?? "?", default: []].append(name)
+            }
+            #expect(items.allSatisfy { ["started", "claimedElsewhere"].contains($0["outcome"] as? String ?? "") }, "\(name): \(items.filter { $0["outcome"] as? String == "failed" })")
+        }
+        #expect(winners.count == 50)
+        #expect(winners.values.allSatisfy { $0.count == 1 })
+        let claims = try machines.remoteRefs().keys.filter { $0.hasPrefix("refs/ppds/claims/") }
+        #expect(claims.count == 50)
+    }
+
+    final class ResultBox: @unchecked Sendable {
+        private let lock = NSLock()
+        private(set) var all: [(String, ProcessResult?)] = []
+        func add(_ name: String, _ result: ProcessResult?) { lock.lock(); all.append((name, result)); lock.unlock() }
+    }
+
+    @Test(arguments: ["syncAfterFetch", "syncAfterCommit", "syncAfterFile", "syncBeforePush", "syncAfterPush"])
+    func aSyncKilledAnywhereConvergesOnTheNextRun(checkpoint: String) throws {
+        let machines = try RegistryMachines()
+        let a = try machines.machine("a"), b = try machines.machine("b")
+        try machines.ppds(a, ["start-work", "1", "2", "--offline"]).check()
+        try machines.sync(a)
+        try machines.sync(b)
+        try machines.ppds(a, ["update", "1", "--status", "stuck", "--reason", "help"]).check()
+        try machines.ppds(b, ["guide", "1", "do this"]).check()
+        try machines.ppds(b, ["pause", "2"]).check()
+        try machines.sync(b)
+        let killed = try machines.ppds(a, ["sync"], environment: ["PPDS_FAULT": checkpoint + ":kill"])
+        #expect(killed.status == 9)
+        // Every file is still valid: status reads them all.
+        try machines.ppds(a, ["status", "--json"]).check()
+        for machine in [a, b, a, b] { try machines.sync(machine) }
+        for issue in [1, 2] {
+            #expect(try machines.canonical(a, issue) == machines.canonical(b, issue))
+        }
+        let one = try #require(try machines.sessionJSON(a, 1))
+        #expect(one["status"] as? String == "stuck")
+        #expect((one["guidance"] as? [[String: Any]])?.count == 1)
+        #expect(try machines.sessionJSON(a, 2)?["status"] as? String == "paused")
+    }
+
+    @Test func anUnreachableRemoteIsAClearErrorAndLocalWorkGoesOn() throws {
+        let machines = try RegistryMachines()
+        let a = try machines.machine("a")
+        try machines.ppds(a, ["start-work", "3", "--offline"]).check()
+        try runProcess("/usr/bin/git", ["-C", a.repo, "remote", "set-url", "origin", "git://127.0.0.1:1/nowhere.git"]).check()
+        let before = try machines.canonical(a, 3)
+        let failed = try machines.ppds(a, ["sync"])
+        #expect(failed.status == 1)
+        #expect(failed.stderr.contains("cannot fetch the registry from 'origin'"))
+        #expect(try machines.canonical(a, 3) == before)
+        try machines.ppds(a, ["update", "3", "--status", "working"]).check()
+        let json = try machines.ppds(a, ["sync", "--json"])
+        #expect(json.status == 1)
+        #expect(json.stdout.contains("\"kind\""))
+        #expect(try machines.ppds(a, ["sync", "--remote", "nosuch"]).status == 2)
+    }
+
+    @Test(.enabled(if: RegistryMachines.hasDaemon)) func aReadOnlyRemoteIsAClearError() throws {
+        let machines = try RegistryMachines(transport: .daemon(receivePack: false))
+        let a = try machines.machine("a")
+        try machines.ppds(a, ["start-work", "4", "--offline"]).check()
+        let failed = try machines.ppds(a, ["sync"])
+        #expect(failed.status == 1)
+        #expect(failed.stderr.contains("cannot push the registry to 'origin'"))
+        #expect(failed.stderr.contains("read-only"))
+        // Still a valid local session.
+        try machines.ppds(a, ["update", "4", "--status", "working"]).check()
+    }
+
+    @Test(.enabled(if: RegistryMachines.hasDaemon)) func aRemoteWhoseHookRejectsIsAClearError() throws {
+        let machines = try RegistryMachines(transport: .daemon(receivePack: true))
+        let hook = machines.bare + "/hooks/pre-receive"
+        try "#!/bin/sh\necho 'registry is frozen' >&2\nexit 1\n".write(toFile: hook, atomically: true, encoding: .utf8)
+        chmod(hook, 0o755)
+        let a = try machines.machine("a")
+        try machines.ppds(a, ["start-work", "4", "--offline"]).check()
+        let failed = try machines.ppds(a, ["sync"])
+        #expect(failed.status == 1)
+        #expect(failed.stderr.contains("refused"))
+        #expect(try machines.remoteRefs().isEmpty)
+    }
+}
