@@ -180,12 +180,24 @@ extension Repository {
         }
         var outcomes: [String: RemoteRefOutcome] = [:]
         for update in updates {
-            do {
-                if let new = update.new {
-                    try copyObjects(reachableFrom: new, into: target)
-                    try target.updateReference(update.name, to: new, expecting: update.expected, message: "ppds sync")
-                } else if let expected = update.expected {
-                    try target.deleteReference(update.name, expecting: expected)
+            do throws(GitError) {
+                if let new = update.new { try copyObjects(reachableFrom: new, into: target) }
+                // Another machine holding the ref's lock writes for a moment only: wait it out
+                // (up to about a second), then compare-and-swap against what it left.
+                var attempt = 0
+                while true {
+                    do throws(GitError) {
+                        if let new = update.new {
+                            try target.updateReference(update.name, to: new, expecting: update.expected, message: "ppds sync")
+                        } else if let expected = update.expected {
+                            try target.deleteReference(update.name, expecting: expected)
+                        }
+                        break
+                    } catch where error.kind == .locked || (error.code == GIT_ELOCKED.rawValue) || error.message.contains("failed to lock") {
+                        attempt += 1
+                        if attempt > 100 { throw error }
+                        usleep(UInt32.random(in: 2_000...12_000))
+                    }
                 }
                 outcomes[update.name] = .updated
             } catch where error.kind == .moved {

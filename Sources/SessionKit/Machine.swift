@@ -16,9 +16,11 @@ public struct Machine: Sendable, Equatable, Hashable {
     public static let sessionKey = "machine"
 
     /// This machine: `PPDS_MACHINE_ID` (tests), else `$PPDS_HOME/machine-id`, created on first
-    /// use; the label is `PPDS_MACHINE_LABEL`, else the host name.
+    /// use; the label is `PPDS_MACHINE_LABEL`, else `$PPDS_HOME/machine-label`, else the host name.
     public static func current(home: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws(PPDSError) -> Machine {
-        let label = environment["PPDS_MACHINE_LABEL"].flatMap { $0.isEmpty ? nil : $0 } ?? ProcessInfo.processInfo.hostName
+        let label = environment["PPDS_MACHINE_LABEL"].flatMap { $0.isEmpty ? nil : $0 }
+            ?? FileManager.default.contents(atPath: home + "/machine-label").map { String(decoding: $0, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines) }.flatMap { $0.isEmpty ? nil : String($0.prefix(64)) }
+            ?? ProcessInfo.processInfo.hostName
         if let id = environment["PPDS_MACHINE_ID"], !id.isEmpty { return Machine(id: id, label: label) }
         let file = home + "/machine-id"
         if let id = readID(file) { return Machine(id: id, label: label) }

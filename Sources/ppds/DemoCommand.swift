@@ -12,10 +12,19 @@ struct DemoCommand: ParsableCommand {
         abstract: "Run the whole lifecycle on a throwaway repository: bulk start, stuck, guide, ship, merge, prune.")
 
     @Flag(help: "Keep the temporary repository and PPDS_HOME afterwards.") var keep = false
+    @Option(help: "With 2: two machines sharing one git remote; one gets stuck and is guided from the other.") var machines = 1
+
+    func validate() throws {
+        guard machines == 1 || machines == 2 else { throw ValidationError("--machines must be 1 or 2") }
+    }
 
     func run() throws {
         try CLI.run {
-            try Demo(keep: keep, color: CLI.useColor).run()
+            if machines == 2 {
+                try MachinesDemo(keep: keep, color: CLI.useColor).run()
+            } else {
+                try Demo(keep: keep, color: CLI.useColor).run()
+            }
         }
     }
 }

@@ -14,6 +14,7 @@ struct ServeCommand: AsyncParsableCommand {
         abstract: "The live API, server-sent events and a dashboard in the browser.")
 
     @OptionGroup var repo: RepoOption
+    @OptionGroup var sync: SyncIntervalOption
     @Option(help: "The address to bind. Anything but loopback requires the bearer token in $PPDS_HOME/serve-token.") var host = "127.0.0.1"
     @Option(help: "The port (0 picks a free one).") var port = 3847
     @Flag(help: "When a session becomes stuck or complete: a desktop notification (notify-send) and hooks.on_stuck / on_complete.") var notify = false
@@ -34,6 +35,7 @@ struct ServeCommand: AsyncParsableCommand {
             CLI.printError(error.message)
             throw ExitCode(error.exitCode)
         }
+        sync.start(repo: repo)
         var options = APIServer.Options()
         options.host = host
         options.port = port

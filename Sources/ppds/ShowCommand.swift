@@ -21,6 +21,17 @@ struct ShowCommand: ParsableCommand {
         try CLI.run {
             let (store, scoped) = try CLI.scope(repo)
             let issue = try CLI.issue(issue, store: store)
+            // Another machine's session (synced into the mirror folder): its file, without git facts.
+            if let scoped, (try? store.loadIfPresent(issue)) == nil, let copy = try? scoped.mirrorStore.loadIfPresent(issue) {
+                let view = SessionView(session: copy, git: SessionGitState())
+                if json {
+                    CLI.printJSON(.document("session", view.json))
+                } else {
+                    let owner = copy.machine.map { "\(TerminalText.escaped($0.label)) (\(TerminalText.escaped($0.id)))" } ?? "another machine"
+                    print(ShowText.render(view) + "\nRuns on \(owner), as of the last 'ppds sync'; guide, pause and resume reach it on the next sync.")
+                }
+                return
+            }
             let session = try store.load(issue)
             let workspace = try scoped ?? Workspace.locate(repo: session.repo)
             let git = try GitFactReader(repository: try workspace.openRepository()).state(of: session, includeDirty: true)

@@ -20,6 +20,8 @@ struct StatusCommand: ParsableCommand {
     @Flag(help: "One line per session: issue, status, branch, ahead/behind, dirty, last update, path.") var table = false
     @Flag(name: .customLong("all-repos"), help: "Every repository's sessions under this PPDS_HOME, grouped by repository.")
     var allRepos = false
+    @Flag(help: "Also show other machines' sessions (as of the last 'ppds sync'), with each machine's label.")
+    var everywhere = false
 
     func run() throws {
         if allRepos { return try runForEveryRepository() }
@@ -30,13 +32,17 @@ struct StatusCommand: ParsableCommand {
             options.includeGone = all
             options.includeDirty = dirty
             let report = try StatusReport.build(workspace, options: options)
+            let elsewhere = everywhere ? EverywhereText.sessions(workspace) : []
             if json {
-                CLI.printJSON(report.json)
+                var document = report.json
+                if everywhere { document["elsewhere"] = EverywhereText.json(elsewhere) }
+                CLI.printJSON(document)
             } else if table {
                 print(StatusTable().render(report))
             } else {
                 print(StatusText(color: CLI.useColor).render(report))
             }
+            if everywhere && !json { print(EverywhereText().render(elsewhere)) }
         }
     }
 

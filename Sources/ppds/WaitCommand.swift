@@ -15,6 +15,7 @@ struct WaitCommand: ParsableCommand {
     @Argument(help: "The issue. Default: the session whose worktree you are in.")
     var issue: IssueNumber?
     @OptionGroup var repo: RepoOption
+    @OptionGroup var sync: SyncIntervalOption
     @Option(help: "Give up after this long (90s, 10m, 1h). Default: wait until something comes.")
     var timeout: DurationArgument?
     @Flag(help: "Print JSON: {\"version\":1,\"outcome\":…,\"guidance\":[…]}.") var json = false
@@ -23,6 +24,7 @@ struct WaitCommand: ParsableCommand {
         try CLI.run {
             let (store, workspace) = try CLI.scope(repo)
             let issue = try CLI.issue(issue, store: store)
+            sync.start(repo: repo)
             try GuidanceDelivery.waitAndDeliver(issue, store: store, workspace: workspace, timeout: timeout?.seconds, json: json)
         }
     }

@@ -13,6 +13,7 @@ struct WatchCommand: ParsableCommand {
         abstract: "The orchestrator view, kept live: redrawn when session files or git refs change.")
 
     @OptionGroup var repo: RepoOption
+    @OptionGroup var sync: SyncIntervalOption
     @Option(help: "Seconds between redraws when nothing signals a change (the polling fallback).") var interval: Double = 5
     @Option(name: .customLong("stale-after"), help: "Minutes without an update before a session counts as stale.") var staleAfter: DurationArgument?
     @Option(help: "Stop after this many views (for scripts and tests).") var count: Int?
@@ -31,6 +32,7 @@ struct WatchCommand: ParsableCommand {
             let gitDir = try workspace.openRepository().commonDir
             try FileManager.default.createDirectory(atPath: workspace.store.sessionsDir, withIntermediateDirectories: true)
             let watcher = ChangeWatcher { ChangeWatcher.folders(gitDir: gitDir, sessionsDir: workspace.store.sessionsDir) }
+            sync.start(repo: repo)
             let terminal = isatty(STDOUT_FILENO) == 1
             let signalSources = terminal ? WatchScreen.enter() : []
             let notifier = Notifier(config: config, home: workspace.store.home, desktop: notify)

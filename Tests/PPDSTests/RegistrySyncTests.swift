@@ -224,4 +224,53 @@ import Support
         #expect(failed.stderr.contains("refused"))
         #expect(try machines.remoteRefs().isEmpty)
     }
+
+    @Test func statusEverywhereShowsOtherMachinesWithTheirLabel() throws {
+        let machines = try RegistryMachines()
+        let a = try machines.machine("laptop"), b = try machines.machine("vm")
+        try machines.ppds(b, ["start-work", "8", "--offline"]).check()
+        try machines.ppds(b, ["update", "8", "--status", "stuck", "--reason", "which db?", "--option", "pg"]).check()
+        try machines.sync(b)
+        try machines.sync(a)
+        let text = try machines.ppds(a, ["status", "--everywhere"]).check().stdout
+        #expect(text.contains("#8 [vm] stuck"))
+        #expect(text.contains("Options: pg"))
+        let json = try machines.ppds(a, ["status", "--everywhere", "--json"]).check().json()
+        let elsewhere = try #require(json["elsewhere"] as? [[String: Any]])
+        #expect(elsewhere.first?["status"] as? String == "stuck")
+        // No local problem is made up for a worktree on another machine.
+        #expect((json["problems"] as? [Any])?.isEmpty == true)
+        let show = try machines.ppds(a, ["show", "8"]).check().stdout
+        #expect(show.contains("Runs on vm (id-vm)"))
+    }
+
+    @Test func waitWithASyncIntervalReceivesGuidanceFromAnotherMachine() throws {
+        let machines = try RegistryMachines()
+        let a = try machines.machine("worker"), b = try machines.machine("boss")
+        try machines.ppds(a, ["start-work", "9", "--offline"]).check()
+        try machines.sync(a)
+        try machines.sync(b)
+        let waiting = Process()
+        waiting.executableURL = URL(fileURLWithPath: TestEnvironment.ppdsBinary)
+        waiting.arguments = ["wait", "9", "--sync-interval", "1s", "--timeout", "30s", "--json"]
+        waiting.currentDirectoryURL = URL(fileURLWithPath: a.repo)
+        waiting.environment = ProcessInfo.processInfo.environment.merging(a.environment) { $1 }
+        let output = Pipe()
+        waiting.standardOutput = output
+        waiting.standardError = FileHandle.nullDevice
+        try waiting.run()
+        try machines.ppds(b, ["guide", "9", "ship it"]).check()
+        try machines.sync(b)
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        waiting.waitUntilExit()
+        #expect(waiting.terminationStatus == 0)
+        #expect(String(decoding: data, as: UTF8.self).contains("ship it"))
+    }
+
+    @Test func theTwoMachineDemoRuns() throws {
+        let result = try runProcess(TestEnvironment.ppdsBinary, ["demo", "--machines", "2"])
+        try result.check()
+        #expect(result.stdout.contains("is claimed by cloud-vm"))
+        #expect(result.stdout.contains("guidance for #103: \"sliding, 30 minutes\""))
+    }
 }
