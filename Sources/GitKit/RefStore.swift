@@ -139,3 +139,31 @@ extension Repository {
         return git_odb_exists(odb, &oid) == 1
     }
 }
+
+extension Repository {
+    /// Moves loose refs into `packed-refs` (as `git pack-refs --all`, which `git gc` runs): one
+    /// file to read instead of one per ref. libgit2 deletes a loose ref only if it still holds
+    /// the value it packed.
+    public func packReferences() throws(GitError) {
+        let refdb = try Handle.make("open refdb", commonDir, release: { git_refdb_free($0) }) { git_repository_refdb(&$0, pointer) }
+        try gitCall("pack refs", commonDir) { git_refdb_compress(refdb.pointer) }
+    }
+
+    /// How many loose ref files are under `refs/<folder>` (counted, not read).
+    public func looseReferenceCount(under folder: String) -> Int {
+        var count = 0
+        var pending = [commonDir + "/" + folder]
+        while let path = pending.popLast() {
+            guard let names = try? FileManager.default.contentsOfDirectory(atPath: path) else { continue }
+            for name in names {
+                var isFolder: ObjCBool = false
+                if FileManager.default.fileExists(atPath: path + "/" + name, isDirectory: &isFolder), isFolder.boolValue {
+                    pending.append(path + "/" + name)
+                } else {
+                    count += 1
+                }
+            }
+        }
+        return count
+    }
+}

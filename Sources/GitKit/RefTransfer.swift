@@ -90,8 +90,16 @@ extension Repository {
     /// Fetches `refspecs` (e.g. `+refs/ppds/*:refs/ppds-remote/origin/*`) from remote `name`, with
     /// the user's credentials (ssh-agent, then the default credential). With `prune`, tracking refs
     /// whose remote ref is gone are deleted. No tags, no FETCH_HEAD.
+    ///
+    /// A remote on this machine (a path or file://) is read in place: libgit2 1.5.1's local
+    /// transport hides every local ref in a walk over the remote and builds a pack even for a
+    /// handful of objects (a sync after 10 changed sessions cost 2.3× a no-change one); ppds
+    /// copies the missing objects itself. Refspecs are `+src:dst` or `+prefix/*:prefix/*`.
     @discardableResult
     public func fetch(remote name: String, refspecs: [String], prune: Bool) throws(GitError) -> FetchStats {
+        if let path = Repository.localRemotePath(try remoteURL(name)) {
+            return try fetchLocally(from: path, refspecs: refspecs, prune: prune)
+        }
         let remote: Handle
         do {
             remote = try Handle.make("look up remote", name, release: { git_remote_free($0) }) { git_remote_lookup(&$0, pointer, name) }
@@ -108,7 +116,7 @@ extension Repository {
         options.prune = prune ? GIT_FETCH_PRUNE : GIT_FETCH_NO_PRUNE
         options.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_NONE
         options.update_fetchhead = 0
-        try withStrArray(refspecs) { array throws(GitError) in
+        _ = try withStrArray(refspecs) { array throws(GitError) in
             try gitCall("fetch", name) { git_remote_fetch(remote.pointer, &array, &options, "ppds sync") }
         }
         guard let stats = git_remote_stats(remote.pointer)?.pointee else { return FetchStats(receivedObjects: 0, receivedBytes: 0) }
@@ -171,6 +179,41 @@ extension Repository {
         return outcomes
     }
 
+    private func fetchLocally(from path: String, refspecs: [String], prune: Bool) throws(GitError) -> FetchStats {
+        let source: Repository
+        do {
+            source = try Repository.open(at: path)
+        } catch {
+            throw GitError(error.kind, "fetch", path, code: error.code, message: "cannot open the remote: \(error.message)")
+        }
+        var copied = 0
+        for spec in refspecs {
+            let parts = spec.drop(while: { $0 == "+" }).split(separator: ":", maxSplits: 1).map(String.init)
+            guard parts.count == 2 else { throw GitError(.invalidName, "fetch", spec, message: "unsupported refspec") }
+            let wildcard = parts[0].hasSuffix("*") && parts[1].hasSuffix("*")
+            let sourcePrefix = wildcard ? String(parts[0].dropLast()) : parts[0]
+            let targetPrefix = wildcard ? String(parts[1].dropLast()) : parts[1]
+            var remoteRefs = try source.references(under: sourcePrefix)
+            if !wildcard { remoteRefs = remoteRefs.filter { $0.key == sourcePrefix } }
+            let existing = wildcard ? try references(under: targetPrefix) : (referenceTarget(targetPrefix).map { [targetPrefix: $0] } ?? [:])
+            var wanted = Set<String>()
+            for (name, id) in remoteRefs {
+                let target = wildcard ? targetPrefix + name.dropFirst(sourcePrefix.count) : targetPrefix
+                wanted.insert(target)
+                if existing[target] == id { continue }
+                copied += try source.copyObjectsCounting(reachableFrom: id, into: self)
+                var oid = id.raw
+                var out: OpaquePointer?
+                try gitCall("update tracking ref", target) { git_reference_create(&out, pointer, target, &oid, 1, "ppds fetch") }
+                if let out { git_reference_free(out) }
+            }
+            if prune {
+                for (name, id) in existing where !wanted.contains(name) { try? deleteReference(name, expecting: id) }
+            }
+        }
+        return FetchStats(receivedObjects: copied, receivedBytes: 0)
+    }
+
     private func pushLocally(to path: String, _ updates: [RemoteRefUpdate]) throws(GitError) -> [String: RemoteRefOutcome] {
         let target: Repository
         do {
@@ -211,6 +254,12 @@ extension Repository {
 
     /// Copies the commits, trees and blobs reachable from `tip` that `target` lacks.
     func copyObjects(reachableFrom tip: ObjectID, into target: Repository) throws(GitError) {
+        _ = try copyObjectsCounting(reachableFrom: tip, into: target)
+    }
+
+    /// The same, returning how many objects were copied.
+    func copyObjectsCounting(reachableFrom tip: ObjectID, into target: Repository) throws(GitError) -> Int {
+        var copied = 0
         let source = try Handle.make("open odb", "source", release: { git_odb_free($0) }) { git_repository_odb(&$0, pointer) }
         let destination = try Handle.make("open odb", "remote", release: { git_odb_free($0) }) { git_repository_odb(&$0, target.pointer) }
         var pending = [tip]
@@ -225,6 +274,7 @@ extension Repository {
             try gitCall("copy object", id.hex) {
                 git_odb_write(&written, destination.pointer, git_odb_object_data(object.pointer), git_odb_object_size(object.pointer), type)
             }
+            copied += 1
             if type == GIT_OBJECT_COMMIT {
                 let commit = try lookupCommit(id)
                 pending.append(ObjectID(git_commit_tree_id(commit.pointer).pointee))
@@ -239,6 +289,7 @@ extension Repository {
                 }
             }
         }
+        return copied
     }
 }
 

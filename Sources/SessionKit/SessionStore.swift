@@ -218,7 +218,7 @@ public struct SessionStore: Sendable {
     /// `work-*.json` names in the folder (temporary files start with a dot and are skipped).
     public func sessionFileNames() -> [String] { Self.sessionFileNames(in: sessionsDir) }
 
-    static func sessionFileNames(in folder: String) -> [String] {
+    public static func sessionFileNames(in folder: String) -> [String] {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
         return names.filter { $0.hasPrefix("work-") && $0.hasSuffix(".json") }.sorted()
     }
