@@ -28,6 +28,7 @@ base=${BENCH_DIR:-/dev/shm}
 work="$base/ppds-sync-bench-$$"
 mkdir -p "$work"; trap 'rm -rf "$work"' EXIT
 
+thousands() { printf '%d' "$1" | sed -e ':a' -e 's/\B[0-9]\{3\}\>/,&/' -e 'ta'; }
 ms_since() { echo $(( ($(now_us) - $1) / 1000 )); }
 sync_m() { (cd "$dir/m$1" && PPDS_HOME="$dir/h$1" PPDS_MACHINE_ID="bench-m$1" PPDS_MACHINE_LABEL="m$1" "$ppds" sync >/dev/null); }
 git_baseline() {
@@ -91,7 +92,7 @@ for total in "${totals[@]}"; do
       goal="≤ 2× no-change ($((2 * nochange)) ms)"; met=$( (( pm <= 2 * nochange )) && echo yes || echo no)
     fi
     ratio=$(awk -v a="$pm" -v b="$gm" 'BEGIN { printf "%.2f×", (b > 0 ? a / b : 0) }')
-    echo "| $(printf "%'d" "$total") | $k | $pm ms [$pmin–$pmax] | $gm ms [$gmin–$gmax] | $ratio | $goal | $met |" >> "$work/table.md"
+    echo "| $(thousands "$total") | $k | $pm ms [$pmin–$pmax] | $gm ms [$gmin–$gmax] | $ratio | $goal | $met |" >> "$work/table.md"
     line="$line $pm $gm"
   done
   echo "$line" >> "$work/plot.dat"

@@ -228,6 +228,19 @@ public struct RegistrySync {
         return results
     }
 
+    /// `merged` with the keys that say where the session's work is taken from `local`.
+    static func keepingLocation(of local: Session, in merged: Session) -> Session {
+        var out = merged
+        out.branch = local.branch
+        out.worktree = local.worktree
+        out.repo = local.repo
+        out.base = local.base
+        out.baseCommit = local.baseCommit
+        out.started = local.started
+        if let machine = local.machine { out.machine = machine }
+        return out
+    }
+
     /// One session, holding its lock in `store`, so no worker's update made meanwhile is lost.
     func sync(_ issue: IssueNumber, store: SessionStore, isOwn: Bool, localID: ObjectID?, remoteID: ObjectID?,
               _ repository: Repository, _ storage: RegistryStorage) throws -> SessionSyncResult {
@@ -290,9 +303,22 @@ public struct RegistrySync {
                 result.outcome = current == nil && !isOwn ? .mirrored : .fastForwarded
             }
         }
-        guard let tip else { return result }
+        guard var tip else { return result }
+        var rendered = try tip.replica.session(file: file)
+        if isOwn, let current {
+            // Where the work is (folder, branch, repository, machine) is this machine's to say: a
+            // commit from elsewhere never moves it; the local values are recorded again at once.
+            let kept = Self.keepingLocation(of: current, in: rendered)
+            if kept != rendered {
+                lamport = max(lamport, tip.lamport) + 1
+                let recorded = tip.replica.recording(kept, at: Stamp(lamport: lamport, machine: machine.id))
+                let id = try storage.write(recorded, session: kept, parents: [tip.id], lamport: lamport, machine: machine,
+                                           changed: recorded.changedKeys(since: tip.replica), now: now())
+                tip = try storage.entry(id)
+                rendered = kept
+            }
+        }
         try FaultInjection.checkpoint("syncAfterCommit")
-        let rendered = try tip.replica.session(file: file)
         if rendered != current {
             try store.save(rendered)
         }

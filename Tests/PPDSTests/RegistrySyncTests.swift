@@ -105,7 +105,14 @@ import Support
     }
 
     @Test func claimsBetweenMachines() throws {
-        let machines = try RegistryMachines()
+        try claimsBetweenMachines(try RegistryMachines())
+    }
+
+    @Test(.enabled(if: RegistryMachines.hasDaemon)) func claimsBetweenMachinesOverGitDaemon() throws {
+        try claimsBetweenMachines(try RegistryMachines(transport: .daemon(receivePack: true)))
+    }
+
+    func claimsBetweenMachines(_ machines: RegistryMachines) throws {
         let a = try machines.machine("a", claims: true), b = try machines.machine("b", claims: true)
         try machines.ppds(a, ["start-work", "456", "--offline"]).check()
         let refused = try machines.ppds(b, ["start-work", "456", "--offline"])
@@ -272,5 +279,42 @@ import Support
         try result.check()
         #expect(result.stdout.contains("is claimed by cloud-vm"))
         #expect(result.stdout.contains("guidance for #103: \"sliding, 30 minutes\""))
+    }
+
+    @Test func doctorChecksTheRegistry() throws {
+        let machines = try RegistryMachines()
+        let a = try machines.machine("a", claims: true)
+        try machines.ppds(a, ["start-work", "11", "12", "--offline"]).check()
+        try machines.sync(a)
+        #expect(try machines.ppds(a, ["doctor", "--json"]).stdout.contains("registry") == false)
+        try machines.ppds(a, ["update", "11", "--status", "working"]).check()
+        try FileManager.default.removeItem(atPath: a.home + "/sessions/work-12.json")
+        let doctor = try machines.ppds(a, ["doctor", "--json"])
+        #expect(doctor.status == 1)
+        #expect(doctor.stdout.contains("registryNotPushed"))
+        #expect(doctor.stdout.contains("claimWithoutSession"))
+        try machines.sync(a)
+        #expect(try machines.ppds(a, ["doctor", "--json"]).stdout.contains("registryNotPushed") == false)
+    }
+
+    @Test func anotherMachineCannotMoveThisMachinesWork() throws {
+        let machines = try RegistryMachines()
+        let a = try machines.machine("a"), b = try machines.machine("b")
+        try machines.ppds(a, ["start-work", "21", "--offline"]).check()
+        try machines.sync(a)
+        try machines.sync(b)
+        // B rewrites its copy's location keys by hand; A keeps its own.
+        let registry = b.home + "/registry"
+        let folder = try #require(try FileManager.default.contentsOfDirectory(atPath: registry).first)
+        let copy = registry + "/" + folder + "/sessions/work-21.json"
+        let text = try String(contentsOfFile: copy, encoding: .utf8)
+        let worktree = try #require(try machines.sessionJSON(a, 21)?["worktree"] as? String)
+        try text.replacingOccurrences(of: worktree, with: "/tmp/elsewhere").write(toFile: copy, atomically: true, encoding: .utf8)
+        try machines.sync(b)
+        try machines.sync(a)
+        #expect(try machines.sessionJSON(a, 21)?["worktree"] as? String == worktree)
+        try machines.sync(a)
+        try machines.sync(b)
+        #expect(try machines.canonical(a, 21) == machines.canonical(b, 21))
     }
 }
