@@ -114,7 +114,12 @@ public struct RegistrySync {
                 throw PPDSError.failed("cannot fetch the registry from '\(remote)' (\(url)): \(error.message); local sessions are unchanged")
             }
             try FaultInjection.checkpoint("syncAfterFetch")
-            report.sessions = try reconcile(repository, storage)
+            // A later round keeps what an earlier one did to a session (it finds it unchanged).
+            let earlier = Dictionary(report.sessions.map { ($0.issue, $0) }, uniquingKeysWith: { first, _ in first })
+            report.sessions = try reconcile(repository, storage).map { result in
+                guard result.outcome == .unchanged, let before = earlier[result.issue] else { return result }
+                return before
+            }
             let skipped = Set(report.sessions.filter { $0.outcome == .conflict || $0.outcome == .failed }.map(\.issue))
             let local = try PPDSError.wrapping { try repository.references(under: RegistryRefs.sessions) }
             let tracking = try PPDSError.wrapping { try repository.references(under: RegistryRefs.tracking(remote, of: RegistryRefs.sessions)) }
@@ -186,15 +191,20 @@ public struct RegistrySync {
         names += SessionStore.sessionFileNames(in: ownFolder)
         names += mirror.sessionFileNames()
         var issues = Set(names.compactMap { IssueNumber(parsing: String($0.dropLast(".json".count))) })
-        issues.formUnion(local.keys.compactMap { RegistryRefs.issue(of: $0, under: RegistryRefs.sessions) })
-        issues.formUnion(tracking.keys.compactMap { RegistryRefs.issue(of: $0, under: trackingPrefix) })
+        var localByIssue: [Int: ObjectID] = [:], trackingByIssue: [Int: ObjectID] = [:]
+        for (name, id) in local { if let issue = RegistryRefs.issue(of: name, under: RegistryRefs.sessions) { localByIssue[issue.value] = id } }
+        for (name, id) in tracking { if let issue = RegistryRefs.issue(of: name, under: trackingPrefix) { trackingByIssue[issue.value] = id } }
+        issues.formUnion(localByIssue.keys.compactMap(IssueNumber.init))
+        issues.formUnion(trackingByIssue.keys.compactMap(IssueNumber.init))
         let cache = RegistrySyncCache.load(workspace, remote: remote)
+        let probe = RegistrySyncCache.FileProbe(workspace)
         var next = RegistrySyncCache(remote: remote)
         var results: [SessionSyncResult] = []
+        results.reserveCapacity(issues.count)
         for issue in issues.sorted() {
-            let localID = local[RegistryRefs.session(issue)]
-            let remoteID = tracking[trackingPrefix + String(issue.value)]
-            let files = RegistrySyncCache.files(of: issue, workspace)
+            let localID = localByIssue[issue.value]
+            let remoteID = trackingByIssue[issue.value]
+            let files = probe.files(of: issue)
             if let entry = cache.entries[issue.value], localID == remoteID, entry.ref == (localID?.hex ?? "-"), entry.files == files {
                 next.entries[issue.value] = entry
                 results.append(SessionSyncResult(issue: issue, outcome: .unchanged))
@@ -221,7 +231,7 @@ public struct RegistrySync {
             results.append(result)
             if result.outcome != .failed && result.outcome != .conflict {
                 next.entries[issue.value] = .init(ref: repository.referenceTarget(RegistryRefs.session(issue))?.hex ?? "-",
-                                                  files: RegistrySyncCache.files(of: issue, workspace))
+                                                  files: probe.files(of: issue))
             }
         }
         if next.entries != cache.entries { next.save(workspace) }
