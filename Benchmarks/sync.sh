@@ -107,6 +107,7 @@ set title "ppds sync on machine m0 of 20 (one file:// remote): time vs total ses
 set xlabel "sessions in the registry"
 set ylabel "milliseconds (median of $runs)"
 set logscale x
+set xrange [70:7000]
 set xtics ("100" 100, "1,000" 1000, "5,000" 5000)
 set key left top
 set grid

@@ -27,16 +27,15 @@ public struct Machine: Sendable, Equatable, Hashable {
         let fresh = "m-" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(16)
         do {
             try FileManager.default.createDirectory(atPath: home, withIntermediateDirectories: true)
-            // Created exclusively: two first runs at once agree on the one that won.
-            let fd = open(file, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
-            if fd >= 0 {
-                let bytes = Array((fresh + "\n").utf8)
-                _ = write(fd, bytes, bytes.count)
-                fsync(fd)
-                close(fd)
-            }
         } catch {
             throw PPDSError.io("\(home): cannot create the folder: \(error.localizedDescription)")
+        }
+        // Written whole to a temporary file, then linked into place: link() fails if the name
+        // exists, so two first runs at once agree on the winner, and no reader sees it empty.
+        let temporary = home + "/.machine-id.\(getpid()).\(UUID().uuidString.prefix(8))"
+        if FileManager.default.createFile(atPath: temporary, contents: Data((fresh + "\n").utf8)) {
+            _ = link(temporary, file)
+            unlink(temporary)
         }
         guard let id = readID(file) else { throw PPDSError.io("\(file): cannot read or write the machine id") }
         return Machine(id: id, label: label)
