@@ -48,7 +48,12 @@ struct GuideCommand: ParsableCommand {
     /// Shows the question on stderr (stdout stays the command's answer) and reads one line.
     static func ask(_ session: Session) -> Reply {
         CLI.printError(GuidePrompt.render(session) + "\n" + GuidePrompt.question(for: session), prefixed: false, newline: false)
-        guard let line = readLine(strippingNewline: true) else { return .endOfInput }
+        guard let line = readLine(strippingNewline: true) else {
+            CLI.printError("", prefixed: false)
+            return .endOfInput
+        }
+        // Typed on a terminal, the answer is on screen already; read from a pipe, show it.
+        if isatty(STDIN_FILENO) == 0 { CLI.printError(TerminalText.escaped(line), prefixed: false) }
         return GuidePrompt.guidance(from: line, options: session.stuck?.options ?? []).map(Reply.answer) ?? .skip
     }
 
