@@ -47,8 +47,27 @@ public enum WorkerInbox {
         let folder = (store.path(for: issue) as NSString).deletingLastPathComponent
         let watcher = ChangeWatcher(folders: { [folder] })
         var sawPause = false
+        var lastGood = try load(issue, in: store, workspace: workspace)
+        var first = true
         while true {
-            let session = try load(issue, in: store, workspace: workspace)
+            let session: Session
+            if first {  // read above, where a bad file is the caller's error
+                session = lastGood
+                first = false
+            } else {
+                do {
+                    session = try load(issue, in: store, workspace: workspace)
+                } catch where error.reason == .invalid {
+                    // Another tool may be half-way through a non-atomic write: wait for the
+                    // next change rather than leave the worker without its answer.
+                    if let deadline, deadline.timeIntervalSinceNow <= 0 {
+                        return Result(outcome: .timedOut, session: lastGood, guidance: [])
+                    }
+                    _ = watcher.wait(timeout: min(pollInterval, 0.5), settle: 0.005)
+                    continue
+                }
+            }
+            lastGood = session
             let unread = session.undeliveredGuidance
             if !unread.isEmpty { return Result(outcome: .guidance, session: session, guidance: unread) }
             if session.status.isTerminal { return Result(outcome: .finished, session: session, guidance: []) }
