@@ -97,7 +97,7 @@ import View
         #expect(try fixture.ppds(["show", "8"]).check().stdout.contains("first (not yet read)"))
         #expect(try guidance(fixture, 8).first?["delivered"] == nil)
         let status = try fixture.ppds(["status"]).check().stdout
-        #expect(status.contains("answered just now, not yet read"), "\(status)")
+        #expect(status.contains(", not yet read)"), "\(status)")
         let answer = try #require((try fixture.ppds(["status", "--json"]).check().json()["sessions"] as? [[String: Any]])?.first?["answer"] as? [String: Any])
         #expect(answer["state"] as? String == "unread")
         // show inside the worktree: read.
