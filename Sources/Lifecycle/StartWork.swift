@@ -19,11 +19,16 @@ public struct StartWorkRequest: Sendable {
     public var branch: String?
     /// A command run (argv, no shell) in each worktree start-work makes, like `spawn`.
     public var exec: [String]
+    /// Agent hooks to write into each worktree start-work makes (before hooks and spawn run):
+    /// the agent and the ppds executable the hooks call.
+    public var agent: (kind: AgentKind, executable: String)?
 
     public init(issues: [IssueNumber], base: String? = nil, known: [IssueNumber: IssueInfo] = [:], type: String? = nil,
-                jobs: Int = 1, offline: Bool = false, runHooks: Bool = true, branch: String? = nil, exec: [String] = []) {
+                jobs: Int = 1, offline: Bool = false, runHooks: Bool = true, branch: String? = nil, exec: [String] = [],
+                agent: (kind: AgentKind, executable: String)? = nil) {
         self.branch = branch
         self.exec = exec
+        self.agent = agent
         self.issues = issues
         self.base = base
         self.known = known
@@ -139,9 +144,13 @@ public struct StartWork: Sendable {
             if let created {
                 result.outcome = .started
                 result.session = created
-                if request.runHooks {
-                    result.hooks = Hooks.runAfterCreate(created, config: config, home: workspace.store.home)
-                }
+            }
+            // Before post_create and spawn, so an agent spawned there already has its hooks.
+            if let agent = request.agent, let session = result.session, result.outcome == .started || result.outcome == .recreated {
+                result.hooks.append(AgentHooks.installResult(for: session, workspace: workspace, agent: agent.kind, executable: agent.executable))
+            }
+            if let created, request.runHooks {
+                result.hooks += Hooks.runAfterCreate(created, config: config, home: workspace.store.home)
             }
             if !request.exec.isEmpty, let session = result.session, result.outcome == .started || result.outcome == .recreated {
                 result.hooks.append(Hooks.spawn(kind: "exec", argv: Hooks.argv(.argv(request.exec), for: session),
