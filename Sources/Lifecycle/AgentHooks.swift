@@ -87,7 +87,7 @@ public enum AgentHookOutcome: Sendable {
 /// Claude Code hooks that keep a session's status current: the decisions, the hook's own run,
 /// and the settings entries that call it.
 public enum AgentHooks {
-    /// Session key recording a stuck state the hook set (`{"agent", "stuckSince"}`), so the hook
+    /// Session key recording a stuck state the hook set (`{"agent", "reason", "stuckSince"}`), so the hook
     /// clears only its own stuck and never a question the worker asked with `ppds update`.
     public static let markerKey = "agentHook"
 
@@ -102,9 +102,10 @@ public enum AgentHooks {
 
     /// Whether the session's stuck state is the one the hook set.
     public static func stuckByHook(_ session: Session) -> Bool {
-        guard session.status == .stuck, let stuck = session.stuck,
-              let since = session.extra[markerKey]?.objectValue?["stuckSince"]?.stringValue else { return false }
-        return since == Timestamp.format(stuck.since)
+        guard session.status == .stuck, let stuck = session.stuck, let marker = session.extra[markerKey]?.objectValue,
+              let since = marker["stuckSince"]?.stringValue else { return false }
+        // Timestamps have whole seconds: the reason tells a worker's stuck in the same second apart.
+        return since == Timestamp.format(stuck.since) && marker["reason"]?.stringValue == stuck.reason
     }
 
     /// The status change an event asks of the session as it is now.
@@ -159,6 +160,8 @@ public enum AgentHooks {
             }
             guard let session = try? workspace.store.loadIfPresent(issue), workspace.owns(session),
                   path(canonicalPath(place), isInside: canonicalPath(session.worktree)) else { continue }
+            // PostToolUse runs after every tool call: when the file as read asks for nothing, no lock.
+            if case .leave(let why) = decide(payload.event, for: session) { return .unchanged(issue, why) }
             return try apply(payload.event, to: issue, in: workspace, now: now)
         }
         let which = given.map { "\($0.tag)'s worktree" } ?? "any session's worktree"
@@ -178,8 +181,9 @@ public enum AgentHooks {
                     return current
                 case .set(let status, let stuck):
                     var next = try current.applying(.update(status: status, stuck: stuck, pr: nil, force: false), at: now)
-                    if let since = next.stuck?.since, stuck != nil {
-                        next.extra[markerKey] = .object(["agent": .string(AgentKind.claude.rawValue), "stuckSince": .string(Timestamp.format(since))])
+                    if let recorded = next.stuck, stuck != nil {
+                        next.extra[markerKey] = .object(["agent": .string(AgentKind.claude.rawValue), "reason": .string(recorded.reason),
+                                                         "stuckSince": .string(Timestamp.format(recorded.since))])
                     } else {
                         next.extra[markerKey] = nil
                     }
