@@ -119,7 +119,8 @@ public enum AgentHooks {
             if let type, !waitingNotificationTypes.contains(type) { return .leave("notification '\(type)' is not a wait") }
             // The worker's own question (with its context and options) is worth more than Claude's generic one.
             if session.status == .stuck && !byHook { return .leave("stuck with the worker's own reason") }
-            let reason = message.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty ? "Claude Code is waiting for input" : message
+            let text = message.trimmingCharacters(in: .whitespacesAndNewlines)
+            let reason = text.isEmpty ? "Claude Code is waiting for input" : String(text.prefix(1000))
             return .set(.stuck, stuck: StuckRequest(reason: reason, context: "Claude Code is waiting in the worktree's terminal" + (type.map { " (\($0))" } ?? "")))
         case .userPromptSubmit:
             // A prompt while planning is part of the plan; any other prompt means work.
@@ -351,13 +352,15 @@ extension AgentHooks {
             throw PPDSError.refused("\(file) is tracked by git; ppds will not edit it (the worktree would be dirty). Add the entries 'ppds agent-hooks claude \(session.issue.value)' prints by hand")
         }
         let existing = FileManager.default.contents(atPath: file)
+        // Settings may hold secrets (`env`): a private file stays private.
+        let mode: mode_t = lstat(file, &facts) == 0 ? facts.st_mode & 0o777 : 0o644
         let command = ClaudeSettings.command(executable: executable, issue: session.issue)
         let merged = ClaudeSettings.encoded(try ClaudeSettings.merge(existing, command: command, file: file))
         let excludedIn = try ensureIgnored(repository: repository, worktree: worktree, workspace: workspace)
         guard merged != existing else { return AgentHooksInstall(file: file, changed: false, excludedIn: excludedIn) }
         try PPDSError.wrapping {
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-            try AtomicFile.write(merged, to: file)
+            try AtomicFile.write(merged, to: file, mode: mode)
         }
         return AgentHooksInstall(file: file, changed: true, excludedIn: excludedIn)
     }

@@ -65,10 +65,13 @@ import SessionKit
         }
         """#
         try mine.write(toFile: file, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: file)
         let written = try fixture.ppds(["agent-hooks", "claude", "7", "--write"]).check()
         #expect(written.stdout.contains("#7: wrote Claude Code hooks into \(file)"), "\(written.stdout)")
 
         let settings = try readJSON(file)
+        // A private file stays private (settings may hold secrets in `env`).
+        #expect(try FileManager.default.attributesOfItem(atPath: file)[.posixPermissions] as? Int == 0o600)
         #expect((settings["permissions"] as? [String: Any])?["allow"] as? [String] == ["Bash(npm test)"])
         #expect(settings["model"] as? String == "opus")
         #expect((settings["env"] as? [String: Any])?["FOO"] as? String == "1.5")
@@ -97,6 +100,21 @@ import SessionKit
         let entries = try #require(JSONSerialization.jsonObject(with: Data(printed.stdout.utf8)) as? [String: Any])
         for event in ["Notification", "UserPromptSubmit", "Stop", "PostToolUse"] { #expect(commands(entries, event) == [ours]) }
         #expect(try Data(contentsOf: URL(fileURLWithPath: file)) == before)
+    }
+
+    @Test func parallelStartsAddTheExcludeLineOnce() throws {
+        let (result, results) = try fixture.startWork(["21", "22", "23", "24", "--jobs", "4", "--agent", "claude"])
+        try result.check()
+        #expect(results.count == 4)
+        for item in results {
+            let hooks = item["hooks"] as? [[String: Any]] ?? []
+            #expect(hooks.first?["outcome"] as? String == "ok", "\(hooks)")
+            let worktree = try #require(item["worktree"] as? String)
+            #expect(FileManager.default.fileExists(atPath: settingsFile(worktree)))
+            #expect(try fixture.git("status", "--porcelain", in: worktree) == "")
+        }
+        let exclude = try String(contentsOfFile: fixture.repo + "/.git/info/exclude", encoding: .utf8)
+        #expect(exclude.components(separatedBy: "\n").filter { $0 == "/.claude/settings.local.json" }.count == 1, "\(exclude)")
     }
 
     @Test func anUnreadableSettingsFileIsNamedAndLeftAlone() throws {
