@@ -119,6 +119,8 @@ public enum AgentHooks {
             if let type, !waitingNotificationTypes.contains(type) { return .leave("notification '\(type)' is not a wait") }
             // The worker's own question (with its context and options) is worth more than Claude's generic one.
             if session.status == .stuck && !byHook { return .leave("stuck with the worker's own reason") }
+            // A plan waiting for review already says the human is needed, and says more.
+            if session.status == .planningComplete { return .leave("the plan waits for review") }
             let text = message.trimmingCharacters(in: .whitespacesAndNewlines)
             let reason = text.isEmpty ? "Claude Code is waiting for input" : String(text.prefix(1000))
             return .set(.stuck, stuck: StuckRequest(reason: reason, context: "Claude Code is waiting in the worktree's terminal" + (type.map { " (\($0))" } ?? "")))

@@ -186,6 +186,14 @@ import SessionKit
         try hook(["claude", "12"], stdin: try payload("UserPromptSubmit", cwd: worktree, ["prompt": "sliding"]))
         #expect(try session(12)["status"] as? String == "working")
 
+        // A plan waiting for review stays that: it already asks for the human.
+        try fixture.ppds(["update", "12", "--status", "planning_complete"]).check()
+        try hook(["claude", "12"], stdin: try payload("Notification", cwd: worktree, ["message": "Claude is waiting for your input",
+                                                                                       "notification_type": "idle_prompt"]))
+        #expect(try session(12)["status"] as? String == "planning_complete")
+        try hook(["claude", "12"], stdin: try payload("UserPromptSubmit", cwd: worktree, ["prompt": "plan approved, go"]))
+        #expect(try session(12)["status"] as? String == "working")
+
         // Not a wait; and a human's pause wins.
         try hook(["claude", "12"], stdin: try payload("Notification", cwd: worktree, ["message": "Signed in", "notification_type": "auth_success"]))
         #expect(try session(12)["status"] as? String == "working")
