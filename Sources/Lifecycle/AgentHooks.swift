@@ -243,76 +243,74 @@ public enum ClaudeSettings {
         return tail.isEmpty || (tail.first == " " && tail.count > 1 && tail.dropFirst().allSatisfy(\.isASCII) && tail.dropFirst().allSatisfy(\.isNumber))
     }
 
-    static func group(command: String, matcher: String?) -> JSONValue {
-        var fields: [String: JSONValue] = [
-            "hooks": .array([.object(["type": .string("command"), "command": .string(command), "timeout": .int(Int64(timeout))])]),
-        ]
-        if let matcher { fields["matcher"] = .string(matcher) }
-        return .object(fields)
+    /// One matcher group, keys in the order the docs write them.
+    static func group(command: String, matcher: String?) -> SettingsJSON {
+        let hook = SettingsJSON.object([("type", .string("command")), ("command", .string(command)), ("timeout", .literal(String(timeout)))])
+        return .object((matcher.map { [("matcher", SettingsJSON.string($0))] } ?? []) + [("hooks", .array([hook]))])
     }
 
     /// ppds's entries alone, as a settings document (what `agent-hooks claude` prints).
-    public static func entries(command: String) -> JSONValue {
-        var hooks: [String: JSONValue] = [:]
-        for event in events { hooks[event.name] = .array([group(command: command, matcher: event.matcher)]) }
-        return .object(["hooks": .object(hooks)])
+    public static func entries(command: String) -> Data {
+        // Merged into nothing, so there is no file to name in an error, and no error.
+        (try? merge(nil, command: command, file: "")) ?? Data()
     }
 
-    /// `existing` (the file's bytes, or nil) with ppds's entries in place: every other key and
-    /// every other hook kept, ppds's earlier entries replaced, so a rerun changes nothing. A file
-    /// that is not a settings object is an error naming `file`; nothing is guessed.
-    public static func merge(_ existing: Data?, command: String, file: String) throws(PPDSError) -> JSONValue {
-        var settings: [String: JSONValue] = [:]
+    /// The file's bytes with ppds's entries in place: every other key and every other hook kept,
+    /// in their order and with their numbers as written; ppds's earlier entries replaced, so a
+    /// rerun changes nothing. A file that is not a settings object is an error naming `file`;
+    /// nothing is guessed.
+    public static func merge(_ existing: Data?, command: String, file: String) throws(PPDSError) -> Data {
+        var settings: [(key: String, value: SettingsJSON)] = []
         if let existing, !existing.allSatisfy({ [0x20, 0x0a, 0x0d, 0x09].contains($0) }) {
             guard existing.count <= Session.maxFileSize, JSONValue.nestingDepth(existing) <= Session.maxNesting else {
                 throw PPDSError.invalid("\(file): too large or nested too deeply for a settings file; nothing was written")
             }
-            let value: JSONValue
-            do { value = try JSONValue.parse(existing) } catch {
-                throw PPDSError.invalid("\(file) is not valid JSON (\(error)); fix or remove it, nothing was written")
+            let parsed: SettingsJSON
+            if let ordered = SettingsJSON.parse(existing, maxDepth: Session.maxNesting) {
+                parsed = ordered
+            } else {
+                // Foundation's reader says where the file broke (and would take what ours is too strict for).
+                do { parsed = SettingsJSON.from(try JSONValue.parse(existing)) } catch {
+                    throw PPDSError.invalid("\(file) is not valid JSON (\(error)); fix or remove it, nothing was written")
+                }
             }
-            guard let object = value.objectValue else {
-                throw PPDSError.invalid("\(file): the top level is \(value.kindDescription), not an object; nothing was written")
+            guard let entries = parsed.objectEntries else {
+                throw PPDSError.invalid("\(file): the top level is \(parsed.kindDescription), not an object; nothing was written")
             }
-            settings = object
+            settings = entries
         }
-        var hooks: [String: JSONValue] = [:]
-        if let current = settings["hooks"], !current.isNull {
-            guard let object = current.objectValue else {
+        var hooks: [(key: String, value: SettingsJSON)] = []
+        if let current = SettingsJSON.object(settings)["hooks"], !current.isNull {
+            guard let entries = current.objectEntries else {
                 throw PPDSError.invalid("\(file): 'hooks' is \(current.kindDescription), not an object; nothing was written")
             }
-            hooks = object
+            hooks = entries
         }
         for event in events {
-            var groups: [JSONValue] = []
-            if let current = hooks[event.name], !current.isNull {
+            var groups: [SettingsJSON] = []
+            if let current = SettingsJSON.object(hooks)[event.name], !current.isNull {
                 guard let list = current.arrayValue else {
                     throw PPDSError.invalid("\(file): 'hooks.\(event.name)' is \(current.kindDescription), not a list; nothing was written")
                 }
                 groups = list.compactMap(withoutOwnEntries)
             }
             groups.append(group(command: command, matcher: event.matcher))
-            hooks[event.name] = .array(groups)
+            hooks = SettingsJSON.setting(event.name, to: .array(groups), in: hooks)
         }
-        settings["hooks"] = .object(hooks)
-        return .object(settings)
+        settings = SettingsJSON.setting("hooks", to: .object(hooks), in: settings)
+        return Data((SettingsJSON.object(settings).written() + "\n").utf8)
     }
 
     /// A matcher group without ppds's own commands; nil when nothing else was in it.
-    static func withoutOwnEntries(_ group: JSONValue) -> JSONValue? {
-        guard var object = group.objectValue, let entries = object["hooks"]?.arrayValue else { return group }
-        let kept = entries.filter { entry in
-            guard let command = entry.objectValue?["command"]?.stringValue else { return true }
+    static func withoutOwnEntries(_ group: SettingsJSON) -> SettingsJSON? {
+        guard let entries = group.objectEntries, let list = group["hooks"]?.arrayValue else { return group }
+        let kept = list.filter { entry in
+            guard let command = entry["command"]?.stringValue else { return true }
             return !isOwnCommand(command)
         }
-        if kept.count == entries.count { return group }
+        if kept.count == list.count { return group }
         if kept.isEmpty { return nil }
-        object["hooks"] = .array(kept)
-        return .object(object)
-    }
-
-    public static func encoded(_ settings: JSONValue) -> Data {
-        Data((JSONWriter.write(settings) + "\n").utf8)
+        return .object(SettingsJSON.setting("hooks", to: .array(kept), in: entries))
     }
 }
 
@@ -357,7 +355,7 @@ extension AgentHooks {
         // Settings may hold secrets (`env`): a private file stays private.
         let mode: mode_t = lstat(file, &facts) == 0 ? facts.st_mode & 0o777 : 0o644
         let command = ClaudeSettings.command(executable: executable, issue: session.issue)
-        let merged = ClaudeSettings.encoded(try ClaudeSettings.merge(existing, command: command, file: file))
+        let merged = try ClaudeSettings.merge(existing, command: command, file: file)
         let excludedIn = try ensureIgnored(repository: repository, worktree: worktree, workspace: workspace)
         guard merged != existing else { return AgentHooksInstall(file: file, changed: false, excludedIn: excludedIn) }
         try PPDSError.wrapping {

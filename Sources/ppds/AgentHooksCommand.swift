@@ -38,11 +38,11 @@ struct AgentHooksCommand: ParsableCommand {
                 let entries = ClaudeSettings.entries(command: ClaudeSettings.command(executable: executable, issue: issue))
                 if json {
                     var out = OrderedJSON.document("issue", .string(issue.tag))
-                    out["settings"] = entries
+                    out["settings"] = (try? JSONValue.parse(entries)) ?? .null
                     CLI.printJSON(out)
                 } else {
                     // The settings JSON itself, exact, to paste into a settings file.
-                    print(JSONWriter.write(entries))
+                    FileHandle.standardOutput.write(entries)
                 }
                 return
             }

@@ -3,6 +3,7 @@ import Testing
 import TestSupport
 import Lifecycle
 import SessionKit
+import Support
 
 /// `ppds agent-hooks claude` and the hidden `ppds hook claude` that its entries run: merging into
 /// a settings file someone already has, payloads shaped as Claude Code documents them, and hooks
@@ -55,6 +56,7 @@ import SessionKit
           "permissions": {"allow": ["Bash(npm test)"], "deny": []},
           "model": "opus",
           "env": {"FOO": "1.5"},
+          "cleanupPeriodDays": 1.50,
           "hooks": {
             "PreToolUse": [{"matcher": "Bash", "hooks": [{"type": "command", "command": "./check.sh"}]}],
             "Stop": [{"hooks": [{"type": "command", "command": "say done"}]}],
@@ -76,6 +78,12 @@ import SessionKit
         #expect(settings["model"] as? String == "opus")
         #expect((settings["env"] as? [String: Any])?["FOO"] as? String == "1.5")
         #expect(commands(settings, "PreToolUse") == ["./check.sh"])
+        // Their order and their numbers as they wrote them; ppds's new events after theirs.
+        let text = try String(contentsOfFile: file, encoding: .utf8)
+        let order = ["\"permissions\"", "\"model\"", "\"env\"", "\"cleanupPeriodDays\": 1.50", "\"hooks\"", "\"PreToolUse\"",
+                     "\"Stop\"", "\"Notification\"", "\"UserPromptSubmit\"", "\"PostToolUse\""]
+        let positions = order.map { text.range(of: $0)?.lowerBound }
+        #expect(!positions.contains(nil) && positions.map { $0! } == positions.map { $0! }.sorted(), "\(text)")
         let ours = try #require(commands(settings, "UserPromptSubmit").first)
         #expect(ours.hasSuffix(" hook claude 7") && ours.hasPrefix("'/"))
         #expect(commands(settings, "Stop") == ["say done", ours])
@@ -260,6 +268,36 @@ import SessionKit
         try fixture.ppds(["agent-hooks", "claude", "15", "--write"]).check()
         let settings = try readJSON(settingsFile(worktree))
         for event in ["Notification", "UserPromptSubmit", "Stop", "PostToolUse"] { #expect(commands(settings, event).count == 1) }
+    }
+
+    /// Whatever JSON a settings file holds comes back the same, only with ppds's hooks added.
+    @Test func mergingKeepsAnyJSONValueExactly() throws {
+        let documents = [
+            #"{}"#, "  \n", #"{"a": [], "b": {}, "c": [[]], "d": [{}]}"#,
+            #"{"n": [0, -0, 1.5e3, 1E-3, -12.250, 123456789012345678], "t": true, "f": false, "z": null}"#,
+            #"{"s": "quote \" back \\ slash \/ \b\f\n\r\t \u00e9 \ud83d\ude00 \u2028 é 😀", "\u0041key": "v"}"#,
+            #"{"hooks": null, "deep": {"x": {"y": {"z": [1, {"w": "v"}]}}}}"#,
+            #"{"hooks": {"Stop": null, "Other": [{"matcher": "x", "hooks": [{"type": "command", "command": "ok"}]}]}}"#,
+            #"{"dup": 1, "dup": 2}"#,
+        ]
+        for document in documents {
+            let merged = try ClaudeSettings.merge(Data(document.utf8), command: "'/p/ppds' hook claude 3", file: "f")
+            var after = try #require(try JSONValue.parse(merged).objectValue, "\(document)")
+            var before = document.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty ? [:]
+                : try #require(try JSONValue.parse(Data(document.utf8)).objectValue)
+            var hooks = after.removeValue(forKey: "hooks")?.objectValue ?? [:]
+            var theirs = before.removeValue(forKey: "hooks")?.objectValue ?? [:]
+            for event in ["Notification", "UserPromptSubmit", "Stop", "PostToolUse"] {
+                let groups = hooks.removeValue(forKey: event)?.arrayValue ?? []
+                #expect(groups.last?.objectValue?["hooks"]?.arrayValue?.first?.objectValue?["command"] == .string("'/p/ppds' hook claude 3"), "\(document)")
+                let kept = theirs.removeValue(forKey: event)?.arrayValue ?? []
+                #expect(Array(groups.dropLast()) == kept, "\(document)")
+            }
+            #expect(after == before, "\(document) → \(String(decoding: merged, as: UTF8.self))")
+            #expect(hooks == theirs, "\(document)")
+            // And a second merge changes nothing.
+            #expect(try ClaudeSettings.merge(merged, command: "'/p/ppds' hook claude 3", file: "f") == merged)
+        }
     }
 
     @Test func ownCommandsAreRecognisedAndNothingElse() {
