@@ -149,6 +149,16 @@ public enum AgentHooks {
             return .ignored("notification '\(type)' is not a wait")
         default: break
         }
+        let (workspace, session) = try locate(payload, issue: given, projectDir: projectDir, home: home)
+        // PostToolUse runs after every tool call: when the file as read asks for nothing, no lock.
+        if case .leave(let why) = decide(payload.event, for: session) { return .unchanged(session.issue, why) }
+        return try apply(payload.event, to: session.issue, in: workspace, now: now)
+    }
+
+    /// The session whose worktree holds the payload's `cwd` (or `projectDir`), which must be
+    /// `issue`'s when one is given.
+    static func locate(_ payload: ClaudeHookPayload, issue given: IssueNumber?, projectDir: String?,
+                       home: String?) throws(PPDSError) -> (Workspace, Session) {
         let places = [payload.cwd, projectDir].compactMap { $0 }.filter { $0.hasPrefix("/") }
         guard !places.isEmpty else { throw PPDSError.usage("the hook payload names no absolute 'cwd', and CLAUDE_PROJECT_DIR is not set") }
         for place in places {
@@ -163,12 +173,35 @@ public enum AgentHooks {
             }
             guard let session = try? workspace.store.loadIfPresent(issue), workspace.owns(session),
                   path(canonicalPath(place), isInside: canonicalPath(session.worktree)) else { continue }
-            // PostToolUse runs after every tool call: when the file as read asks for nothing, no lock.
-            if case .leave(let why) = decide(payload.event, for: session) { return .unchanged(issue, why) }
-            return try apply(payload.event, to: issue, in: workspace, now: now)
+            return (workspace, session)
         }
         let which = given.map { "\($0.tag)'s worktree" } ?? "any session's worktree"
         throw PPDSError.notFound("\(places.joined(separator: " or ")) is not inside \(which)")
+    }
+
+    /// Guidance the worker has not read, handed to the agent through the hook's answer: for
+    /// UserPromptSubmit as added context (its stdout), for Stop and PostToolUse as a "block"
+    /// whose reason Claude takes as its next instruction. So an answer relayed with `ppds guide`
+    /// reaches the agent at its next prompt, tool call or turn end, without it asking.
+    /// https://code.claude.com/docs/en/hooks (UserPromptSubmit and Stop decision control)
+    public static func pendingGuidance(_ payload: ClaudeHookPayload, issue given: IssueNumber?, projectDir: String?,
+                                       home: String? = nil) -> (store: SessionStore, issue: IssueNumber, guidance: [Guidance], answer: String)? {
+        switch payload.event {
+        case .userPromptSubmit, .stop, .postToolUse: break
+        default: return nil
+        }
+        guard let (workspace, session) = try? locate(payload, issue: given, projectDir: projectDir, home: home) else { return nil }
+        let unread = session.undeliveredGuidance
+        guard !unread.isEmpty else { return nil }
+        let text = (["Guidance from the orchestrator for \(session.issue.tag), relayed by ppds:"]
+            + unread.map { "- \($0.message)" }).joined(separator: "\n")
+        let answer: String
+        if case .userPromptSubmit = payload.event {
+            answer = text
+        } else {
+            answer = JSONWriter.write(.object(["decision": .string("block"), "reason": .string(text)]), pretty: false)
+        }
+        return (workspace.store, session.issue, unread, answer)
     }
 
     /// The decision is made inside the lock, on the file as it is then.

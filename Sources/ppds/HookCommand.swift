@@ -18,8 +18,8 @@ struct HookCommand: ParsableCommand {
 }
 
 enum HookRunner {
-    /// Reads the payload, applies it, and says what happened on stderr. Always returns (exit 0);
-    /// prints nothing on stdout, which Claude Code would add to the agent's context.
+    /// Reads the payload, applies it, and says what happened on stderr. Always returns (exit 0).
+    /// Stdout, which Claude Code reads, carries only guidance the worker has not read yet.
     static func run(_ words: [String]) {
         do {
             guard let agent = words.first, AgentKind(rawValue: agent) == .claude else {
@@ -37,8 +37,17 @@ enum HookRunner {
             }
             let payload = try ClaudeHookPayload.parse(readStdin(limit: ClaudeHookPayload.maxSize + 1))
             let projectDir = ProcessInfo.processInfo.environment["CLAUDE_PROJECT_DIR"].flatMap { $0.isEmpty ? nil : $0 }
-            let outcome = try AgentHooks.handle(payload, issue: issue, projectDir: projectDir)
-            say(outcome.description)
+            do {
+                say(try AgentHooks.handle(payload, issue: issue, projectDir: projectDir).description)
+            } catch {
+                say(PPDSError.from(error).message)
+            }
+            if let pending = AgentHooks.pendingGuidance(payload, issue: issue, projectDir: projectDir) {
+                // Printed first, marked read after: a hook killed in between delivers it again.
+                FileHandle.standardOutput.write(Data((pending.answer + "\n").utf8))
+                try WorkerInbox.acknowledge(pending.guidance.map(\.id), of: pending.issue, in: pending.store)
+                say("\(pending.issue.tag): handed \(pending.guidance.count) guidance message\(pending.guidance.count == 1 ? "" : "s") to the agent")
+            }
         } catch {
             say(PPDSError.from(error).message)
         }

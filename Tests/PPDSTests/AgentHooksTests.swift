@@ -40,10 +40,10 @@ import Support
     /// Runs `ppds hook claude <issue>` as Claude Code would: payload on stdin, from the worktree,
     /// with no CLAUDE_PROJECT_DIR from the test's own environment.
     @discardableResult
-    func hook(_ arguments: [String], stdin: String, in directory: String? = nil) throws -> ProcessResult {
+    func hook(_ arguments: [String], stdin: String, in directory: String? = nil, quiet: Bool = true) throws -> ProcessResult {
         let result = try fixture.ppds(["hook"] + arguments, in: directory, environment: ["CLAUDE_PROJECT_DIR": ""], stdin: stdin)
         #expect(result.status == 0, "a hook exits 0 whatever happens: \(result.stderr)")
-        #expect(result.stdout.isEmpty, "UserPromptSubmit's stdout would go into the agent's context: \(result.stdout)")
+        if quiet { #expect(result.stdout.isEmpty, "UserPromptSubmit's stdout would go into the agent's context: \(result.stdout)") }
         return result
     }
 
@@ -146,6 +146,29 @@ import Support
         #expect(result.status == 2)
         #expect(result.stderr.contains("tracked"), "\(result.stderr)")
         #expect(try String(contentsOfFile: settingsFile(worktree), encoding: .utf8) == "{}\n")
+    }
+
+    @Test func unreadGuidanceReachesTheAgentThroughItsHooksOnce() throws {
+        let (worktree, _) = try fixture.started(14, title: "Fourteen")
+        try fixture.ppds(["update", "14", "--status", "stuck", "--reason", "Sliding or fixed?"]).check()
+        try fixture.ppds(["guide", "14", "use sliding"]).check()
+        // A notification is not a moment to hand anything over.
+        try hook(["claude", "14"], stdin: try payload("Notification", cwd: worktree, ["message": "waiting", "notification_type": "idle_prompt"]))
+        // The next prompt: the guidance goes into the agent's context (UserPromptSubmit's stdout), once.
+        let prompted = try hook(["claude", "14"], stdin: try payload("UserPromptSubmit", cwd: worktree, ["prompt": "go on"]), quiet: false)
+        #expect(prompted.stdout == "Guidance from the orchestrator for #14, relayed by ppds:\n- use sliding\n")
+        #expect(((try session(14)["guidance"] as? [[String: Any]])?.first?["delivered"] as? String) != nil)
+        try hook(["claude", "14"], stdin: try payload("UserPromptSubmit", cwd: worktree, ["prompt": "again"]))
+        // At a turn's end (or after a tool call) it is a documented "block" whose reason Claude takes as its next instruction.
+        try fixture.ppds(["guide", "14", "and write tests\u{1B}[2J"]).check()
+        let stopped = try hook(["claude", "14"], stdin: try payload("Stop", cwd: worktree, ["stop_hook_active": false]), quiet: false)
+        let answer = try #require(try JSONSerialization.jsonObject(with: Data(stopped.stdout.utf8)) as? [String: Any])
+        #expect(answer["decision"] as? String == "block")
+        #expect(answer["reason"] as? String == "Guidance from the orchestrator for #14, relayed by ppds:\n- and write tests\u{1B}[2J")
+        try hook(["claude", "14"], stdin: try payload("Stop", cwd: worktree, ["stop_hook_active": true]))
+        try fixture.ppds(["guide", "14", "third"]).check()
+        let tool = try hook(["claude", "14"], stdin: try payload("PostToolUse", cwd: worktree, ["tool_name": "Bash", "tool_input": [:], "tool_response": [:]]), quiet: false)
+        #expect(tool.stdout.contains("\"decision\":\"block\"") && tool.stdout.contains("- third"))
     }
 
     @Test func payloadsShapedAsDocumentedMoveTheSession() throws {
