@@ -1,0 +1,40 @@
+import Foundation
+import Testing
+import TestSupport
+import SessionKit
+import Support
+import View
+
+/// Attacks on the worker loop (issue #13) that found real problems, each kept as a test.
+@Suite struct WorkerLoopAttackTests {
+    let loop = WorkerLoopTests()
+
+    /// Runs `ppds <arguments>` with stdout sent where `redirect` says (a shell redirection such
+    /// as `>/dev/full` or `>&-`); the arguments go by argv, never pasted into the line.
+    func ppds(_ fixture: GitFixture, _ arguments: [String], stdout redirect: String, in directory: String? = nil) throws -> ProcessResult {
+        try runProcess("/bin/sh", ["-c", "exec \"$0\" \"$@\" " + redirect, TestEnvironment.ppdsBinary] + arguments,
+                       in: directory ?? fixture.repo, environment: ["PPDS_HOME": fixture.home])
+    }
+
+    /// A worker whose stdout cannot be written (a full disk, a closed descriptor) never saw the
+    /// guidance: it must stay unread, and the command must not claim success.
+    @Test func guidanceThatCouldNotBePrintedStaysUnread() throws {
+        let fixture = try GitFixture()
+        let (worktree, _) = try fixture.started(31)
+        for redirect in [">/dev/full", ">&-"] {
+            try loop.stuck(fixture, 31)  // (an update: it reads, and marks, all that came before)
+            try fixture.ppds(["guide", "31", "use sliding"]).check()
+            let waited = try ppds(fixture, ["wait", "31", "--timeout", "5s"], stdout: redirect)
+            #expect(waited.status != 0, "wait \(redirect) claimed success: \(waited)")
+            #expect(try loop.guidance(fixture, 31).last?["delivered"] == nil, "wait \(redirect) marked unprinted guidance read")
+            let updated = try ppds(fixture, ["update", "31", "--status", "working"], stdout: redirect)
+            #expect(updated.status != 0, "update \(redirect) claimed success")
+            #expect(try loop.guidance(fixture, 31).last?["delivered"] == nil, "update \(redirect) marked unprinted guidance read")
+            _ = try ppds(fixture, ["show"], stdout: redirect, in: worktree)
+            #expect(try loop.guidance(fixture, 31).last?["delivered"] == nil, "show \(redirect) marked unprinted guidance read")
+            // Printed for real, it is marked.
+            #expect(try fixture.ppds(["wait", "31", "--timeout", "5s"]).check().stdout.contains("] use sliding"))
+            #expect(try loop.guidance(fixture, 31).last?["delivered"] as? String != nil)
+        }
+    }
+}
