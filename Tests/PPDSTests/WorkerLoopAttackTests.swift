@@ -38,3 +38,14 @@ import View
         }
     }
 }
+
+extension WorkerLoopAttackTests {
+    /// The desktop notification puts the options on a line of their own; the escaping for the
+    /// notification must not turn that line break into a literal "\n".
+    @Test func theStuckNotificationKeepsItsLineBreakAndEscapesTheFields() {
+        let body = Notifier.stuckBody(StuckContext(reason: "which?\n\u{1B}]0;x\u{07}", options: ["sliding\u{202E}", "fixed"], since: Date()))
+        let arguments = Notifier.desktopArguments(title: "ppds: #5 is stuck", body: body)
+        #expect(arguments.last == "which?\\n\\e]0;x\\u{7}\nOptions: 1) sliding\\u{202e}  2) fixed")
+        #expect(arguments.last?.contains("\\nOptions") == false)
+    }
+}
