@@ -49,3 +49,37 @@ extension WorkerLoopAttackTests {
         #expect(arguments.last?.contains("\\nOptions") == false)
     }
 }
+
+extension WorkerLoopAttackTests {
+    /// A number that names no option (0, -1, one past the last) is a slip, not guidance: it is
+    /// asked again instead of being relayed to the worker as the words "3".
+    @Test func aNumberThatNamesNoOptionIsAskedAgainNotSent() throws {
+        let fixture = try GitFixture()
+        try fixture.started(32)
+        try loop.stuck(fixture, 32)  // options: 1) sliding 2) fixed bucket
+        let asked = try fixture.ppds(["guide", "32"], stdin: "3\n0\n-1\n 2 \n").check()
+        #expect(asked.stderr.contains("there is no option 3"), "\(asked.stderr)")
+        #expect(try loop.guidance(fixture, 32).map { $0["message"] as? String } == ["fixed bucket"])
+        // Only a wrong number, then the end of input: nothing is sent.
+        #expect(try fixture.ppds(["guide", "32"], stdin: "7\n").status == 64)
+        #expect(try loop.guidance(fixture, 32).count == 1)
+        // Without options a number is just words.
+        try fixture.ppds(["update", "32", "--status", "stuck", "--reason", "how many retries?"]).check()
+        try fixture.ppds(["guide", "32"], stdin: "3\n").check()
+        #expect(try loop.guidance(fixture, 32).last?["message"] as? String == "3")
+        // Options that are numbers themselves are still picked by position.
+        try loop.stuck(fixture, 32, options: ["10", "20"])
+        try fixture.ppds(["guide", "32"], stdin: "2\n").check()
+        #expect(try loop.guidance(fixture, 32).last?["message"] as? String == "20")
+    }
+}
+
+extension WorkerLoopAttackTests {
+    @Test func anOptionThatIsANumberCanBeTypedAsItsText() throws {
+        let fixture = try GitFixture()
+        try fixture.started(33)
+        try loop.stuck(fixture, 33, options: ["10", "20"])
+        try fixture.ppds(["guide", "33"], stdin: "10\n").check()
+        #expect(try loop.guidance(fixture, 33).last?["message"] as? String == "10")
+    }
+}
