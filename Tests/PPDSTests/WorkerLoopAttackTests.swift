@@ -83,3 +83,17 @@ extension WorkerLoopAttackTests {
         #expect(try loop.guidance(fixture, 33).last?["message"] as? String == "10")
     }
 }
+
+extension WorkerLoopAttackTests {
+    /// A blank option could be offered and picked by its number, and only then failed (the
+    /// guidance would be empty): it is refused where it is given.
+    @Test func aBlankOptionIsRefusedWhenTheWorkerGivesIt() throws {
+        let fixture = try GitFixture()
+        try fixture.started(34)
+        for blank in ["", "   ", "\n"] {
+            let result = try fixture.ppds(["update", "34", "--status", "stuck", "--reason", "which?", "--option", "a", "--option", blank])
+            #expect(result.status == 64, "option \(blank.debugDescription) was accepted")
+        }
+        #expect(try loop.sessionJSON(fixture, 34)["status"] as? String != "stuck")
+    }
+}
