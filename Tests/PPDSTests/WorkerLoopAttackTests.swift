@@ -97,3 +97,38 @@ extension WorkerLoopAttackTests {
         #expect(try loop.sessionJSON(fixture, 34)["status"] as? String != "stuck")
     }
 }
+
+extension WorkerLoopAttackTests {
+    /// While the human answers the first session, another orchestrator (the dashboard, a
+    /// `guide`) answers the second: `next` must not ask for it again and relay a second answer.
+    @Test func nextSkipsASessionAnsweredElsewhereWhileItWalks() throws {
+        let fixture = try GitFixture()
+        try fixture.started(35)
+        try fixture.started(36)
+        try loop.stuck(fixture, 35)
+        Thread.sleep(forTimeInterval: 1.1)  // the files keep whole seconds: 35 is asked first
+        try loop.stuck(fixture, 36)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: TestEnvironment.ppdsBinary)
+        process.arguments = ["next"]
+        process.currentDirectoryURL = URL(fileURLWithPath: fixture.repo)
+        process.environment = ProcessInfo.processInfo.environment.merging(["PPDS_HOME": fixture.home, "NO_COLOR": "1"]) { $1 }
+        let input = Pipe(), errors = Pipe()
+        process.standardInput = input
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = errors
+        try process.run()
+        // Wait for the first question, so the queue is made before the other answer comes.
+        var seen = Data()
+        let deadline = Date().addingTimeInterval(30)
+        while !String(decoding: seen, as: UTF8.self).contains("Your guidance") && Date() < deadline {
+            seen += errors.fileHandleForReading.availableData
+        }
+        try fixture.ppds(["guide", "36", "answered from the dashboard"]).check()
+        input.fileHandleForWriting.write(Data("1\n2\n".utf8))
+        try input.fileHandleForWriting.close()
+        process.waitUntilExit()
+        #expect(try loop.guidance(fixture, 35).map { $0["message"] as? String } == ["sliding"])
+        #expect(try loop.guidance(fixture, 36).map { $0["message"] as? String } == ["answered from the dashboard"])
+    }
+}
