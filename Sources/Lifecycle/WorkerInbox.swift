@@ -37,8 +37,8 @@ public enum WorkerInbox {
         }
     }
 
-    /// Blocks until the session has unread guidance, a paused session is resumed, the session
-    /// finishes, or `timeout` passes (nil: no limit). Watches the session's folder with
+    /// Blocks until the session has unread guidance (held while it is paused), a paused session
+    /// is resumed, the session finishes, or `timeout` passes (nil: no limit). Watches the session's folder with
     /// inotify; a re-read every `pollInterval` covers what inotify cannot see (another file
     /// system, a folder created later). Marks nothing: the caller acknowledges what it showed.
     public static func wait(for issue: IssueNumber, in store: SessionStore, workspace: Workspace? = nil,
@@ -69,7 +69,9 @@ public enum WorkerInbox {
             }
             lastGood = session
             let unread = session.undeliveredGuidance
-            if !unread.isEmpty { return Result(outcome: .guidance, session: session, guidance: unread) }
+            // A paused worker must not go on: guidance sent during the pause is held until the
+            // resume, and then given with it.
+            if !unread.isEmpty && session.status != .paused { return Result(outcome: .guidance, session: session, guidance: unread) }
             if session.status.isTerminal { return Result(outcome: .finished, session: session, guidance: []) }
             if session.status == .paused {
                 sawPause = true

@@ -132,3 +132,31 @@ extension WorkerLoopAttackTests {
         #expect(try loop.guidance(fixture, 36).map { $0["message"] as? String } == ["answered from the dashboard"])
     }
 }
+
+extension WorkerLoopAttackTests {
+    /// A human paused the session; guidance sent meanwhile must not release the waiting worker
+    /// (it would go on working while paused). It is handed over with the resume.
+    @Test func guidanceDuringAPauseWaitsForTheResume() throws {
+        let fixture = try GitFixture()
+        try fixture.started(37)
+        try loop.stuck(fixture, 37)
+        try fixture.ppds(["pause", "37"]).check()
+        let output = Pipe()
+        let worker = try loop.launchWorker(fixture, ["wait", "37", "--timeout", "60s", "--json"], output: output, until: "paused", issue: 37)
+        try fixture.ppds(["guide", "37", "when you resume, use sliding"]).check()
+        #expect(!loop.waitForExit(worker, within: 1.5), "guidance released a paused worker")
+        #expect(try loop.guidance(fixture, 37).first?["delivered"] == nil)
+        try fixture.ppds(["resume", "37"]).check()
+        #expect(loop.waitForExit(worker, within: 10))
+        if worker.isRunning { worker.terminate() }
+        worker.waitUntilExit()
+        #expect(worker.terminationStatus == 0)
+        let answer = try #require(try JSONSerialization.jsonObject(with: output.fileHandleForReading.readDataToEndOfFile()) as? [String: Any])
+        #expect(answer["status"] as? String == "stuck")
+        #expect((answer["guidance"] as? [[String: Any]])?.map { $0["message"] as? String } == ["when you resume, use sliding"])
+        // A wait begun during the pause with guidance already there also waits for the resume.
+        try fixture.ppds(["pause", "37"]).check()
+        try fixture.ppds(["guide", "37", "second"]).check()
+        #expect(try fixture.ppds(["wait", "37", "--timeout", "1s"]).status == 3)
+    }
+}
