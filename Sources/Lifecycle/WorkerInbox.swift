@@ -47,6 +47,7 @@ public enum WorkerInbox {
         let folder = (store.path(for: issue) as NSString).deletingLastPathComponent
         let watcher = ChangeWatcher(folders: { [folder] })
         var sawPause = false
+        var held = Set<String>()
         var lastGood = try load(issue, in: store, workspace: workspace)
         var first = true
         while true {
@@ -68,9 +69,11 @@ public enum WorkerInbox {
                 }
             }
             lastGood = session
-            let unread = session.undeliveredGuidance
             // A paused worker must not go on: guidance sent during the pause is held until the
-            // resume, and then given with it.
+            // resume, and then given with it, even if a `show` in the worktree marked it read
+            // meanwhile (this worker, blocked here, has not seen it).
+            if session.status == .paused { held.formUnion(session.undeliveredGuidance.map(\.id)) }
+            let unread = session.guidance.filter { $0.delivered == nil || held.contains($0.id) }
             if !unread.isEmpty && session.status != .paused { return Result(outcome: .guidance, session: session, guidance: unread) }
             if session.status.isTerminal { return Result(outcome: .finished, session: session, guidance: []) }
             if session.status == .paused {

@@ -190,3 +190,27 @@ extension WorkerLoopAttackTests {
         }
     }
 }
+
+extension WorkerLoopAttackTests {
+    /// Guidance held for a paused worker is still handed over at the resume when someone ran
+    /// `show` in the worktree meanwhile (which marks it read): the blocked worker never saw it.
+    @Test func heldGuidanceSurvivesAShowInTheWorktreeDuringThePause() throws {
+        let fixture = try GitFixture()
+        let (worktree, _) = try fixture.started(39)
+        try loop.stuck(fixture, 39)
+        try fixture.ppds(["pause", "39"]).check()
+        let output = Pipe()
+        let worker = try loop.launchWorker(fixture, ["wait", "39", "--timeout", "60s", "--json"], output: output, until: "paused", issue: 39)
+        try fixture.ppds(["guide", "39", "use sliding"]).check()
+        Thread.sleep(forTimeInterval: 0.5)  // the worker has seen it, held
+        try fixture.ppds(["show"], in: worktree).check()
+        #expect(try loop.guidance(fixture, 39).first?["delivered"] as? String != nil)
+        try fixture.ppds(["resume", "39"]).check()
+        #expect(loop.waitForExit(worker, within: 10))
+        if worker.isRunning { worker.terminate() }
+        worker.waitUntilExit()
+        let answer = try #require(try JSONSerialization.jsonObject(with: output.fileHandleForReading.readDataToEndOfFile()) as? [String: Any])
+        #expect(answer["outcome"] as? String == "guidance")
+        #expect((answer["guidance"] as? [[String: Any]])?.map { $0["message"] as? String } == ["use sliding"])
+    }
+}
