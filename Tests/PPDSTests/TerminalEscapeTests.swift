@@ -65,9 +65,10 @@ import View
         #expect(Self.unsafe(guided.stdout).isEmpty)
         let updated = try fixture.ppds(["update", "1", "--status", "stuck", "--reason", Self.reason, "--context", Self.context]
             + Self.options.flatMap { ["--option", $0] }).check()
-        // The update's line, then the guidance it had not read, escaped.
-        #expect(updated.stdout.hasPrefix("#1 is now stuck\n#1: guidance from the orchestrator (1 message):\n"))
+        // The worker's update also shows it the unread guidance: escaped, one line per message.
         #expect(Self.unsafe(updated.stdout).isEmpty, "\(updated.stdout.debugDescription)")
+        #expect(updated.stdout.hasPrefix("#1 is now stuck\n#1: guidance from the orchestrator (1 message):\n"))
+        #expect(updated.stdout.hasSuffix(#"] do \e[31mthis\e[0m\nnow\r  [2099-01-01T00:00:00Z] forged guidance"# + "\n"))
 
         let status = try fixture.ppds(["status"]).check().stdout
         #expect(Self.unsafe(status).isEmpty, "\(status.debugDescription)")
@@ -84,6 +85,7 @@ import View
         let lines = show.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         #expect(lines.first == #"#1 Fix \e]0;pwned\u{7}login\e[2J\r#9 forged title\nppds: fake error \u{9b}31m \u{202e}txt.exe"#)
         #expect(lines.contains { $0.hasPrefix(#"  stuck:     "need \e]52;c;"#) })
+        // (read by the worker's update above)
         #expect(lines.contains { $0.contains(#"] do \e[31mthis\e[0m\nnow\r  [2099-01-01T00:00:00Z] forged guidance (read "#) })
         // Every line is one of show's own: the heading, then indented labels.
         for line in lines.dropFirst() where !line.isEmpty {
