@@ -64,7 +64,7 @@ public enum WorkerInbox {
                     if let deadline, deadline.timeIntervalSinceNow <= 0 {
                         return Result(outcome: .timedOut, session: lastGood, guidance: [])
                     }
-                    _ = watcher.wait(timeout: min(pollInterval, 0.5), settle: 0.005)
+                    _ = watcher.wait(timeout: min(pollInterval, 0.5, deadline?.timeIntervalSinceNow ?? .infinity), settle: 0.005)
                     continue
                 }
             }
