@@ -25,6 +25,7 @@ import View
         #expect(TerminalText.escaped("\u{9B}2J") == "\\u{9b}2J")  // C1 CSI
         #expect(TerminalText.escaped("\u{80}\u{9F}\u{7F}\u{0}") == "\\u{80}\\u{9f}\\u{7f}\\u{0}")
         #expect(TerminalText.escaped("abc\u{202E}fed") == "abc\\u{202e}fed")  // right-to-left override
+        #expect(TerminalText.escaped("a\u{200F}b\u{200E}c\u{061C}") == "a\\u{200f}b\\u{200e}c\\u{61c}")  // implicit direction marks
         #expect(TerminalText.escaped("\u{2066}x\u{2069}\u{202A}") == "\\u{2066}x\\u{2069}\\u{202a}")
         #expect(TerminalText.escaped("line\u{2028}sep") == "line\\u{2028}sep")
     }
