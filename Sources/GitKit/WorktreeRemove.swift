@@ -57,6 +57,19 @@ extension Repository {
 
     /// The folder a worktree's `.git` file points at (`gitdir: …`, relative to the folder when
     /// not absolute); nil when `.git` is missing, not a regular file, or not a gitdir link.
+    /// Whether `folder/.git` is a cut-short write of the link to `admin` (a process killed
+    /// while writing it): a regular file whose bytes begin the line git would write.
+    public static func isHalfWrittenLink(_ folder: String, to admin: String) -> Bool {
+        var info = stat()
+        guard lstat(folder + "/.git", &info) == 0, info.st_mode & S_IFMT == S_IFREG, info.st_size < 4096,
+              let data = FileManager.default.contents(atPath: folder + "/.git") else { return false }
+        // libgit2 writes the folder with a trailing slash; git without.
+        return [admin, admin + "/"].contains { form in
+            let whole = Data(("gitdir: " + form + "\n").utf8)
+            return data.count < whole.count && whole.prefix(data.count) == data
+        }
+    }
+
     public static func gitdirLink(of folder: String) -> String? {
         var info = stat()
         guard lstat(folder + "/.git", &info) == 0, info.st_mode & S_IFMT == S_IFREG, info.st_size < 65536,
@@ -116,7 +129,9 @@ extension Repository {
     /// has checked that it holds nothing but the checked-out files.
     public func removeLeftoverWorktreeFolder(_ folder: String, adminName: String) throws(GitError) {
         let expected = worktreesAdminDir + "/" + adminName
-        if let link = Repository.gitdirLink(of: folder) {
+        if Repository.isHalfWrittenLink(folder, to: expected) {
+            // The link to this entry, cut short: this is the folder that add was making.
+        } else if let link = Repository.gitdirLink(of: folder) {
             guard canonicalPath(link) == canonicalPath(expected) else {
                 throw GitError(.precondition, "remove leftover folder", folder, message: "its .git file points at \(link), not at \(expected); kept")
             }

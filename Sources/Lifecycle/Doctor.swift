@@ -91,7 +91,7 @@ public struct Doctor {
             problems.append(DoctorProblem(kind: .interruptedOperation, issue: intent.issueNumber, worktree: intent.worktree,
                                           branch: intent.branch,
                                           message: live ? "\(intent.operation.rawValue) is running (pid \(intent.pid))"
-                                                        : "\(intent.operation.rawValue) was interrupted (pid \(intent.pid) is gone); --fix \(intent.operation == .startWork ? "rolls it back" : "finishes it")",
+                                                        : "\(intent.operation.rawValue) was interrupted (pid \(intent.pid) is gone); --fix \(intent.operation == .prune ? "finishes it" : "rolls it back")",
                                           fixable: !live))
         }
         for file in intents.unreadable {
@@ -226,9 +226,10 @@ public struct Doctor {
             guard let issue = problem.issue else { continue }
             do {
                 try store.withLock(issue) {
-                    if let intent = intentStore.load(.startWork, issue.value, repo: workspace.repoRoot), !intent.isLive {
+                    for operation in [Intent.Operation.startWork, .recreate] {
+                        guard let intent = intentStore.load(operation, issue.value, repo: workspace.repoRoot), !intent.isLive else { continue }
                         let outcome = Recovery(workspace: workspace, repository: repository).rollBackStart(intent)
-                        done.append("\(issue.tag): start-work " + (outcome.done ? "rolled back" : "not fully rolled back") + ": " + outcome.notes.joined(separator: "; "))
+                        done.append("\(issue.tag): \(operation.rawValue) " + (outcome.done ? "rolled back" : "not fully rolled back") + ": " + outcome.notes.joined(separator: "; "))
                     }
                 }
                 if let intent = intentStore.load(.prune, issue.value, repo: workspace.repoRoot), !intent.isLive {

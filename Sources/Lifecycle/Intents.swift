@@ -12,6 +12,9 @@ import Support
 public struct Intent: Codable, Sendable, Equatable {
     public enum Operation: String, Codable, Sendable {
         case startWork = "start-work"
+        /// start-work making a deleted worktree again for an existing session: rolled back
+        /// like a start, except that the session and its branch always stay.
+        case recreate
         case prune
     }
 

@@ -22,7 +22,8 @@ struct Recovery {
     func rollBackStart(_ intent: Intent, removeSession: Bool = false) -> Outcome {
         var notes: [String] = []
         let intents = IntentStore(home: workspace.store.home)
-        if !removeSession, let issue = intent.issueNumber, let session = try? workspace.store.loadIfPresent(issue),
+        // (A recreate's session was there before it began: its presence says nothing.)
+        if intent.operation == .startWork, !removeSession, let issue = intent.issueNumber, let session = try? workspace.store.loadIfPresent(issue),
            session.branch == intent.branch, canonicalPath(session.worktree) == canonicalPath(intent.worktree) {
             intents.clear(intent)
             return Outcome(done: true, notes: ["the start of \(issue.tag) had completed; its record was cleared"])
@@ -58,14 +59,20 @@ struct Recovery {
                     notes.append("kept worktree \(intent.worktree): \(error.message)")
                 }
             }
-        } else if FileManager.default.fileExists(atPath: intent.worktree) {
-            // A folder without an admin entry: libgit2 died between the two. Remove it only when
+        }
+        if clean, let admin = intent.adminName, repository.worktree(named: admin) == nil, FileManager.default.fileExists(atPath: intent.worktree) {
+            // A folder without an admin entry: libgit2 died between the two (or the entry,
+            // half-made, was just removed above). Remove it only when
             // its .git file names exactly this repository's entry that this start was making,
             // and it holds nothing but the commit's files and copies.
             let untouched = intent.commit.flatMap(ObjectID.init(hex:)).map {
                 repository.folderHoldsOnlyCheckout(at: intent.worktree, of: $0, copiesFrom: workspace.repoRoot)
             } ?? false
-            if let admin = intent.adminName, untouched, Repository.gitdirLink(of: intent.worktree) != nil {
+            let expected = repository.worktreesAdminDir + "/" + admin
+            // (git's add makes the folder, then its .git link, then the files: killed before the
+            // link, the folder is empty.)
+            let empty = (try? FileManager.default.contentsOfDirectory(atPath: intent.worktree))?.isEmpty == true
+            if untouched, Repository.gitdirLink(of: intent.worktree) != nil || Repository.isHalfWrittenLink(intent.worktree, to: expected) || empty {
                 do {
                     try repository.removeLeftoverWorktreeFolder(intent.worktree, adminName: admin)
                     notes.append("removed half-made folder \(intent.worktree)")
@@ -81,7 +88,7 @@ struct Recovery {
         if repository.removeStaleRefLock(branch: intent.branch) {
             notes.append("removed a stale lock on \(intent.branch)")
         }
-        if intent.existingBranch != true, let commit = intent.commit.flatMap(ObjectID.init(hex:)),
+        if intent.existingBranch != true, intent.operation == .startWork, let commit = intent.commit.flatMap(ObjectID.init(hex:)),
            let branch = try? repository.branch(intent.branch) {
             // An intent record is a file anyone can write: delete only a branch whose reflog
             // shows ppds created it at that commit and that never moved since.
@@ -104,7 +111,7 @@ struct Recovery {
                 notes.append("kept branch \(intent.branch): it has commits since it was created")
             }
         }
-        if removeSession, let issue = intent.issueNumber, let session = try? workspace.store.loadIfPresent(issue),
+        if removeSession, intent.operation == .startWork, let issue = intent.issueNumber, let session = try? workspace.store.loadIfPresent(issue),
            session.branch == intent.branch {
             try? FileManager.default.removeItem(atPath: workspace.store.path(for: issue))
         }

@@ -57,6 +57,9 @@ public enum SessionChanges {
         if status != .stuck, reason != nil || context != nil || !options.isEmpty {
             throw PPDSError.usage("a reason, context and options go with status 'stuck'")
         }
+        if options.contains(where: { $0.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty }) {
+            throw PPDSError.usage("an --option is empty; each option is a choice the human can pick by its number")
+        }
         if let pr { try validatePRURL(pr) }
         let stuck = status == .stuck ? StuckRequest(reason: reason ?? "", context: context, options: options) : nil
         return .update(status: status, stuck: stuck, pr: pr, force: force)

@@ -19,11 +19,16 @@ public struct StartWorkRequest: Sendable {
     public var branch: String?
     /// A command run (argv, no shell) in each worktree start-work makes, like `spawn`.
     public var exec: [String]
+    /// Agent hooks to write into each worktree start-work makes (before hooks and spawn run):
+    /// the agent and the ppds executable the hooks call.
+    public var agent: (kind: AgentKind, executable: String)?
 
     public init(issues: [IssueNumber], base: String? = nil, known: [IssueNumber: IssueInfo] = [:], type: String? = nil,
-                jobs: Int = 1, offline: Bool = false, runHooks: Bool = true, branch: String? = nil, exec: [String] = []) {
+                jobs: Int = 1, offline: Bool = false, runHooks: Bool = true, branch: String? = nil, exec: [String] = [],
+                agent: (kind: AgentKind, executable: String)? = nil) {
         self.branch = branch
         self.exec = exec
+        self.agent = agent
         self.issues = issues
         self.base = base
         self.known = known
@@ -118,10 +123,11 @@ public struct StartWork: Sendable {
         do {
             let created: Session? = try workspace.store.withLock(issue) { () throws -> Session? in
                 let repository = try workspace.openRepository()
-                if let intent = intents.load(.startWork, issue.value, repo: workspace.repoRoot) {
+                for operation in [Intent.Operation.startWork, .recreate] {
+                    guard let intent = intents.load(operation, issue.value, repo: workspace.repoRoot) else { continue }
                     let recovery = Recovery(workspace: workspace, repository: repository)
                     guard recovery.rollBackStart(intent).done else {
-                        throw PPDSError.failed("\(issue.tag): an interrupted start-work left work behind that ppds will not remove; run 'ppds doctor'")
+                        throw PPDSError.failed("\(issue.tag): an interrupted \(operation.rawValue) left work behind that ppds will not remove; run 'ppds doctor'")
                     }
                 }
                 if let existing = try workspace.store.loadIfPresent(issue) {
@@ -160,9 +166,13 @@ public struct StartWork: Sendable {
             if let created {
                 result.outcome = .started
                 result.session = created
-                if request.runHooks {
-                    result.hooks = Hooks.runAfterCreate(created, config: config, home: workspace.store.home)
-                }
+            }
+            // Before post_create and spawn, so an agent spawned there already has its hooks.
+            if let agent = request.agent, let session = result.session, result.outcome == .started || result.outcome == .recreated {
+                result.hooks.append(AgentHooks.installResult(for: session, workspace: workspace, agent: agent.kind, executable: agent.executable))
+            }
+            if let created, request.runHooks {
+                result.hooks += Hooks.runAfterCreate(created, config: config, home: workspace.store.home)
             }
             if !request.exec.isEmpty, let session = result.session, result.outcome == .started || result.outcome == .recreated {
                 result.hooks.append(Hooks.spawn(kind: "exec", argv: Hooks.argv(.argv(request.exec), for: session),
@@ -291,6 +301,7 @@ public struct StartWork: Sendable {
                 throw PPDSError.failed("\(issue.tag): git's stale entry '\(kept.name)' for \(session.worktree) could not be pruned (it holds commits found nowhere else); run 'ppds doctor'")
             }
         }
+        var recreating: Intent?
         try workspace.store.withNamingLock { () throws in
             let inFlight = Set(intents.all().intents.compactMap(\.adminName))
             let current = try repository.worktrees().map(\.name)
@@ -301,9 +312,28 @@ public struct StartWork: Sendable {
                 admin = Naming.adminName(for: session.worktree) + "-\(suffix)"
                 suffix += 1
             }
-            try repository.addWorktree(name: admin, path: session.worktree, branch: session.branch, external: GitCLICheckout())
+            // Recorded first: a recreate killed half-way leaves a worktree with files missing,
+            // which a rerun would otherwise take for the session's own ("existing").
+            guard let tip = try repository.branch(session.branch)?.target else {
+                throw PPDSError.failed("\(issue.tag): the branch \(session.branch) is gone")
+            }
+            let intent = Intent(operation: .recreate, issue: issue.value, repo: workspace.repoRoot, branch: session.branch,
+                                worktree: session.worktree, adminName: admin, commit: tip.hex, pid: getpid(),
+                                created: Timestamp.format(now()), existingBranch: true)
+            try intents.record(intent)
+            recreating = intent
+        }
+        guard let intent = recreating else { return false }
+        do {
+            try repository.addWorktree(name: intent.adminName!, path: session.worktree, branch: session.branch, external: GitCLICheckout())
+            try FaultInjection.checkpoint("afterRecreate")
+        } catch {
+            let undone = Recovery(workspace: workspace, repository: repository).rollBackStart(intent)
+            if !undone.done { result.warnings += undone.notes }
+            throw error
         }
         let copies = CopyIgnored.copy(patterns: config.copy, from: workspace.repoRoot, to: session.worktree, repository: repository)
+        intents.clear(intent)
         result.copied = copies.copied
         result.warnings += copies.warnings
         result.reason = "the worktree folder was gone; made it again from \(session.branch)"

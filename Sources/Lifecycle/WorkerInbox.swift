@@ -37,8 +37,8 @@ public enum WorkerInbox {
         }
     }
 
-    /// Blocks until the session has unread guidance, a paused session is resumed, the session
-    /// finishes, or `timeout` passes (nil: no limit). Watches the session's folder with
+    /// Blocks until the session has unread guidance (held while it is paused), a paused session
+    /// is resumed, the session finishes, or `timeout` passes (nil: no limit). Watches the session's folder with
     /// inotify; a re-read every `pollInterval` covers what inotify cannot see (another file
     /// system, a folder created later). Marks nothing: the caller acknowledges what it showed.
     public static func wait(for issue: IssueNumber, in store: SessionStore, workspace: Workspace? = nil,
@@ -47,10 +47,34 @@ public enum WorkerInbox {
         let folder = (store.path(for: issue) as NSString).deletingLastPathComponent
         let watcher = ChangeWatcher(folders: { [folder] })
         var sawPause = false
+        var held = Set<String>()
+        var lastGood = try load(issue, in: store, workspace: workspace)
+        var first = true
         while true {
-            let session = try load(issue, in: store, workspace: workspace)
-            let unread = session.undeliveredGuidance
-            if !unread.isEmpty { return Result(outcome: .guidance, session: session, guidance: unread) }
+            let session: Session
+            if first {  // read above, where a bad file is the caller's error
+                session = lastGood
+                first = false
+            } else {
+                do {
+                    session = try load(issue, in: store, workspace: workspace)
+                } catch where error.reason == .invalid {
+                    // Another tool may be half-way through a non-atomic write: wait for the
+                    // next change rather than leave the worker without its answer.
+                    if let deadline, deadline.timeIntervalSinceNow <= 0 {
+                        return Result(outcome: .timedOut, session: lastGood, guidance: [])
+                    }
+                    _ = watcher.wait(timeout: min(pollInterval, 0.5, deadline?.timeIntervalSinceNow ?? .infinity), settle: 0.005)
+                    continue
+                }
+            }
+            lastGood = session
+            // A paused worker must not go on: guidance sent during the pause is held until the
+            // resume, and then given with it, even if a `show` in the worktree marked it read
+            // meanwhile (this worker, blocked here, has not seen it).
+            if session.status == .paused { held.formUnion(session.undeliveredGuidance.map(\.id)) }
+            let unread = session.guidance.filter { $0.delivered == nil || held.contains($0.id) }
+            if !unread.isEmpty && session.status != .paused { return Result(outcome: .guidance, session: session, guidance: unread) }
             if session.status.isTerminal { return Result(outcome: .finished, session: session, guidance: []) }
             if session.status == .paused {
                 sawPause = true

@@ -106,7 +106,7 @@ async function post(issue, action, body) {
   const response = await fetch(`/api/v1/sessions/${number}/${action}${query}`, { method: "POST", headers, body: JSON.stringify(body || {}) });
   const doc = await response.json().catch(() => ({}));
   if (!response.ok) { toast((doc.error && doc.error.message) || ("HTTP " + response.status)); return false; }
-  // A changed session's derived "answer" is stale until the next live update brings it again.
+  // The reply is the session as changed: no "answer" in it means it has none now.
   if (doc.session) { const merged = Object.assign({}, state.sessions.get(doc.session.issue) || {}, doc.session); if (!("answer" in doc.session)) delete merged.answer; upsert(merged); render(); }
   return true;
 }

@@ -147,7 +147,8 @@ struct Handlers: Sendable {
             try SessionChanges.apply(change, to: issue, in: store, workspace: workspace)
         }
         await view.refresh()
-        return json(.document("session", session.json.objectValue))
+        // With its answer state, so the page that sent guidance shows "not yet read" at once.
+        return json(.document("session", SessionView.withAnswer(session).objectValue))
     }
 
     /// Server-sent events: what the client missed (or a snapshot), then every change, until

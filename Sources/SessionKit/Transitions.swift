@@ -28,7 +28,7 @@ public struct StuckRequest: Sendable, Equatable {
 /// Why a change was refused. The message names the session.
 public struct TransitionError: Error, Sendable, Equatable, CustomStringConvertible {
     public enum Kind: String, Sendable {
-        case terminal, paused, stuckNeedsReason, notPaused, alreadyPaused, useOtherCommand, emptyMessage
+        case terminal, paused, stuckNeedsReason, notPaused, alreadyPaused, useOtherCommand, emptyMessage, tooMuchGuidance
     }
 
     public let kind: Kind
@@ -84,6 +84,11 @@ extension Session {
                 throw refuse(.emptyMessage, "guidance needs a message")
             }
             next.guidance.append(Guidance(id: Guidance.newID(), message: message, at: now))
+            // Half the file limit at most: the read marks added later (about 40 bytes for an
+            // entry of at least 70) must still fit, or a read could never be recorded.
+            guard next.encoded().count <= Session.maxFileSize / 2 else {
+                throw refuse(.tooMuchGuidance, "the session file would grow past \(Session.maxFileSize / 2) bytes of guidance; start a new session or shorten the message")
+            }
         case .pause:
             guard status != .paused else { throw refuse(.alreadyPaused, "the session is already paused") }
             // The stuck context stays while paused, so resume returns to it intact.

@@ -9,7 +9,9 @@ import Glibc
 /// makes it a polling loop as a fallback.
 public final class ChangeWatcher {
     private var fd: Int32 = -1
-    private var watched = Set<String>()
+    /// Each watched folder with the identity it had: a folder deleted and made again is a new
+    /// inode, which the old watch does not see, so it is watched again.
+    private var watched: [String: FileIdentity] = [:]
     private let folders: () -> [String]
 
     /// `folders` is called again after each change, so new branch folders are picked up.
@@ -50,8 +52,9 @@ public final class ChangeWatcher {
         guard fd >= 0 else { return }
         #if os(Linux)
         let mask = UInt32(IN_CREATE | IN_DELETE | IN_MODIFY | IN_MOVED_TO | IN_MOVED_FROM | IN_CLOSE_WRITE | IN_ATTRIB)
-        for folder in folders() where !watched.contains(folder) && FileManager.default.fileExists(atPath: folder) {
-            if inotify_add_watch(fd, folder, mask) >= 0 { watched.insert(folder) }
+        for folder in folders() {
+            guard let identity = FileIdentity(path: folder), watched[folder] != identity else { continue }
+            if inotify_add_watch(fd, folder, mask) >= 0 { watched[folder] = identity }
         }
         #endif
     }

@@ -21,7 +21,8 @@ public enum TerminalText {
     /// Whether `scalar` is replaced by `escaped`.
     public static func isUnsafe(_ scalar: Unicode.Scalar) -> Bool {
         switch scalar.value {
-        case 0x00...0x1F, 0x7F...0x9F, 0x202A...0x202E, 0x2066...0x2069, 0x2028, 0x2029: true
+        case 0x00...0x1F, 0x7F...0x9F, 0x202A...0x202E, 0x2066...0x2069, 0x2028, 0x2029,
+             0x200E, 0x200F, 0x061C: true  // the implicit direction marks reorder text too
         default: false
         }
     }

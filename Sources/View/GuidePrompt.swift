@@ -27,6 +27,19 @@ public enum GuidePrompt {
                          : "Your guidance (empty to skip): "
     }
 
+    /// Why a typed line cannot be taken: a number that names no option (0, -1, one past the
+    /// last), which is a slip of the finger far more often than meant as guidance. Nil when
+    /// the line is fine, always when there are no options (then a number is just words), and
+    /// for a number that is an option's own text.
+    public static func problem(with line: String, options: [String]) -> String? {
+        let typed = line.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !options.isEmpty, !options.contains(typed) else { return nil }
+        let digits = typed.hasPrefix("-") || typed.hasPrefix("+") ? typed.dropFirst() : Substring(typed)
+        guard !digits.isEmpty, digits.allSatisfy({ $0.isASCII && $0.isNumber }) else { return nil }
+        if let number = Int(typed), options.indices.contains(number - 1) { return nil }
+        return "there is no option \(TerminalText.escaped(typed)); type 1–\(options.count), or your own words"
+    }
+
     /// The guidance a typed line stands for: an option's text for its number, otherwise the
     /// words as typed. Nil for an empty line.
     public static func guidance(from line: String, options: [String]) -> String? {

@@ -55,7 +55,7 @@ public final class Notifier: Sendable {
                                     body: Notifier.stuckBody(session.stuck)))
             } else if session.status == .complete {
                 events.append(Event(kind: .complete, issue: session.issue, title: "ppds: \(session.issue.tag) PR ready",
-                                    body: session.pr ?? session.branch))
+                                    body: TerminalText.escaped(session.pr ?? session.branch)))
             }
         }
         for event in events {
@@ -64,19 +64,26 @@ public final class Notifier: Sendable {
         return events
     }
 
-    /// The reason, then the options numbered as `ppds guide` and `ppds next` take them.
+    /// The reason, then on a line of its own the options numbered as `ppds guide` and `ppds
+    /// next` take them. Each field is escaped here (anyone may have written it), so the one line
+    /// break is the only one and survives to the notification.
     public static func stuckBody(_ stuck: StuckContext?) -> String {
         guard let stuck else { return "needs input" }
-        let options = stuck.options.enumerated().map { "\($0.offset + 1)) \($0.element)" }
-        return options.isEmpty ? stuck.reason : stuck.reason + "\nOptions: " + options.joined(separator: "  ")
+        let safe = { (text: String) in TerminalText.escaped(text) }
+        let options = stuck.options.enumerated().map { "\($0.offset + 1)) \(safe($0.element))" }
+        return options.isEmpty ? safe(stuck.reason) : safe(stuck.reason) + "\nOptions: " + options.joined(separator: "  ")
+    }
+
+    /// The notify-send arguments for an event: the title and body escaped like terminal text,
+    /// after "--" so one starting with "-" is not read as an option. The body's fields are
+    /// escaped already; its own line breaks are kept.
+    public static func desktopArguments(title: String, body: String) -> [String] {
+        ["--app-name=ppds", "--", TerminalText.escaped(title), TerminalText.escaped(body, keepingNewlines: true)]
     }
 
     private func fire(_ event: Event, session: Session) {
         if desktop, ProcessRunner.find("notify-send") != nil {
-            // The body is a stuck reason or a PR URL that anyone may have written: escaped like
-            // terminal text, and after "--" so one starting with "-" is not read as an option.
-            _ = try? ProcessRunner.run(["notify-send", "--app-name=ppds", "--", TerminalText.escaped(event.title),
-                                        TerminalText.escaped(event.body)], timeout: 10)
+            _ = try? ProcessRunner.run(["notify-send"] + Notifier.desktopArguments(title: event.title, body: event.body), timeout: 10)
         }
         let key = event.kind == .stuck ? "hooks.on_stuck" : "hooks.on_complete"
         let commands = event.kind == .stuck ? config.onStuck : config.onComplete

@@ -56,8 +56,14 @@ public struct SessionView: Sendable {
     }
 
     public var json: JSONValue {
-        var object = session.json
+        var object = SessionView.withAnswer(session)
         object["git"] = git.json
+        return object.objectValue
+    }
+
+    /// The session file's JSON plus, for a stuck session with an answer, `"answer"`.
+    public static func withAnswer(_ session: Session) -> OrderedJSON {
+        var object = session.json
         if let answer = session.stuckAnswer {
             object["answer"] = .object([
                 "state": .string(answer.state.rawValue),
@@ -65,7 +71,7 @@ public struct SessionView: Sendable {
                 "readAt": answer.readAt.map { .string(Timestamp.format($0)) } ?? .null,
             ])
         }
-        return object.objectValue
+        return object
     }
 }
 

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Config
 import GitKit
 import Lifecycle
@@ -96,8 +97,11 @@ public struct Demo {
         try change(n(104), .update(status: .planning, stuck: nil, pr: nil, force: false), workspace)
         try view(workspace)
 
-        print(heading("3. The orchestrator answers: guide #103, approve #101's plan, pause #104"))
-        try change(n(103), .guide(message: "Use sliding expiration, 30 minutes."), workspace)
+        print(heading("3. #103's worker waits; the orchestrator answers it, approves #101's plan, pauses #104"))
+        try workerWaits(for: n(103), repo: repo, home: home) { () throws(PPDSError) in
+            try change(n(103), .guide(message: "Use sliding expiration, 30 minutes."), workspace)
+        }
+        try view(workspace)
         try change(n(103), .update(status: .working, stuck: nil, pr: nil, force: false), workspace)
         try change(n(101), .update(status: .working, stuck: nil, pr: nil, force: false), workspace)
         try change(n(104), .pause, workspace)
@@ -163,6 +167,32 @@ public struct Demo {
         }
         try view(workspace)
         print("\nDone: 4 sessions started in parallel, 3 shipped, merged three ways (a merge commit, a squash, a local merge) and pruned; 1 still paused.")
+    }
+
+    /// Runs the real `ppds wait` as #103's worker would (a separate process, blocked until the
+    /// guidance lands), while `answer` relays the orchestrator's guidance; prints what the
+    /// worker printed and how long the guidance took to reach it.
+    private func workerWaits(for issue: IssueNumber, repo: String, home: String, answer: () throws(PPDSError) -> Void) throws(PPDSError) {
+        let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        let argv = [executable, "wait", String(issue.value), "--repo", repo, "--timeout", "30s"]
+        print("worker \(issue.tag)$ ppds wait --timeout 30s   (blocks)")
+        let result = Mutex<(ProcessRunner.Output?, Date?)>((nil, nil))
+        let worker = Thread {
+            let output = try? ProcessRunner.run(argv, in: repo, environment: ["PPDS_HOME": home, "NO_COLOR": "1"], timeout: 40)
+            result.withLock { $0 = (output, Date()) }
+        }
+        worker.start()
+        Thread.sleep(forTimeInterval: 0.5)
+        let sent = Date()
+        try answer()
+        while result.withLock({ $0.1 == nil }) && Date().timeIntervalSince(sent) < 35 { Thread.sleep(forTimeInterval: 0.005) }
+        let (output, finished) = result.withLock { $0 }
+        guard let output, output.status == 0, let finished else {
+            throw PPDSError.failed("demo: the waiting worker did not get the guidance: \(output?.stderr ?? "no output")")
+        }
+        let lines = output.stdout.split(separator: "\n").map { "worker \(issue.tag)> " + $0 }
+        print(lines.joined(separator: "\n"))
+        print("  (the guidance reached the waiting worker \(Int(finished.timeIntervalSince(sent) * 1000)) ms after 'ppds guide')")
     }
 
     private func heading(_ text: String) -> String {

@@ -31,7 +31,7 @@ enum GuidanceDelivery {
             case .finished, .timedOut: break
             }
         }
-        fflush(nil)
+        try confirmPrinted()
         try acknowledge(result.guidance, of: issue, in: store)
         switch result.outcome {
         case .guidance, .resumed:
@@ -52,7 +52,7 @@ enum GuidanceDelivery {
         let unread = session.undeliveredGuidance
         guard !unread.isEmpty else { return }
         if !json { print(text(unread, for: session.issue)) }
-        fflush(nil)
+        try confirmPrinted()
         try acknowledge(unread, of: session.issue, in: store)
     }
 
@@ -70,5 +70,14 @@ enum GuidanceDelivery {
     private static func acknowledge(_ messages: [Guidance], of issue: IssueNumber, in store: SessionStore) throws {
         guard !messages.isEmpty else { return }
         try WorkerInbox.acknowledge(messages.map(\.id), of: issue, in: store)
+    }
+
+    /// Flushes the output and fails when what was printed did not get out (a full disk, a
+    /// closed stdout): a message is marked read only once it really reached the worker.
+    static func confirmPrinted() throws(PPDSError) {
+        errno = 0
+        guard fflush(nil) != 0 else { return }
+        let reason = errno == 0 ? "write error" : String(cString: strerror(errno))
+        throw PPDSError.io("could not print the guidance (\(reason)); it stays unread")
     }
 }

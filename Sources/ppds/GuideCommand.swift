@@ -47,9 +47,22 @@ struct GuideCommand: ParsableCommand {
 
     /// Shows the question on stderr (stdout stays the command's answer) and reads one line.
     static func ask(_ session: Session) -> Reply {
+        let options = session.stuck?.options ?? []
         CLI.printError(GuidePrompt.render(session) + "\n" + GuidePrompt.question(for: session), prefixed: false, newline: false)
-        guard let line = readLine(strippingNewline: true) else { return .endOfInput }
-        return GuidePrompt.guidance(from: line, options: session.stuck?.options ?? []).map(Reply.answer) ?? .skip
+        while true {
+            guard let line = readLine(strippingNewline: true) else {
+                CLI.printError("", prefixed: false)
+                return .endOfInput
+            }
+            // Typed on a terminal, the answer is on screen already; read from a pipe, show it.
+            if isatty(STDIN_FILENO) == 0 { CLI.printError(TerminalText.escaped(line), prefixed: false) }
+            // A number that names no option is asked again, never relayed as words.
+            if let problem = GuidePrompt.problem(with: line, options: options) {
+                CLI.printError(problem + "\n" + GuidePrompt.question(for: session), prefixed: false, newline: false)
+                continue
+            }
+            return GuidePrompt.guidance(from: line, options: options).map(Reply.answer) ?? .skip
+        }
     }
 
     static func sent(_ session: Session) -> String {

@@ -30,8 +30,10 @@ struct NextCommand: ParsableCommand {
             }
             var guided = 0, skipped = 0
             walk: for (position, queued) in waiting.enumerated() {
-                // Read again: while the human answered the last one, this one may have moved on.
-                guard let session = try? store.load(queued.issue), session.status == .stuck else { continue }
+                // Read again: while the human answered the last one, this one may have moved on,
+                // or been answered from elsewhere (the dashboard, another 'guide').
+                guard let session = try? store.load(queued.issue), session.status == .stuck,
+                      all || session.stuckAnswer?.state != .unread else { continue }
                 CLI.printError("[\(position + 1) of \(waiting.count)]", prefixed: false)
                 switch GuideCommand.ask(session) {
                 case .endOfInput:

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import Config
 import GitKit
 import Lifecycle
@@ -16,12 +17,17 @@ struct PPDS: AsyncParsableCommand {
             StatusCommand.self, WatchCommand.self, ServeCommand.self, ShowCommand.self, UpdateCommand.self, WaitCommand.self, GuideCommand.self, NextCommand.self,
             PauseCommand.self, ResumeCommand.self, StartWorkCommand.self, ShipCommand.self,
             CancelCommand.self, PruneCommand.self, SyncCommand.self, TrustCommand.self, DoctorCommand.self, MergedCommand.self, DemoCommand.self,
-            PathCommand.self, ShellInitCommand.self, ListCommand.self, AdoptCommand.self,
+            PathCommand.self, ShellInitCommand.self, ListCommand.self, AdoptCommand.self, AgentHooksCommand.self, HookCommand.self,
         ]
     )
 
     static func main() async {
         let arguments = Array(CommandLine.arguments.dropFirst())
+        // An agent hook must exit 0 whatever it is given: no argument parsing to fail.
+        if arguments.first == HookCommand.configuration.commandName {
+            HookRunner.run(Array(arguments.dropFirst()))
+            Foundation.exit(0)
+        }
         let names = configuration.subcommands.compactMap { $0.configuration.commandName }
         if let problem = CommandHints.problem(arguments, subcommands: names) {
             CLI.fail(PPDSError.usage(problem))

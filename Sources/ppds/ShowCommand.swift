@@ -43,8 +43,11 @@ struct ShowCommand: ParsableCommand {
             }
             // Read from inside its worktree, the guidance has reached the worker.
             if path(canonicalPath(FileManager.default.currentDirectoryPath), isInside: canonicalPath(session.worktree)) {
-                fflush(nil)
-                try WorkerInbox.acknowledge(session.undeliveredGuidance.map(\.id), of: issue, in: store)
+                let unread = session.undeliveredGuidance.map(\.id)
+                if !unread.isEmpty {
+                    try GuidanceDelivery.confirmPrinted()
+                    try WorkerInbox.acknowledge(unread, of: issue, in: store)
+                }
             }
         }
     }

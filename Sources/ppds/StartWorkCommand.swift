@@ -21,6 +21,7 @@ struct StartWorkCommand: ParsableCommand {
     @Flag(help: "Do not ask gh for titles and labels.") var offline = false
     @Flag(name: .customLong("no-hooks"), help: "Do not run post_create hooks or the spawn command.") var noHooks = false
     @Option(help: "Use this existing local branch instead of creating one (one issue; refused when it is checked out).") var branch: String?
+    @Option(help: "Write this agent's hooks into each new worktree, as 'ppds agent-hooks claude --write' does (claude).") var agent: AgentKind?
     @Flag(help: "Print JSON.") var json = false
     @Flag(help: "Print only the new worktree's path on stdout (the rest on stderr), for 'ppds shell-init', whose wrapper then changes into it.")
     var cd = false
@@ -65,7 +66,8 @@ struct StartWorkCommand: ParsableCommand {
             let config = try Config.load(home: workspace.store.home, repoRoot: workspace.repoRoot)
             if let title { known[numbers[0]] = IssueInfo(issue: numbers[0], title: title) }
             let request = StartWorkRequest(issues: numbers, base: base, known: known, type: type, jobs: jobs,
-                                           offline: offline, runHooks: !noHooks, branch: branch, exec: exec)
+                                           offline: offline, runHooks: !noHooks, branch: branch, exec: exec,
+                                           agent: agent.map { ($0, CLI.executablePath) })
             let starter = StartWork(workspace: workspace, config: config)
             let warnings = starter.runWarnings(request)
             let results = starter.run(request)

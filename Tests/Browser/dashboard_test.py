@@ -114,6 +114,10 @@ def main():
                  "typing guidance")
         wait_for(lambda: len(session(102).get("guidance", [])) == 2, "the typed guidance in the file")
         assert session(102)["guidance"][1]["message"] == "30 minute window, please"
+        # The card says the answer is not read yet; once the worker reads it (ppds wait), "read".
+        wait_for(lambda: driver.find_element(By.CSS_SELECTOR, "article[data-issue='#102'] [data-answer='unread']"), "the unread answer")
+        ppds("wait", "102", "--timeout", "5s")
+        wait_for(lambda: driver.find_element(By.CSS_SELECTOR, "article[data-issue='#102'] [data-answer='read']"), "the read answer")
 
         # Pause and resume from the page.
         click(driver, "article[data-issue='#101'] button[data-action='pause']")

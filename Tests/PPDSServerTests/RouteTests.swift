@@ -121,6 +121,10 @@ func body(_ text: String) -> ByteBuffer { ByteBuffer(string: text) }
             let guided = try await client.execute(uri: "/api/v1/sessions/1/guidance", method: .post, headers: jsonHeaders,
                                                   body: body(#"{"message":"sliding"}"#))
             #expect(guided.status == .ok)
+            // The view says the stuck session is answered, and not yet read.
+            let listed = try await client.execute(uri: "/api/v1/sessions/1", method: .get)
+            #expect(listed.text.contains("\"answer\""), "\(listed.text)")
+            #expect(listed.text.contains("\"state\": \"unread\"") || listed.text.contains("\"state\":\"unread\""), "\(listed.text)")
             let paused = try await client.execute(uri: "/api/v1/sessions/1/pause", method: .post, headers: jsonHeaders, body: body("{}"))
             #expect(paused.status == .ok)
             // A paused session refuses worker updates, as in the CLI.

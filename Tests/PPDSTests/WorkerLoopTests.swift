@@ -97,7 +97,7 @@ import View
         #expect(try fixture.ppds(["show", "8"]).check().stdout.contains("first (not yet read)"))
         #expect(try guidance(fixture, 8).first?["delivered"] == nil)
         let status = try fixture.ppds(["status"]).check().stdout
-        #expect(status.contains("answered just now, not yet read"), "\(status)")
+        #expect(status.contains(", not yet read)"), "\(status)")
         let answer = try #require((try fixture.ppds(["status", "--json"]).check().json()["sessions"] as? [[String: Any]])?.first?["answer"] as? [String: Any])
         #expect(answer["state"] as? String == "unread")
         // show inside the worktree: read.
@@ -228,5 +228,30 @@ import View
         let body = Notifier.stuckBody(StuckContext(reason: "which?", options: ["sliding", "fixed"], since: Date()))
         #expect(body == "which?\nOptions: 1) sliding  2) fixed")
         #expect(Notifier.stuckBody(nil) == "needs input")
+    }
+}
+
+extension WorkerLoopTests {
+    @Test func aWaitOutlivesAHalfWrittenFileAndStillTimesOut() throws {
+        let fixture = try GitFixture()
+        try fixture.started(12)
+        try stuck(fixture, 12)
+        let file = fixture.home + "/sessions/work-12.json"
+        let good = try Data(contentsOf: URL(fileURLWithPath: file))
+        let output = Pipe()
+        let worker = try launchWorker(fixture, ["wait", "12", "--timeout", "30s"], output: output, until: "stuck", issue: 12)
+        // Another tool writes the file in place, in two steps.
+        try Data(good.prefix(20)).write(to: URL(fileURLWithPath: file))
+        Thread.sleep(forTimeInterval: 0.3)
+        #expect(worker.isRunning, "a half-written file must not end the wait")
+        try good.write(to: URL(fileURLWithPath: file))
+        try fixture.ppds(["guide", "12", "carry on"]).check()
+        #expect(waitForExit(worker, within: 5))
+        #expect(worker.terminationStatus == 0)
+        // A file that stays broken still ends at the timeout.
+        try Data("{".utf8).write(to: URL(fileURLWithPath: file))
+        // A broken file at the start is the caller's error, named.
+        let broken = try fixture.ppds(["wait", "12", "--timeout", "1s"])
+        #expect(broken.status == 2 && broken.stderr.contains("work-12.json"))
     }
 }

@@ -1,0 +1,17 @@
+import CGit2
+import Foundation
+import Support
+
+extension Repository {
+    /// Whether this worktree's index holds `relativePath` (a tracked file). ppds writes files
+    /// into worktrees only where they stay untracked and ignored, so it asks first.
+    public func indexHolds(_ relativePath: String) throws(GitError) -> Bool {
+        guard let workdir else { return false }
+        let index = try Handle.make("read index", workdir, release: { git_index_free($0) }) {
+            git_repository_index(&$0, pointer)
+        }
+        git_error_clear()
+        defer { git_error_clear() }
+        return (0...3).contains { stage in git_index_get_bypath(index.pointer, relativePath, Int32(stage)) != nil }
+    }
+}

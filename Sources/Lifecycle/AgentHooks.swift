@@ -1,0 +1,437 @@
+import Foundation
+import GitKit
+import SessionKit
+import Support
+
+// Claude Code hooks, as its hooks reference documents them:
+//   https://code.claude.com/docs/en/hooks (formerly https://docs.anthropic.com/en/docs/claude-code/hooks)
+// - Settings: `{"hooks": {"<Event>": [{"matcher": "…", "hooks": [{"type": "command", "command": "…",
+//   "timeout": <seconds>}]}]}}`, here in `.claude/settings.local.json` ("local project settings, not
+//   committed"). `matcher` may be left out for Notification, UserPromptSubmit and Stop; `"*"` matches
+//   every tool. The command runs through a shell.
+// - Input (JSON on stdin): `session_id`, `transcript_path`, `cwd`, `hook_event_name`; Notification adds
+//   `message` (and, in newer versions, `notification_type`: permission_prompt, idle_prompt, auth_success,
+//   elicitation_dialog), UserPromptSubmit `prompt`, Stop `stop_hook_active`.
+// - Exit codes: 0 is success; 2 blocks (UserPromptSubmit erases the prompt, Stop keeps Claude going);
+//   others are non-blocking errors shown to the user. With exit 0, UserPromptSubmit's stdout is added to
+//   Claude's context. So the hook always exits 0 and prints nothing on stdout.
+
+/// The agents ppds writes hooks for.
+public enum AgentKind: String, Sendable, CaseIterable {
+    case claude
+}
+
+/// A hook invocation's input, as Claude Code sends it on stdin. Only what ppds uses is kept.
+public struct ClaudeHookPayload: Sendable, Equatable {
+    public enum Event: Sendable, Equatable {
+        /// The agent waits for the human (a permission prompt, an idle prompt, …).
+        case notification(message: String, type: String?)
+        case userPromptSubmit
+        case stop
+        case postToolUse
+        case other(String)
+    }
+
+    public var event: Event
+    public var cwd: String?
+
+    public init(event: Event, cwd: String?) {
+        self.event = event
+        self.cwd = cwd
+    }
+
+    /// Bounds like a session file's: the payload is input from another program.
+    public static let maxSize = 8 << 20
+
+    public static func parse(_ data: Data) throws(PPDSError) -> ClaudeHookPayload {
+        guard data.count <= maxSize else { throw PPDSError.invalid("the hook payload is \(data.count) bytes (at most \(maxSize))") }
+        guard JSONValue.nestingDepth(data) <= Session.maxNesting else { throw PPDSError.invalid("the hook payload is nested too deeply") }
+        guard let value = try? JSONValue.parse(data), let object = value.objectValue else {
+            throw PPDSError.invalid("the hook payload on stdin is not a JSON object")
+        }
+        guard let name = object["hook_event_name"]?.stringValue else {
+            throw PPDSError.invalid("the hook payload has no 'hook_event_name'")
+        }
+        let event: Event
+        switch name {
+        case "Notification":
+            event = .notification(message: object["message"]?.stringValue ?? "", type: object["notification_type"]?.stringValue)
+        case "UserPromptSubmit": event = .userPromptSubmit
+        case "Stop": event = .stop
+        case "PostToolUse": event = .postToolUse
+        default: event = .other(name)
+        }
+        return ClaudeHookPayload(event: event, cwd: object["cwd"]?.stringValue)
+    }
+}
+
+/// What a hook invocation did. Either way the hook exits 0: it never blocks the agent.
+public enum AgentHookOutcome: Sendable {
+    /// The session's status was set (to the same status too: that records activity).
+    case updated(Session)
+    /// The session was left as it was, and why.
+    case unchanged(IssueNumber, String)
+    /// The event is not one ppds reacts to.
+    case ignored(String)
+
+    public var description: String {
+        switch self {
+        case .updated(let session):
+            "\(session.issue.tag) is now \(session.status.fileValue)"
+        case .unchanged(let issue, let why): "\(issue.tag) unchanged: \(why)"
+        case .ignored(let why): "ignored: \(why)"
+        }
+    }
+}
+
+/// Claude Code hooks that keep a session's status current: the decisions, the hook's own run,
+/// and the settings entries that call it.
+public enum AgentHooks {
+    /// Session key recording a stuck state the hook set (`{"agent", "reason", "stuckSince"}`), so the hook
+    /// clears only its own stuck and never a question the worker asked with `ppds update`.
+    public static let markerKey = "agentHook"
+
+    /// Notification types that mean the agent waits for the human. A payload without a type
+    /// (older Claude Code) counts too; others (`auth_success`) are not waits.
+    public static let waitingNotificationTypes: Set<String> = ["permission_prompt", "idle_prompt", "elicitation_dialog"]
+
+    enum Decision: Equatable {
+        case set(SessionStatus, stuck: StuckRequest?)
+        case leave(String)
+    }
+
+    /// Whether the session's stuck state is the one the hook set.
+    public static func stuckByHook(_ session: Session) -> Bool {
+        guard session.status == .stuck, let stuck = session.stuck, let marker = session.extra[markerKey]?.objectValue,
+              let since = marker["stuckSince"]?.stringValue else { return false }
+        // Timestamps have whole seconds: the reason tells a worker's stuck in the same second apart.
+        return since == Timestamp.format(stuck.since) && marker["reason"]?.stringValue == stuck.reason
+    }
+
+    /// The status change an event asks of the session as it is now.
+    static func decide(_ event: ClaudeHookPayload.Event, for session: Session) -> Decision {
+        if session.status.isTerminal { return .leave("the session is \(session.status.fileValue)") }
+        // A human's pause wins over the agent's activity (as for `update` without --force).
+        if session.status == .paused { return .leave("a human paused the session") }
+        let byHook = stuckByHook(session)
+        switch event {
+        case .notification(let message, let type):
+            if let type, !waitingNotificationTypes.contains(type) { return .leave("notification '\(type)' is not a wait") }
+            // The worker's own question (with its context and options) is worth more than Claude's generic one.
+            if session.status == .stuck && !byHook { return .leave("stuck with the worker's own reason") }
+            // A plan waiting for review already says the human is needed, and says more.
+            if session.status == .planningComplete { return .leave("the plan waits for review") }
+            let text = message.trimmingCharacters(in: .whitespacesAndNewlines)
+            let reason = text.isEmpty ? "Claude Code is waiting for input" : String(text.prefix(1000))
+            return .set(.stuck, stuck: StuckRequest(reason: reason, context: "Claude Code is waiting in the worktree's terminal" + (type.map { " (\($0))" } ?? "")))
+        case .userPromptSubmit:
+            // A prompt while planning is part of the plan; any other prompt means work.
+            if session.status == .planning { return .leave("the session is planning") }
+            return .set(.working, stuck: nil)
+        case .stop, .postToolUse:
+            // The turn ended, or a tool ran: the wait the hook recorded is over. An idle
+            // notification follows if the agent then waits for a prompt.
+            return byHook ? .set(.working, stuck: nil) : .leave("not waiting on a prompt the hook recorded")
+        case .other(let name):
+            return .leave("event \(name)")
+        }
+    }
+
+    /// Runs one hook invocation: finds the session whose worktree holds the payload's `cwd`
+    /// (or `projectDir`, Claude Code's `CLAUDE_PROJECT_DIR`), which must be `issue`'s when one is
+    /// given, and applies the event's status change under the session's lock, with the same
+    /// transition rules as `ppds update`.
+    public static func handle(_ payload: ClaudeHookPayload, issue given: IssueNumber?, projectDir: String?,
+                              home: String? = nil, now: Date = Date()) throws(PPDSError) -> AgentHookOutcome {
+        switch payload.event {
+        case .other(let name): return .ignored("ppds does not react to \(name)")
+        case .notification(_, let type?) where !waitingNotificationTypes.contains(type):
+            return .ignored("notification '\(type)' is not a wait")
+        default: break
+        }
+        let (workspace, session) = try locate(payload, issue: given, projectDir: projectDir, home: home)
+        // PostToolUse runs after every tool call: when the file as read asks for nothing, no lock.
+        if case .leave(let why) = decide(payload.event, for: session) { return .unchanged(session.issue, why) }
+        return try apply(payload.event, to: session.issue, in: workspace, now: now)
+    }
+
+    /// The session whose worktree holds the payload's `cwd` (or `projectDir`), which must be
+    /// `issue`'s when one is given.
+    static func locate(_ payload: ClaudeHookPayload, issue given: IssueNumber?, projectDir: String?,
+                       home: String?) throws(PPDSError) -> (Workspace, Session) {
+        let places = [payload.cwd, projectDir].compactMap { $0 }.filter { $0.hasPrefix("/") }
+        guard !places.isEmpty else { throw PPDSError.usage("the hook payload names no absolute 'cwd', and CLAUDE_PROJECT_DIR is not set") }
+        for place in places {
+            guard let workspace = try? Workspace.locate(repo: place, home: home) else { continue }
+            let issue: IssueNumber
+            if let given {
+                issue = given
+            } else if let inferred = try? SessionChanges.inferIssue(from: place, in: workspace.store) {
+                issue = inferred
+            } else {
+                continue
+            }
+            guard let session = try? workspace.store.loadIfPresent(issue), workspace.owns(session),
+                  path(canonicalPath(place), isInside: canonicalPath(session.worktree)) else { continue }
+            return (workspace, session)
+        }
+        let which = given.map { "\($0.tag)'s worktree" } ?? "any session's worktree"
+        throw PPDSError.notFound("\(places.joined(separator: " or ")) is not inside \(which)")
+    }
+
+    /// Guidance the worker has not read, handed to the agent through the hook's answer: for
+    /// UserPromptSubmit as added context (its stdout), for Stop and PostToolUse as a "block"
+    /// whose reason Claude takes as its next instruction. So an answer relayed with `ppds guide`
+    /// reaches the agent at its next prompt, tool call or turn end, without it asking.
+    /// https://code.claude.com/docs/en/hooks (UserPromptSubmit and Stop decision control)
+    public static func pendingGuidance(_ payload: ClaudeHookPayload, issue given: IssueNumber?, projectDir: String?,
+                                       home: String? = nil) -> (store: SessionStore, issue: IssueNumber, guidance: [Guidance], answer: String)? {
+        switch payload.event {
+        case .userPromptSubmit, .stop, .postToolUse: break
+        default: return nil
+        }
+        guard let (workspace, session) = try? locate(payload, issue: given, projectDir: projectDir, home: home) else { return nil }
+        let unread = session.undeliveredGuidance
+        guard !unread.isEmpty else { return nil }
+        let text = (["Guidance from the orchestrator for \(session.issue.tag), relayed by ppds:"]
+            + unread.map { "- \($0.message)" }).joined(separator: "\n")
+        let answer: String
+        if case .userPromptSubmit = payload.event {
+            answer = text
+        } else {
+            answer = JSONWriter.write(.object(["decision": .string("block"), "reason": .string(text)]), pretty: false)
+        }
+        return (workspace.store, session.issue, unread, answer)
+    }
+
+    /// The decision is made inside the lock, on the file as it is then.
+    static func apply(_ event: ClaudeHookPayload.Event, to issue: IssueNumber, in workspace: Workspace,
+                      now: Date) throws(PPDSError) -> AgentHookOutcome {
+        var left: String?
+        let session = try PPDSError.wrapping {
+            try workspace.store.modify(issue) { current in
+                guard workspace.owns(current) else { throw PPDSError.refused("\(issue.tag) belongs to another repository") }
+                switch decide(event, for: current) {
+                case .leave(let why):
+                    left = why
+                    return current
+                case .set(let status, let stuck):
+                    var next = try current.applying(.update(status: status, stuck: stuck, pr: nil, force: false), at: now)
+                    if let recorded = next.stuck, stuck != nil {
+                        next.extra[markerKey] = .object(["agent": .string(AgentKind.claude.rawValue), "reason": .string(recorded.reason),
+                                                         "stuckSince": .string(Timestamp.format(recorded.since))])
+                    } else {
+                        next.extra[markerKey] = nil
+                    }
+                    return next
+                }
+            }
+        }
+        if let left { return .unchanged(issue, left) }
+        return .updated(session)
+    }
+}
+
+/// `.claude/settings.local.json` in a worktree: ppds's hook entries, merged with what is there.
+public enum ClaudeSettings {
+    public static let relativePath = ".claude/settings.local.json"
+    /// The line ppds adds to `info/exclude` when nothing ignores the file yet.
+    public static let excludeLine = "/" + relativePath
+    /// Events and their matchers (nil: none, as the docs allow for non-tool events).
+    public static let events: [(name: String, matcher: String?)] = [
+        ("Notification", nil), ("UserPromptSubmit", nil), ("Stop", nil), ("PostToolUse", "*"),
+    ]
+    /// Seconds Claude Code gives the hook (its default is 60): a hook must never hold the agent up.
+    public static let timeout = 10
+
+    /// The command Claude Code runs (through a shell): the quoted executable path and the issue
+    /// number are its only variable parts; no title or other text is ever pasted in.
+    public static func command(executable: String, issue: IssueNumber) -> String {
+        shellQuoted(executable) + " hook claude " + String(issue.value)
+    }
+
+    /// One shell word for any text: single quotes, each `'` written as `'\''`.
+    public static func shellQuoted(_ text: String) -> String {
+        "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'"
+    }
+
+    /// Whether `command` is one ppds generated (any executable path, any issue): those are
+    /// replaced on a rewrite, every other hook is kept.
+    public static func isOwnCommand(_ command: String) -> Bool {
+        var rest = Substring(command)
+        guard rest.first == "'" else { return false }
+        while let first = rest.first, first != " " {
+            if first == "'" {
+                rest = rest.dropFirst()
+                guard let end = rest.firstIndex(of: "'") else { return false }
+                rest = rest[rest.index(after: end)...]
+            } else if rest.hasPrefix("\\'") {
+                rest = rest.dropFirst(2)
+            } else {
+                return false
+            }
+        }
+        guard rest.hasPrefix(" hook claude") else { return false }
+        let tail = rest.dropFirst(" hook claude".count)
+        return tail.isEmpty || (tail.first == " " && tail.count > 1 && tail.dropFirst().allSatisfy(\.isASCII) && tail.dropFirst().allSatisfy(\.isNumber))
+    }
+
+    /// One matcher group, keys in the order the docs write them.
+    static func group(command: String, matcher: String?) -> SettingsJSON {
+        let hook = SettingsJSON.object([("type", .string("command")), ("command", .string(command)), ("timeout", .literal(String(timeout)))])
+        return .object((matcher.map { [("matcher", SettingsJSON.string($0))] } ?? []) + [("hooks", .array([hook]))])
+    }
+
+    /// ppds's entries alone, as a settings document (what `agent-hooks claude` prints).
+    public static func entries(command: String) -> Data {
+        // Merged into nothing, so there is no file to name in an error, and no error.
+        (try? merge(nil, command: command, file: "")) ?? Data()
+    }
+
+    /// The file's bytes with ppds's entries in place: every other key and every other hook kept,
+    /// in their order and with their numbers as written; ppds's earlier entries replaced, so a
+    /// rerun changes nothing. A file that is not a settings object is an error naming `file`;
+    /// nothing is guessed.
+    public static func merge(_ existing: Data?, command: String, file: String) throws(PPDSError) -> Data {
+        var settings: [(key: String, value: SettingsJSON)] = []
+        if let existing, !existing.allSatisfy({ [0x20, 0x0a, 0x0d, 0x09].contains($0) }) {
+            guard existing.count <= Session.maxFileSize, JSONValue.nestingDepth(existing) <= Session.maxNesting else {
+                throw PPDSError.invalid("\(file): too large or nested too deeply for a settings file; nothing was written")
+            }
+            let parsed: SettingsJSON
+            if let ordered = SettingsJSON.parse(existing, maxDepth: Session.maxNesting) {
+                parsed = ordered
+            } else {
+                // Foundation's reader says where the file broke (and would take what ours is too strict for).
+                do { parsed = SettingsJSON.from(try JSONValue.parse(existing)) } catch {
+                    throw PPDSError.invalid("\(file) is not valid JSON (\(error)); fix or remove it, nothing was written")
+                }
+            }
+            guard let entries = parsed.objectEntries else {
+                throw PPDSError.invalid("\(file): the top level is \(parsed.kindDescription), not an object; nothing was written")
+            }
+            settings = entries
+        }
+        var hooks: [(key: String, value: SettingsJSON)] = []
+        if let current = SettingsJSON.object(settings)["hooks"], !current.isNull {
+            guard let entries = current.objectEntries else {
+                throw PPDSError.invalid("\(file): 'hooks' is \(current.kindDescription), not an object; nothing was written")
+            }
+            hooks = entries
+        }
+        for event in events {
+            var groups: [SettingsJSON] = []
+            if let current = SettingsJSON.object(hooks)[event.name], !current.isNull {
+                guard let list = current.arrayValue else {
+                    throw PPDSError.invalid("\(file): 'hooks.\(event.name)' is \(current.kindDescription), not a list; nothing was written")
+                }
+                groups = list.compactMap(withoutOwnEntries)
+            }
+            groups.append(group(command: command, matcher: event.matcher))
+            hooks = SettingsJSON.setting(event.name, to: .array(groups), in: hooks)
+        }
+        settings = SettingsJSON.setting("hooks", to: .object(hooks), in: settings)
+        return Data((SettingsJSON.object(settings).written() + "\n").utf8)
+    }
+
+    /// A matcher group without ppds's own commands; nil when nothing else was in it.
+    static func withoutOwnEntries(_ group: SettingsJSON) -> SettingsJSON? {
+        guard let entries = group.objectEntries, let list = group["hooks"]?.arrayValue else { return group }
+        let kept = list.filter { entry in
+            guard let command = entry["command"]?.stringValue else { return true }
+            return !isOwnCommand(command)
+        }
+        if kept.count == list.count { return group }
+        if kept.isEmpty { return nil }
+        return .object(SettingsJSON.setting("hooks", to: .array(kept), in: entries))
+    }
+}
+
+/// What `agent-hooks --write` (or `start-work --agent`) did to a worktree.
+public struct AgentHooksInstall: Sendable, Equatable {
+    public var file: String
+    /// False when the file already held exactly these entries.
+    public var changed: Bool
+    /// The `info/exclude` file ppds added the settings path to, when nothing ignored it yet.
+    public var excludedIn: String?
+
+    public var json: JSONValue {
+        .object(["file": .string(file), "changed": .bool(changed), "excludedIn": excludedIn.map(JSONValue.string) ?? .null])
+    }
+}
+
+extension AgentHooks {
+    /// Writes ppds's hook entries into the session's `.claude/settings.local.json` (merged,
+    /// atomically). The file must stay ignored by git, or the worktree would be dirty and
+    /// prune and ship would keep refusing it: when nothing ignores it, its path goes into the
+    /// repository's `info/exclude` (shared by every worktree). A tracked file is refused.
+    public static func install(for session: Session, workspace: Workspace, executable: String) throws(PPDSError) -> AgentHooksInstall {
+        let worktree = session.worktree
+        let folder = worktree + "/.claude"
+        let file = worktree + "/" + ClaudeSettings.relativePath
+        var facts = stat()
+        guard lstat(worktree, &facts) == 0, facts.st_mode & S_IFMT == S_IFDIR else {
+            throw PPDSError.notFound("\(session.issue.tag): the worktree \(worktree) is not a folder")
+        }
+        // Through a link ppds could write outside the worktree.
+        if lstat(folder, &facts) == 0, facts.st_mode & S_IFMT != S_IFDIR {
+            throw PPDSError.refused("\(folder) is not a folder (a link?); nothing was written")
+        }
+        if lstat(file, &facts) == 0, facts.st_mode & S_IFMT != S_IFREG {
+            throw PPDSError.refused("\(file) is not a regular file (a link?); nothing was written")
+        }
+        let repository = try PPDSError.wrapping { try Repository.open(at: worktree) }
+        if try PPDSError.wrapping({ try repository.indexHolds(ClaudeSettings.relativePath) }) {
+            throw PPDSError.refused("\(file) is tracked by git; ppds will not edit it (the worktree would be dirty). Add the entries 'ppds agent-hooks claude \(session.issue.value)' prints by hand")
+        }
+        let existing = FileManager.default.contents(atPath: file)
+        // Settings may hold secrets (`env`): a private file stays private.
+        let mode: mode_t = lstat(file, &facts) == 0 ? facts.st_mode & 0o777 : 0o644
+        let command = ClaudeSettings.command(executable: executable, issue: session.issue)
+        let merged = try ClaudeSettings.merge(existing, command: command, file: file)
+        let excludedIn = try ensureIgnored(repository: repository, worktree: worktree, workspace: workspace)
+        guard merged != existing else { return AgentHooksInstall(file: file, changed: false, excludedIn: excludedIn) }
+        try PPDSError.wrapping {
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            try AtomicFile.write(merged, to: file, mode: mode)
+        }
+        return AgentHooksInstall(file: file, changed: true, excludedIn: excludedIn)
+    }
+
+    /// Makes git ignore the settings file in every worktree of the repository; returns the
+    /// exclude file when it had to add the line.
+    static func ensureIgnored(repository: Repository, worktree: String, workspace: Workspace) throws(PPDSError) -> String? {
+        if repository.isIgnored(ClaudeSettings.relativePath) { return nil }
+        let exclude = repository.commonDir + "/info/exclude"
+        try workspace.withRepositoryLock("info-exclude") { () throws(PPDSError) in
+            let text = (try? String(contentsOfFile: exclude, encoding: .utf8)) ?? ""
+            guard !text.split(separator: "\n").contains(where: { $0.trimmingCharacters(in: .whitespaces) == ClaudeSettings.excludeLine }) else { return }
+            let line = (text.isEmpty || text.hasSuffix("\n") ? "" : "\n")
+                + "# Claude Code's local settings, which ppds writes into session worktrees\n" + ClaudeSettings.excludeLine + "\n"
+            try PPDSError.wrapping {
+                try FileManager.default.createDirectory(atPath: (exclude as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+                try AtomicFile.write(Data((text + line).utf8), to: exclude)
+            }
+        }
+        let fresh = try PPDSError.wrapping { try Repository.open(at: worktree) }
+        guard fresh.isIgnored(ClaudeSettings.relativePath) else {
+            throw PPDSError.refused("git does not ignore \(worktree)/\(ClaudeSettings.relativePath) even with \(ClaudeSettings.excludeLine) in \(exclude) (a '!' rule in a .gitignore?); nothing was written, since the file would make the worktree dirty")
+        }
+        return exclude
+    }
+}
+
+extension AgentHooks {
+    /// `install` as one of start-work's hook results (`agent-hooks`): a failure is reported and
+    /// makes start-work exit 1, but the new worktree and session stay.
+    static func installResult(for session: Session, workspace: Workspace, agent: AgentKind, executable: String) -> HookResult {
+        do {
+            let done = try install(for: session, workspace: workspace, executable: executable)
+            let message = (done.changed ? "wrote " : "already current: ") + done.file
+                + (done.excludedIn.map { "; added \(ClaudeSettings.excludeLine) to \($0)" } ?? "")
+            return HookResult(kind: "agent-hooks", command: agent.rawValue, outcome: .ok, message: message)
+        } catch {
+            return HookResult(kind: "agent-hooks", command: agent.rawValue, outcome: .failed, message: error.message)
+        }
+    }
+}

@@ -1,0 +1,80 @@
+import ArgumentParser
+import Foundation
+import Lifecycle
+import SessionKit
+import Support
+
+extension AgentKind: ExpressibleByArgument {
+    public static var allValueStrings: [String] { allCases.map(\.rawValue) }
+    public static var defaultCompletionKind: CompletionKind { .list(allValueStrings) }
+}
+
+struct AgentHooksCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "agent-hooks",
+        abstract: "Print, or write into the session's worktree, Claude Code hooks that keep the session's status current.",
+        discussion: """
+            Notification (Claude waits for you) → stuck, with Claude's message as the reason; UserPromptSubmit → working; \
+            Stop and PostToolUse → working again when the stuck state was the hook's own. --write merges them into \
+            <worktree>/.claude/settings.local.json (other settings and hooks are kept) and makes git ignore that file.
+            """)
+
+    @Argument(help: "The agent: claude.") var agent: AgentKind
+    @Argument(help: "The issue. Default: the session whose worktree you are in.") var issue: IssueNumber?
+    @OptionGroup var repo: RepoOption
+    @Flag(help: "Write the hooks into the worktree's .claude/settings.local.json instead of printing them.") var write = false
+    @Flag(help: "Print JSON.") var json = false
+
+    func run() throws {
+        try CLI.run {
+            let (store, scoped) = try CLI.scope(repo)
+            let issue = try CLI.issue(issue, store: store)
+            let session = try PPDSError.wrapping { try store.load(issue) }
+            if let scoped, !scoped.owns(session) {
+                throw PPDSError.refused("\(issue.tag) belongs to \(session.repo ?? "another repository"), not \(scoped.repoRoot); run it there or pass --repo")
+            }
+            let executable = CLI.executablePath
+            guard write else {
+                let entries = ClaudeSettings.entries(command: ClaudeSettings.command(executable: executable, issue: issue))
+                if json {
+                    var out = OrderedJSON.document("issue", .string(issue.tag))
+                    out["settings"] = (try? JSONValue.parse(entries)) ?? .null
+                    CLI.printJSON(out)
+                } else {
+                    // The settings JSON itself, exact, to paste into a settings file.
+                    FileHandle.standardOutput.write(entries)
+                }
+                return
+            }
+            let workspace = try scoped ?? Workspace.locate(repo: session.worktree)
+            let done = try AgentHooks.install(for: session, workspace: workspace, executable: executable)
+            if json {
+                var out = OrderedJSON.document("issue", .string(issue.tag))
+                out["result"] = done.json
+                CLI.printJSON(out)
+                return
+            }
+            print(TerminalText.escaped(done.changed ? "\(issue.tag): wrote Claude Code hooks into \(done.file)"
+                                                    : "\(issue.tag): Claude Code hooks already current in \(done.file)"))
+            if let exclude = done.excludedIn {
+                print(TerminalText.escaped("added \(ClaudeSettings.excludeLine) to \(exclude), so git ignores it in every worktree"))
+            }
+        }
+    }
+}
+
+extension CLI {
+    /// The absolute path of this ppds, for commands other programs run later (agent hooks):
+    /// as invoked (so a stable link such as /usr/local/bin/ppds stays the link), else found
+    /// on PATH, else the running binary.
+    static var executablePath: String {
+        let invoked = CommandLine.arguments.first ?? "ppds"
+        let cwd = FileManager.default.currentDirectoryPath
+        let candidate = invoked.contains("/") ? invoked : ProcessRunner.find(invoked)
+        if let candidate {
+            let absolute = URL(fileURLWithPath: Workspace.absolute(candidate, from: cwd)).standardizedFileURL.path
+            if FileManager.default.isExecutableFile(atPath: absolute) { return absolute }
+        }
+        return (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? invoked
+    }
+}
