@@ -317,4 +317,55 @@ import Support
         try machines.sync(b)
         #expect(try machines.canonical(a, 21) == machines.canonical(b, 21))
     }
+
+    /// The property test's smaller twin over a real remote: random commands on three machines,
+    /// synced in random orders, end with one state everywhere and every guidance message once.
+    @Test(arguments: [7, 42, 3]) func randomCommandsOnThreeMachinesConverge(seed: Int) throws {
+        var random = SessionReplicaRandom(seed: UInt64(seed))
+        let machines = try RegistryMachines()
+        let fleet = try ["a", "b", "c"].map { try machines.machine($0) }
+        try machines.ppds(fleet[0], ["start-work", "1", "--offline"]).check()
+        try machines.ppds(fleet[1], ["start-work", "2", "--offline"]).check()
+        for machine in fleet { try machines.sync(machine) }
+        for machine in fleet { try machines.sync(machine) }
+        var sent: [Int: Set<String>] = [1: [], 2: []]
+        for step in 0..<24 {
+            let index = Int(random.next() % 3)
+            let machine = fleet[index]
+            let issue = Int(random.next() % 2) + 1
+            switch random.next() % 6 {
+            case 0:
+                if try machines.ppds(machine, ["guide", String(issue), "g\(step)"]).status == 0 { sent[issue]!.insert("g\(step)") }
+            case 1: try machines.ppds(machine, ["pause", String(issue)])
+            case 2: try machines.ppds(machine, ["resume", String(issue)])
+            case 3:
+                // Only the owner's worker updates (a: #1, b: #2); elsewhere it is refused.
+                let status = ["working", "planning", "planning_complete"][Int(random.next() % 3)]
+                try machines.ppds(machine, ["update", String(issue), "--status", status])
+            default:
+                try machines.sync(machine)
+            }
+        }
+        for _ in 0..<2 { for index in [2, 0, 1] { try machines.sync(fleet[index]) } }
+        for issue in [1, 2] {
+            let reference = try machines.canonical(fleet[0], issue)
+            for machine in fleet.dropFirst() { #expect(try machines.canonical(machine, issue) == reference, "#\(issue) seed \(seed)") }
+            let messages = (try machines.sessionJSON(fleet[0], issue)?["guidance"] as? [[String: Any]] ?? []).compactMap { $0["message"] as? String }
+            #expect(Set(messages) == sent[issue]!)
+            #expect(messages.count == sent[issue]!.count)
+        }
+    }
+}
+
+/// A small seeded generator for the tests here (SplitMix64).
+struct SessionReplicaRandom {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
 }
