@@ -169,7 +169,9 @@ extension Repository {
         }
         for update in updates {
             if let status = state.statuses[update.name] {
-                let moved = ["fetch first", "non-fast-forward", "stale info", "failed to lock", "already exists", "cannot lock"]
+                // What git's receive-pack says when the ref's old value no longer matches (a race).
+                let moved = ["fetch first", "non-fast-forward", "stale info", "failed to lock", "already exists", "cannot lock",
+                             "failed to update ref", "but expected"]
                     .contains { status.lowercased().contains($0) }
                 outcomes[update.name] = moved ? .moved(status) : .refused(status)
             } else {

@@ -86,7 +86,7 @@ public struct RegistrySync {
     public let remote: String
     public let machine: Machine
     public var now: () -> Date = { Date() }
-    public static let maxRounds = 5
+    public static let maxRounds = 8
 
     public init(workspace: Workspace, remote: String, machine: Machine) {
         self.workspace = workspace
@@ -140,7 +140,7 @@ public struct RegistrySync {
             } catch {
                 throw PPDSError.failed("cannot push the registry to '\(remote)' (\(url)): \(error.message); is the remote read-only? Local sessions are up to date")
             }
-            var moved = false
+            var moved: String?
             report.refusals = []
             for update in updates {
                 switch outcomes[update.name] ?? .moved("no answer") {
@@ -155,7 +155,7 @@ public struct RegistrySync {
                        let index = report.sessions.firstIndex(where: { $0.issue == issue }) {
                         report.sessions[index].pushed = true
                     }
-                case .moved: moved = true
+                case .moved(let reason): moved = "\(update.name): \(reason)"
                 case .refused(let reason): report.refusals.append("\(update.name): \(reason)")
                 }
             }
@@ -163,10 +163,12 @@ public struct RegistrySync {
             if !report.refusals.isEmpty {
                 throw PPDSError.failed("'\(remote)' (\(url)) refused the registry push: \(report.refusals.joined(separator: "; ")); is the remote read-only? Local sessions are up to date")
             }
-            if !moved { return finish(report, repository) }
+            guard let moved else { return finish(report, repository) }
             if report.rounds >= Self.maxRounds {
-                throw PPDSError.failed("'\(remote)' kept moving: another machine pushed during each of \(Self.maxRounds) rounds; run 'ppds sync' again")
+                throw PPDSError.failed("'\(remote)' rejected the push in each of \(Self.maxRounds) rounds (last: \(moved)); another machine kept pushing, or the remote refuses updates; run 'ppds sync' again")
             }
+            // Machines that lost the same race back off by different amounts, so they stop colliding.
+            usleep(UInt32.random(in: 20_000...120_000) * UInt32(report.rounds))
         }
     }
 

@@ -318,6 +318,48 @@ import Support
         #expect(try machines.canonical(a, 21) == machines.canonical(b, 21))
     }
 
+    /// Six machines guide one session and sync at the same moment: pushes race, the losers'
+    /// are rejected (compare-and-swap) and retried; nothing is lost.
+    @Test(.enabled(if: RegistryMachines.hasDaemon), arguments: [false, true]) func concurrentSyncsLoseNothing(daemon: Bool) throws {
+        let machines = try RegistryMachines(transport: daemon ? .daemon(receivePack: true) : .file)
+        let owner = try machines.machine("owner")
+        let fleet = try (0..<6).map { try machines.machine("g\($0)") }
+        try machines.ppds(owner, ["start-work", "30", "--offline"]).check()
+        try machines.sync(owner)
+        for machine in fleet {
+            try machines.sync(machine)
+            try machines.ppds(machine, ["guide", "30", "from \(machine.name)"]).check()
+        }
+        let group = DispatchGroup()
+        let results = ResultBox()
+        for machine in fleet {
+            group.enter()
+            DispatchQueue.global().async {
+                defer { group.leave() }
+                results.add(machine.name, try? machines.ppds(machine, ["sync", "--json"]))
+            }
+        }
+        group.wait()
+        for (name, result) in results.all { #expect(result?.status == 0, "\(name): \(result?.stderr ?? "")") }
+        for machine in [owner] + fleet { try machines.sync(machine) }
+        for machine in [owner] + fleet { try machines.sync(machine) }
+        let messages = (try machines.sessionJSON(owner, 30)?["guidance"] as? [[String: Any]] ?? []).compactMap { $0["message"] as? String }
+        #expect(Set(messages) == Set(fleet.map { "from \($0.name)" }))
+        #expect(messages.count == fleet.count)
+        for machine in fleet { #expect(try machines.canonical(machine, 30) == machines.canonical(owner, 30)) }
+    }
+
+    @Test func pruneReleasesTheClaim() throws {
+        let machines = try RegistryMachines()
+        let a = try machines.machine("a", claims: true)
+        try machines.ppds(a, ["start-work", "40", "--offline"]).check()
+        #expect(try machines.remoteRefs()["refs/ppds/claims/40"] != nil)
+        try machines.ppds(a, ["ship", "40", "--pr", "https://example.com/o/r/pull/40", "--force"]).check()
+        let pruned = try machines.ppds(a, ["prune", "--min-age", "0", "--json"])
+        #expect(pruned.stdout.contains("\"removed\""), "\(pruned.stdout)\(pruned.stderr)")
+        #expect(try machines.remoteRefs()["refs/ppds/claims/40"] == nil)
+    }
+
     /// The property test's smaller twin over a real remote: random commands on three machines,
     /// synced in random orders, end with one state everywhere and every guidance message once.
     @Test(arguments: [7, 42, 3]) func randomCommandsOnThreeMachinesConverge(seed: Int) throws {
