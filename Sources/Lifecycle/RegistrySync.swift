@@ -22,6 +22,9 @@ public struct SessionSyncResult: Sendable {
         case conflict
         /// The session's file is unreadable or its commits are; nothing was changed.
         case failed
+        /// The owner pruned the session: this machine's copy was removed (or, on the owner, the
+        /// registry now says so).
+        case ended
     }
 
     public var issue: IssueNumber
@@ -240,6 +243,9 @@ public struct RegistrySync {
         return results
     }
 
+    /// Set in the registry (not in any local file) when the owner pruned a finished session.
+    public static let prunedKey = "prunedAt"
+
     /// `merged` with the keys that say where the session's work is taken from `local`.
     static func keepingLocation(of local: Session, in merged: Session) -> Session {
         var out = merged
@@ -257,6 +263,7 @@ public struct RegistrySync {
     func sync(_ issue: IssueNumber, store: SessionStore, isOwn: Bool, localID: ObjectID?, remoteID: ObjectID?,
               _ repository: Repository, _ storage: RegistryStorage) throws -> SessionSyncResult {
         var result = SessionSyncResult(issue: issue, outcome: .unchanged)
+        var gone = false
         let file = store.path(for: issue)
         let current: Session?
         do { current = try store.loadIfPresent(issue) } catch {
@@ -276,13 +283,14 @@ public struct RegistrySync {
         } else {
             let owner = remoteEntry?.owner ?? localEntry?.owner ?? current?.machine
             result.machine = owner
-            // Our own session, gone from this machine (pruned): never brought back.
-            if owner?.id == machine.id { return result }
+            // Our own session, gone from this machine (pruned): never brought back, and once
+            // finished, marked so in the registry, so other machines drop their copies.
+            gone = owner?.id == machine.id
         }
 
         var tip = localEntry
         var lamport = max(localEntry?.lamport ?? 0, remoteEntry?.lamport ?? 0)
-        if var session = current {
+        if !gone, var session = current {
             if isOwn && session.machine == nil { session.machine = machine }
             let stamp = Stamp(lamport: lamport + 1, machine: machine.id)
             let base = localEntry?.replica ?? SessionReplica()
@@ -316,6 +324,24 @@ public struct RegistrySync {
             }
         }
         guard var tip else { return result }
+        if gone || (!isOwn && tip.replica.fields[Self.prunedKey]?.value != nil) {
+            if gone, tip.replica.terminal?.value != nil, tip.replica.fields[Self.prunedKey]?.value == nil {
+                lamport = max(lamport, tip.lamport) + 1
+                var ended = tip.replica
+                ended.fields[Self.prunedKey] = Register(value: .string(Timestamp.format(now())), stamp: Stamp(lamport: lamport, machine: machine.id))
+                let id = try storage.write(ended, session: try ended.session(file: file), parents: [tip.id], lamport: lamport,
+                                           machine: machine, changed: [Self.prunedKey], now: now())
+                tip = try storage.entry(id)
+                result.outcome = .ended
+            } else if !gone, current != nil {
+                try store.removeHoldingLock(issue)
+                result.outcome = .ended
+            }
+            if tip.id != localID {
+                try repository.updateReference(RegistryRefs.session(issue), to: tip.id, expecting: localID, message: "ppds sync")
+            }
+            return result
+        }
         var rendered = try tip.replica.session(file: file)
         if isOwn, let current {
             // Where the work is (folder, branch, repository, machine) is this machine's to say: a

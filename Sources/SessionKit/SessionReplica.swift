@@ -55,6 +55,10 @@ public struct Register: Sendable, Equatable {
 /// `merged(with:)` is a join: commutative, associative and idempotent, so machines that sync in
 /// any order end with the same state.
 public struct SessionReplica: Sendable, Equatable {
+    /// Which incarnation of the issue's session this is: its `started` time. An issue pruned and
+    /// started again is a new session; the newer incarnation wins whole, so an old terminal
+    /// status or old guidance never leaks into it.
+    public var epoch = ""
     public var fields: [String: Register] = [:]
     public var worker: Register?
     public var paused: Register?
@@ -63,6 +67,8 @@ public struct SessionReplica: Sendable, Equatable {
     public var guidance: [String: GuidanceEntry] = [:]
 
     public init() {}
+
+    init(epoch: String) { self.epoch = epoch }
 
     /// One guidance message: its JSON (`delivered` kept apart) and when it was first recorded.
     public struct GuidanceEntry: Sendable, Equatable {
@@ -90,7 +96,9 @@ public struct SessionReplica: Sendable, Equatable {
 
     /// The join of two states.
     public func merged(with other: SessionReplica) -> SessionReplica {
+        if epoch != other.epoch { return epoch > other.epoch ? self : other }
         var out = SessionReplica()
+        out.epoch = epoch
         for key in Set(fields.keys).union(other.fields.keys) {
             out.fields[key] = Self.join(fields[key], other.fields[key])
         }
@@ -120,6 +128,18 @@ public struct SessionReplica: Sendable, Equatable {
     /// sync commits when its file changed since the last synced state. Registers the file did
     /// not change keep their stamps; guidance is only ever added (or marked read).
     public func recording(_ session: Session, at stamp: Stamp) -> SessionReplica {
+        let started = Timestamp.format(session.started)
+        if epoch.isEmpty && fields.isEmpty && guidance.isEmpty {
+            return SessionReplica(epoch: started).recording(session, at: stamp)
+        }
+        // Another incarnation: the issue was started again (a new start time, or a finished
+        // session that is active again, which no transition allows). A fresh state, whose epoch
+        // sorts after the old one's.
+        let restarted = terminal?.value != nil && !session.status.isTerminal
+        if !epoch.hasPrefix(started) || restarted {
+            let fresh = epoch.hasPrefix(started) ? started + "#" + String(format: "%012d", stamp.lamport) + "-" + stamp.machine : started
+            return SessionReplica(epoch: fresh).recording(session, at: stamp)
+        }
         var next = self
         let object = Dictionary(session.json.entries, uniquingKeysWith: { _, last in last })
         for key in Set(object.keys).union(fields.keys) where !Self.special.contains(key) {
@@ -196,6 +216,7 @@ public struct SessionReplica: Sendable, Equatable {
             return .object(out)
         }
         var out: [String: JSONValue] = [
+            "epoch": .string(epoch),
             "fields": .object(fields.mapValues(register)),
             "guidance": .object(guidance.mapValues { entry in
                 var out: [String: JSONValue] = ["body": .object(entry.body), "added": entry.added.json, "position": .int(Int64(entry.position))]
@@ -212,6 +233,7 @@ public struct SessionReplica: Sendable, Equatable {
 
     public init?(json: JSONValue) {
         guard let object = json.objectValue else { return nil }
+        epoch = object["epoch"]?.stringValue ?? ""
         func register(_ value: JSONValue?) -> Register? {
             guard let fields = value?.objectValue, let stamp = Stamp(json: fields["stamp"]) else { return nil }
             return Register(value: fields["value"], stamp: stamp)

@@ -18,6 +18,7 @@ public enum SyncText {
             case .mirrored: "copied from another machine"
             case .conflict: "CONFLICT"
             case .failed: "FAILED"
+            case .ended: "ended (pruned by its machine)"
             }
             var line = "   - \(result.issue.tag)\(who) \(verb)"
             if result.pushed && result.outcome != .unchanged { line += ", pushed" }

@@ -360,6 +360,42 @@ import Support
         #expect(try machines.remoteRefs()["refs/ppds/claims/40"] == nil)
     }
 
+    /// A finished session pruned by its machine disappears from the others' views; the issue
+    /// started again is a new session there, not the old finished one.
+    @Test func aPrunedSessionEndsEverywhereAndAStartAgainIsNew() throws {
+        let machines = try RegistryMachines()
+        let a = try machines.machine("a"), b = try machines.machine("b")
+        try machines.ppds(a, ["start-work", "50", "--offline"]).check()
+        try machines.sync(a)
+        try machines.sync(b)
+        try machines.ppds(b, ["guide", "50", "old advice"]).check()
+        try machines.sync(b)
+        try machines.sync(a)
+        try machines.ppds(a, ["ship", "50", "--pr", "https://example.com/o/r/pull/50", "--force"]).check()
+        try machines.sync(a)
+        try machines.sync(b)
+        #expect(try machines.sessionJSON(b, 50)?["status"] as? String == "complete")
+        let pruned = try machines.ppds(a, ["prune", "--min-age", "0", "--json"])
+        #expect(pruned.stdout.contains("\"removed\""), "\(pruned.stdout)\(pruned.stderr)")
+        let ended = try machines.sync(a)
+        #expect((ended["sessions"] as? [[String: Any]])?.first?["outcome"] as? String == "ended")
+        let dropped = try machines.sync(b)
+        #expect((dropped["sessions"] as? [[String: Any]])?.first?["outcome"] as? String == "ended")
+        #expect(try machines.sessionJSON(b, 50) == nil)
+        #expect(!(try machines.ppds(b, ["status", "--everywhere"]).check().stdout.contains("#50")))
+        // Started again: a new session everywhere, without the old status or guidance.
+        try machines.ppds(a, ["start-work", "50", "--offline"]).check()
+        try machines.ppds(a, ["update", "50", "--status", "working"]).check()
+        try machines.sync(a)
+        #expect(try machines.sessionJSON(a, 50)?["status"] as? String == "working")
+        try machines.sync(b)
+        let again = try #require(try machines.sessionJSON(b, 50))
+        #expect(again["status"] as? String == "working")
+        #expect(again["guidance"] == nil)
+        #expect(again["prunedAt"] == nil)
+        #expect(try machines.canonical(a, 50) == machines.canonical(b, 50))
+    }
+
     /// The property test's smaller twin over a real remote: random commands on three machines,
     /// synced in random orders, end with one state everywhere and every guidance message once.
     @Test(arguments: [7, 42, 3]) func randomCommandsOnThreeMachinesConverge(seed: Int) throws {

@@ -90,6 +90,23 @@ import Support
         #expect(merged.machine == Machine(id: "mA", label: "laptop"))
     }
 
+    @Test func aSessionStartedAgainIsANewIncarnation() throws {
+        let finished = Self.change(Self.base(), .cancel, 1)
+        let common = SessionReplica.initial(finished, at: Stamp(lamport: 1, machine: "mA"))
+        // Another machine still edits the old session's copy...
+        var old = try common.session(file: "b")
+        old.extra["note"] = .string("about the old session")
+        let b = common.recording(old, at: Stamp(lamport: 5, machine: "mB"))
+        // ...while the owner starts the issue again, in the same second.
+        let again = common.recording(Self.base(.registered), at: Stamp(lamport: 2, machine: "mA"))
+        let merged = again.merged(with: b)
+        #expect(merged == b.merged(with: again))
+        let session = try merged.session(file: "m")
+        #expect(session.status == .registered)
+        #expect(session.extra["note"] == nil)
+        #expect(merged.merged(with: common) == merged)
+    }
+
     @Test func theStoredFormReadsBack() throws {
         var session = Self.change(Self.base(), .guide(message: "x"), 3)
         session = Self.change(session, .pause, 4)
