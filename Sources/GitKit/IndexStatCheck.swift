@@ -35,9 +35,9 @@ struct IndexStatCheck {
         var before = stat()
         guard lstat(admin + "/index", &before) == 0 else { return nil }
         var out: OpaquePointer?
+        // git_index_open reads the file when it exists.
         guard git_index_open(&out, admin + "/index") == 0, let out else { git_error_clear(); return nil }
         let index = Handle(out, release: { git_index_free($0) })
-        guard git_index_read(index.pointer, 1) == 0 else { git_error_clear(); return nil }
         // An index rewritten while it was read: its stat data and its mtime may disagree.
         var after = stat()
         guard lstat(admin + "/index", &after) == 0, sameTime(before.st_mtim, after.st_mtim), before.st_ino == after.st_ino,
@@ -58,6 +58,7 @@ struct IndexStatCheck {
         guard matchesHead(entries) else { return nil }
         guard workdirMatches(entries, indexTime: indexTime) else { return nil }
         var status = WorkingTreeStatus(changed: 0, untracked: 0)
+        status.submoduleFoldersEmpty = true
         status.ignored = ignored.sorted { $0.lexicographicallyPrecedes($1) }.map { String(decoding: $0, as: UTF8.self) }
         return status
     }
@@ -85,18 +86,19 @@ struct IndexStatCheck {
         let tree = Handle(out, release: { git_tree_free($0) })
         for child in 0..<git_tree_entrycount(tree.pointer) {
             guard let entry = git_tree_entry_byindex(tree.pointer, child), let name = git_tree_entry_name(entry) else { return false }
-            var path = prefix
-            path.append(contentsOf: UnsafeBufferPointer(start: UnsafeRawPointer(name).assumingMemoryBound(to: UInt8.self), count: strlen(name)))
             let mode = git_tree_entry_filemode(entry).rawValue
             if mode == GIT_FILEMODE_TREE.rawValue {
+                var path = prefix
+                path.append(contentsOf: UnsafeBufferPointer(start: UnsafeRawPointer(name).assumingMemoryBound(to: UInt8.self), count: strlen(name)))
                 path.append(UInt8(ascii: "/"))
                 guard walk(tree: git_tree_entry_id(entry).pointee, prefix: path, entries: entries, position: &position) else { return false }
                 continue
             }
             guard position < entries.count else { return false }
-            let indexEntry = entries[position]
-            guard indexEntry.mode == mode, ObjectID(indexEntry.id) == ObjectID(git_tree_entry_id(entry).pointee),
-                  pathBytes(indexEntry) == path[...] else { return false }
+            var indexEntry = entries[position]
+            guard indexEntry.mode == mode, git_oid_equal(&indexEntry.id, git_tree_entry_id(entry)) != 0,
+                  strlen(indexEntry.path) >= prefix.count, memcmp(indexEntry.path, prefix, prefix.count) == 0,
+                  strcmp(indexEntry.path + prefix.count, name) == 0 else { return false }
             position += 1
         }
         return true
@@ -145,7 +147,7 @@ struct IndexStatCheck {
             let path = pathBytes(entry)
             let slash = path.lastIndex(of: UInt8(ascii: "/"))
             let folderPart = slash.map { path[path.startIndex...$0] } ?? path[path.startIndex..<path.startIndex]
-            let name = slash.map { path[path.index(after: $0)...] } ?? path
+            let nameStart = slash.map { $0 + 1 } ?? 0
             // Leave the folders this entry is not in.
             while stack.count > 1, !folderPart.starts(with: stack[stack.count - 1].path) {
                 guard leave(stack.removeLast()) else { return false }
@@ -162,7 +164,7 @@ struct IndexStatCheck {
                 stack.append(Frame(path: Array(folderPart[folderPart.startIndex...end]), fd: fd, tracked: 0))
             }
             stack[stack.count - 1].tracked += 1
-            guard check(entry, name: Array(name), in: stack[stack.count - 1].fd, indexTime: indexTime) else { return false }
+            guard check(entry, name: entry.path + nameStart, in: stack[stack.count - 1].fd, indexTime: indexTime) else { return false }
         }
         while let frame = stack.popLast() {
             guard leave(frame) else { return false }
@@ -175,19 +177,17 @@ struct IndexStatCheck {
     }
 
     /// Whether one tracked entry matches the index: by stat data when it can, else by content.
-    private mutating func check(_ entry: git_index_entry, name: [UInt8], in folderFD: Int32, indexTime: timespec) -> Bool {
+    /// `name` is the entry's last path component (the tail of its path).
+    private mutating func check(_ entry: git_index_entry, name: UnsafePointer<CChar>, in folderFD: Int32, indexTime: timespec) -> Bool {
         var info = stat()
-        let found = (name + [0]).withUnsafeBufferPointer { buffer in
-            buffer.withMemoryRebound(to: CChar.self) { fstatat(folderFD, $0.baseAddress!, &info, AT_SYMLINK_NOFOLLOW) }
-        }
-        guard found == 0 else { return false }  // deleted (or unreadable): a change
+        guard fstatat(folderFD, name, &info, AT_SYMLINK_NOFOLLOW) == 0 else { return false }  // deleted (or unreadable): a change
         let kind = info.st_mode & S_IFMT
         switch entry.mode {
         case 0o160000:
             // A submodule that was never initialised is an empty folder; one with content has
             // its own HEAD and work, which only the full status judges.
             guard kind == S_IFDIR else { return false }
-            let fd = IndexStatCheck.openFolder(folderFD, name)
+            let fd = openat(folderFD, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
             guard fd >= 0 else { return false }
             defer { close(fd) }
             return IndexStatCheck.entryCount(fd, isRoot: false) == 0
@@ -288,9 +288,9 @@ struct IndexStatCheck {
 
     // MARK: - Helpers
 
-    private func pathBytes(_ entry: git_index_entry) -> ArraySlice<UInt8> {
-        let raw = UnsafeRawPointer(entry.path!).assumingMemoryBound(to: UInt8.self)
-        return Array(UnsafeBufferPointer(start: raw, count: strlen(entry.path)))[...]
+    /// The entry's path bytes, borrowed from the index (valid while the index is open).
+    private func pathBytes(_ entry: git_index_entry) -> UnsafeBufferPointer<UInt8> {
+        UnsafeBufferPointer(start: UnsafeRawPointer(entry.path!).assumingMemoryBound(to: UInt8.self), count: strlen(entry.path))
     }
 
     private func sameTime(_ a: timespec, _ b: timespec) -> Bool { a.tv_sec == b.tv_sec && a.tv_nsec == b.tv_nsec }
