@@ -137,7 +137,6 @@ struct IndexStatCheck {
         var extraFolders: [[UInt8]] = []
         defer { for frame in stack { close(frame.fd) } }
         func leave(_ frame: Frame) -> Bool {
-            defer { close(frame.fd) }
             guard let present = IndexStatCheck.entryCount(frame.fd, isRoot: frame.path.isEmpty) else { return false }
             if present < frame.tracked { return false }
             if present > frame.tracked { extraFolders.append(frame.path) }
@@ -189,7 +188,6 @@ struct IndexStatCheck {
             guard kind == S_IFDIR else { return false }
             let fd = openat(folderFD, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
             guard fd >= 0 else { return false }
-            defer { close(fd) }
             return IndexStatCheck.entryCount(fd, isRoot: false) == 0
         case 0o120000:
             guard kind == S_IFLNK else { return false }
@@ -303,10 +301,10 @@ struct IndexStatCheck {
         }
     }
 
-    /// How many entries a folder holds (not `.` and `..`, nor the root's `.git`).
+    /// How many entries a folder holds (not `.` and `..`, nor the root's `.git`). Takes the
+    /// descriptor over and closes it.
     static func entryCount(_ fd: Int32, isRoot: Bool) -> Int? {
-        let copy = dup(fd)
-        guard copy >= 0, let dir = fdopendir(copy) else { return nil }
+        guard let dir = fdopendir(fd) else { close(fd); return nil }
         defer { closedir(dir) }
         var count = 0
         while let entry = readdir(dir) {

@@ -47,8 +47,18 @@ public final class MergeDetector {
     public func check(tip: ObjectID, base: ObjectID) throws(GitError) -> MergeCheck? {
         if tip == base { return .sameCommit }
         let history = try self.history(base)
-        if try history.contains(tip, repository) { return .ancestor }
-        guard let mergeBase = try history.mergeBase(tip, repository) else { return nil }
+        let mergeBase: ObjectID
+        if history.isDirect {
+            // One walk instead of two: the tip is reachable from the base exactly when it is
+            // their merge base.
+            guard let found = try history.mergeBase(tip, repository) else { return nil }
+            if found == tip { return .ancestor }
+            mergeBase = found
+        } else {
+            if try history.contains(tip, repository) { return .ancestor }
+            guard let found = try history.mergeBase(tip, repository) else { return nil }
+            mergeBase = found
+        }
         let tipTree = try repository.treeID(ofCommit: tip)
         if tipTree == (try repository.treeID(ofCommit: mergeBase)) { return .noChanges }
         let baseTree = try repository.treeID(ofCommit: base)
@@ -260,6 +270,7 @@ final class BaseHistory {
 
     /// Answers from libgit2 alone.
     private var direct = false
+    var isDirect: Bool { direct }
 
     init(base: ObjectID, repository: Repository, window: Int) throws(GitError) {
         self.base = base
