@@ -19,6 +19,7 @@ import GitKit
         case autocrlfTouched, eolAttributeTouched, autocrlfEditedLineEndingsOnly
         case submoduleNotInitialised, submoduleInitialised, submoduleNewCommit, submoduleEdited
         case ignoredInTrackedFolder, nonUTF8Untracked
+        case racyRewrite, deepClean, deepUntracked, deepDeleted, deepFolderEmptied
 
         /// What the check must say beyond `git status --porcelain` (edits hidden by flags).
         var hiddenEdit: Bool { self == .skipWorktreeEdit || self == .assumeUnchangedEdit }
@@ -27,7 +28,7 @@ import GitKit
             switch self {
             case .clean, .touchedSameContent, .indexOlderThanFiles, .ignoredFile, .ignoredFolder, .ignoredNestedRepo,
                  .excludedByInfoExclude, .skipWorktreeSame, .stagedThenRestored, .autocrlfTouched, .eolAttributeTouched,
-                 .submoduleNotInitialised, .ignoredInTrackedFolder: true
+                 .submoduleNotInitialised, .ignoredInTrackedFolder, .deepClean: true
             default: false
             }
         }
@@ -74,6 +75,14 @@ import GitKit
             try fixture.git("commit", "-q", "-m", "link")
         case .ignoredFile, .ignoredFolder, .ignoredNestedRepo, .negatedIgnore, .ignoredInTrackedFolder:
             try fixture.commit(".gitignore", "*.log\nbuild/\n!keep.log\n")
+        case .deepClean, .deepUntracked, .deepDeleted, .deepFolderEmptied:
+            // Names that sort around the folder separator: "a-b.txt" < "a/…" < "a0.txt".
+            for file in ["a-b.txt", "a/b.txt", "a/b/c.txt", "a/b/d/e.txt", "a/z/y.txt", "a0.txt", "a.txt"] {
+                try FileManager.default.createDirectory(atPath: (fixture.repo + "/" + file as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+                try write(file + "\n", fixture.repo + "/" + file)
+            }
+            try fixture.git("add", "-A")
+            try fixture.git("commit", "-q", "-m", "deep")
         case .submoduleNotInitialised, .submoduleInitialised, .submoduleNewCommit, .submoduleEdited:
             let library = fixture.folder.file("library")
             try fixture.git("init", "-q", "-b", "main", library)
@@ -202,6 +211,21 @@ import GitKit
             }
             #expect(fd >= 0)
             close(fd)
+        case .racyRewrite:
+            // The same size, written right after the index: within one timestamp tick the
+            // stat data can match exactly, and only the racy rule catches it.
+            let original = try String(contentsOfFile: app, encoding: .utf8)
+            try write(original, app)
+            try fixture.git("update-index", "--refresh", in: worktree)
+            try write(original.replacingOccurrences(of: "line 1\n", with: "LINE 1\n"), app)
+        case .deepClean:
+            break
+        case .deepUntracked:
+            try write("new\n", worktree + "/a/b/d/new.txt")
+        case .deepDeleted:
+            try FileManager.default.removeItem(atPath: worktree + "/a/b/d/e.txt")
+        case .deepFolderEmptied:
+            try FileManager.default.removeItem(atPath: worktree + "/a/z/y.txt")
         case .autocrlfEditedLineEndingsOnly:
             try write("one\ntwo\nthree\n", worktree + "/crlf.txt")
         }
