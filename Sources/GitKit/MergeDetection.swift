@@ -143,7 +143,10 @@ public final class MergeDetector {
         guard !paths.isEmpty else { return false }
         var found = Set<ObjectID>()
         let split = Self.components(paths)
-        for commit in try history.commitsSince(mergeBase, limit: .max, repository) {
+        // Oldest first: a squash or rebase usually lands soon after the fork point, however far
+        // the base has moved on since, so the whole-branch twin is met early. The order does
+        // not change the answer (per-commit twins are collected over the whole range).
+        for commit in try history.commitsSince(mergeBase, limit: .max, repository).reversed() {
             guard try touches(commit, split) else { continue }
             guard let id = try commitPatchID(commit, kind) else { continue }
             if id == whole { return true }
