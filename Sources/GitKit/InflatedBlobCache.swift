@@ -1,10 +1,10 @@
 import Foundation
 
-/// Blobs inflated from a pack, kept for the rest of the process once enabled. Bulk start-work
-/// writes the same commit's files into several worktrees, and inflating every blob from the
-/// pack once per worktree was most of its time. Content-addressed, so a hit is always right;
-/// bounded (nothing more is kept once full); off unless enabled, so a single start does not hold
-/// its files in memory.
+/// Blobs inflated from a pack, kept while a bulk start-work runs. It writes the same commit's
+/// files into several worktrees, and inflating every blob from the pack once per worktree was
+/// most of its time. Content-addressed, so a hit is always right; bounded (nothing more is kept
+/// once full); off unless a run asked for it, and emptied when the last such run ends, so a
+/// single start, or a long-running `ppds serve`, does not hold files in memory.
 public final class InflatedBlobCache: @unchecked Sendable {
     public static let shared = InflatedBlobCache()
 
@@ -13,13 +13,27 @@ public final class InflatedBlobCache: @unchecked Sendable {
     private var bytes = 0
     private var limit = 0
     private var largest = 0
+    private var users = 0
 
-    /// Keeps blobs of at most `largest` bytes, `limit` bytes in all.
-    public func enable(limit: Int, largest: Int) {
+    /// Keeps blobs of at most `largest` bytes, `limit` bytes in all, until the matching `end()`.
+    public func begin(limit: Int, largest: Int) {
         lock.lock()
         defer { lock.unlock() }
-        self.limit = limit
-        self.largest = largest
+        users += 1
+        self.limit = max(self.limit, limit)
+        self.largest = max(self.largest, largest)
+    }
+
+    /// The run that called `begin` is over; the last one empties the cache.
+    public func end() {
+        lock.lock()
+        defer { lock.unlock() }
+        users = max(0, users - 1)
+        guard users == 0 else { return }
+        entries = [:]
+        bytes = 0
+        limit = 0
+        largest = 0
     }
 
     func content(_ id: ObjectID) -> [UInt8]? {

@@ -107,7 +107,9 @@ public struct StartWork: Sendable {
         var seen = Set<IssueNumber>()
         let issues = request.issues.filter { seen.insert($0).inserted }
         // Several worktrees of one base hold the same blobs: inflate each from the pack once.
-        if issues.count > 1 { InflatedBlobCache.shared.enable(limit: 128 << 20, largest: 8 << 20) }
+        let sharesBlobs = issues.count > 1
+        if sharesBlobs { InflatedBlobCache.shared.begin(limit: 128 << 20, largest: 8 << 20) }
+        defer { if sharesBlobs { InflatedBlobCache.shared.end() } }
         return parallelMap(issues, jobs: request.jobs) { issue in
             self.start(issue, request: request)
         }
