@@ -55,8 +55,9 @@ struct IndexStatCheck {
             if (Int32(entry.flags) & GIT_INDEX_ENTRY_STAGEMASK) >> GIT_INDEX_ENTRY_STAGESHIFT != 0 { return nil }
             entries.append(entry)
         }
-        guard matchesHead(entries) else { return nil }
-        guard workdirMatches(entries, indexTime: indexTime) else { return nil }
+        // The entries' paths point into the index: keep it alive until the last one is read.
+        let matches = withExtendedLifetime(index) { matchesHead(entries) && workdirMatches(entries, indexTime: indexTime) }
+        guard matches else { return nil }
         var status = WorkingTreeStatus(changed: 0, untracked: 0)
         status.submoduleFoldersEmpty = true
         status.ignored = ignored.sorted { $0.lexicographicallyPrecedes($1) }.map { String(decoding: $0, as: UTF8.self) }
@@ -73,9 +74,10 @@ struct IndexStatCheck {
         var commitOut: OpaquePointer?
         guard git_commit_lookup(&commitOut, repository.pointer, &commitOid) == 0, let commitOut else { git_error_clear(); return false }
         let commit = Handle(commitOut, release: { git_commit_free($0) })
-        guard let treeId = git_commit_tree_id(commit.pointer) else { return false }
+        // The id lives in the commit object: copy it while the commit is certainly alive.
+        guard let treeId = withExtendedLifetime(commit, { git_commit_tree_id(commit.pointer)?.pointee }) else { return false }
         var position = 0
-        guard walk(tree: treeId.pointee, prefix: [], entries: entries, position: &position) else { return false }
+        guard walk(tree: treeId, prefix: [], entries: entries, position: &position) else { return false }
         return position == entries.count
     }
 
@@ -84,6 +86,11 @@ struct IndexStatCheck {
         var out: OpaquePointer?
         guard git_tree_lookup(&out, repository.pointer, &oid) == 0, let out else { git_error_clear(); return false }
         let tree = Handle(out, release: { git_tree_free($0) })
+        // Entries and names point into the tree: keep it alive through the loop.
+        return withExtendedLifetime(tree) { walkEntries(of: tree, prefix: prefix, entries: entries, position: &position) }
+    }
+
+    private func walkEntries(of tree: Handle, prefix: [UInt8], entries: [git_index_entry], position: inout Int) -> Bool {
         for child in 0..<git_tree_entrycount(tree.pointer) {
             guard let entry = git_tree_entry_byindex(tree.pointer, child), let name = git_tree_entry_name(entry) else { return false }
             let mode = git_tree_entry_filemode(entry).rawValue

@@ -181,9 +181,14 @@ public final class MergeDetector {
     /// read: most commits on a long history are ruled out by the root tree alone.
     private func touches(_ commit: ObjectID, _ paths: [[[CChar]]]) throws(GitError) -> Bool {
         let handle = try repository.lookupCommit(commit)
-        guard git_commit_parentcount(handle.pointer) == 1 else { return false }
-        let newID = ObjectID(git_commit_tree_id(handle.pointer).pointee)
-        let oldID = try repository.treeID(ofCommit: ObjectID(git_commit_parent_id(handle.pointer, 0).pointee))
+        // The ids live in the commit object: copy them while it is certainly alive.
+        let ids = withExtendedLifetime(handle) { () -> (tree: ObjectID, parent: ObjectID)? in
+            guard git_commit_parentcount(handle.pointer) == 1 else { return nil }
+            return (ObjectID(git_commit_tree_id(handle.pointer).pointee), ObjectID(git_commit_parent_id(handle.pointer, 0).pointee))
+        }
+        guard let ids else { return false }
+        let newID = ids.tree
+        let oldID = try repository.treeID(ofCommit: ids.parent)
         if newID == oldID { return false }
         let new = try tree(newID)
         let old = try tree(oldID)
