@@ -21,4 +21,10 @@ static inline int ppds_git_set_extensions(const char **extensions, size_t count)
 static inline int ppds_git_set_cache_object_limit(git_object_t type, size_t bytes) {
     return git_libgit2_opts(GIT_OPT_SET_CACHE_OBJECT_LIMIT, type, bytes);
 }
+
+/// Whether every object read is hashed again to check its id
+/// (GIT_OPT_ENABLE_STRICT_HASH_VERIFICATION, on by default).
+static inline int ppds_git_set_strict_hash_verification(int enabled) {
+    return git_libgit2_opts(GIT_OPT_ENABLE_STRICT_HASH_VERIFICATION, enabled);
+}
 #endif

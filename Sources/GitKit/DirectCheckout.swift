@@ -131,9 +131,14 @@ enum DirectCheckout {
                     try content.withUnsafeBytes { try ContentConversion.write($0, conversion, blobHex: blobHex, to: &sink) }
                     streamed = true
                 }
+                if !streamed, let cached = InflatedBlobCache.shared.content(file.id) {
+                    try cached.withUnsafeBytes { try ContentConversion.write($0, conversion, blobHex: blobHex, to: &sink) }
+                    streamed = true
+                }
                 if !streamed {
                     let blob = try readBlob(file, repository: repository)
                     let content = UnsafeRawBufferPointer(start: git_blob_rawcontent(blob.pointer), count: Int(git_blob_rawsize(blob.pointer)))
+                    InflatedBlobCache.shared.keep(file.id, content)
                     try ContentConversion.write(content, conversion, blobHex: blobHex, to: &sink)
                 }
                 try sink.flush()

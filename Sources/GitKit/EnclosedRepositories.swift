@@ -26,16 +26,19 @@ extension Repository {
     public func enclosedRepositories(worktree name: String, folder: String, status: WorkingTreeStatus) throws(GitError) -> [EnclosedRepository] {
         var gitDirs: [String] = []
         Repository.collectGitDirs(under: worktreesAdminDir + "/" + name + "/modules", into: &gitDirs)
-        // Embedded submodules: a gitlink whose folder holds a `.git` folder of its own.
-        let worktree = try Repository.open(at: folder)
-        let index = try Handle.make("read index", folder, release: { git_index_free($0) }) {
-            git_repository_index(&$0, worktree.pointer)
-        }
-        for position in 0..<git_index_entrycount(index.pointer) {
-            guard let entry = git_index_get_byindex(index.pointer, position)?.pointee, entry.mode == 0o160000,
-                  let path = entry.path else { continue }
-            let dotGit = folder + "/" + String(cString: path) + "/.git"
-            if Repository.isFolder(dotGit) { gitDirs.append(dotGit) }
+        // Embedded submodules: a gitlink whose folder holds a `.git` folder of its own (none
+        // when the status saw every submodule folder empty).
+        if !status.submoduleFoldersEmpty {
+            let worktree = try Repository.open(at: folder)
+            let index = try Handle.make("read index", folder, release: { git_index_free($0) }) {
+                git_repository_index(&$0, worktree.pointer)
+            }
+            for position in 0..<git_index_entrycount(index.pointer) {
+                guard let entry = git_index_get_byindex(index.pointer, position)?.pointee, entry.mode == 0o160000,
+                      let path = entry.path else { continue }
+                let dotGit = folder + "/" + String(cString: path) + "/.git"
+                if Repository.isFolder(dotGit) { gitDirs.append(dotGit) }
+            }
         }
         // Clones and other worktrees inside untracked or ignored folders.
         var links: [String] = []

@@ -47,8 +47,18 @@ public final class MergeDetector {
     public func check(tip: ObjectID, base: ObjectID) throws(GitError) -> MergeCheck? {
         if tip == base { return .sameCommit }
         let history = try self.history(base)
-        if try history.contains(tip, repository) { return .ancestor }
-        guard let mergeBase = try history.mergeBase(tip, repository) else { return nil }
+        let mergeBase: ObjectID
+        if history.isDirect {
+            // One walk instead of two: the tip is reachable from the base exactly when it is
+            // their merge base.
+            guard let found = try history.mergeBase(tip, repository) else { return nil }
+            if found == tip { return .ancestor }
+            mergeBase = found
+        } else {
+            if try history.contains(tip, repository) { return .ancestor }
+            guard let found = try history.mergeBase(tip, repository) else { return nil }
+            mergeBase = found
+        }
         let tipTree = try repository.treeID(ofCommit: tip)
         if tipTree == (try repository.treeID(ofCommit: mergeBase)) { return .noChanges }
         let baseTree = try repository.treeID(ofCommit: base)
@@ -132,8 +142,12 @@ public final class MergeDetector {
         if !perCommit { wanted.removeAll() }
         guard !paths.isEmpty else { return false }
         var found = Set<ObjectID>()
-        for commit in try history.commitsSince(mergeBase, limit: .max, repository) {
-            guard try touches(commit, paths) else { continue }
+        let split = Self.components(paths)
+        // Oldest first: a squash or rebase usually lands soon after the fork point, however far
+        // the base has moved on since, so the whole-branch twin is met early. The order does
+        // not change the answer (per-commit twins are collected over the whole range).
+        for commit in try history.commitsSince(mergeBase, limit: .max, repository).reversed() {
+            guard try touches(commit, split) else { continue }
             guard let id = try commitPatchID(commit, kind) else { continue }
             if id == whole { return true }
             found.insert(id)
@@ -162,24 +176,50 @@ public final class MergeDetector {
         return paths
     }
 
-    /// Whether a single-parent commit changes the entry at any of `paths`.
-    private func touches(_ commit: ObjectID, _ paths: Set<[CChar]>) throws(GitError) -> Bool {
-        let parents = try repository.parents(of: commit)
-        guard parents.count == 1 else { return false }
-        let tree = try self.tree(try repository.treeID(ofCommit: commit))
-        let parentTree = try self.tree(try repository.treeID(ofCommit: parents[0]))
-        for path in paths where Self.entry(tree, path) != Self.entry(parentTree, path) {
-            return true
+    /// Whether a single-parent commit changes the entry at any of `paths`. Compared one path
+    /// component at a time from the root, so a folder whose tree id did not change is never
+    /// read: most commits on a long history are ruled out by the root tree alone.
+    private func touches(_ commit: ObjectID, _ paths: [[[CChar]]]) throws(GitError) -> Bool {
+        let handle = try repository.lookupCommit(commit)
+        // The ids live in the commit object: copy them while it is certainly alive.
+        let ids = withExtendedLifetime(handle) { () -> (tree: ObjectID, parent: ObjectID)? in
+            guard git_commit_parentcount(handle.pointer) == 1 else { return nil }
+            return (ObjectID(git_commit_tree_id(handle.pointer).pointee), ObjectID(git_commit_parent_id(handle.pointer, 0).pointee))
         }
+        guard let ids else { return false }
+        let newID = ids.tree
+        let oldID = try repository.treeID(ofCommit: ids.parent)
+        if newID == oldID { return false }
+        let new = try tree(newID)
+        let old = try tree(oldID)
+        for path in paths where try differs(old, new, path, 0) { return true }
         return false
     }
 
-    /// The id and mode of the entry at `path`, or nil when there is none.
-    private static func entry(_ tree: Handle, _ path: [CChar]) -> String? {
-        var out: OpaquePointer?
-        guard git_tree_entry_bypath(&out, tree.pointer, path) == 0, let out else { git_error_clear(); return nil }
-        defer { git_tree_entry_free(out) }
-        return ObjectID(git_tree_entry_id(out).pointee).hex + String(git_tree_entry_filemode(out).rawValue)
+    /// Whether the entry at `path[level...]` below these two trees (nil: no such folder)
+    /// differs in id, mode or presence.
+    private func differs(_ old: Handle?, _ new: Handle?, _ path: [[CChar]], _ level: Int) throws(GitError) -> Bool {
+        let oldEntry = old.flatMap { git_tree_entry_byname($0.pointer, path[level]) }
+        let newEntry = new.flatMap { git_tree_entry_byname($0.pointer, path[level]) }
+        switch (oldEntry, newEntry) {
+        case (nil, nil): return false
+        case (nil, _), (_, nil): return true
+        case (let a?, let b?):
+            if git_tree_entry_filemode(a) == git_tree_entry_filemode(b),
+               git_oid_equal(git_tree_entry_id(a), git_tree_entry_id(b)) != 0 { return false }
+            if level == path.count - 1 { return true }
+            let oldSub = git_tree_entry_type(a) == GIT_OBJECT_TREE ? try tree(ObjectID(git_tree_entry_id(a).pointee)) : nil
+            let newSub = git_tree_entry_type(b) == GIT_OBJECT_TREE ? try tree(ObjectID(git_tree_entry_id(b).pointee)) : nil
+            if oldSub == nil && newSub == nil { return false }
+            return try differs(oldSub, newSub, path, level + 1)
+        }
+    }
+
+    /// Paths (NUL-terminated bytes) split into NUL-terminated components.
+    private static func components(_ paths: Set<[CChar]>) -> [[[CChar]]] {
+        paths.map { path in
+            path.dropLast().split(separator: CChar(UInt8(ascii: "/")), omittingEmptySubsequences: false).map { Array($0) + [0] }
+        }
     }
 
     private func tree(_ id: ObjectID) throws(GitError) -> Handle {
@@ -238,6 +278,7 @@ final class BaseHistory {
 
     /// Answers from libgit2 alone.
     private var direct = false
+    var isDirect: Bool { direct }
 
     init(base: ObjectID, repository: Repository, window: Int) throws(GitError) {
         self.base = base

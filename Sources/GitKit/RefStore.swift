@@ -60,7 +60,7 @@ extension Repository {
         if code == GIT_ENOTFOUND.rawValue { git_error_clear(); return }
         if code < 0 { throw GitError.last(code, "delete ref", name) }
         let ref = Handle(out!, release: { git_reference_free($0) })
-        guard let target = git_reference_target(ref.pointer), ObjectID(target.pointee) == expected else {
+        guard withExtendedLifetime(ref, { git_reference_target(ref.pointer).map { ObjectID($0.pointee) } }) == expected else {
             throw GitError(.moved, "delete ref", name, message: "it no longer points at \(expected.short)")
         }
         // git_reference_delete compares against the target it loaded, under the ref lock.
@@ -93,10 +93,14 @@ extension Repository {
         defer { git_signature_free(signature) }
         var commit = git_oid()
         var parentPointers: [OpaquePointer?] = parentHandles.map(\.pointer)
-        try gitCall("write commit", "registry") {
-            parentPointers.withUnsafeMutableBufferPointer { buffer in
-                git_commit_create(&commit, pointer, nil, signature, signature, "UTF-8", message,
-                                  tree.pointer, buffer.count, buffer.baseAddress)
+        // The tree and parent handles stay alive while libgit2 reads them (Swift may release a
+        // handle right after its last use).
+        try withExtendedLifetime((tree, parentHandles)) { () throws(GitError) in
+            try gitCall("write commit", "registry") {
+                parentPointers.withUnsafeMutableBufferPointer { buffer in
+                    git_commit_create(&commit, pointer, nil, signature, signature, "UTF-8", message,
+                                      tree.pointer, buffer.count, buffer.baseAddress)
+                }
             }
         }
         return ObjectID(commit)
@@ -107,12 +111,17 @@ extension Repository {
         let commit = try lookupCommit(id)
         let tree = try Handle.make("read tree", id.hex, release: { git_tree_free($0) }) { git_commit_tree(&$0, commit.pointer) }
         var out: [String: Data] = [:]
-        for index in 0..<git_tree_entrycount(tree.pointer) {
-            guard let entry = git_tree_entry_byindex(tree.pointer, index), git_tree_entry_type(entry) == GIT_OBJECT_BLOB else { continue }
-            let name = String(cString: git_tree_entry_name(entry))
-            let blob = try Handle.make("read blob", name, release: { git_blob_free($0) }) { git_blob_lookup(&$0, pointer, git_tree_entry_id(entry)) }
-            let size = Int(git_blob_rawsize(blob.pointer))
-            out[name] = size == 0 ? Data() : Data(bytes: git_blob_rawcontent(blob.pointer), count: size)
+        // Tree entries and blob contents are pointers into their objects: kept alive while read.
+        try withExtendedLifetime((commit, tree)) { () throws(GitError) in
+            for index in 0..<git_tree_entrycount(tree.pointer) {
+                guard let entry = git_tree_entry_byindex(tree.pointer, index), git_tree_entry_type(entry) == GIT_OBJECT_BLOB else { continue }
+                let name = String(cString: git_tree_entry_name(entry))
+                let blob = try Handle.make("read blob", name, release: { git_blob_free($0) }) { git_blob_lookup(&$0, pointer, git_tree_entry_id(entry)) }
+                withExtendedLifetime(blob) {
+                    let size = Int(git_blob_rawsize(blob.pointer))
+                    out[name] = size == 0 ? Data() : Data(bytes: git_blob_rawcontent(blob.pointer), count: size)
+                }
+            }
         }
         return out
     }

@@ -77,7 +77,7 @@ extension Repository {
         } catch where error.kind == .notFound || error.kind == .invalidName {
             throw GitError(.notFound, "look up remote", name, message: "the repository has no remote '\(name)'")
         }
-        return git_remote_url(remote.pointer).map { String(cString: $0) } ?? ""
+        return withExtendedLifetime(remote) { git_remote_url(remote.pointer).map { String(cString: $0) } ?? "" }
     }
 
     /// The folder of a remote on this machine (a path or a file:// URL), else nil.
@@ -119,7 +119,7 @@ extension Repository {
         _ = try withStrArray(refspecs) { array throws(GitError) in
             try gitCall("fetch", name) { git_remote_fetch(remote.pointer, &array, &options, "ppds sync") }
         }
-        guard let stats = git_remote_stats(remote.pointer)?.pointee else { return FetchStats(receivedObjects: 0, receivedBytes: 0) }
+        guard let stats = withExtendedLifetime(remote, { git_remote_stats(remote.pointer)?.pointee }) else { return FetchStats(receivedObjects: 0, receivedBytes: 0) }
         return FetchStats(receivedObjects: Int(stats.received_objects), receivedBytes: Int(stats.received_bytes))
     }
 
@@ -273,21 +273,27 @@ extension Repository {
             let object = try Handle.make("read object", id.hex, release: { git_odb_object_free($0) }) { git_odb_read(&$0, source.pointer, &oid) }
             let type = git_odb_object_type(object.pointer)
             var written = git_oid()
-            try gitCall("copy object", id.hex) {
-                git_odb_write(&written, destination.pointer, git_odb_object_data(object.pointer), git_odb_object_size(object.pointer), type)
+            try withExtendedLifetime(object) { () throws(GitError) in
+                try gitCall("copy object", id.hex) {
+                    git_odb_write(&written, destination.pointer, git_odb_object_data(object.pointer), git_odb_object_size(object.pointer), type)
+                }
             }
             copied += 1
             if type == GIT_OBJECT_COMMIT {
                 let commit = try lookupCommit(id)
-                pending.append(ObjectID(git_commit_tree_id(commit.pointer).pointee))
-                for index in 0..<git_commit_parentcount(commit.pointer) {
-                    if let parent = git_commit_parent_id(commit.pointer, index) { pending.append(ObjectID(parent.pointee)) }
+                withExtendedLifetime(commit) {
+                    pending.append(ObjectID(git_commit_tree_id(commit.pointer).pointee))
+                    for index in 0..<git_commit_parentcount(commit.pointer) {
+                        if let parent = git_commit_parent_id(commit.pointer, index) { pending.append(ObjectID(parent.pointee)) }
+                    }
                 }
             } else if type == GIT_OBJECT_TREE {
                 let tree = try Handle.make("read tree", id.hex, release: { git_tree_free($0) }) { git_tree_lookup(&$0, pointer, &oid) }
-                for index in 0..<git_tree_entrycount(tree.pointer) {
-                    guard let entry = git_tree_entry_byindex(tree.pointer, index), git_tree_entry_type(entry) != GIT_OBJECT_COMMIT else { continue }
-                    pending.append(ObjectID(git_tree_entry_id(entry).pointee))
+                withExtendedLifetime(tree) {
+                    for index in 0..<git_tree_entrycount(tree.pointer) {
+                        guard let entry = git_tree_entry_byindex(tree.pointer, index), git_tree_entry_type(entry) != GIT_OBJECT_COMMIT else { continue }
+                        pending.append(ObjectID(git_tree_entry_id(entry).pointee))
+                    }
                 }
             }
         }

@@ -16,6 +16,9 @@ public struct WorkingTreeStatus: Sendable, Equatable {
     public var ignored: [String] = []
     /// Untracked folders (ending in `/`), where a clone or another worktree may live.
     public var untrackedFolders: [String] = []
+    /// True when every submodule's folder was seen empty (the index stat check), so none holds
+    /// a `.git` of its own; false when not looked at.
+    public var submoduleFoldersEmpty = false
 
     public init(changed: Int, untracked: Int, hiddenEdits: [String] = [], ignored: [String] = []) {
         self.changed = changed

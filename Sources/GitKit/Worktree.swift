@@ -38,6 +38,15 @@ public struct WorktreeInfo: Sendable, Equatable {
     public let state: WorktreeEntryState
 
     public var isLocked: Bool { lockReason != nil }
+
+    /// The worktree in `list` (from `worktrees()`) holding `branch`, as `worktreeHolding` judges
+    /// it; for callers that already read the list once per run.
+    public static func holder(of branch: String, in list: [WorktreeInfo]) -> String? {
+        for worktree in list where worktree.head == .branch(branch) {
+            return worktree.isMain ? worktree.path : (worktree.path.isEmpty ? worktree.name : worktree.path)
+        }
+        return nil
+    }
 }
 
 extension Repository {
@@ -100,10 +109,7 @@ extension Repository {
     /// The worktree holding `branch`, judged the way git judges it: the main worktree and
     /// every admin entry count, including one whose folder was deleted but not pruned.
     public func worktreeHolding(branch: String) throws(GitError) -> String? {
-        for worktree in try worktrees() where worktree.head == .branch(branch) {
-            return worktree.isMain ? worktree.path : (worktree.path.isEmpty ? worktree.name : worktree.path)
-        }
-        return nil
+        WorktreeInfo.holder(of: branch, in: try worktrees())
     }
 
     /// Whether libgit2 considers the linked worktree `name` valid (its files are consistent).

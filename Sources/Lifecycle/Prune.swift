@@ -117,6 +117,15 @@ public struct Prune: Sendable {
         var worktrees: [WorktreeInfo]
         var mounts: [String]
         var localDefaults: [(name: String, commit: ObjectID)]
+        /// Each linked worktree's canonical folder, resolved once (not once per candidate).
+        var canonicalFolders: [(name: String, path: String, canonical: String)] = []
+
+        init(worktrees: [WorktreeInfo], mounts: [String], localDefaults: [(name: String, commit: ObjectID)]) {
+            self.worktrees = worktrees
+            self.mounts = mounts
+            self.localDefaults = localDefaults
+            canonicalFolders = worktrees.filter { !$0.path.isEmpty }.map { ($0.name, $0.path, canonicalPath($0.path)) }
+        }
     }
 
     /// Someone to prune: a session, or (with --all) a worktree no session owns.
@@ -373,11 +382,15 @@ public struct Prune: Sendable {
             var branchFacts = BranchFacts(name: name, tip: commitFacts(branch.target), createdByPPDS: created)
             let neverCommitted = session?.baseCommit.map { $0 == branch.target.hex } ?? (repository.reflogEntryCount(branch: name) == 1)
             branchFacts.newAndEmpty = neverCommitted && age(of: candidate) < request.minAge
-            if let holder = try? repository.worktreeHolding(branch: name),
+            // The list read at the start of the run: deleting the branch checks again.
+            if let holder = WorktreeInfo.holder(of: name, in: shared.worktrees),
                candidate.path.map({ !samePlace(holder, $0) }) ?? true {
                 branchFacts.checkedOutElsewhere = holder
             }
-            branchFacts.unpushed = unpushedDescription(branch, baseTip: bases.first?.commit, repository: repository)
+            // Only a kept-unmerged reason shows it, and counting walks the history.
+            if branchFacts.tip.merged == nil {
+                branchFacts.unpushed = unpushedDescription(branch, baseTip: bases.first?.commit, repository: repository)
+            }
             facts.branch = branchFacts
         }
 
@@ -390,7 +403,7 @@ public struct Prune: Sendable {
                 worktree.linkedToEntry = repository.linksToAdminEntry(folder: info.path, name: info.name)
                 worktree.mountPoints = MountTable.mountPoints(atOrBelow: info.path, in: shared.mounts)
                 do {
-                    let status = try repository.workingTreeStatus(at: info.path, includeIgnored: true)
+                    let status = try repository.worktreeStatus(name: info.name, folder: info.path, includeIgnored: true)
                     worktree.status = status
                     worktree.ignoredNotCopied = status.ignored.filter { !isCopy($0, in: info.path) }
                     worktree.enclosedWithWork = try repository.enclosedRepositories(worktree: info.name, folder: info.path, status: status)
@@ -411,8 +424,8 @@ public struct Prune: Sendable {
             // Another worktree inside this one's folder would go with it.
             if !info.path.isEmpty {
                 let root = canonicalPath(info.path)
-                worktree.nestedWorktrees = shared.worktrees.filter { other in
-                    other.name != info.name && !other.path.isEmpty && canonicalPath(other.path) != root && path(canonicalPath(other.path), isInside: root)
+                worktree.nestedWorktrees = shared.canonicalFolders.filter { other in
+                    other.name != info.name && other.canonical != root && path(other.canonical, isInside: root)
                 }.map(\.path)
             }
             facts.worktree = worktree

@@ -113,6 +113,10 @@ public struct StartWork: Sendable {
     public func run(_ request: StartWorkRequest) -> [StartResult] {
         var seen = Set<IssueNumber>()
         let issues = request.issues.filter { seen.insert($0).inserted }
+        // Several worktrees of one base hold the same blobs: inflate each from the pack once.
+        let sharesBlobs = issues.count > 1
+        if sharesBlobs { InflatedBlobCache.shared.begin(limit: 128 << 20, largest: 8 << 20) }
+        defer { if sharesBlobs { InflatedBlobCache.shared.end() } }
         return parallelMap(issues, jobs: request.jobs) { issue in
             self.start(issue, request: request)
         }

@@ -363,6 +363,33 @@ import Glibc
         try compare(fixture)
     }
 
+    /// Bulk start-work inflates each packed blob once and writes it into every worktree: the
+    /// same blob under different conversions must still come out as git writes each.
+    @Test func bulkOnAPackedRepositoryStaysExact() throws {
+        let fixture = try GitFixture()
+        try Self.put(fixture.repo, ".gitattributes", "*.crlf text eol=crlf\n*.id ident\n")
+        for (name, content) in Self.contents {
+            for suffix in ["crlf", "id", "raw"] { try Self.put(fixture.repo, Self.bytes("contents/\(name).\(suffix)"), content) }
+        }
+        try commitAll(fixture)
+        try fixture.git("repack", "-adq")
+        let commit = try fixture.git("rev-parse", "main")
+        let (result, items) = try fixture.startWork(["1", "2", "3", "4", "--jobs", "2", "--no-hooks"])
+        try result.check()
+        let reference = fixture.folder.file("git-made")
+        try fixture.git("worktree", "add", "-q", "-b", "git-made", reference, commit)
+        let expected = try Self.snapshot(reference)
+        #expect(items.count == 4)
+        for item in items {
+            let worktree = try #require(item["worktree"] as? String)
+            let mine = try Self.snapshot(worktree)
+            for path in Set(mine.keys).union(expected.keys) where mine[path] != expected[path] {
+                Issue.record("\(worktree): \(Self.show(path)) differs from git's")
+            }
+            #expect(try fixture.git("status", "--porcelain", "--ignored", "--untracked-files=all", in: worktree) == "")
+        }
+    }
+
     // MARK: Attributes that change no bytes
 
     @Test func linguistOnlyAttributes() throws {
