@@ -113,16 +113,7 @@ struct MachinesDemo {
         color ? "\n\u{1B}[1;36m== \(text)\u{1B}[0m" : "\n== \(text)"
     }
 
-    private func step(_ label: String, _ body: () throws -> Void) throws(PPDSError) {
-        print("· \(label)")
-        do { try body() } catch { throw PPDSError.failed("demo: \(label): \(PPDSError.from(error).message)") }
-    }
+    private func step(_ label: String, _ body: () throws -> Void) throws(PPDSError) { try DemoSteps.step(label, body) }
 
-    private func git(_ arguments: [String], in directory: String) throws {
-        let output = try ProcessRunner.run(["git", "-c", "user.name=ppds demo", "-c", "user.email=demo@ppds.invalid",
-                                            "-c", "commit.gpgsign=false"] + arguments, in: directory)
-        guard output.status == 0 else {
-            throw PPDSError.failed("git \(arguments.joined(separator: " ")) failed: \(output.stderr)")
-        }
-    }
+    private func git(_ arguments: [String], in directory: String) throws { try DemoSteps.git(arguments, in: directory) }
 }

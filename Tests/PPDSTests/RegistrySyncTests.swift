@@ -399,7 +399,7 @@ import Support
     /// The property test's smaller twin over a real remote: random commands on three machines,
     /// synced in random orders, end with one state everywhere and every guidance message once.
     @Test(arguments: [7, 42, 3]) func randomCommandsOnThreeMachinesConverge(seed: Int) throws {
-        var random = SessionReplicaRandom(seed: UInt64(seed))
+        var random = SeededRandom(seed: UInt64(seed))
         let machines = try RegistryMachines()
         let fleet = try ["a", "b", "c"].map { try machines.machine($0) }
         try machines.ppds(fleet[0], ["start-work", "1", "--offline"]).check()
@@ -435,15 +435,3 @@ import Support
     }
 }
 
-/// A small seeded generator for the tests here (SplitMix64).
-struct SessionReplicaRandom {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}

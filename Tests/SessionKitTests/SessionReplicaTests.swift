@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 import SessionKit
 import Support
 
@@ -119,16 +120,6 @@ import Support
 
     // MARK: Property: random operations, random sync orders, one outcome
 
-    struct Generator: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
 
     /// One machine: its file, the state it last synced, and the highest clock it saw.
     struct Node {
@@ -143,7 +134,7 @@ import Support
         }
     }
 
-    static func randomChange(_ session: Session, _ random: inout Generator, step: Int) -> Session {
+    static func randomChange(_ session: Session, _ random: inout SeededRandom, step: Int) -> Session {
         let now = step
         switch Int.random(in: 0..<9, using: &random) {
         case 0, 1: return change(session, .guide(message: "m\(step)"), now)
@@ -166,7 +157,7 @@ import Support
     }
 
     @Test(arguments: 0..<40) func randomHistoriesConverge(seed: Int) throws {
-        var random = Generator(state: UInt64(seed) &* 7919 &+ 17)
+        var random = SeededRandom(seed: UInt64(seed) &* 7919 &+ 17)
         let start = Self.base(.registered)
         let first = SessionReplica.initial(start, at: Stamp(lamport: 1, machine: "m0"))
         var nodes = (0..<Int.random(in: 2...5, using: &random)).map { Node(id: "m\($0)", file: start, synced: first, lamport: 1) }
