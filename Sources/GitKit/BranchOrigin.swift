@@ -19,15 +19,17 @@ extension Repository {
     public func origin(ofBranch branch: String) -> BranchOrigin? {
         var out: OpaquePointer?
         git_error_clear()
-        guard git_reflog_read(&out, pointer, "refs/heads/" + branch) == 0, let out else { git_error_clear(); return nil }
+        guard withPointer({ git_reflog_read(&out, $0, "refs/heads/" + branch) }) == 0, let out else { git_error_clear(); return nil }
         let reflog = Handle(out, release: { git_reflog_free($0) })
-        let count = git_reflog_entrycount(reflog.pointer)
-        // Entry 0 is the newest.
-        guard count > 0, let entry = git_reflog_entry_byindex(reflog.pointer, count - 1),
-              let old = git_reflog_entry_id_old(entry), let new = git_reflog_entry_id_new(entry) else { return nil }
-        var oldID = old.pointee
-        guard git_oid_is_zero(&oldID) == 1 else { return nil }
-        let message = git_reflog_entry_message(entry).map { String(cString: $0) } ?? ""
-        return BranchOrigin(commit: ObjectID(new.pointee), message: message)
+        return reflog.withPointer { reflog in
+            let count = git_reflog_entrycount(reflog)
+            // Entry 0 is the newest.
+            guard count > 0, let entry = git_reflog_entry_byindex(reflog, count - 1),
+                  let old = git_reflog_entry_id_old(entry), let new = git_reflog_entry_id_new(entry) else { return nil }
+            var oldID = old.pointee
+            guard git_oid_is_zero(&oldID) == 1 else { return nil }
+            let message = git_reflog_entry_message(entry).map { String(cString: $0) } ?? ""
+            return BranchOrigin(commit: ObjectID(new.pointee), message: message)
+        }
     }
 }

@@ -29,8 +29,8 @@ extension Repository {
         }
         let target = try lookupCommit(commit)
         do {
-            _ = try Handle.make("create branch", name, release: { git_reference_free($0) }) {
-                git_branch_create(&$0, pointer, name, target.pointer, 0)
+            _ = try Handle.make("create branch", name, release: { git_reference_free($0) }) { out in
+                withPointer { repo in target.withPointer { git_branch_create(&out, repo, name, $0, 0) } }
             }
         } catch where error.kind == .alreadyExists {
             throw GitError(.alreadyExists, "create branch", name, code: error.code, message: "a branch of that name already exists")
@@ -41,7 +41,7 @@ extension Repository {
     private func lookupBranchRef(_ name: String) throws(GitError) -> Handle? {
         var out: OpaquePointer?
         git_error_clear()
-        let code = git_branch_lookup(&out, pointer, name, GIT_BRANCH_LOCAL)
+        let code = withPointer { git_branch_lookup(&out, $0, name, GIT_BRANCH_LOCAL) }
         if code == GIT_ENOTFOUND.rawValue || code == GIT_EINVALIDSPEC.rawValue { git_error_clear(); return nil }
         if code < 0 { throw GitError.last(code, "look up branch", name) }
         return Handle(out!, release: { git_reference_free($0) })
@@ -51,18 +51,20 @@ extension Repository {
     public func branch(_ name: String) throws(GitError) -> Branch? {
         guard let ref = try lookupBranchRef(name) else { return nil }
         let resolved = try Handle.make("resolve branch", name, release: { git_reference_free($0) }) {
-            git_reference_resolve(&$0, ref.pointer)
+            out in ref.withPointer { git_reference_resolve(&out, $0) }
         }
-        let target = ObjectID(git_reference_target(resolved.pointer).pointee)
+        let target = resolved.withPointer { ObjectID(git_reference_target($0).pointee) }
         var upstreamName: String?
         var upstreamTarget: ObjectID?
         var up: OpaquePointer?
         git_error_clear()
-        let code = git_branch_upstream(&up, ref.pointer)
+        let code = ref.withPointer { git_branch_upstream(&up, $0) }
         if code == 0, let up {
             let upstream = Handle(up, release: { git_reference_free($0) })
-            upstreamName = String(cString: git_reference_name(upstream.pointer))
-            if let oid = git_reference_target(upstream.pointer) { upstreamTarget = ObjectID(oid.pointee) }
+            upstream.withPointer { upstream in
+                upstreamName = String(cString: git_reference_name(upstream))
+                if let oid = git_reference_target(upstream) { upstreamTarget = ObjectID(oid.pointee) }
+            }
         } else if code != GIT_ENOTFOUND.rawValue && code < 0 {
             // An upstream configured but unusable (remote branch deleted): treat as none.
             git_error_clear()
@@ -80,16 +82,18 @@ extension Repository {
 
     private func branchNames(_ kind: git_branch_t) throws(GitError) -> [String] {
         let iterator = try Handle.make("list branches", commonDir, release: { git_branch_iterator_free($0) }) {
-            git_branch_iterator_new(&$0, pointer, kind)
+            out in withPointer { git_branch_iterator_new(&out, $0, kind) }
         }
         var names: [String] = []
         var ref: OpaquePointer?
         var type = kind
-        while git_branch_next(&ref, &type, iterator.pointer) == 0, let ref {
+        while iterator.withPointer({ git_branch_next(&ref, &type, $0) }) == 0, let ref {
             let owned = Handle(ref, release: { git_reference_free($0) })
-            guard git_reference_type(owned.pointer) == GIT_REFERENCE_DIRECT else { continue }
-            var name: UnsafePointer<CChar>?
-            if git_branch_name(&name, owned.pointer) == 0, let name { names.append(String(cString: name)) }
+            owned.withPointer { owned in
+                guard git_reference_type(owned) == GIT_REFERENCE_DIRECT else { return }
+                var name: UnsafePointer<CChar>?
+                if git_branch_name(&name, owned) == 0, let name { names.append(String(cString: name)) }
+            }
         }
         git_error_clear()
         return names
@@ -101,10 +105,13 @@ extension Repository {
         guard let ref = try lookupBranchRef(name) else {
             throw GitError(.notFound, "delete branch", name, message: "no such branch")
         }
-        guard git_reference_type(ref.pointer) == GIT_REFERENCE_DIRECT, let oid = git_reference_target(ref.pointer) else {
+        let target = ref.withPointer { ref -> ObjectID? in
+            guard git_reference_type(ref) == GIT_REFERENCE_DIRECT, let oid = git_reference_target(ref) else { return nil }
+            return ObjectID(oid.pointee)
+        }
+        guard let current = target else {
             throw GitError(.precondition, "delete branch", name, message: "the branch is a symbolic ref; not deleting it")
         }
-        let current = ObjectID(oid.pointee)
         guard current == expected else {
             throw GitError(.moved, "delete branch", name, message: "it moved from \(expected.short) to \(current.short) since it was checked; kept")
         }
@@ -114,7 +121,7 @@ extension Repository {
         // git_reference_delete compares against the target it loaded, under the ref lock:
         // a commit that lands after our check makes it fail with GIT_EMODIFIED.
         do {
-            try gitCall("delete branch", name) { git_reference_delete(ref.pointer) }
+            try gitCall("delete branch", name) { ref.withPointer { git_reference_delete($0) } }
         } catch where error.kind == .moved {
             throw GitError(.moved, "delete branch", name, code: error.code, message: "it moved while being deleted; kept")
         }
@@ -124,26 +131,28 @@ extension Repository {
     /// Deletes every `<section>.*` variable from the repository's own config.
     func removeConfigSection(_ section: String) throws(GitError) {
         let all = try Handle.make("open config", commonDir, release: { git_config_free($0) }) {
-            git_repository_config(&$0, pointer)
+            out in withPointer { git_repository_config(&out, $0) }
         }
         var localOut: OpaquePointer?
         git_error_clear()
-        guard git_config_open_level(&localOut, all.pointer, GIT_CONFIG_LEVEL_LOCAL) == 0, let localOut else {
+        guard all.withPointer({ git_config_open_level(&localOut, $0, GIT_CONFIG_LEVEL_LOCAL) }) == 0, let localOut else {
             git_error_clear(); return
         }
         let local = Handle(localOut, release: { git_config_free($0) })
         let pattern = "^" + ConfigKeyPattern.escape(section) + "\\."
         let iterator = try Handle.make("read config", section, release: { git_config_iterator_free($0) }) {
-            git_config_iterator_glob_new(&$0, local.pointer, pattern)
+            out in local.withPointer { git_config_iterator_glob_new(&out, $0, pattern) }
         }
         var names = Set<String>()
-        var entry: UnsafeMutablePointer<git_config_entry>?
-        while git_config_next(&entry, iterator.pointer) == 0, let entry {
-            names.insert(String(cString: entry.pointee.name))
+        iterator.withPointer { iterator in
+            var entry: UnsafeMutablePointer<git_config_entry>?
+            while git_config_next(&entry, iterator) == 0, let entry {
+                names.insert(String(cString: entry.pointee.name))
+            }
         }
         git_error_clear()
         for name in names {
-            try gitCall("remove config", name) { git_config_delete_multivar(local.pointer, name, ".*") }
+            try gitCall("remove config", name) { local.withPointer { git_config_delete_multivar($0, name, ".*") } }
         }
     }
 }
@@ -165,9 +174,9 @@ extension Repository {
     public func reflogEntryCount(branch: String) -> Int {
         var out: OpaquePointer?
         git_error_clear()
-        guard git_reflog_read(&out, pointer, "refs/heads/" + branch) == 0, let out else { git_error_clear(); return 0 }
+        guard withPointer({ git_reflog_read(&out, $0, "refs/heads/" + branch) }) == 0, let out else { git_error_clear(); return 0 }
         let reflog = Handle(out, release: { git_reflog_free($0) })
-        return git_reflog_entrycount(reflog.pointer)
+        return reflog.withPointer { git_reflog_entrycount($0) }
     }
 }
 

@@ -207,14 +207,15 @@ struct TreeListing {
     init(_ repository: Repository, commit: ObjectID) throws(GitError) {
         self.repository = repository
         let tree = try Handle.make("read tree", commit.hex, release: { git_tree_free($0) }) {
+            out in
             let commitHandle = try? repository.lookupCommit(commit)
             guard let commitHandle else { return -1 }
-            return git_commit_tree(&$0, commitHandle.pointer)
+            return commitHandle.withPointer { git_commit_tree(&out, $0) }
         }
         let collector = Collector()
         let payload = Unmanaged.passUnretained(collector).toOpaque()
         try gitCall("read tree", commit.hex) {
-            git_tree_walk(tree.pointer, GIT_TREEWALK_PRE, { root, entry, payload in
+            tree.withPointer { tree in git_tree_walk(tree, GIT_TREEWALK_PRE, { root, entry, payload in
                 let collector = Unmanaged<Collector>.fromOpaque(payload!).takeUnretainedValue()
                 let type = git_tree_entry_type(entry)
                 let nameBytes = UnsafeRawBufferPointer(start: git_tree_entry_name(entry), count: strlen(git_tree_entry_name(entry)))
@@ -226,7 +227,7 @@ struct TreeListing {
                 guard type == GIT_OBJECT_BLOB || type == GIT_OBJECT_COMMIT else { return 0 }
                 collector.files.append(file)
                 return 0
-            }, payload)
+            }, payload) }
         }
         files = collector.files
         attributeFiles = collector.attributes
@@ -235,11 +236,13 @@ struct TreeListing {
     func blob(_ id: ObjectID) throws(GitError) -> [UInt8] {
         var oid = id.raw
         let blob = try Handle.make("read blob", id.hex, release: { git_blob_free($0) }) {
-            git_blob_lookup(&$0, repository.pointer, &oid)
+            out in repository.withPointer { git_blob_lookup(&out, $0, &oid) }
         }
-        let size = Int(git_blob_rawsize(blob.pointer))
-        guard size > 0, let base = git_blob_rawcontent(blob.pointer) else { return [] }
-        return Array(UnsafeRawBufferPointer(start: base, count: size))
+        return blob.withPointer { blob in
+            let size = Int(git_blob_rawsize(blob))
+            guard size > 0, let base = git_blob_rawcontent(blob) else { return [] }
+            return Array(UnsafeRawBufferPointer(start: base, count: size))
+        }
     }
 
     private final class Collector {

@@ -101,12 +101,15 @@ enum DirectCheckout {
         }
         if file.mode == 0o120000 && symlinks {
             let blob = try readBlob(file, repository: repository)
-            let size = Int(git_blob_rawsize(blob.pointer))
             // The target as bytes; like git, a NUL in it ends it.
-            var target = [CChar](repeating: 0, count: size + 1)
-            if size > 0 {
-                let content = UnsafeRawBufferPointer(start: git_blob_rawcontent(blob.pointer), count: size)
-                target.withUnsafeMutableBytes { $0.copyMemory(from: content) }
+            let target = blob.withPointer { blob in
+                let size = Int(git_blob_rawsize(blob))
+                var target = [CChar](repeating: 0, count: size + 1)
+                if size > 0 {
+                    let content = UnsafeRawBufferPointer(start: git_blob_rawcontent(blob), count: size)
+                    target.withUnsafeMutableBytes { $0.copyMemory(from: content) }
+                }
+                return target
             }
             guard symlink(target, path) == 0, lstat(path, &info) == 0 else { throw failure(file.path, errno) }
         } else {
@@ -137,9 +140,11 @@ enum DirectCheckout {
                 }
                 if !streamed {
                     let blob = try readBlob(file, repository: repository)
-                    let content = UnsafeRawBufferPointer(start: git_blob_rawcontent(blob.pointer), count: Int(git_blob_rawsize(blob.pointer)))
-                    InflatedBlobCache.shared.keep(file.id, content)
-                    try ContentConversion.write(content, conversion, blobHex: blobHex, to: &sink)
+                    try blob.withPointer { blob in
+                        let content = UnsafeRawBufferPointer(start: git_blob_rawcontent(blob), count: Int(git_blob_rawsize(blob)))
+                        InflatedBlobCache.shared.keep(file.id, content)
+                        try ContentConversion.write(content, conversion, blobHex: blobHex, to: &sink)
+                    }
                 }
                 try sink.flush()
             } catch let error as GitError {
@@ -158,7 +163,7 @@ enum DirectCheckout {
     private static func readBlob(_ file: PlannedFile, repository: Repository) throws(GitError) -> Handle {
         var oid = file.id.raw
         return try Handle.make("read blob", file.display, release: { git_blob_free($0) }) {
-            git_blob_lookup(&$0, repository.pointer, &oid)
+            out in repository.withPointer { git_blob_lookup(&out, $0, &oid) }
         }
     }
 
@@ -166,10 +171,12 @@ enum DirectCheckout {
     /// need not hash every file.
     private static func writeIndex(_ files: [PlannedFile], _ stats: [WrittenFile], worktree: String) throws(GitError) {
         let repository = try Repository.open(at: worktree)
+        // The index consults its repository (path checks, racy entries on write): keep it open.
+        defer { withExtendedLifetime(repository) {} }
         let index = try Handle.make("open index", worktree, release: { git_index_free($0) }) {
-            git_repository_index(&$0, repository.pointer)
+            out in repository.withPointer { git_repository_index(&out, $0) }
         }
-        try gitCall("write index", worktree) { git_index_clear(index.pointer) }
+        try gitCall("write index", worktree) { index.withPointer { git_index_clear($0) } }
         for (file, stat) in zip(files, stats) {
             var entry = git_index_entry()
             entry.ctime = git_index_time(seconds: Int32(truncatingIfNeeded: stat.ctime.tv_sec), nanoseconds: UInt32(truncatingIfNeeded: stat.ctime.tv_nsec))
@@ -187,10 +194,10 @@ enum DirectCheckout {
             let path = file.path.map { CChar(bitPattern: $0) } + [0]
             let code = path.withUnsafeBufferPointer { buffer -> Int32 in
                 entry.path = buffer.baseAddress
-                return git_index_add(index.pointer, &entry)
+                return index.withPointer { git_index_add($0, &entry) }
             }
             if code < 0 { throw GitError.last(code, "write index", file.display) }
         }
-        try gitCall("write index", worktree) { git_index_write(index.pointer) }
+        try gitCall("write index", worktree) { index.withPointer { git_index_write($0) } }
     }
 }

@@ -30,14 +30,17 @@ extension Repository {
         // when the status saw every submodule folder empty).
         if !status.submoduleFoldersEmpty {
             let worktree = try Repository.open(at: folder)
+            defer { withExtendedLifetime(worktree) {} }
             let index = try Handle.make("read index", folder, release: { git_index_free($0) }) {
-                git_repository_index(&$0, worktree.pointer)
+                out in worktree.withPointer { git_repository_index(&out, $0) }
             }
-            for position in 0..<git_index_entrycount(index.pointer) {
-                guard let entry = git_index_get_byindex(index.pointer, position)?.pointee, entry.mode == 0o160000,
-                      let path = entry.path else { continue }
-                let dotGit = folder + "/" + String(cString: path) + "/.git"
-                if Repository.isFolder(dotGit) { gitDirs.append(dotGit) }
+            index.withPointer { index in
+                for position in 0..<git_index_entrycount(index) {
+                    guard let entry = git_index_get_byindex(index, position)?.pointee, entry.mode == 0o160000,
+                          let path = entry.path else { continue }
+                    let dotGit = folder + "/" + String(cString: path) + "/.git"
+                    if Repository.isFolder(dotGit) { gitDirs.append(dotGit) }
+                }
             }
         }
         // Clones and other worktrees inside untracked or ignored folders.
@@ -106,33 +109,35 @@ extension Repository {
     /// that no remote-tracking ref reaches (up to 10); nil when it cannot be read.
     static func commitsOnNoRemote(gitDir: String) -> Int? {
         guard let repository = try? Repository.open(at: gitDir) else { return nil }
-        guard let walk = try? Handle.make("walk", gitDir, release: { git_revwalk_free($0) }, { git_revwalk_new(&$0, repository.pointer) }) else { return nil }
+        // The walk and refs use the repository: keep it open until they are gone.
+        defer { withExtendedLifetime(repository) {} }
+        guard let walk = try? Handle.make("walk", gitDir, release: { git_revwalk_free($0) }, { out in repository.withPointer { git_revwalk_new(&out, $0) } }) else { return nil }
         var pushed = false
         var head = git_oid()
-        if git_reference_name_to_id(&head, repository.pointer, "HEAD") == 0 {
-            guard git_revwalk_push(walk.pointer, &head) == 0 else { return nil }
+        if repository.withPointer({ git_reference_name_to_id(&head, $0, "HEAD") }) == 0 {
+            guard walk.withPointer({ git_revwalk_push($0, &head) }) == 0 else { return nil }
             pushed = true
         }
         git_error_clear()
         guard let iterator = try? Handle.make("list refs", gitDir, release: { git_reference_iterator_free($0) }, {
-            git_reference_iterator_new(&$0, repository.pointer)
+            out in repository.withPointer { git_reference_iterator_new(&out, $0) }
         }) else { return nil }
         var ref: OpaquePointer?
-        while git_reference_next(&ref, iterator.pointer) == 0, let ref {
+        while iterator.withPointer({ git_reference_next(&ref, $0) }) == 0, let ref {
             let owned = Handle(ref, release: { git_reference_free($0) })
-            let name = String(cString: git_reference_name(owned.pointer))
+            let name = owned.withPointer { String(cString: git_reference_name($0)) }
             var resolved: OpaquePointer?
-            guard git_reference_resolve(&resolved, owned.pointer) == 0, let resolved else { git_error_clear(); continue }
+            guard owned.withPointer({ git_reference_resolve(&resolved, $0) }) == 0, let resolved else { git_error_clear(); continue }
             let target = Handle(resolved, release: { git_reference_free($0) })
             // Peel tags to their commits; a ref to a non-commit holds no history.
             var object: OpaquePointer?
-            guard git_reference_peel(&object, target.pointer, GIT_OBJECT_COMMIT) == 0, let object else { git_error_clear(); continue }
+            guard target.withPointer({ git_reference_peel(&object, $0, GIT_OBJECT_COMMIT) }) == 0, let object else { git_error_clear(); continue }
             let commit = Handle(object, release: { git_object_free($0) })
-            var oid = git_object_id(commit.pointer).pointee
+            var oid = commit.withPointer { git_object_id($0).pointee }
             if name.hasPrefix("refs/remotes/") {
-                guard git_revwalk_hide(walk.pointer, &oid) == 0 else { return nil }
+                guard walk.withPointer({ git_revwalk_hide($0, &oid) }) == 0 else { return nil }
             } else {
-                guard git_revwalk_push(walk.pointer, &oid) == 0 else { return nil }
+                guard walk.withPointer({ git_revwalk_push($0, &oid) }) == 0 else { return nil }
                 pushed = true
             }
         }
@@ -141,7 +146,7 @@ extension Repository {
         var count = 0
         var next = git_oid()
         while count < 10 {
-            let code = git_revwalk_next(&next, walk.pointer)
+            let code = walk.withPointer { git_revwalk_next(&next, $0) }
             if code == GIT_ITEROVER.rawValue { break }
             if code < 0 { git_error_clear(); return nil }
             count += 1

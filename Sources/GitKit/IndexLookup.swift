@@ -8,10 +8,10 @@ extension Repository {
     public func indexHolds(_ relativePath: String) throws(GitError) -> Bool {
         guard let workdir else { return false }
         let index = try Handle.make("read index", workdir, release: { git_index_free($0) }) {
-            git_repository_index(&$0, pointer)
+            out in withPointer { git_repository_index(&out, $0) }
         }
         git_error_clear()
         defer { git_error_clear() }
-        return (0...3).contains { stage in git_index_get_bypath(index.pointer, relativePath, Int32(stage)) != nil }
+        return index.withPointer { index in (0...3).contains { stage in git_index_get_bypath(index, relativePath, Int32(stage)) != nil } }
     }
 }

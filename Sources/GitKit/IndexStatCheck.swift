@@ -42,21 +42,23 @@ struct IndexStatCheck {
         var after = stat()
         guard lstat(admin + "/index", &after) == 0, sameTime(before.st_mtim, after.st_mtim), before.st_ino == after.st_ino,
               before.st_size == after.st_size else { return nil }
-        guard git_index_has_conflicts(index.pointer) == 0 else { return nil }
         let indexTime = after.st_mtim
-
-        var entries: [git_index_entry] = []
-        let count = git_index_entrycount(index.pointer)
-        entries.reserveCapacity(count)
-        for position in 0..<count {
-            guard let entry = git_index_get_byindex(index.pointer, position)?.pointee, entry.path != nil else { return nil }
-            // Staged only through `add -N`, or a conflict stage: not clean.
-            if entry.flags_extended & UInt16(GIT_INDEX_ENTRY_INTENT_TO_ADD.rawValue) != 0 { return nil }
-            if (Int32(entry.flags) & GIT_INDEX_ENTRY_STAGEMASK) >> GIT_INDEX_ENTRY_STAGESHIFT != 0 { return nil }
-            entries.append(entry)
-        }
         // The entries' paths point into the index: keep it alive until the last one is read.
-        let matches = withExtendedLifetime(index) { matchesHead(entries) && workdirMatches(entries, indexTime: indexTime) }
+        let matches = index.withPointer { index -> Bool in
+            guard git_index_has_conflicts(index) == 0 else { return false }
+
+            var entries: [git_index_entry] = []
+            let count = git_index_entrycount(index)
+            entries.reserveCapacity(count)
+            for position in 0..<count {
+                guard let entry = git_index_get_byindex(index, position)?.pointee, entry.path != nil else { return false }
+                // Staged only through `add -N`, or a conflict stage: not clean.
+                if entry.flags_extended & UInt16(GIT_INDEX_ENTRY_INTENT_TO_ADD.rawValue) != 0 { return false }
+                if (Int32(entry.flags) & GIT_INDEX_ENTRY_STAGEMASK) >> GIT_INDEX_ENTRY_STAGESHIFT != 0 { return false }
+                entries.append(entry)
+            }
+            return matchesHead(entries) && workdirMatches(entries, indexTime: indexTime)
+        }
         guard matches else { return nil }
         var status = WorkingTreeStatus(changed: 0, untracked: 0)
         status.submoduleFoldersEmpty = true
@@ -72,10 +74,10 @@ struct IndexStatCheck {
         guard let head = headCommit() else { return false }
         var commitOid = head.raw
         var commitOut: OpaquePointer?
-        guard git_commit_lookup(&commitOut, repository.pointer, &commitOid) == 0, let commitOut else { git_error_clear(); return false }
+        guard repository.withPointer({ git_commit_lookup(&commitOut, $0, &commitOid) }) == 0, let commitOut else { git_error_clear(); return false }
         let commit = Handle(commitOut, release: { git_commit_free($0) })
         // The id lives in the commit object: copy it while the commit is certainly alive.
-        guard let treeId = withExtendedLifetime(commit, { git_commit_tree_id(commit.pointer)?.pointee }) else { return false }
+        guard let treeId = commit.withPointer({ git_commit_tree_id($0)?.pointee }) else { return false }
         var position = 0
         guard walk(tree: treeId, prefix: [], entries: entries, position: &position) else { return false }
         return position == entries.count
@@ -84,15 +86,16 @@ struct IndexStatCheck {
     private func walk(tree id: git_oid, prefix: [UInt8], entries: [git_index_entry], position: inout Int) -> Bool {
         var oid = id
         var out: OpaquePointer?
-        guard git_tree_lookup(&out, repository.pointer, &oid) == 0, let out else { git_error_clear(); return false }
+        guard repository.withPointer({ git_tree_lookup(&out, $0, &oid) }) == 0, let out else { git_error_clear(); return false }
         let tree = Handle(out, release: { git_tree_free($0) })
         // Entries and names point into the tree: keep it alive through the loop.
-        return withExtendedLifetime(tree) { walkEntries(of: tree, prefix: prefix, entries: entries, position: &position) }
+        return tree.withPointer { walkEntries(of: $0, prefix: prefix, entries: entries, position: &position) }
     }
 
-    private func walkEntries(of tree: Handle, prefix: [UInt8], entries: [git_index_entry], position: inout Int) -> Bool {
-        for child in 0..<git_tree_entrycount(tree.pointer) {
-            guard let entry = git_tree_entry_byindex(tree.pointer, child), let name = git_tree_entry_name(entry) else { return false }
+    /// `tree` is lent by `Handle.withPointer`: call only inside it.
+    private func walkEntries(of tree: OpaquePointer, prefix: [UInt8], entries: [git_index_entry], position: inout Int) -> Bool {
+        for child in 0..<git_tree_entrycount(tree) {
+            guard let entry = git_tree_entry_byindex(tree, child), let name = git_tree_entry_name(entry) else { return false }
             let mode = git_tree_entry_filemode(entry).rawValue
             if mode == GIT_FILEMODE_TREE.rawValue {
                 var path = prefix
@@ -117,7 +120,7 @@ struct IndexStatCheck {
         let text = String(decoding: raw, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
         if text.hasPrefix("ref: refs/heads/") {
             var oid = git_oid()
-            guard git_reference_name_to_id(&oid, repository.pointer, String(text.dropFirst(5))) == 0 else { git_error_clear(); return nil }
+            guard repository.withPointer({ git_reference_name_to_id(&oid, $0, String(text.dropFirst(5))) }) == 0 else { git_error_clear(); return nil }
             return ObjectID(oid)
         }
         return ObjectID(hex: text)
@@ -250,7 +253,7 @@ struct IndexStatCheck {
             let length = readlink(full, &target, 4096)
             guard length >= 0 && length < 4096 else { return false }
             guard target.withUnsafeBytes({ git_odb_hash(&actual, $0.baseAddress, length, GIT_OBJECT_BLOB) }) == 0 else { return false }
-        } else if git_repository_hashfile(&actual, worktree.pointer, full, GIT_OBJECT_BLOB, entry.path) != 0 {
+        } else if worktree.withPointer({ git_repository_hashfile(&actual, $0, full, GIT_OBJECT_BLOB, entry.path) }) != 0 {
             git_error_clear()
             return false
         }
@@ -284,7 +287,7 @@ struct IndexStatCheck {
             guard lstat(folder + "/" + text, &info) == 0 else { return false }
             let isFolder = info.st_mode & S_IFMT == S_IFDIR
             var isIgnored: Int32 = 0
-            guard git_ignore_path_is_ignored(&isIgnored, worktree.pointer, isFolder ? text + "/" : text) == 0 else { git_error_clear(); return false }
+            guard worktree.withPointer({ git_ignore_path_is_ignored(&isIgnored, $0, isFolder ? text + "/" : text) }) == 0 else { git_error_clear(); return false }
             guard isIgnored == 1 else { return false }
             if includeIgnored { ignored.append(isFolder ? relative + [UInt8(ascii: "/")] : relative) }
         }

@@ -106,15 +106,19 @@ public final class MergeDetector {
         // A three-way merge of trees with the merge base already known: git_merge_commits would
         // walk the history again to find it.
         let index = try Handle.make("simulate merge", "\(tipTree.short) into \(baseTree.short)", release: { git_index_free($0) }) {
-            git_merge_trees(&$0, repository.pointer, ancestor.pointer, ours.pointer, theirs.pointer, &options)
+            out in repository.withPointer { repo in ancestor.withPointer { ancestor in ours.withPointer { ours in theirs.withPointer { theirs in
+                git_merge_trees(&out, repo, ancestor, ours, theirs, &options)
+            } } } }
         }
-        if git_index_has_conflicts(index.pointer) != 0 { return false }
+        if index.withPointer({ git_index_has_conflicts($0) }) != 0 { return false }
         // Compare the merged index with the base's tree directly: writing it as a tree would
         // leave loose objects in the repository for every branch checked.
         let diff = try Handle.make("simulate merge", tipTree.short, release: { git_diff_free($0) }) {
-            git_diff_tree_to_index(&$0, repository.pointer, ours.pointer, index.pointer, nil)
+            out in repository.withPointer { repo in ours.withPointer { ours in index.withPointer { index in
+                git_diff_tree_to_index(&out, repo, ours, index, nil)
+            } } }
         }
-        return git_diff_num_deltas(diff.pointer) == 0
+        return diff.withPointer { git_diff_num_deltas($0) } == 0
     }
 
     /// True when the branch's whole change, or each of its own commits, has a twin on the
@@ -164,13 +168,17 @@ public final class MergeDetector {
         let oldTree = try tree(old)
         let newTree = try tree(new)
         let diff = try Handle.make("diff trees", "\(old.short)..\(new.short)", release: { git_diff_free($0) }) {
-            git_diff_tree_to_tree(&$0, repository.pointer, oldTree.pointer, newTree.pointer, nil)
+            out in repository.withPointer { repo in oldTree.withPointer { old in newTree.withPointer { new in
+                git_diff_tree_to_tree(&out, repo, old, new, nil)
+            } } }
         }
         var paths = Set<[CChar]>()
-        for index in 0..<git_diff_num_deltas(diff.pointer) {
-            guard let delta = git_diff_get_delta(diff.pointer, index)?.pointee else { continue }
-            for path in [delta.old_file.path, delta.new_file.path] {
-                if let path { paths.insert(Array(UnsafeBufferPointer(start: path, count: strlen(path) + 1))) }
+        diff.withPointer { diff in
+            for index in 0..<git_diff_num_deltas(diff) {
+                guard let delta = git_diff_get_delta(diff, index)?.pointee else { continue }
+                for path in [delta.old_file.path, delta.new_file.path] {
+                    if let path { paths.insert(Array(UnsafeBufferPointer(start: path, count: strlen(path) + 1))) }
+                }
             }
         }
         return paths
@@ -182,9 +190,9 @@ public final class MergeDetector {
     private func touches(_ commit: ObjectID, _ paths: [[[CChar]]]) throws(GitError) -> Bool {
         let handle = try repository.lookupCommit(commit)
         // The ids live in the commit object: copy them while it is certainly alive.
-        let ids = withExtendedLifetime(handle) { () -> (tree: ObjectID, parent: ObjectID)? in
-            guard git_commit_parentcount(handle.pointer) == 1 else { return nil }
-            return (ObjectID(git_commit_tree_id(handle.pointer).pointee), ObjectID(git_commit_parent_id(handle.pointer, 0).pointee))
+        let ids = handle.withPointer { handle -> (tree: ObjectID, parent: ObjectID)? in
+            guard git_commit_parentcount(handle) == 1 else { return nil }
+            return (ObjectID(git_commit_tree_id(handle).pointee), ObjectID(git_commit_parent_id(handle, 0).pointee))
         }
         guard let ids else { return false }
         let newID = ids.tree
@@ -199,19 +207,33 @@ public final class MergeDetector {
     /// Whether the entry at `path[level...]` below these two trees (nil: no such folder)
     /// differs in id, mode or presence.
     private func differs(_ old: Handle?, _ new: Handle?, _ path: [[CChar]], _ level: Int) throws(GitError) -> Bool {
-        let oldEntry = old.flatMap { git_tree_entry_byname($0.pointer, path[level]) }
-        let newEntry = new.flatMap { git_tree_entry_byname($0.pointer, path[level]) }
+        // Entries point into their trees: copy what is compared while each tree is lent.
+        let oldEntry = old?.withPointer { TreeEntry(git_tree_entry_byname($0, path[level])) }
+        let newEntry = new?.withPointer { TreeEntry(git_tree_entry_byname($0, path[level])) }
         switch (oldEntry, newEntry) {
         case (nil, nil): return false
         case (nil, _), (_, nil): return true
         case (let a?, let b?):
-            if git_tree_entry_filemode(a) == git_tree_entry_filemode(b),
-               git_oid_equal(git_tree_entry_id(a), git_tree_entry_id(b)) != 0 { return false }
+            if a.mode == b.mode, a.id == b.id { return false }
             if level == path.count - 1 { return true }
-            let oldSub = git_tree_entry_type(a) == GIT_OBJECT_TREE ? try tree(ObjectID(git_tree_entry_id(a).pointee)) : nil
-            let newSub = git_tree_entry_type(b) == GIT_OBJECT_TREE ? try tree(ObjectID(git_tree_entry_id(b).pointee)) : nil
+            let oldSub = a.type == GIT_OBJECT_TREE ? try tree(a.id) : nil
+            let newSub = b.type == GIT_OBJECT_TREE ? try tree(b.id) : nil
             if oldSub == nil && newSub == nil { return false }
             return try differs(oldSub, newSub, path, level + 1)
+        }
+    }
+
+    /// A tree entry's mode, id and type, copied out of its tree.
+    private struct TreeEntry {
+        let mode: git_filemode_t
+        let id: ObjectID
+        let type: git_object_t
+
+        init?(_ entry: OpaquePointer?) {
+            guard let entry else { return nil }
+            mode = git_tree_entry_filemode(entry)
+            id = ObjectID(git_tree_entry_id(entry).pointee)
+            type = git_tree_entry_type(entry)
         }
     }
 
@@ -225,7 +247,7 @@ public final class MergeDetector {
     private func tree(_ id: ObjectID) throws(GitError) -> Handle {
         var raw = id.raw
         return try Handle.make("read tree", id.hex, release: { git_tree_free($0) }) {
-            git_tree_lookup(&$0, repository.pointer, &raw)
+            out in repository.withPointer { git_tree_lookup(&out, $0, &raw) }
         }
     }
 
@@ -249,12 +271,14 @@ public final class MergeDetector {
         let oldTree = try tree(old)
         let newTree = try tree(new)
         let diff = try Handle.make("diff trees", "\(old.short)..\(new.short)", release: { git_diff_free($0) }) {
-            git_diff_tree_to_tree(&$0, repository.pointer, oldTree.pointer, newTree.pointer, nil)
+            out in repository.withPointer { repo in oldTree.withPointer { old in newTree.withPointer { new in
+                git_diff_tree_to_tree(&out, repo, old, new, nil)
+            } } }
         }
-        if git_diff_num_deltas(diff.pointer) == 0 { return nil }
+        if diff.withPointer({ git_diff_num_deltas($0) }) == 0 { return nil }
         if kind == .verbatim { return try repository.verbatimPatchID(diff) }
         var out = git_oid()
-        try gitCall("compute patch-id", "\(old.short)..\(new.short)") { git_diff_patchid(&out, diff.pointer, nil) }
+        try gitCall("compute patch-id", "\(old.short)..\(new.short)") { diff.withPointer { git_diff_patchid(&out, $0, nil) } }
         return ObjectID(out)
     }
 }

@@ -27,7 +27,7 @@ extension Repository {
     func configString(_ key: String) -> String? {
         var config: OpaquePointer?
         git_error_clear()
-        guard git_repository_config_snapshot(&config, pointer) == 0, let config else { git_error_clear(); return nil }
+        guard withPointer({ git_repository_config_snapshot(&config, $0) }) == 0, let config else { git_error_clear(); return nil }
         defer { git_config_free(config) }
         var value: UnsafePointer<CChar>?
         guard git_config_get_string(&value, config, key) == 0, let value else { git_error_clear(); return nil }
@@ -47,7 +47,7 @@ extension Repository {
         let remote: Handle
         do {
             remote = try Handle.make("find remote", remoteName, release: { git_remote_free($0) }) {
-                git_remote_lookup(&$0, pointer, remoteName)
+                out in withPointer { git_remote_lookup(&out, $0, remoteName) }
             }
         } catch where error.kind == .notFound || error.kind == .invalidName {
             throw GitError(.notFound, "push", name, message: "the repository has no remote '\(remoteName)'")
@@ -71,7 +71,7 @@ extension Repository {
             strings.withUnsafeMutableBufferPointer { buffer in
                 var array = git_strarray(strings: buffer.baseAddress, count: 1)
                 git_error_clear()
-                code = git_remote_push(remote.pointer, &array, &options)
+                code = remote.withPointer { git_remote_push($0, &array, &options) }
                 if code < 0 { failure = GitError.last(code, "push", name) }
             }
         }
@@ -91,10 +91,10 @@ extension Repository {
         }
         if !hadUpstream {
             let config = try Handle.make("open config", commonDir, release: { git_config_free($0) }) {
-                git_repository_config(&$0, pointer)
+                out in withPointer { git_repository_config(&out, $0) }
             }
-            try gitCall("set upstream", name) { git_config_set_string(config.pointer, "branch.\(name).remote", remoteName) }
-            try gitCall("set upstream", name) { git_config_set_string(config.pointer, "branch.\(name).merge", "refs/heads/\(name)") }
+            try gitCall("set upstream", name) { config.withPointer { git_config_set_string($0, "branch.\(name).remote", remoteName) } }
+            try gitCall("set upstream", name) { config.withPointer { git_config_set_string($0, "branch.\(name).merge", "refs/heads/\(name)") } }
         }
         return PushResult(remote: remoteName, branch: name, setUpstream: !hadUpstream)
     }

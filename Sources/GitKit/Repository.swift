@@ -4,10 +4,16 @@ import Support
 
 /// An open repository: owns one `git_repository`. Not thread-safe: use one per thread.
 public final class Repository {
-    let pointer: OpaquePointer
+    private let pointer: OpaquePointer
 
     init(owning pointer: OpaquePointer) { self.pointer = pointer }
     deinit { git_repository_free(pointer) }
+
+    /// Lends the `git_repository` pointer to `body`, keeping this repository alive until
+    /// `body` returns (the same rule as `Handle.withPointer`; see Handle.swift).
+    func withPointer<T, E: Error>(_ body: (OpaquePointer) throws(E) -> T) throws(E) -> T {
+        try withExtendedLifetime(self) { () throws(E) -> T in try body(pointer) }
+    }
 
     /// Opens the repository at exactly `path` (a working folder or a `.git` folder).
     public static func open(at path: String) throws(GitError) -> Repository {
@@ -54,20 +60,22 @@ public final class Repository {
     }
 
     /// True when this handle was opened through a linked worktree.
-    public var isWorktree: Bool { git_repository_is_worktree(pointer) == 1 }
-    public var isBare: Bool { git_repository_is_bare(pointer) == 1 }
+    public var isWorktree: Bool { withPointer { git_repository_is_worktree($0) == 1 } }
+    public var isBare: Bool { withPointer { git_repository_is_bare($0) == 1 } }
 
     /// The working folder, without a trailing slash; nil for a bare repository.
     public var workdir: String? {
-        guard let cString = git_repository_workdir(pointer) else { return nil }
-        return Paths.trimmingSlash(String(cString: cString))
+        withPointer { repo in
+            guard let cString = git_repository_workdir(repo) else { return nil }
+            return Paths.trimmingSlash(String(cString: cString))
+        }
     }
 
     /// This handle's git folder (`.git` or `.git/worktrees/<name>`), without a trailing slash.
-    public var gitDir: String { Paths.trimmingSlash(String(cString: git_repository_path(pointer))) }
+    public var gitDir: String { Paths.trimmingSlash(withPointer { String(cString: git_repository_path($0)) }) }
 
     /// The common git folder shared by all worktrees, without a trailing slash.
-    public var commonDir: String { Paths.trimmingSlash(String(cString: git_repository_commondir(pointer))) }
+    public var commonDir: String { Paths.trimmingSlash(withPointer { String(cString: git_repository_commondir($0)) }) }
 
     /// The folder that holds linked worktrees' admin entries.
     public var worktreesAdminDir: String { commonDir + "/worktrees" }
@@ -76,7 +84,7 @@ public final class Repository {
 
 extension Repository {
     /// True when HEAD names a branch that has no commit yet (a new repository).
-    public var isHeadUnborn: Bool { git_repository_head_unborn(pointer) == 1 }
+    public var isHeadUnborn: Bool { withPointer { git_repository_head_unborn($0) == 1 } }
 
     /// What this handle's worktree has checked out.
     public var currentHead: WorktreeHead {

@@ -6,38 +6,40 @@ extension Repository {
     /// Resolves any revision (`main`, `origin/main`, a sha, `HEAD~2`) to a commit id.
     public func resolveCommit(_ revision: String) throws(GitError) -> ObjectID {
         let object = try Handle.make("resolve revision", revision, release: { git_object_free($0) }) {
-            git_revparse_single(&$0, pointer, revision)
+            out in withPointer { git_revparse_single(&out, $0, revision) }
         }
         let commit = try Handle.make("resolve revision to a commit", revision, release: { git_object_free($0) }) {
-            git_object_peel(&$0, object.pointer, GIT_OBJECT_COMMIT)
+            out in object.withPointer { git_object_peel(&out, $0, GIT_OBJECT_COMMIT) }
         }
-        return ObjectID(git_object_id(commit.pointer).pointee)
+        return commit.withPointer { ObjectID(git_object_id($0).pointee) }
     }
 
     func lookupCommit(_ id: ObjectID) throws(GitError) -> Handle {
         var oid = id.raw
         return try Handle.make("look up commit", id.hex, release: { git_commit_free($0) }) {
-            git_commit_lookup(&$0, pointer, &oid)
+            out in withPointer { git_commit_lookup(&out, $0, &oid) }
         }
     }
 
     /// The tree id of a commit.
     public func treeID(ofCommit id: ObjectID) throws(GitError) -> ObjectID {
         let commit = try lookupCommit(id)
-        return ObjectID(git_commit_tree_id(commit.pointer).pointee)
+        return commit.withPointer { ObjectID(git_commit_tree_id($0).pointee) }
     }
 
     /// The parents of a commit.
     public func parents(of id: ObjectID) throws(GitError) -> [ObjectID] {
         let commit = try lookupCommit(id)
-        let count = git_commit_parentcount(commit.pointer)
-        return (0..<count).map { ObjectID(git_commit_parent_id(commit.pointer, $0).pointee) }
+        return commit.withPointer { commit in
+            let count = git_commit_parentcount(commit)
+            return (0..<count).map { ObjectID(git_commit_parent_id(commit, $0).pointee) }
+        }
     }
 
     /// The commit time (seconds since the epoch).
     public func commitTime(_ id: ObjectID) throws(GitError) -> Int64 {
         let commit = try lookupCommit(id)
-        return Int64(git_commit_time(commit.pointer))
+        return commit.withPointer { Int64(git_commit_time($0)) }
     }
 
     /// The best common ancestor, or nil when the histories are unrelated.
@@ -45,7 +47,7 @@ extension Repository {
         var out = git_oid()
         var one = a.raw, two = b.raw
         git_error_clear()
-        let code = git_merge_base(&out, pointer, &one, &two)
+        let code = withPointer { git_merge_base(&out, $0, &one, &two) }
         if code == GIT_ENOTFOUND.rawValue { git_error_clear(); return nil }
         if code < 0 { throw GitError.last(code, "find merge base", "\(a.short) \(b.short)") }
         return ObjectID(out)
@@ -56,7 +58,7 @@ extension Repository {
         var target = commit.raw
         var tips = [tip.raw]
         let code = try gitCall("check ancestry", "\(commit.short) from \(tip.short)") {
-            git_graph_reachable_from_any(pointer, &target, &tips, 1)
+            withPointer { git_graph_reachable_from_any($0, &target, &tips, 1) }
         }
         return code == 1
     }
@@ -66,7 +68,7 @@ extension Repository {
         var ahead = 0, behind = 0
         var a = local.raw, b = upstream.raw
         try gitCall("count ahead/behind", "\(local.short)...\(upstream.short)") {
-            git_graph_ahead_behind(&ahead, &behind, pointer, &a, &b)
+            withPointer { git_graph_ahead_behind(&ahead, &behind, $0, &a, &b) }
         }
         return (ahead, behind)
     }
@@ -74,19 +76,19 @@ extension Repository {
     /// Commits reachable from `tip` but not from any of `hidden`, newest first, at most `limit`.
     public func commits(from tip: ObjectID, excluding hidden: [ObjectID], limit: Int = .max) throws(GitError) -> [ObjectID] {
         let walk = try Handle.make("walk history", tip.hex, release: { git_revwalk_free($0) }) {
-            git_revwalk_new(&$0, pointer)
+            out in withPointer { git_revwalk_new(&out, $0) }
         }
-        git_revwalk_sorting(walk.pointer, GIT_SORT_TOPOLOGICAL.rawValue | GIT_SORT_TIME.rawValue)
+        _ = walk.withPointer { git_revwalk_sorting($0, GIT_SORT_TOPOLOGICAL.rawValue | GIT_SORT_TIME.rawValue) }
         var start = tip.raw
-        try gitCall("walk history", tip.hex) { git_revwalk_push(walk.pointer, &start) }
+        try gitCall("walk history", tip.hex) { walk.withPointer { git_revwalk_push($0, &start) } }
         for id in hidden {
             var hide = id.raw
-            try gitCall("walk history", id.hex) { git_revwalk_hide(walk.pointer, &hide) }
+            try gitCall("walk history", id.hex) { walk.withPointer { git_revwalk_hide($0, &hide) } }
         }
         var result: [ObjectID] = []
         var next = git_oid()
         while result.count < limit {
-            let code = git_revwalk_next(&next, walk.pointer)
+            let code = walk.withPointer { git_revwalk_next(&next, $0) }
             if code == GIT_ITEROVER.rawValue { break }
             if code < 0 { throw GitError.last(code, "walk history", tip.hex) }
             result.append(ObjectID(next))
@@ -100,10 +102,12 @@ extension Repository {
     public func symbolicTarget(of refName: String) -> String? {
         var out: OpaquePointer?
         git_error_clear()
-        guard git_reference_lookup(&out, pointer, refName) == 0, let out else { git_error_clear(); return nil }
+        guard withPointer({ git_reference_lookup(&out, $0, refName) }) == 0, let out else { git_error_clear(); return nil }
         let ref = Handle(out, release: { git_reference_free($0) })
-        guard git_reference_type(ref.pointer) == GIT_REFERENCE_SYMBOLIC, let target = git_reference_symbolic_target(ref.pointer) else { return nil }
-        return String(cString: target)
+        return ref.withPointer { ref in
+            guard git_reference_type(ref) == GIT_REFERENCE_SYMBOLIC, let target = git_reference_symbolic_target(ref) else { return nil }
+            return String(cString: target)
+        }
     }
 
     /// Whether a ref exists (full name, e.g. `refs/remotes/origin/main`).
@@ -111,7 +115,7 @@ extension Repository {
         var oid = git_oid()
         git_error_clear()
         defer { git_error_clear() }
-        return git_reference_name_to_id(&oid, pointer, refName) == 0
+        return withPointer { git_reference_name_to_id(&oid, $0, refName) } == 0
     }
 
     /// Whether git ignores `relativePath` in this handle's working folder.
@@ -119,6 +123,6 @@ extension Repository {
         var ignored: Int32 = 0
         git_error_clear()
         defer { git_error_clear() }
-        return git_ignore_path_is_ignored(&ignored, pointer, relativePath) == 0 && ignored == 1
+        return withPointer { git_ignore_path_is_ignored(&ignored, $0, relativePath) } == 0 && ignored == 1
     }
 }

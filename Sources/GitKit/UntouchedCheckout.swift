@@ -10,7 +10,7 @@ extension Repository {
     public func folderHoldsOnlyCheckout(at folder: String, of commit: ObjectID, copiesFrom: String? = nil) -> Bool {
         guard let commitHandle = try? lookupCommit(commit),
               let tree = try? Handle.make("read tree", commit.hex, release: { git_tree_free($0) }, {
-                  git_commit_tree(&$0, commitHandle.pointer)
+                  out in commitHandle.withPointer { git_commit_tree(&out, $0) }
               }) else { return false }
         guard let walker = FileManager.default.enumerator(atPath: folder) else { return false }
         while let relative = walker.nextObject() as? String {
@@ -37,11 +37,11 @@ extension Repository {
 
     private func blobContent(tree: Handle, path: String) -> Data? {
         var out: OpaquePointer?
-        guard git_tree_entry_bypath(&out, tree.pointer, path) == 0, let out else { git_error_clear(); return nil }
+        guard tree.withPointer({ git_tree_entry_bypath(&out, $0, path) }) == 0, let out else { git_error_clear(); return nil }
         let entry = Handle(out, release: { git_tree_entry_free($0) })
-        guard git_tree_entry_type(entry.pointer) == GIT_OBJECT_BLOB else { return nil }
-        var oid = git_tree_entry_id(entry.pointer).pointee
-        guard let blob = try? Handle.make("read blob", path, release: { git_blob_free($0) }, { git_blob_lookup(&$0, pointer, &oid) }) else { return nil }
-        return Data(bytes: git_blob_rawcontent(blob.pointer), count: Int(git_blob_rawsize(blob.pointer)))
+        guard entry.withPointer({ git_tree_entry_type($0) }) == GIT_OBJECT_BLOB else { return nil }
+        var oid = entry.withPointer { git_tree_entry_id($0).pointee }
+        guard let blob = try? Handle.make("read blob", path, release: { git_blob_free($0) }, { out in withPointer { git_blob_lookup(&out, $0, &oid) } }) else { return nil }
+        return blob.withPointer { Data(bytes: git_blob_rawcontent($0), count: Int(git_blob_rawsize($0))) }
     }
 }

@@ -57,23 +57,25 @@ extension Repository {
         options.flags = GIT_STATUS_OPT_INCLUDE_UNTRACKED.rawValue
         if includeIgnored { options.flags |= GIT_STATUS_OPT_INCLUDE_IGNORED.rawValue }
         let list = try Handle.make("read status", workdir ?? gitDir, release: { git_status_list_free($0) }) {
-            git_status_list_new(&$0, pointer, &options)
+            out in withPointer { git_status_list_new(&out, $0, &options) }
         }
         var status = WorkingTreeStatus(changed: 0, untracked: 0)
-        let count = git_status_list_entrycount(list.pointer)
-        for index in 0..<count {
-            guard let entry = git_status_byindex(list.pointer, index) else { continue }
-            let flags = entry.pointee.status.rawValue
-            if flags == GIT_STATUS_WT_NEW.rawValue {
-                status.untracked += 1
-                if let path = entry.pointee.index_to_workdir?.pointee.new_file.path {
-                    let text = String(cString: path)
-                    if text.hasSuffix("/") { status.untrackedFolders.append(text) }
+        list.withPointer { list in
+            let count = git_status_list_entrycount(list)
+            for index in 0..<count {
+                guard let entry = git_status_byindex(list, index) else { continue }
+                let flags = entry.pointee.status.rawValue
+                if flags == GIT_STATUS_WT_NEW.rawValue {
+                    status.untracked += 1
+                    if let path = entry.pointee.index_to_workdir?.pointee.new_file.path {
+                        let text = String(cString: path)
+                        if text.hasSuffix("/") { status.untrackedFolders.append(text) }
+                    }
+                } else if flags & GIT_STATUS_IGNORED.rawValue != 0 {
+                    if let path = entry.pointee.index_to_workdir?.pointee.new_file.path { status.ignored.append(String(cString: path)) }
+                } else {
+                    status.changed += 1
                 }
-            } else if flags & GIT_STATUS_IGNORED.rawValue != 0 {
-                if let path = entry.pointee.index_to_workdir?.pointee.new_file.path { status.ignored.append(String(cString: path)) }
-            } else {
-                status.changed += 1
             }
         }
         status.hiddenEdits = try hiddenEdits()
@@ -85,30 +87,33 @@ extension Repository {
     func hiddenEdits() throws(GitError) -> [String] {
         guard let workdir else { return [] }
         let index = try Handle.make("read index", workdir, release: { git_index_free($0) }) {
-            git_repository_index(&$0, pointer)
+            out in withPointer { git_repository_index(&out, $0) }
         }
         var edits: [String] = []
-        let count = git_index_entrycount(index.pointer)
-        for position in 0..<count {
-            guard let entry = git_index_get_byindex(index.pointer, position)?.pointee else { continue }
-            let hidden = entry.flags & UInt16(GIT_INDEX_ENTRY_VALID.rawValue) != 0
-                || entry.flags_extended & UInt16(GIT_INDEX_ENTRY_SKIP_WORKTREE.rawValue) != 0
-            guard hidden, entry.mode != 0o160000, let relative = entry.path else { continue }
-            let full = Array((workdir + "/").utf8CString.dropLast()) + Array(UnsafeBufferPointer(start: relative, count: strlen(relative) + 1))
-            var info = stat()
-            guard lstat(full, &info) == 0 else { continue }  // gone: nothing unique on disk
-            var actual = git_oid()
-            if info.st_mode & S_IFMT == S_IFLNK {
-                var target = [CChar](repeating: 0, count: 4097)
-                let length = readlink(full, &target, 4096)
-                guard length >= 0 else { edits.append(String(cString: relative)); continue }
-                _ = target.withUnsafeBytes { git_odb_hash(&actual, $0.baseAddress, length, GIT_OBJECT_BLOB) }
-            } else if git_repository_hashfile(&actual, pointer, full, GIT_OBJECT_BLOB, relative) != 0 {
-                git_error_clear()
-                edits.append(String(cString: relative))
-                continue
+        // Entries' paths point into the index: read them while it is lent.
+        index.withPointer { index in
+            let count = git_index_entrycount(index)
+            for position in 0..<count {
+                guard let entry = git_index_get_byindex(index, position)?.pointee else { continue }
+                let hidden = entry.flags & UInt16(GIT_INDEX_ENTRY_VALID.rawValue) != 0
+                    || entry.flags_extended & UInt16(GIT_INDEX_ENTRY_SKIP_WORKTREE.rawValue) != 0
+                guard hidden, entry.mode != 0o160000, let relative = entry.path else { continue }
+                let full = Array((workdir + "/").utf8CString.dropLast()) + Array(UnsafeBufferPointer(start: relative, count: strlen(relative) + 1))
+                var info = stat()
+                guard lstat(full, &info) == 0 else { continue }  // gone: nothing unique on disk
+                var actual = git_oid()
+                if info.st_mode & S_IFMT == S_IFLNK {
+                    var target = [CChar](repeating: 0, count: 4097)
+                    let length = readlink(full, &target, 4096)
+                    guard length >= 0 else { edits.append(String(cString: relative)); continue }
+                    _ = target.withUnsafeBytes { git_odb_hash(&actual, $0.baseAddress, length, GIT_OBJECT_BLOB) }
+                } else if withPointer({ git_repository_hashfile(&actual, $0, full, GIT_OBJECT_BLOB, relative) }) != 0 {
+                    git_error_clear()
+                    edits.append(String(cString: relative))
+                    continue
+                }
+                if ObjectID(actual) != ObjectID(entry.id) { edits.append(String(cString: relative)) }
             }
-            if ObjectID(actual) != ObjectID(entry.id) { edits.append(String(cString: relative)) }
         }
         return edits
     }

@@ -115,7 +115,7 @@ extension Repository {
     /// Whether libgit2 considers the linked worktree `name` valid (its files are consistent).
     public func validateWorktree(_ name: String) -> Bool {
         guard let handle = try? lookupWorktree(name) else { return false }
-        return git_worktree_validate(handle.pointer) == 0
+        return handle.withPointer { git_worktree_validate($0) } == 0
     }
 
     func lookupWorktree(_ name: String) throws(GitError) -> Handle {
@@ -124,19 +124,19 @@ extension Repository {
             throw GitError(.notFound, "look up worktree", name, message: "no such worktree")
         }
         return try Handle.make("look up worktree", name, release: { git_worktree_free($0) }) {
-            git_worktree_lookup(&$0, pointer, name)
+            out in withPointer { git_worktree_lookup(&out, $0, name) }
         }
     }
 
     /// Locks a linked worktree so that prune and remove leave it alone.
     public func lockWorktree(_ name: String, reason: String) throws(GitError) {
         let worktree = try lookupWorktree(name)
-        try gitCall("lock worktree", name) { git_worktree_lock(worktree.pointer, reason) }
+        try gitCall("lock worktree", name) { worktree.withPointer { git_worktree_lock($0, reason) } }
     }
 
     public func unlockWorktree(_ name: String) throws(GitError) {
         let worktree = try lookupWorktree(name)
-        try gitCall("unlock worktree", name) { git_worktree_unlock(worktree.pointer) }
+        try gitCall("unlock worktree", name) { worktree.withPointer { git_worktree_unlock($0) } }
     }
 
     /// The lock reason ("" when locked without one), or nil when not locked.
@@ -144,7 +144,7 @@ extension Repository {
         let worktree = try lookupWorktree(name)
         var buffer = git_buf()
         defer { git_buf_dispose(&buffer) }
-        let code = try gitCall("read worktree lock", name) { git_worktree_is_locked(&buffer, worktree.pointer) }
+        let code = try gitCall("read worktree lock", name) { worktree.withPointer { git_worktree_is_locked(&buffer, $0) } }
         guard code > 0 else { return nil }
         guard let bytes = buffer.ptr else { return "" }
         return String(cString: bytes).trimmingCharacters(in: .whitespacesAndNewlines)

@@ -78,9 +78,9 @@ extension Repository {
         let pathExisted = files.fileExists(atPath: path)
         // Decided before anything is created, so a refusal leaves nothing behind.
         var ref: OpaquePointer?
-        try gitCall("add worktree", branch) { git_branch_lookup(&ref, pointer, branch, GIT_BRANCH_LOCAL) }
+        try gitCall("add worktree", branch) { withPointer { git_branch_lookup(&ref, $0, branch, GIT_BRANCH_LOCAL) } }
         let branchRef = Handle(ref!, release: { git_reference_free($0) })
-        let tip = ObjectID(git_reference_target(branchRef.pointer).pointee)
+        let tip = branchRef.withPointer { ObjectID(git_reference_target($0).pointee) }
         let plan = try CheckoutPlan.make(self, commit: tip, jobs: Repository.checkoutJobs)
         if case .git(let request) = plan {
             guard let external else {
@@ -105,14 +105,22 @@ extension Repository {
         // config, working-tree-encoding and smudge filters).
         var options = git_worktree_add_options()
         try gitCall("add worktree", path) { git_worktree_add_options_init(&options, UInt32(GIT_WORKTREE_ADD_OPTIONS_VERSION)) }
-        options.ref = branchRef.pointer
         options.checkout_options.checkout_strategy = GIT_CHECKOUT_NONE.rawValue
         // git_worktree_add asks git_branch_is_checked_out, which answers "checked out" for every
         // branch while another add's admin entry is half-written: adds take turns, across threads
         // and processes (an flock on `.git/worktrees`). With the direct checkout this is short.
         try withAdminFolderLock { () throws(GitError) in
             var out: OpaquePointer?
-            try gitCall("add worktree", path) { git_worktree_add(&out, pointer, name, path, &options) }
+            try gitCall("add worktree", path) {
+                // options.ref borrows the branch ref's pointer: set it only while the ref is lent.
+                branchRef.withPointer { ref in
+                    withPointer { repo in
+                        options.ref = ref
+                        defer { options.ref = nil }
+                        return git_worktree_add(&out, repo, name, path, &options)
+                    }
+                }
+            }
             if let out { git_worktree_free(out) }
         }
         try copyWorktreeConfig(to: worktreesAdminDir + "/" + name)
@@ -139,7 +147,7 @@ extension Repository {
         let config = try Handle.make("add worktree", target, release: { git_config_free($0) }) { git_config_open_ondisk(&$0, target) }
         // git removes core.bare entries whose value matches "true", and every core.worktree.
         for (key, pattern) in [("core.bare", "true"), ("core.worktree", ".*")] {
-            let code = git_config_delete_multivar(config.pointer, key, pattern)
+            let code = config.withPointer { git_config_delete_multivar($0, key, pattern) }
             if code < 0 && code != GIT_ENOTFOUND.rawValue { throw GitError.last(code, "add worktree", target) }
             git_error_clear()
         }

@@ -8,16 +8,16 @@ extension Repository {
     public func sharedRefTips() -> [ObjectID] {
         var tips: [ObjectID] = []
         var out: OpaquePointer?
-        guard git_reference_iterator_new(&out, pointer) == 0, let out else { git_error_clear(); return [] }
+        guard withPointer({ git_reference_iterator_new(&out, $0) }) == 0, let out else { git_error_clear(); return [] }
         let iterator = Handle(out, release: { git_reference_iterator_free($0) })
         var ref: OpaquePointer?
-        while git_reference_next(&ref, iterator.pointer) == 0, let ref {
+        while iterator.withPointer({ git_reference_next(&ref, $0) }) == 0, let ref {
             let owned = Handle(ref, release: { git_reference_free($0) })
-            let name = String(cString: git_reference_name(owned.pointer))
+            let name = owned.withPointer { String(cString: git_reference_name($0)) }
             // Per-worktree refs of the handle's own worktree are not shared.
             if name.hasPrefix("refs/worktree/") || name.hasPrefix("refs/bisect/") || name.hasPrefix("refs/rewritten/") { continue }
             var object: OpaquePointer?
-            guard git_reference_peel(&object, owned.pointer, GIT_OBJECT_COMMIT) == 0, let object else { git_error_clear(); continue }
+            guard owned.withPointer({ git_reference_peel(&object, $0, GIT_OBJECT_COMMIT) }) == 0, let object else { git_error_clear(); continue }
             tips.append(ObjectID(git_object_id(object).pointee))
             git_object_free(object)
         }
@@ -31,7 +31,7 @@ extension Repository {
         var target = commit.raw
         var raw = tips.map(\.raw)
         let code = try gitCall("check ancestry", commit.short) {
-            git_graph_reachable_from_any(pointer, &target, &raw, raw.count)
+            withPointer { git_graph_reachable_from_any($0, &target, &raw, raw.count) }
         }
         return code == 1
     }
