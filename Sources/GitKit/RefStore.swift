@@ -8,7 +8,7 @@ extension Repository {
     /// Every direct ref whose name starts with `prefix` (e.g. `refs/ppds/sessions/`), by name.
     public func references(under prefix: String) throws(GitError) -> [String: ObjectID] {
         var iterator: OpaquePointer?
-        try gitCall("list refs", prefix) { git_reference_iterator_glob_new(&iterator, pointer, prefix + "*") }
+        try gitCall("list refs", prefix) { withPointer { git_reference_iterator_glob_new(&iterator, $0, prefix + "*") } }
         defer { git_reference_iterator_free(iterator) }
         var out: [String: ObjectID] = [:]
         while true {
@@ -27,7 +27,7 @@ extension Repository {
     /// The commit a direct ref names, or nil when there is no such ref.
     public func referenceTarget(_ name: String) -> ObjectID? {
         var oid = git_oid()
-        guard git_reference_name_to_id(&oid, pointer, name) == 0 else { git_error_clear(); return nil }
+        guard withPointer({ git_reference_name_to_id(&oid, $0, name) }) == 0 else { git_error_clear(); return nil }
         return ObjectID(oid)
     }
 
@@ -39,9 +39,9 @@ extension Repository {
         git_error_clear()
         let code: Int32
         if var old = expected?.raw {
-            code = git_reference_create_matching(&out, pointer, name, &new, 1, &old, message)
+            code = withPointer { git_reference_create_matching(&out, $0, name, &new, 1, &old, message) }
         } else {
-            code = git_reference_create(&out, pointer, name, &new, 0, message)
+            code = withPointer { git_reference_create(&out, $0, name, &new, 0, message) }
         }
         if let out { git_reference_free(out) }
         guard code < 0 else { return }
@@ -56,15 +56,15 @@ extension Repository {
     public func deleteReference(_ name: String, expecting expected: ObjectID) throws(GitError) {
         var out: OpaquePointer?
         git_error_clear()
-        let code = git_reference_lookup(&out, pointer, name)
+        let code = withPointer { git_reference_lookup(&out, $0, name) }
         if code == GIT_ENOTFOUND.rawValue { git_error_clear(); return }
         if code < 0 { throw GitError.last(code, "delete ref", name) }
         let ref = Handle(out!, release: { git_reference_free($0) })
-        guard withExtendedLifetime(ref, { git_reference_target(ref.pointer).map { ObjectID($0.pointee) } }) == expected else {
+        guard ref.withPointer({ git_reference_target($0).map { ObjectID($0.pointee) } }) == expected else {
             throw GitError(.moved, "delete ref", name, message: "it no longer points at \(expected.short)")
         }
         // git_reference_delete compares against the target it loaded, under the ref lock.
-        try gitCall("delete ref", name) { git_reference_delete(ref.pointer) }
+        try gitCall("delete ref", name) { ref.withPointer { git_reference_delete($0) } }
     }
 
     /// Writes a commit whose root tree holds `files` (name → bytes, no folders) with `parents`,
@@ -72,19 +72,19 @@ extension Repository {
     public func writeCommit(files: [String: Data], parents: [ObjectID], message: String,
                             author: (name: String, email: String), time: Date) throws(GitError) -> ObjectID {
         let builder = try Handle.make("build tree", "registry", release: { git_treebuilder_free($0) }) {
-            git_treebuilder_new(&$0, pointer, nil)
+            out in withPointer { git_treebuilder_new(&out, $0, nil) }
         }
         for name in files.keys.sorted() {
             var blob = git_oid()
             let data = files[name]!
             try gitCall("write blob", name) {
-                data.withUnsafeBytes { git_blob_create_from_buffer(&blob, pointer, $0.baseAddress, data.count) }
+                withPointer { repo in data.withUnsafeBytes { git_blob_create_from_buffer(&blob, repo, $0.baseAddress, data.count) } }
             }
-            try gitCall("build tree", name) { git_treebuilder_insert(nil, builder.pointer, name, &blob, GIT_FILEMODE_BLOB) }
+            try gitCall("build tree", name) { builder.withPointer { git_treebuilder_insert(nil, $0, name, &blob, GIT_FILEMODE_BLOB) } }
         }
         var treeID = git_oid()
-        try gitCall("write tree", "registry") { git_treebuilder_write(&treeID, builder.pointer) }
-        let tree = try Handle.make("look up tree", "registry", release: { git_tree_free($0) }) { git_tree_lookup(&$0, pointer, &treeID) }
+        try gitCall("write tree", "registry") { builder.withPointer { git_treebuilder_write(&treeID, $0) } }
+        let tree = try Handle.make("look up tree", "registry", release: { git_tree_free($0) }) { out in withPointer { git_tree_lookup(&out, $0, &treeID) } }
         let parentHandles = try parents.map { (id: ObjectID) throws(GitError) -> Handle in try lookupCommit(id) }
         var signature: UnsafeMutablePointer<git_signature>?
         try gitCall("signature", author.name) {
@@ -92,14 +92,18 @@ extension Repository {
         }
         defer { git_signature_free(signature) }
         var commit = git_oid()
-        var parentPointers: [OpaquePointer?] = parentHandles.map(\.pointer)
-        // The tree and parent handles stay alive while libgit2 reads them (Swift may release a
-        // handle right after its last use).
-        try withExtendedLifetime((tree, parentHandles)) { () throws(GitError) in
+        // The parent handles stay alive while libgit2 reads their pointers (Swift may release a
+        // handle right after its last use); each pointer is read inside its own withPointer.
+        try withExtendedLifetime(parentHandles) { () throws(GitError) in
+            var parentPointers: [OpaquePointer?] = parentHandles.map { $0.withPointer { $0 } }
             try gitCall("write commit", "registry") {
-                parentPointers.withUnsafeMutableBufferPointer { buffer in
-                    git_commit_create(&commit, pointer, nil, signature, signature, "UTF-8", message,
-                                      tree.pointer, buffer.count, buffer.baseAddress)
+                withPointer { repo in
+                    tree.withPointer { treePointer in
+                        parentPointers.withUnsafeMutableBufferPointer { buffer in
+                            git_commit_create(&commit, repo, nil, signature, signature, "UTF-8", message,
+                                              treePointer, buffer.count, buffer.baseAddress)
+                        }
+                    }
                 }
             }
         }
@@ -109,17 +113,17 @@ extension Repository {
     /// The files of a commit's root tree (blobs only), name → bytes.
     public func files(ofCommit id: ObjectID) throws(GitError) -> [String: Data] {
         let commit = try lookupCommit(id)
-        let tree = try Handle.make("read tree", id.hex, release: { git_tree_free($0) }) { git_commit_tree(&$0, commit.pointer) }
+        let tree = try Handle.make("read tree", id.hex, release: { git_tree_free($0) }) { out in commit.withPointer { git_commit_tree(&out, $0) } }
         var out: [String: Data] = [:]
         // Tree entries and blob contents are pointers into their objects: kept alive while read.
-        try withExtendedLifetime((commit, tree)) { () throws(GitError) in
-            for index in 0..<git_tree_entrycount(tree.pointer) {
-                guard let entry = git_tree_entry_byindex(tree.pointer, index), git_tree_entry_type(entry) == GIT_OBJECT_BLOB else { continue }
+        try tree.withPointer { treePointer throws(GitError) in
+            for index in 0..<git_tree_entrycount(treePointer) {
+                guard let entry = git_tree_entry_byindex(treePointer, index), git_tree_entry_type(entry) == GIT_OBJECT_BLOB else { continue }
                 let name = String(cString: git_tree_entry_name(entry))
-                let blob = try Handle.make("read blob", name, release: { git_blob_free($0) }) { git_blob_lookup(&$0, pointer, git_tree_entry_id(entry)) }
-                withExtendedLifetime(blob) {
-                    let size = Int(git_blob_rawsize(blob.pointer))
-                    out[name] = size == 0 ? Data() : Data(bytes: git_blob_rawcontent(blob.pointer), count: size)
+                let blob = try Handle.make("read blob", name, release: { git_blob_free($0) }) { out in withPointer { git_blob_lookup(&out, $0, git_tree_entry_id(entry)) } }
+                blob.withPointer { blobPointer in
+                    let size = Int(git_blob_rawsize(blobPointer))
+                    out[name] = size == 0 ? Data() : Data(bytes: git_blob_rawcontent(blobPointer), count: size)
                 }
             }
         }
@@ -129,20 +133,20 @@ extension Repository {
     /// The author's time of a commit.
     public func commitDate(_ id: ObjectID) throws(GitError) -> Date {
         let commit = try lookupCommit(id)
-        return Date(timeIntervalSince1970: TimeInterval(git_commit_time(commit.pointer)))
+        return Date(timeIntervalSince1970: TimeInterval(commit.withPointer { git_commit_time($0) }))
     }
 
     /// Whether `ancestor` is `tip` or one of its ancestors.
     public func isAncestor(_ ancestor: ObjectID, of tip: ObjectID) throws(GitError) -> Bool {
         if ancestor == tip { return true }
         var a = ancestor.raw, b = tip.raw
-        return try gitCall("ancestry", tip.short) { git_graph_descendant_of(pointer, &b, &a) } == 1
+        return try gitCall("ancestry", tip.short) { withPointer { git_graph_descendant_of($0, &b, &a) } } == 1
     }
 
     /// Whether the object database has `id`.
     public func hasObject(_ id: ObjectID) -> Bool {
         var odb: OpaquePointer?
-        guard git_repository_odb(&odb, pointer) == 0, let odb else { git_error_clear(); return false }
+        guard withPointer({ git_repository_odb(&odb, $0) }) == 0, let odb else { git_error_clear(); return false }
         defer { git_odb_free(odb) }
         var oid = id.raw
         return git_odb_exists(odb, &oid) == 1
@@ -154,8 +158,8 @@ extension Repository {
     /// file to read instead of one per ref. libgit2 deletes a loose ref only if it still holds
     /// the value it packed.
     public func packReferences() throws(GitError) {
-        let refdb = try Handle.make("open refdb", commonDir, release: { git_refdb_free($0) }) { git_repository_refdb(&$0, pointer) }
-        try gitCall("pack refs", commonDir) { git_refdb_compress(refdb.pointer) }
+        let refdb = try Handle.make("open refdb", commonDir, release: { git_refdb_free($0) }) { out in withPointer { git_repository_refdb(&out, $0) } }
+        try gitCall("pack refs", commonDir) { refdb.withPointer { git_refdb_compress($0) } }
     }
 
     /// How many loose ref files are under `refs/<folder>` (counted, not read).

@@ -73,11 +73,11 @@ extension Repository {
     public func remoteURL(_ name: String) throws(GitError) -> String {
         let remote: Handle
         do {
-            remote = try Handle.make("look up remote", name, release: { git_remote_free($0) }) { git_remote_lookup(&$0, pointer, name) }
+            remote = try Handle.make("look up remote", name, release: { git_remote_free($0) }) { out in withPointer { git_remote_lookup(&out, $0, name) } }
         } catch where error.kind == .notFound || error.kind == .invalidName {
             throw GitError(.notFound, "look up remote", name, message: "the repository has no remote '\(name)'")
         }
-        return withExtendedLifetime(remote) { git_remote_url(remote.pointer).map { String(cString: $0) } ?? "" }
+        return remote.withPointer { git_remote_url($0).map { String(cString: $0) } ?? "" }
     }
 
     /// The folder of a remote on this machine (a path or a file:// URL), else nil.
@@ -102,7 +102,7 @@ extension Repository {
         }
         let remote: Handle
         do {
-            remote = try Handle.make("look up remote", name, release: { git_remote_free($0) }) { git_remote_lookup(&$0, pointer, name) }
+            remote = try Handle.make("look up remote", name, release: { git_remote_free($0) }) { out in withPointer { git_remote_lookup(&out, $0, name) } }
         } catch where error.kind == .notFound || error.kind == .invalidName {
             throw GitError(.notFound, "fetch", name, message: "the repository has no remote '\(name)'")
         }
@@ -117,9 +117,9 @@ extension Repository {
         options.download_tags = GIT_REMOTE_DOWNLOAD_TAGS_NONE
         options.update_fetchhead = 0
         _ = try withStrArray(refspecs) { array throws(GitError) in
-            try gitCall("fetch", name) { git_remote_fetch(remote.pointer, &array, &options, "ppds sync") }
+            try gitCall("fetch", name) { remote.withPointer { git_remote_fetch($0, &array, &options, "ppds sync") } }
         }
-        guard let stats = withExtendedLifetime(remote, { git_remote_stats(remote.pointer)?.pointee }) else { return FetchStats(receivedObjects: 0, receivedBytes: 0) }
+        guard let stats = remote.withPointer({ git_remote_stats($0)?.pointee }) else { return FetchStats(receivedObjects: 0, receivedBytes: 0) }
         return FetchStats(receivedObjects: Int(stats.received_objects), receivedBytes: Int(stats.received_bytes))
     }
 
@@ -136,7 +136,7 @@ extension Repository {
         if let path = Repository.localRemotePath(url) {
             return try pushLocally(to: path, updates)
         }
-        let remote = try Handle.make("look up remote", name, release: { git_remote_free($0) }) { git_remote_lookup(&$0, pointer, name) }
+        let remote = try Handle.make("look up remote", name, release: { git_remote_free($0) }) { out in withPointer { git_remote_lookup(&out, $0, name) } }
         var options = git_push_options()
         try gitCall("push", name) { git_push_options_init(&options, UInt32(GIT_PUSH_OPTIONS_VERSION)) }
         let state = PushState()
@@ -152,7 +152,7 @@ extension Repository {
         var failure: GitError?
         withStrArray(refspecs) { array in
             git_error_clear()
-            code = git_remote_push(remote.pointer, &array, &options)
+            code = remote.withPointer { git_remote_push($0, &array, &options) }
             if code < 0 { failure = GitError.last(code, "push", name) }
         }
         var outcomes: [String: RemoteRefOutcome] = [:]
@@ -206,7 +206,7 @@ extension Repository {
                 copied += try source.copyObjectsCounting(reachableFrom: id, into: self)
                 var oid = id.raw
                 var out: OpaquePointer?
-                try gitCall("update tracking ref", target) { git_reference_create(&out, pointer, target, &oid, 1, "ppds fetch") }
+                try gitCall("update tracking ref", target) { withPointer { git_reference_create(&out, $0, target, &oid, 1, "ppds fetch") } }
                 if let out { git_reference_free(out) }
             }
             if prune {
@@ -232,10 +232,12 @@ extension Repository {
                 var attempt = 0
                 while true {
                     do throws(GitError) {
-                        if let new = update.new {
-                            try target.updateReference(update.name, to: new, expecting: update.expected, message: "ppds sync")
-                        } else if let expected = update.expected {
-                            try target.deleteReference(update.name, expecting: expected)
+                        try target.serializingRefWrites { () throws(GitError) in
+                            if let new = update.new {
+                                try target.updateReference(update.name, to: new, expecting: update.expected, message: "ppds sync")
+                            } else if let expected = update.expected {
+                                try target.deleteReference(update.name, expecting: expected)
+                            }
                         }
                         break
                     } catch where error.kind == .locked || (error.code == GIT_ELOCKED.rawValue) || error.message.contains("failed to lock") {
@@ -254,6 +256,22 @@ extension Repository {
         return outcomes
     }
 
+    /// Runs `body` holding an flock on this repository's `refs` folder. libgit2 1.5.1 checks that
+    /// a ref does not exist *before* it takes the ref's lock, so two create-only writes (two
+    /// machines claiming one issue through a local remote) could both succeed; every ppds write
+    /// to a local remote's refs takes this lock, which makes the check and the write one step.
+    func serializingRefWrites<T>(_ body: () throws(GitError) -> T) throws(GitError) -> T {
+        var result: Result<T, GitError>?
+        do {
+            try FileLock.withLock(commonDir + "/refs", folder: true) {
+                do throws(GitError) { result = .success(try body()) } catch { result = .failure(error) }
+            }
+        } catch {
+            throw GitError(.libgit2, "lock refs", commonDir, message: "cannot lock the refs folder: \(error)")
+        }
+        return try result!.get()
+    }
+
     /// Copies the commits, trees and blobs reachable from `tip` that `target` lacks.
     func copyObjects(reachableFrom tip: ObjectID, into target: Repository) throws(GitError) {
         _ = try copyObjectsCounting(reachableFrom: tip, into: target)
@@ -262,36 +280,36 @@ extension Repository {
     /// The same, returning how many objects were copied.
     func copyObjectsCounting(reachableFrom tip: ObjectID, into target: Repository) throws(GitError) -> Int {
         var copied = 0
-        let source = try Handle.make("open odb", "source", release: { git_odb_free($0) }) { git_repository_odb(&$0, pointer) }
-        let destination = try Handle.make("open odb", "remote", release: { git_odb_free($0) }) { git_repository_odb(&$0, target.pointer) }
+        let source = try Handle.make("open odb", "source", release: { git_odb_free($0) }) { out in withPointer { git_repository_odb(&out, $0) } }
+        let destination = try Handle.make("open odb", "remote", release: { git_odb_free($0) }) { out in target.withPointer { git_repository_odb(&out, $0) } }
         var pending = [tip]
         var seen = Set<ObjectID>()
         while let id = pending.popLast() {
             guard seen.insert(id).inserted else { continue }
             var oid = id.raw
-            if git_odb_exists(destination.pointer, &oid) == 1 { continue }
-            let object = try Handle.make("read object", id.hex, release: { git_odb_object_free($0) }) { git_odb_read(&$0, source.pointer, &oid) }
-            let type = git_odb_object_type(object.pointer)
+            if destination.withPointer({ git_odb_exists($0, &oid) }) == 1 { continue }
+            let object = try Handle.make("read object", id.hex, release: { git_odb_object_free($0) }) { out in source.withPointer { git_odb_read(&out, $0, &oid) } }
+            let type = object.withPointer { git_odb_object_type($0) }
             var written = git_oid()
-            try withExtendedLifetime(object) { () throws(GitError) in
-                try gitCall("copy object", id.hex) {
-                    git_odb_write(&written, destination.pointer, git_odb_object_data(object.pointer), git_odb_object_size(object.pointer), type)
+            try gitCall("copy object", id.hex) {
+                object.withPointer { objectPointer in
+                    destination.withPointer { git_odb_write(&written, $0, git_odb_object_data(objectPointer), git_odb_object_size(objectPointer), type) }
                 }
             }
             copied += 1
             if type == GIT_OBJECT_COMMIT {
                 let commit = try lookupCommit(id)
-                withExtendedLifetime(commit) {
-                    pending.append(ObjectID(git_commit_tree_id(commit.pointer).pointee))
-                    for index in 0..<git_commit_parentcount(commit.pointer) {
-                        if let parent = git_commit_parent_id(commit.pointer, index) { pending.append(ObjectID(parent.pointee)) }
+                commit.withPointer { commitPointer in
+                    pending.append(ObjectID(git_commit_tree_id(commitPointer).pointee))
+                    for index in 0..<git_commit_parentcount(commitPointer) {
+                        if let parent = git_commit_parent_id(commitPointer, index) { pending.append(ObjectID(parent.pointee)) }
                     }
                 }
             } else if type == GIT_OBJECT_TREE {
-                let tree = try Handle.make("read tree", id.hex, release: { git_tree_free($0) }) { git_tree_lookup(&$0, pointer, &oid) }
-                withExtendedLifetime(tree) {
-                    for index in 0..<git_tree_entrycount(tree.pointer) {
-                        guard let entry = git_tree_entry_byindex(tree.pointer, index), git_tree_entry_type(entry) != GIT_OBJECT_COMMIT else { continue }
+                let tree = try Handle.make("read tree", id.hex, release: { git_tree_free($0) }) { out in withPointer { git_tree_lookup(&out, $0, &oid) } }
+                tree.withPointer { treePointer in
+                    for index in 0..<git_tree_entrycount(treePointer) {
+                        guard let entry = git_tree_entry_byindex(treePointer, index), git_tree_entry_type(entry) != GIT_OBJECT_COMMIT else { continue }
                         pending.append(ObjectID(git_tree_entry_id(entry).pointee))
                     }
                 }
