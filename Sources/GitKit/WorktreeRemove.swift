@@ -119,7 +119,22 @@ extension Repository {
         guard !name.isEmpty, !name.contains("/"), name != ".", name != ".." else {
             throw GitError(.invalidName, "prune worktree entry", name, message: "not an admin entry name")
         }
-        try removeFolder(worktreesAdminDir + "/" + name)
+        // Renamed out of `worktrees` first (one atomic step), then deleted: a process killed
+        // while deleting leaves a folder git never reads, not a half-deleted entry that looks
+        // like an add in progress.
+        let trash = commonDir + "/ppds-removed"
+        // Leftovers of a killed removal; a young one may be another process's removal in progress.
+        for leftover in (try? FileManager.default.contentsOfDirectory(atPath: trash)) ?? [] {
+            let modified = (try? FileManager.default.attributesOfItem(atPath: trash + "/" + leftover))?[.modificationDate] as? Date
+            if let modified, Date().timeIntervalSince(modified) > 600 { try? removeFolder(trash + "/" + leftover) }
+        }
+        try? FileManager.default.createDirectory(atPath: trash, withIntermediateDirectories: true)
+        let moved = trash + "/" + name + "-" + String(UInt32.random(in: 0...UInt32.max), radix: 16)
+        if rename(worktreesAdminDir + "/" + name, moved) == 0 {
+            try removeFolder(moved)
+        } else {
+            try removeFolder(worktreesAdminDir + "/" + name)
+        }
     }
 }
 
