@@ -259,6 +259,17 @@ public struct RegistrySync {
         return out
     }
 
+    /// The session `replica` stands for, which must be `issue`'s: a commit under one issue's
+    /// ref whose `issue` (or `id`) names another would otherwise be written over that other
+    /// session's file.
+    static func render(_ replica: SessionReplica, _ issue: IssueNumber, file: String) throws -> Session {
+        let session = try replica.session(file: file)
+        guard session.issue == issue else {
+            throw PPDSError.invalid("\(file): the registry's commits for \(issue.tag) describe \(session.issue.tag); nothing was changed")
+        }
+        return session
+    }
+
     /// One session, holding its lock in `store`, so no worker's update made meanwhile is lost.
     func sync(_ issue: IssueNumber, store: SessionStore, isOwn: Bool, localID: ObjectID?, remoteID: ObjectID?,
               _ repository: Repository, _ storage: RegistryStorage) throws -> SessionSyncResult {
@@ -297,7 +308,7 @@ public struct RegistrySync {
             let recorded = base.recording(session, at: stamp)
             if recorded != base || localEntry == nil {
                 lamport += 1
-                let rendered = try recorded.session(file: file)
+                let rendered = try Self.render(recorded, issue, file: file)
                 let id = try storage.write(recorded, session: rendered, parents: localID.map { [$0] } ?? [], lamport: lamport,
                                            machine: machine, changed: recorded.changedKeys(since: base), now: now())
                 tip = try storage.entry(id)
@@ -312,7 +323,7 @@ public struct RegistrySync {
                 } else if !(try PPDSError.wrapping { try repository.isAncestor(remoteEntry.id, of: current.id) }) {
                     lamport += 1
                     let joined = current.replica.merged(with: remoteEntry.replica)
-                    let rendered = try joined.session(file: file)
+                    let rendered = try Self.render(joined, issue, file: file)
                     let id = try storage.write(joined, session: rendered, parents: [current.id, remoteEntry.id], lamport: lamport,
                                                machine: machine, changed: joined.changedKeys(since: current.replica), now: now())
                     tip = try storage.entry(id)
@@ -329,7 +340,7 @@ public struct RegistrySync {
                 lamport = max(lamport, tip.lamport) + 1
                 var ended = tip.replica
                 ended.fields[Self.prunedKey] = Register(value: .string(Timestamp.format(now())), stamp: Stamp(lamport: lamport, machine: machine.id))
-                let id = try storage.write(ended, session: try ended.session(file: file), parents: [tip.id], lamport: lamport,
+                let id = try storage.write(ended, session: try Self.render(ended, issue, file: file), parents: [tip.id], lamport: lamport,
                                            machine: machine, changed: [Self.prunedKey], now: now())
                 tip = try storage.entry(id)
                 result.outcome = .ended
@@ -342,7 +353,7 @@ public struct RegistrySync {
             }
             return result
         }
-        var rendered = try tip.replica.session(file: file)
+        var rendered = try Self.render(tip.replica, issue, file: file)
         if isOwn, let current {
             // Where the work is (folder, branch, repository, machine) is this machine's to say: a
             // commit from elsewhere never moves it; the local values are recorded again at once.

@@ -1,0 +1,65 @@
+import Foundation
+import Testing
+import TestSupport
+import Support
+
+/// A semi-trusted remote (a colleague's buggy ppds, a hand-pushed ref) must never make sync
+/// change or lose this machine's work.
+@Suite struct RegistryAttackTests {
+    /// Pushes to the remote a child of `refs/ppds/sessions/<issue>` whose meta.json `state` is
+    /// changed by `mutate` (as a hand-made commit would be), stamped at `lamport`.
+    @discardableResult
+    func forge(_ machines: RegistryMachines, _ issue: Int, ref: String? = nil, lamport: Int,
+               _ mutate: (inout [String: Any]) -> Void) throws -> String {
+        let bare = machines.bare
+        func git(_ arguments: [String], stdin: String? = nil) throws -> String {
+            try runProcess("/usr/bin/git", ["-C", bare] + arguments, stdin: stdin).check().stdout
+                .trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        let parent = try git(["rev-parse", "refs/ppds/sessions/\(issue)"])
+        let metaText = try git(["show", parent + ":meta.json"])
+        var meta = try #require(try JSONSerialization.jsonObject(with: Data(metaText.utf8)) as? [String: Any])
+        var state = try #require(meta["state"] as? [String: Any])
+        mutate(&state)
+        meta["state"] = state
+        meta["lamport"] = lamport
+        let file = machines.seed.folder.file("forged-meta.json")
+        try JSONSerialization.data(withJSONObject: meta).write(to: URL(fileURLWithPath: file))
+        let blob = try git(["hash-object", "-w", file])
+        let session = try git(["rev-parse", parent + ":session.json"])
+        let tree = try git(["mktree"], stdin: "100644 blob \(blob)\tmeta.json\n100644 blob \(session)\tsession.json\n")
+        let commit = try git(["commit-tree", tree, "-p", parent, "-m", "forged"])
+        _ = try git(["update-ref", ref ?? "refs/ppds/sessions/\(issue)", commit])
+        return commit
+    }
+
+    static func register(_ value: Any, _ lamport: Int) -> [String: Any] {
+        ["stamp": [lamport, "id-evil"], "value": value]
+    }
+
+    /// A remote commit for #12 whose `issue` and `id` say #99: sync wrote the result to #99's
+    /// file, so #99's session then named #12's branch and worktree, and #99's own worktree was
+    /// no longer any session's (prune removes it as an orphan).
+    @Test func aRemoteCommitCannotRenameTheIssueAndOverwriteAnotherSession() throws {
+        let machines = try RegistryMachines()
+        let a = try machines.machine("a")
+        try machines.ppds(a, ["start-work", "12", "99", "--offline"]).check()
+        try machines.sync(a)
+        let before99 = try #require(try machines.canonical(a, 99))
+        let before12 = try #require(try machines.canonical(a, 12))
+        try forge(machines, 12, lamport: 50) { state in
+            var fields = state["fields"] as? [String: Any] ?? [:]
+            fields["issue"] = Self.register("#99", 50)
+            fields["id"] = Self.register("work-99", 50)
+            state["fields"] = fields
+        }
+        _ = try machines.ppds(a, ["sync", "--json"])
+        _ = try machines.ppds(a, ["sync", "--json"])
+        #expect(try machines.canonical(a, 99) == before99)
+        #expect(try machines.canonical(a, 12) == before12)
+        // A mirror of #12 on another machine is not written under #99 either.
+        let b = try machines.machine("b")
+        _ = try machines.ppds(b, ["sync", "--json"])
+        #expect(try machines.sessionJSON(b, 99)?["branch"] as? String != "feat/issue-12")
+    }
+}
