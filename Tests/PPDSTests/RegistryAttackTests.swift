@@ -62,4 +62,27 @@ import Support
         _ = try machines.ppds(b, ["sync", "--json"])
         #expect(try machines.sessionJSON(b, 99)?["branch"] as? String != "feat/issue-12")
     }
+
+    /// `refs/ppds/sessions/020` (or `+20`) was read as #20: two remote refs for one issue, one
+    /// picked at random, and a hand-pushed alias then pushed by an honest machine's sync into
+    /// the real `refs/ppds/sessions/20`.
+    @Test func anAliasRefNamesNoSession() throws {
+        let machines = try RegistryMachines()
+        let a = try machines.machine("a"), b = try machines.machine("b")
+        try machines.ppds(a, ["start-work", "20", "--offline", "--title", "Real"]).check()
+        try machines.sync(a)
+        let real = try #require(try machines.remoteRefs()["refs/ppds/sessions/20"])
+        for alias in ["020", "+20"] {
+            try forge(machines, 20, ref: "refs/ppds/sessions/" + alias, lamport: 90) { state in
+                var fields = state["fields"] as? [String: Any] ?? [:]
+                fields["title"] = Self.register("EVIL", 90)
+                state["fields"] = fields
+            }
+        }
+        try machines.sync(b)
+        try machines.sync(a)
+        #expect(try machines.sessionJSON(b, 20)?["title"] as? String == "Real")
+        #expect(try machines.sessionJSON(a, 20)?["title"] as? String == "Real")
+        #expect(try machines.remoteRefs()["refs/ppds/sessions/20"] == real)
+    }
 }
