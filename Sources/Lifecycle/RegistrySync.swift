@@ -100,7 +100,20 @@ public struct RegistrySync {
     /// The remote named by `--remote`, else `registry.remote`, else `origin`.
     public static func remoteName(given: String?, config: Config) -> String { given ?? config.registryRemote ?? "origin" }
 
+    /// One sync at a time per repository on this machine (`wait --sync-interval` and a manual
+    /// `ppds sync` may overlap): a second one waits, then finds little to do. Without it both
+    /// moved the same local refs and one reported sessions as failed.
     public func run() throws(PPDSError) -> SyncReport {
+        let folder = workspace.mirrorStore.home
+        do {
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        } catch {
+            throw PPDSError.io("\(folder): cannot create the folder: \(error.localizedDescription)")
+        }
+        return try PPDSError.wrapping { try FileLock.withLock(folder + "/sync.lock") { try runLocked() } }
+    }
+
+    func runLocked() throws(PPDSError) -> SyncReport {
         let repository = try workspace.openRepository()
         let url: String
         do { url = try repository.remoteURL(remote) } catch {

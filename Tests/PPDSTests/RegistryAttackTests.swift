@@ -85,4 +85,34 @@ import Support
         #expect(try machines.sessionJSON(a, 20)?["title"] as? String == "Real")
         #expect(try machines.remoteRefs()["refs/ppds/sessions/20"] == real)
     }
+
+    /// Two syncs of one repository at once on one machine (`wait --sync-interval` and a
+    /// manual `ppds sync`): they raced on the same local refs, and one reported sessions as
+    /// FAILED ("it moved meanwhile") or could not lock a tracking ref, exiting 1.
+    @Test func concurrentSyncsOnOneMachineDoNotFail() throws {
+        let machines = try RegistryMachines()
+        let a = try machines.machine("a"), b = try machines.machine("b")
+        try machines.ppds(a, ["start-work", "1", "2", "3", "4", "--offline"]).check()
+        try machines.sync(a)
+        try machines.sync(b)
+        for round in 0..<10 {
+            for issue in 1...4 { try machines.ppds(b, ["guide", String(issue), "r\(round)"]).check() }
+            for issue in 1...4 { try machines.ppds(a, ["update", String(issue), "--status", round % 2 == 0 ? "working" : "planning"]).check() }
+            try machines.sync(b)
+            let group = DispatchGroup()
+            let results = RegistrySyncTests.ResultBox()
+            for index in 0..<4 {
+                group.enter()
+                DispatchQueue.global().async {
+                    defer { group.leave() }
+                    results.add("a\(index)", try? machines.ppds(a, ["sync", "--json"]))
+                }
+            }
+            group.wait()
+            for (name, result) in results.all { #expect(result?.status == 0, "round \(round) \(name): \(result?.stdout ?? "") \(result?.stderr ?? "")") }
+        }
+        for issue in 1...4 {
+            #expect((try machines.sessionJSON(a, issue)?["guidance"] as? [Any])?.count == 10)
+        }
+    }
 }
