@@ -259,7 +259,8 @@ public struct RegistrySync {
     /// Set in the registry (not in any local file) when the owner pruned a finished session.
     public static let prunedKey = "prunedAt"
 
-    /// `merged` with the keys that say where the session's work is taken from `local`.
+    /// `merged` with the keys that say where the session's work is (and whether its folder is
+    /// gone) taken from `local`.
     static func keepingLocation(of local: Session, in merged: Session) -> Session {
         var out = merged
         out.branch = local.branch
@@ -269,6 +270,9 @@ public struct RegistrySync {
         out.baseCommit = local.baseCommit
         out.started = local.started
         if let machine = local.machine { out.machine = machine }
+        // Doctor's finding that this machine's folder is really gone: a local fact, which
+        // switches off prune's guard against an unmounted disk.
+        out.extra[Session.worktreeGoneKey] = local.extra[Session.worktreeGoneKey]
         return out
     }
 

@@ -115,4 +115,31 @@ import Support
             #expect((try machines.sessionJSON(a, issue)?["guidance"] as? [Any])?.count == 10)
         }
     }
+
+    /// `worktreeGone` is doctor's local finding that this machine's worktree folder is really
+    /// gone; with it prune's guard against an unmounted disk skips the session. A remote commit
+    /// set it on this machine's session (with a terminal status, which any machine may set).
+    @Test func aRemoteCommitCannotMarkALocalWorktreeGone() throws {
+        let machines = try RegistryMachines()
+        let a = try machines.machine("a")
+        try machines.ppds(a, ["start-work", "12", "--offline"]).check()
+        try machines.sync(a)
+        try forge(machines, 12, lamport: 60) { state in
+            var fields = state["fields"] as? [String: Any] ?? [:]
+            fields["worktreeGone"] = Self.register("2026-01-01T00:00:00Z", 60)
+            state["fields"] = fields
+            state["terminal"] = Self.register("cancelled", 60)
+        }
+        _ = try machines.ppds(a, ["sync", "--json"])
+        let session = try #require(try machines.sessionJSON(a, 12))
+        #expect(session["worktreeGone"] == nil)
+        // Prune still wants merge evidence for the (remotely) cancelled session's work.
+        let worktree = try #require(session["worktree"] as? String)
+        try "work\n".write(toFile: worktree + "/w.txt", atomically: true, encoding: .utf8)
+        try runProcess("/usr/bin/git", ["-C", worktree, "add", "w.txt"]).check()
+        try runProcess("/usr/bin/git", ["-C", worktree, "commit", "-qm", "work"]).check()
+        _ = try machines.ppds(a, ["prune", "--min-age", "0", "--all", "--json"])
+        #expect(FileManager.default.fileExists(atPath: worktree + "/w.txt"))
+        #expect(try runProcess("/usr/bin/git", ["-C", a.repo, "rev-parse", "--verify", "-q", "refs/heads/" + (session["branch"] as? String ?? "")]).status == 0)
+    }
 }
