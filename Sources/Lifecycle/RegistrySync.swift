@@ -273,6 +273,14 @@ public struct RegistrySync {
         // Doctor's finding that this machine's folder is really gone: a local fact, which
         // switches off prune's guard against an unmounted disk.
         out.extra[Session.worktreeGoneKey] = local.extra[Session.worktreeGoneKey]
+        // Guidance is read only where the worker runs: a `delivered` mark from elsewhere (a
+        // buggy ppds, a hand-made commit) would hide the message from the worker for good.
+        let readHere = Dictionary(local.guidance.map { ($0.id, $0.delivered) }, uniquingKeysWith: { first, _ in first })
+        out.guidance = merged.guidance.map { item in
+            var item = item
+            item.delivered = readHere[item.id] ?? nil
+            return item
+        }
         return out
     }
 
@@ -376,11 +384,16 @@ public struct RegistrySync {
             // commit from elsewhere never moves it; the local values are recorded again at once.
             let kept = Self.keepingLocation(of: current, in: rendered)
             if kept != rendered {
-                lamport = max(lamport, tip.lamport) + 1
-                let recorded = tip.replica.recording(kept, at: Stamp(lamport: lamport, machine: machine.id))
-                let id = try storage.write(recorded, session: kept, parents: [tip.id], lamport: lamport, machine: machine,
-                                           changed: recorded.changedKeys(since: tip.replica), now: now())
-                tip = try storage.entry(id)
+                let stamp = Stamp(lamport: max(lamport, tip.lamport) + 1, machine: machine.id)
+                let recorded = tip.replica.recording(kept, at: stamp)
+                // A `delivered` mark kept from the file changes no register (it merges as the
+                // earliest): no commit for it, or every sync would write one.
+                if recorded != tip.replica {
+                    lamport = stamp.lamport
+                    let id = try storage.write(recorded, session: kept, parents: [tip.id], lamport: lamport, machine: machine,
+                                               changed: recorded.changedKeys(since: tip.replica), now: now())
+                    tip = try storage.entry(id)
+                }
                 rendered = kept
             }
         }

@@ -142,4 +142,43 @@ import Support
         #expect(FileManager.default.fileExists(atPath: worktree + "/w.txt"))
         #expect(try runProcess("/usr/bin/git", ["-C", a.repo, "rev-parse", "--verify", "-q", "refs/heads/" + (session["branch"] as? String ?? "")]).status == 0)
     }
+
+    /// `delivered` merges as the earliest reading seen anywhere, but only the worker's machine
+    /// reads guidance: a commit from elsewhere (a buggy ppds, a hand-made ref) that marked a
+    /// message delivered made the worker never see it.
+    @Test func anotherMachineCannotMarkGuidanceDelivered() throws {
+        let machines = try RegistryMachines()
+        let a = try machines.machine("a"), b = try machines.machine("b")
+        try machines.ppds(a, ["start-work", "5", "--offline"]).check()
+        try machines.sync(a)
+        try machines.sync(b)
+        try machines.ppds(b, ["guide", "5", "read me"]).check()
+        try machines.sync(b)
+        try forge(machines, 5, lamport: 40) { state in
+            var guidance = state["guidance"] as? [String: Any] ?? [:]
+            for (id, value) in guidance {
+                var entry = value as? [String: Any] ?? [:]
+                entry["delivered"] = "2026-01-01T00:00:00Z"
+                guidance[id] = entry
+            }
+            state["guidance"] = guidance
+        }
+        try machines.sync(a)
+        let guidance = try #require(try machines.sessionJSON(a, 5)?["guidance"] as? [[String: Any]])
+        #expect(guidance.map { $0["message"] as? String } == ["read me"])
+        #expect(guidance.first?["delivered"] == nil)
+        // Stable: further syncs write no new commits.
+        try machines.sync(a)
+        let tip = try machines.remoteRefs()["refs/ppds/sessions/5"]
+        try machines.sync(a)
+        try machines.sync(b)
+        try machines.sync(a)
+        #expect(try machines.remoteRefs()["refs/ppds/sessions/5"] == tip)
+        #expect((try machines.sessionJSON(a, 5)?["guidance"] as? [[String: Any]])?.first?["delivered"] == nil)
+        // The worker on A gets it; then the mark is A's own.
+        let update = try machines.ppds(a, ["update", "5", "--status", "working"]).check()
+        #expect(update.stdout.contains("read me") || update.stderr.contains("read me"))
+        try machines.sync(a)
+        #expect((try machines.sessionJSON(a, 5)?["guidance"] as? [[String: Any]])?.first?["delivered"] != nil)
+    }
 }
