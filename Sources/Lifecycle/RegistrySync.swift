@@ -276,11 +276,24 @@ public struct RegistrySync {
         // Guidance is read only where the worker runs: a `delivered` mark from elsewhere (a
         // buggy ppds, a hand-made commit) would hide the message from the worker for good.
         let readHere = Dictionary(local.guidance.map { ($0.id, $0.delivered) }, uniquingKeysWith: { first, _ in first })
-        out.guidance = merged.guidance.map { item in
+        out.guidance = keepingGuidance(of: local, in: merged).guidance.map { item in
             var item = item
             item.delivered = readHere[item.id] ?? nil
             return item
         }
+        return out
+    }
+
+    /// `merged` with every guidance message of `local` it lacks. Guidance is only ever added;
+    /// a state that wins whole (a later epoch, genuine or made up) must not drop a message
+    /// from the file before anyone read it. The next sync records it into the registry again.
+    static func keepingGuidance(of local: Session, in merged: Session) -> Session {
+        let known = Set(merged.guidance.map(\.id))
+        let missing = local.guidance.filter { !known.contains($0.id) }
+        guard !missing.isEmpty else { return merged }
+        var out = merged
+        out.guidance = (merged.guidance + missing).enumerated()
+            .sorted { ($0.element.at, $0.offset) < ($1.element.at, $1.offset) }.map(\.element)
         return out
     }
 

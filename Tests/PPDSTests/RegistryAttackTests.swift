@@ -181,4 +181,37 @@ import Support
         try machines.sync(a)
         #expect((try machines.sessionJSON(a, 5)?["guidance"] as? [[String: Any]])?.first?["delivered"] != nil)
     }
+
+    /// A state from a "later incarnation" (an epoch that sorts after the session's) wins whole,
+    /// so a commit with a made-up epoch and no guidance dropped the messages from the worker's
+    /// own file on the next sync, unread.
+    @Test func aMadeUpEpochCannotDropTheWorkersGuidance() throws {
+        let machines = try RegistryMachines()
+        let a = try machines.machine("a"), b = try machines.machine("b")
+        try machines.ppds(a, ["start-work", "5", "--offline"]).check()
+        try machines.sync(a)
+        try machines.sync(b)
+        try machines.ppds(b, ["guide", "5", "keep me"]).check()
+        try machines.sync(b)
+        try machines.sync(a)
+        #expect((try machines.sessionJSON(a, 5)?["guidance"] as? [Any])?.count == 1)
+        // B guides again, not yet synced, when the made-up state arrives.
+        try machines.ppds(b, ["guide", "5", "and me"]).check()
+        try forge(machines, 5, lamport: 40) { state in
+            state["epoch"] = "9999-12-31T00:00:00Z"
+            state["guidance"] = [String: Any]()
+        }
+        // (The owner syncs first. Had B synced first, its unsynced "and me" would be dropped
+        // from its mirror copy: not fixed here, see the report.)
+        _ = try machines.ppds(a, ["sync", "--json"])
+        _ = try machines.ppds(b, ["sync", "--json"])
+        _ = try machines.ppds(b, ["sync", "--json"])
+        _ = try machines.ppds(a, ["sync", "--json"])
+        _ = try machines.ppds(a, ["sync", "--json"])
+        let guidance = (try machines.sessionJSON(a, 5)?["guidance"] as? [[String: Any]]) ?? []
+        #expect(guidance.map { $0["message"] as? String } == ["keep me", "and me"])
+        let update = try machines.ppds(a, ["update", "5", "--status", "working"])
+        #expect(update.stdout.contains("keep me") || update.stderr.contains("keep me"))
+        #expect(update.stdout.contains("and me") || update.stderr.contains("and me"))
+    }
 }
