@@ -392,11 +392,23 @@ public struct RegistrySync {
             return result
         }
         var rendered = try Self.render(tip.replica, issue, file: file)
+        let asCommitted = rendered
+        if isOwn, let current, !current.status.isTerminal, let terminal = tip.replica.terminal, terminal.value != nil,
+           terminal.stamp.machine != machine.id {
+            // Only this machine finishes its session (ship and cancel are refused on a copy
+            // elsewhere): a terminal status from another machine is ignored, and the status
+            // the other registers give (a pause from elsewhere included) is recorded again.
+            var open = tip.replica
+            open.terminal = nil
+            let reopened = try Self.render(open, issue, file: file)
+            rendered.status = reopened.status
+            rendered.pausedFrom = reopened.pausedFrom
+        }
         if isOwn, let current {
             // Where the work is (folder, branch, repository, machine) is this machine's to say: a
             // commit from elsewhere never moves it; the local values are recorded again at once.
             let kept = Self.keepingLocation(of: current, in: rendered)
-            if kept != rendered {
+            if kept != asCommitted {
                 let stamp = Stamp(lamport: max(lamport, tip.lamport) + 1, machine: machine.id)
                 let recorded = tip.replica.recording(kept, at: stamp)
                 // A `delivered` mark kept from the file changes no register (it merges as the

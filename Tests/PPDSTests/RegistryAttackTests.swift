@@ -214,4 +214,37 @@ import Support
         #expect(update.stdout.contains("keep me") || update.stderr.contains("keep me"))
         #expect(update.stdout.contains("and me") || update.stderr.contains("and me"))
     }
+
+    /// Only the worker's machine finishes its session (`ship`, `cancel` are refused on a
+    /// mirror copy), yet a commit from elsewhere with a terminal status made the local session
+    /// cancelled: the worker's updates were refused and `wait` told it the session was over.
+    @Test func anotherMachineCannotFinishThisMachinesSession() throws {
+        let machines = try RegistryMachines()
+        let a = try machines.machine("a"), b = try machines.machine("b")
+        try machines.ppds(a, ["start-work", "8", "--offline"]).check()
+        try machines.ppds(a, ["update", "8", "--status", "working"]).check()
+        try machines.sync(a)
+        try machines.sync(b)
+        try machines.ppds(b, ["pause", "8"]).check()
+        try machines.sync(b)
+        try forge(machines, 8, lamport: 70) { state in
+            state["terminal"] = Self.register("cancelled", 70)
+        }
+        _ = try machines.ppds(a, ["sync", "--json"])
+        #expect(try machines.sessionJSON(a, 8)?["status"] as? String == "paused")
+        // Recorded at once: the other machines see it open again without a change on A.
+        try machines.sync(b)
+        #expect(try machines.sessionJSON(b, 8)?["status"] as? String == "paused")
+        try machines.ppds(a, ["resume", "8"]).check()
+        try machines.ppds(a, ["update", "8", "--status", "planning"]).check()
+        try machines.sync(a)
+        try machines.sync(b)
+        #expect(try machines.sessionJSON(b, 8)?["status"] as? String == "planning")
+        #expect(try machines.canonical(a, 8) == machines.canonical(b, 8))
+        // Its own cancel still ends it everywhere.
+        try machines.ppds(a, ["cancel", "8"]).check()
+        try machines.sync(a)
+        try machines.sync(b)
+        #expect(try machines.sessionJSON(b, 8)?["status"] as? String == "cancelled")
+    }
 }
