@@ -107,15 +107,25 @@ extension Repository {
     }
 
     /// The files of a commit's root tree (blobs only), name → bytes.
-    public func files(ofCommit id: ObjectID) throws(GitError) -> [String: Data] {
+    public func files(ofCommit id: ObjectID, maxBlobSize: Int = 16 << 20) throws(GitError) -> [String: Data] {
         let commit = try lookupCommit(id)
         let tree = try Handle.make("read tree", id.hex, release: { git_tree_free($0) }) { git_commit_tree(&$0, commit.pointer) }
         var out: [String: Data] = [:]
+        var odb: OpaquePointer?
+        _ = try gitCall("open object database", id.short) { git_repository_odb(&odb, pointer) }
+        defer { git_odb_free(odb) }
         // Tree entries and blob contents are pointers into their objects: kept alive while read.
         try withExtendedLifetime((commit, tree)) { () throws(GitError) in
             for index in 0..<git_tree_entrycount(tree.pointer) {
                 guard let entry = git_tree_entry_byindex(tree.pointer, index), git_tree_entry_type(entry) == GIT_OBJECT_BLOB else { continue }
                 let name = String(cString: git_tree_entry_name(entry))
+                // A commit from a remote is anyone's: its size is read from the header before
+                // the blob is inflated into memory (a hand-made 3 GB blob would exhaust it).
+                var size = 0, type = GIT_OBJECT_INVALID
+                _ = try gitCall("read blob header", name) { git_odb_read_header(&size, &type, odb, git_tree_entry_id(entry)) }
+                if size > maxBlobSize {
+                    throw GitError(.libgit2, "read blob", name, code: -1, message: "\(name) in commit \(id.short) is \(size) bytes (at most \(maxBlobSize))")
+                }
                 let blob = try Handle.make("read blob", name, release: { git_blob_free($0) }) { git_blob_lookup(&$0, pointer, git_tree_entry_id(entry)) }
                 withExtendedLifetime(blob) {
                     let size = Int(git_blob_rawsize(blob.pointer))

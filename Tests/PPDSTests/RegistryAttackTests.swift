@@ -247,4 +247,26 @@ import Support
         try machines.sync(b)
         #expect(try machines.sessionJSON(b, 8)?["status"] as? String == "cancelled")
     }
+
+    /// A registry commit's blobs were inflated whole before anything was checked: a hand-made
+    /// 300 MB meta.json cost every sync 600 MB of memory (a few GB would exhaust it).
+    @Test func aHugeBlobIsRefusedBeforeItIsRead() throws {
+        let machines = try RegistryMachines()
+        let a = try machines.machine("a"), b = try machines.machine("b")
+        try machines.ppds(a, ["start-work", "4", "--offline"]).check()
+        try machines.sync(a)
+        let bare = machines.bare
+        let parent = try runProcess("/usr/bin/git", ["-C", bare, "rev-parse", "refs/ppds/sessions/4"]).check().stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let file = machines.seed.folder.file("huge.json")
+        FileManager.default.createFile(atPath: file, contents: Data("{\"pad\":\"".utf8) + Data(repeating: 0x41, count: 40 << 20) + Data("\"}".utf8))
+        let blob = try runProcess("/usr/bin/git", ["-C", bare, "hash-object", "-w", file]).check().stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let tree = try runProcess("/usr/bin/git", ["-C", bare, "mktree"], stdin: "100644 blob \(blob)\tmeta.json\n").check().stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let commit = try runProcess("/usr/bin/git", ["-C", bare, "commit-tree", tree, "-p", parent, "-m", "huge"]).check().stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        try runProcess("/usr/bin/git", ["-C", bare, "update-ref", "refs/ppds/sessions/4", commit]).check()
+        let report = try machines.ppds(b, ["sync", "--json"])
+        #expect(report.stdout.contains("at most 16777216"), "\(report.stdout)")
+        let again = try machines.ppds(a, ["sync", "--json"])
+        #expect(again.stdout.contains("at most 16777216"))
+        #expect(try machines.sessionJSON(a, 4)?["status"] as? String == "registered")
+    }
 }
