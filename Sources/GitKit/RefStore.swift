@@ -88,7 +88,8 @@ extension Repository {
         let parentHandles = try parents.map { (id: ObjectID) throws(GitError) -> Handle in try lookupCommit(id) }
         var signature: UnsafeMutablePointer<git_signature>?
         try gitCall("signature", author.name) {
-            git_signature_new(&signature, author.name, author.email, git_time_t(time.timeIntervalSince1970.rounded(.down)), 0)
+            git_signature_new(&signature, Self.signaturePart(author.name), Self.signaturePart(author.email),
+                              git_time_t(time.timeIntervalSince1970.rounded(.down)), 0)
         }
         defer { git_signature_free(signature) }
         var commit = git_oid()
@@ -107,6 +108,16 @@ extension Repository {
     }
 
     /// The files of a commit's root tree (blobs only), name → bytes.
+    /// A name or e-mail as a commit's author line can hold: no `<`, `>` or control characters
+    /// (a host name or machine label with a newline made a commit that no one can read back,
+    /// leaving the session's ref stuck on it), never empty.
+    static func signaturePart(_ text: String) -> String {
+        let kept = String(String.UnicodeScalarView(text.unicodeScalars.filter { scalar in
+            scalar != "<" && scalar != ">" && !(scalar.value < 0x20 || (0x7f...0x9f).contains(scalar.value))
+        })).trimmingCharacters(in: .whitespaces)
+        return kept.isEmpty ? "ppds" : kept
+    }
+
     public func files(ofCommit id: ObjectID, maxBlobSize: Int = 16 << 20) throws(GitError) -> [String: Data] {
         let commit = try lookupCommit(id)
         let tree = try Handle.make("read tree", id.hex, release: { git_tree_free($0) }) { git_commit_tree(&$0, commit.pointer) }

@@ -269,4 +269,19 @@ import Support
         #expect(again.stdout.contains("at most 16777216"))
         #expect(try machines.sessionJSON(a, 4)?["status"] as? String == "registered")
     }
+
+    /// The machine label (a host name, `PPDS_MACHINE_LABEL`) and id go into each commit's
+    /// author line: a newline or `<>` there made a commit that libgit2 cannot read back, and
+    /// the session's ref stayed on it, failing every later sync of that session.
+    @Test(arguments: ["lap\ntop", "a<b>c", "<>"]) func aStrangeMachineLabelStillSyncs(label: String) throws {
+        let machines = try RegistryMachines()
+        let a = try machines.machine("a", claims: true), b = try machines.machine("b")
+        let strange = ["PPDS_MACHINE_LABEL": label, "PPDS_MACHINE_ID": "id<a>"]
+        try machines.ppds(a, ["start-work", "31", "--offline"], environment: strange).check()
+        try machines.ppds(a, ["sync", "--json"], environment: strange).check()
+        try machines.ppds(a, ["update", "31", "--status", "working"], environment: strange).check()
+        try machines.ppds(a, ["sync", "--json"], environment: strange).check()
+        try machines.sync(b)
+        #expect(try machines.sessionJSON(b, 31) != nil)
+    }
 }
