@@ -88,7 +88,8 @@ extension Repository {
         let parentHandles = try parents.map { (id: ObjectID) throws(GitError) -> Handle in try lookupCommit(id) }
         var signature: UnsafeMutablePointer<git_signature>?
         try gitCall("signature", author.name) {
-            git_signature_new(&signature, author.name, author.email, git_time_t(time.timeIntervalSince1970.rounded(.down)), 0)
+            git_signature_new(&signature, Self.signaturePart(author.name), Self.signaturePart(author.email),
+                              git_time_t(time.timeIntervalSince1970.rounded(.down)), 0)
         }
         defer { git_signature_free(signature) }
         var commit = git_oid()
@@ -110,16 +111,36 @@ extension Repository {
         return ObjectID(commit)
     }
 
+    /// A name or e-mail as a commit's author line can hold: no `<`, `>` or control characters
+    /// (a host name or machine label with a newline made a commit that no one can read back,
+    /// leaving the session's ref stuck on it), never empty.
+    static func signaturePart(_ text: String) -> String {
+        let kept = String(String.UnicodeScalarView(text.unicodeScalars.filter { scalar in
+            scalar != "<" && scalar != ">" && !(scalar.value < 0x20 || (0x7f...0x9f).contains(scalar.value))
+        })).trimmingCharacters(in: .whitespaces)
+        return kept.isEmpty ? "ppds" : kept
+    }
+
     /// The files of a commit's root tree (blobs only), name → bytes.
-    public func files(ofCommit id: ObjectID) throws(GitError) -> [String: Data] {
+    public func files(ofCommit id: ObjectID, maxBlobSize: Int = 16 << 20) throws(GitError) -> [String: Data] {
         let commit = try lookupCommit(id)
         let tree = try Handle.make("read tree", id.hex, release: { git_tree_free($0) }) { out in commit.withPointer { git_commit_tree(&out, $0) } }
         var out: [String: Data] = [:]
+        var odb: OpaquePointer?
+        _ = try gitCall("open object database", id.short) { withPointer { git_repository_odb(&odb, $0) } }
+        defer { git_odb_free(odb) }
         // Tree entries and blob contents are pointers into their objects: kept alive while read.
         try tree.withPointer { treePointer throws(GitError) in
             for index in 0..<git_tree_entrycount(treePointer) {
                 guard let entry = git_tree_entry_byindex(treePointer, index), git_tree_entry_type(entry) == GIT_OBJECT_BLOB else { continue }
                 let name = String(cString: git_tree_entry_name(entry))
+                // A commit from a remote is anyone's: its size is read from the header before
+                // the blob is inflated into memory (a hand-made 3 GB blob would exhaust it).
+                var size = 0, type = GIT_OBJECT_INVALID
+                _ = try gitCall("read blob header", name) { git_odb_read_header(&size, &type, odb, git_tree_entry_id(entry)) }
+                if size > maxBlobSize {
+                    throw GitError(.libgit2, "read blob", name, code: -1, message: "\(name) in commit \(id.short) is \(size) bytes (at most \(maxBlobSize))")
+                }
                 let blob = try Handle.make("read blob", name, release: { git_blob_free($0) }) { out in withPointer { git_blob_lookup(&out, $0, git_tree_entry_id(entry)) } }
                 blob.withPointer { blobPointer in
                     let size = Int(git_blob_rawsize(blobPointer))

@@ -21,10 +21,13 @@ public enum RegistryRefs {
     /// is the truth there; our own refs under refs/ppds are never forced).
     public static func fetchRefspec(_ remote: String) -> String { "+refs/ppds/*:" + tracking(remote) + "*" }
 
-    /// The issue a ref under `prefix` names.
+    /// The issue a ref under `prefix` names: only the form ppds writes (`20`, not `020` or
+    /// `+20`), so no two refs ever stand for one issue.
     static func issue(of ref: String, under prefix: String) -> IssueNumber? {
         guard ref.hasPrefix(prefix) else { return nil }
-        return Int(ref.dropFirst(prefix.count)).flatMap(IssueNumber.init)
+        let suffix = ref.dropFirst(prefix.count)
+        guard let issue = Int(suffix).flatMap(IssueNumber.init), String(issue.value) == suffix else { return nil }
+        return issue
     }
 }
 

@@ -100,7 +100,20 @@ public struct RegistrySync {
     /// The remote named by `--remote`, else `registry.remote`, else `origin`.
     public static func remoteName(given: String?, config: Config) -> String { given ?? config.registryRemote ?? "origin" }
 
+    /// One sync at a time per repository on this machine (`wait --sync-interval` and a manual
+    /// `ppds sync` may overlap): a second one waits, then finds little to do. Without it both
+    /// moved the same local refs and one reported sessions as failed.
     public func run() throws(PPDSError) -> SyncReport {
+        let folder = workspace.mirrorStore.home
+        do {
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        } catch {
+            throw PPDSError.io("\(folder): cannot create the folder: \(error.localizedDescription)")
+        }
+        return try PPDSError.wrapping { try FileLock.withLock(folder + "/sync.lock") { try runLocked() } }
+    }
+
+    func runLocked() throws(PPDSError) -> SyncReport {
         let repository = try workspace.openRepository()
         let url: String
         do { url = try repository.remoteURL(remote) } catch {
@@ -246,7 +259,8 @@ public struct RegistrySync {
     /// Set in the registry (not in any local file) when the owner pruned a finished session.
     public static let prunedKey = "prunedAt"
 
-    /// `merged` with the keys that say where the session's work is taken from `local`.
+    /// `merged` with the keys that say where the session's work is (and whether its folder is
+    /// gone) taken from `local`.
     static func keepingLocation(of local: Session, in merged: Session) -> Session {
         var out = merged
         out.branch = local.branch
@@ -256,7 +270,42 @@ public struct RegistrySync {
         out.baseCommit = local.baseCommit
         out.started = local.started
         if let machine = local.machine { out.machine = machine }
+        // Doctor's finding that this machine's folder is really gone: a local fact, which
+        // switches off prune's guard against an unmounted disk.
+        out.extra[Session.worktreeGoneKey] = local.extra[Session.worktreeGoneKey]
+        // Guidance is read only where the worker runs: a `delivered` mark from elsewhere (a
+        // buggy ppds, a hand-made commit) would hide the message from the worker for good.
+        let readHere = Dictionary(local.guidance.map { ($0.id, $0.delivered) }, uniquingKeysWith: { first, _ in first })
+        out.guidance = keepingGuidance(of: local, in: merged).guidance.map { item in
+            var item = item
+            item.delivered = readHere[item.id] ?? nil
+            return item
+        }
         return out
+    }
+
+    /// `merged` with every guidance message of `local` it lacks. Guidance is only ever added;
+    /// a state that wins whole (a later epoch, genuine or made up) must not drop a message
+    /// from the file before anyone read it. The next sync records it into the registry again.
+    static func keepingGuidance(of local: Session, in merged: Session) -> Session {
+        let known = Set(merged.guidance.map(\.id))
+        let missing = local.guidance.filter { !known.contains($0.id) }
+        guard !missing.isEmpty else { return merged }
+        var out = merged
+        out.guidance = (merged.guidance + missing).enumerated()
+            .sorted { ($0.element.at, $0.offset) < ($1.element.at, $1.offset) }.map(\.element)
+        return out
+    }
+
+    /// The session `replica` stands for, which must be `issue`'s: a commit under one issue's
+    /// ref whose `issue` (or `id`) names another would otherwise be written over that other
+    /// session's file.
+    static func render(_ replica: SessionReplica, _ issue: IssueNumber, file: String) throws -> Session {
+        let session = try replica.session(file: file)
+        guard session.issue == issue else {
+            throw PPDSError.invalid("\(file): the registry's commits for \(issue.tag) describe \(session.issue.tag); nothing was changed")
+        }
+        return session
     }
 
     /// One session, holding its lock in `store`, so no worker's update made meanwhile is lost.
@@ -297,7 +346,7 @@ public struct RegistrySync {
             let recorded = base.recording(session, at: stamp)
             if recorded != base || localEntry == nil {
                 lamport += 1
-                let rendered = try recorded.session(file: file)
+                let rendered = try Self.render(recorded, issue, file: file)
                 let id = try storage.write(recorded, session: rendered, parents: localID.map { [$0] } ?? [], lamport: lamport,
                                            machine: machine, changed: recorded.changedKeys(since: base), now: now())
                 tip = try storage.entry(id)
@@ -312,7 +361,7 @@ public struct RegistrySync {
                 } else if !(try PPDSError.wrapping { try repository.isAncestor(remoteEntry.id, of: current.id) }) {
                     lamport += 1
                     let joined = current.replica.merged(with: remoteEntry.replica)
-                    let rendered = try joined.session(file: file)
+                    let rendered = try Self.render(joined, issue, file: file)
                     let id = try storage.write(joined, session: rendered, parents: [current.id, remoteEntry.id], lamport: lamport,
                                                machine: machine, changed: joined.changedKeys(since: current.replica), now: now())
                     tip = try storage.entry(id)
@@ -329,7 +378,7 @@ public struct RegistrySync {
                 lamport = max(lamport, tip.lamport) + 1
                 var ended = tip.replica
                 ended.fields[Self.prunedKey] = Register(value: .string(Timestamp.format(now())), stamp: Stamp(lamport: lamport, machine: machine.id))
-                let id = try storage.write(ended, session: try ended.session(file: file), parents: [tip.id], lamport: lamport,
+                let id = try storage.write(ended, session: try Self.render(ended, issue, file: file), parents: [tip.id], lamport: lamport,
                                            machine: machine, changed: [Self.prunedKey], now: now())
                 tip = try storage.entry(id)
                 result.outcome = .ended
@@ -342,17 +391,34 @@ public struct RegistrySync {
             }
             return result
         }
-        var rendered = try tip.replica.session(file: file)
+        var rendered = try Self.render(tip.replica, issue, file: file)
+        let asCommitted = rendered
+        if isOwn, let current, !current.status.isTerminal, let terminal = tip.replica.terminal, terminal.value != nil,
+           terminal.stamp.machine != machine.id {
+            // Only this machine finishes its session (ship and cancel are refused on a copy
+            // elsewhere): a terminal status from another machine is ignored, and the status
+            // the other registers give (a pause from elsewhere included) is recorded again.
+            var open = tip.replica
+            open.terminal = nil
+            let reopened = try Self.render(open, issue, file: file)
+            rendered.status = reopened.status
+            rendered.pausedFrom = reopened.pausedFrom
+        }
         if isOwn, let current {
             // Where the work is (folder, branch, repository, machine) is this machine's to say: a
             // commit from elsewhere never moves it; the local values are recorded again at once.
             let kept = Self.keepingLocation(of: current, in: rendered)
-            if kept != rendered {
-                lamport = max(lamport, tip.lamport) + 1
-                let recorded = tip.replica.recording(kept, at: Stamp(lamport: lamport, machine: machine.id))
-                let id = try storage.write(recorded, session: kept, parents: [tip.id], lamport: lamport, machine: machine,
-                                           changed: recorded.changedKeys(since: tip.replica), now: now())
-                tip = try storage.entry(id)
+            if kept != asCommitted {
+                let stamp = Stamp(lamport: max(lamport, tip.lamport) + 1, machine: machine.id)
+                let recorded = tip.replica.recording(kept, at: stamp)
+                // A `delivered` mark kept from the file changes no register (it merges as the
+                // earliest): no commit for it, or every sync would write one.
+                if recorded != tip.replica {
+                    lamport = stamp.lamport
+                    let id = try storage.write(recorded, session: kept, parents: [tip.id], lamport: lamport, machine: machine,
+                                               changed: recorded.changedKeys(since: tip.replica), now: now())
+                    tip = try storage.entry(id)
+                }
                 rendered = kept
             }
         }
