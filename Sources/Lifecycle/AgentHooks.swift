@@ -172,7 +172,7 @@ public enum AgentHooks {
                 continue
             }
             guard let session = try? workspace.store.loadIfPresent(issue), workspace.owns(session),
-                  path(canonicalPath(place), isInside: canonicalPath(session.worktree)) else { continue }
+                  session.worktreeHolds(place) else { continue }
             return (workspace, session)
         }
         let which = given.map { "\($0.tag)'s worktree" } ?? "any session's worktree"

@@ -17,9 +17,7 @@ public enum SessionChanges {
         }
         return try PPDSError.wrapping {
             try store.modify(issue) { current in
-                if let workspace, !workspace.owns(current) {
-                    throw PPDSError.refused("\(issue.tag) belongs to \(current.repo ?? "another repository"), not \(workspace.repoRoot); run it there or pass --repo")
-                }
+                try workspace?.requireOwns(current)
                 return try current.applying(change, at: now)
             }
         }

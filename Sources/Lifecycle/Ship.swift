@@ -86,9 +86,7 @@ public enum Ship {
     public static func run(_ issue: IssueNumber, store: SessionStore, workspace: Workspace?, pr: String?, push: Bool, createPR: Bool,
                            force: Bool, now: Date = Date()) throws(PPDSError) -> ShipResult {
         let session = try PPDSError.wrapping { try store.load(issue) }
-        if let workspace, !workspace.owns(session) {
-            throw PPDSError.refused("\(issue.tag) belongs to \(session.repo ?? "another repository"), not \(workspace.repoRoot); run it there or pass --repo")
-        }
+        try workspace?.requireOwns(session)
         let repository: Repository
         if let workspace {
             repository = try workspace.openRepository()

@@ -93,9 +93,7 @@ public enum WorkerInbox {
 
     private static func load(_ issue: IssueNumber, in store: SessionStore, workspace: Workspace?) throws(PPDSError) -> Session {
         let session = try PPDSError.wrapping { try store.load(issue) }
-        if let workspace, !workspace.owns(session) {
-            throw PPDSError.refused("\(issue.tag) belongs to \(session.repo ?? "another repository"), not \(workspace.repoRoot); run it there or pass --repo")
-        }
+        try workspace?.requireOwns(session)
         return session
     }
 }

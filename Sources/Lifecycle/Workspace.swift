@@ -70,6 +70,20 @@ extension Workspace {
         guard let repo = session.repo else { return true }
         return samePlace(repo, repoRoot)
     }
+
+    /// Refuses a session of another repository: a verb run in one repository never acts on another's.
+    public func requireOwns(_ session: Session) throws(PPDSError) {
+        guard owns(session) else {
+            throw PPDSError.refused("\(session.issue.tag) belongs to \(session.repo ?? "another repository"), not \(repoRoot); run it there or pass --repo")
+        }
+    }
+}
+
+extension Session {
+    /// Whether `folder` is the session's worktree or inside it (both canonicalised).
+    public func worktreeHolds(_ folder: String) -> Bool {
+        path(canonicalPath(folder), isInside: canonicalPath(worktree))
+    }
 }
 
 /// True when `path` is `folder` or inside it.

@@ -30,9 +30,7 @@ struct AgentHooksCommand: ParsableCommand {
             let (store, scoped) = try CLI.scope(repo)
             let issue = try CLI.issue(issue, store: store)
             let session = try PPDSError.wrapping { try store.load(issue) }
-            if let scoped, !scoped.owns(session) {
-                throw PPDSError.refused("\(issue.tag) belongs to \(session.repo ?? "another repository"), not \(scoped.repoRoot); run it there or pass --repo")
-            }
+            try scoped?.requireOwns(session)
             let executable = CLI.executablePath
             guard write else {
                 let entries = ClaudeSettings.entries(command: ClaudeSettings.command(executable: executable, issue: issue))

@@ -42,7 +42,7 @@ struct ShowCommand: ParsableCommand {
                 print(ShowText.render(view))
             }
             // Read from inside its worktree, the guidance has reached the worker.
-            if path(canonicalPath(FileManager.default.currentDirectoryPath), isInside: canonicalPath(session.worktree)) {
+            if session.worktreeHolds(FileManager.default.currentDirectoryPath) {
                 let unread = session.undeliveredGuidance.map(\.id)
                 if !unread.isEmpty {
                     try GuidanceDelivery.confirmPrinted()
