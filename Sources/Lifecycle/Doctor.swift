@@ -226,7 +226,7 @@ public struct Doctor {
             guard let issue = problem.issue else { continue }
             do {
                 try store.withLock(issue) {
-                    for operation in [Intent.Operation.startWork, .recreate] {
+                    for operation in Intent.Operation.rolledBack {
                         guard let intent = intentStore.load(operation, issue.value, repo: workspace.repoRoot), !intent.isLive else { continue }
                         let outcome = Recovery(workspace: workspace, repository: repository).rollBackStart(intent)
                         done.append("\(issue.tag): \(operation.rawValue) " + (outcome.done ? "rolled back" : "not fully rolled back") + ": " + outcome.notes.joined(separator: "; "))

@@ -16,6 +16,9 @@ public struct Intent: Codable, Sendable, Equatable {
         /// like a start, except that the session and its branch always stay.
         case recreate
         case prune
+
+        /// The operations recovery rolls back (prune is finished instead).
+        public static let rolledBack: [Operation] = [.startWork, .recreate]
     }
 
     public var operation: Operation

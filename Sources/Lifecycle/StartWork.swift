@@ -127,7 +127,7 @@ public struct StartWork: Sendable {
         do {
             let created: Session? = try workspace.store.withLock(issue) { () throws -> Session? in
                 let repository = try workspace.openRepository()
-                for operation in [Intent.Operation.startWork, .recreate] {
+                for operation in Intent.Operation.rolledBack {
                     guard let intent = intents.load(operation, issue.value, repo: workspace.repoRoot) else { continue }
                     let recovery = Recovery(workspace: workspace, repository: repository)
                     guard recovery.rollBackStart(intent).done else {
