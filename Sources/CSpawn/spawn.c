@@ -41,3 +41,6 @@ int ppds_spawn(pid_t *pid, const char *path, char *const argv[], char *const env
 int ppds_pipe_cloexec(int fds[2]) {
     return pipe2(fds, O_CLOEXEC);
 }
+
+#include <stdio.h>
+void ppds_line_buffer_stdout(void) { setvbuf(stdout, NULL, _IOLBF, 0); }

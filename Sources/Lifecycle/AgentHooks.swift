@@ -403,9 +403,12 @@ extension AgentHooks {
     static func ensureIgnored(repository: Repository, worktree: String, workspace: Workspace) throws(PPDSError) -> String? {
         if repository.isIgnored(ClaudeSettings.relativePath) { return nil }
         let exclude = repository.commonDir + "/info/exclude"
+        // Several start-works run at once: only the one that wrote the line says it did.
+        var added = false
         try workspace.withRepositoryLock("info-exclude") { () throws(PPDSError) in
             let text = (try? String(contentsOfFile: exclude, encoding: .utf8)) ?? ""
             guard !text.split(separator: "\n").contains(where: { $0.trimmingCharacters(in: .whitespaces) == ClaudeSettings.excludeLine }) else { return }
+            added = true
             let line = (text.isEmpty || text.hasSuffix("\n") ? "" : "\n")
                 + "# Claude Code's local settings, which ppds writes into session worktrees\n" + ClaudeSettings.excludeLine + "\n"
             try PPDSError.wrapping {
@@ -417,7 +420,7 @@ extension AgentHooks {
         guard fresh.isIgnored(ClaudeSettings.relativePath) else {
             throw PPDSError.refused("git does not ignore \(worktree)/\(ClaudeSettings.relativePath) even with \(ClaudeSettings.excludeLine) in \(exclude) (a '!' rule in a .gitignore?); nothing was written, since the file would make the worktree dirty")
         }
-        return exclude
+        return added ? exclude : nil
     }
 }
 

@@ -133,10 +133,20 @@ public struct Doctor {
                                                   fixable: false))
                 } else if !session.status.isTerminal {
                     // Its disk may be unmounted: the entry (index, HEAD) must survive until it is back.
+                    let parent = (session.worktree as NSString).deletingLastPathComponent
+                    let recreate = branchExists
+                        ? "'ppds start-work \(session.issue.value)' recreates it from \(session.branch)"
+                        : "its branch \(session.branch) is gone too: 'ppds cancel \(session.issue.value)' ends the session"
+                    let message: String
+                    if !FileManager.default.fileExists(atPath: parent) {
+                        message = "\(session.worktree) is missing and so is its parent folder (an unmounted disk?) while the session is \(session.status.fileValue); mount it, or \(recreate)"
+                    } else if entry == nil {
+                        message = "\(session.worktree) is gone and git has no entry for it (removed with 'git worktree remove'?) while the session is \(session.status.fileValue); \(recreate)"
+                    } else {
+                        message = "\(session.worktree) is missing while the session is \(session.status.fileValue); its git entry is kept in case a disk is unmounted. \(recreate)"
+                    }
                     problems.append(DoctorProblem(kind: .sessionWithoutWorktree, issue: session.issue, worktree: session.worktree,
-                                                  branch: session.branch,
-                                                  message: "worktreeMissing: \(session.worktree) is missing (an unmounted disk?) while the session is \(session.status.fileValue); its git entry is kept",
-                                                  fixable: false))
+                                                  branch: session.branch, message: message, fixable: false))
                 } else if session.extra[Session.worktreeGoneKey] == nil {
                     problems.append(DoctorProblem(kind: .sessionWithoutWorktree, issue: session.issue, worktree: session.worktree,
                                                   branch: session.branch,
@@ -155,7 +165,7 @@ public struct Doctor {
             }
             if !branchExists && !(session.status.isTerminal && entry == nil) {
                 problems.append(DoctorProblem(kind: .branchMissing, issue: session.issue, worktree: session.worktree, branch: session.branch,
-                                              message: "branch \(session.branch) does not exist", fixable: false))
+                                              message: "branch \(session.branch) does not exist; recreate it ('git branch \(session.branch) <commit>') or end the session ('ppds cancel \(session.issue.value)')", fixable: false))
             }
             if session.status.isActive, now.timeIntervalSince(session.lastUpdate) > staleAfter {
                 problems.append(DoctorProblem(kind: .staleSession, issue: session.issue, worktree: session.worktree, branch: session.branch,

@@ -26,22 +26,22 @@ extension Doctor {
                     let ahead = (try? repository.isAncestor(theirs, of: ours)) ?? false
                     let behind = (try? repository.isAncestor(ours, of: theirs)) ?? false
                     if !ahead && !behind {
-                        problems.append(DoctorProblem(kind: .registryDiverged, issue: issue, message: "\(issue.tag): this machine's history and '\(remote)'s diverged; 'ppds sync' merges them", fixable: false))
+                        problems.append(DoctorProblem(kind: .registryDiverged, issue: issue, message: "this machine's history and '\(remote)'s diverged; 'ppds sync' merges them", fixable: false))
                         continue
                     }
                     if ahead {
-                        problems.append(DoctorProblem(kind: .registryNotPushed, issue: issue, message: "\(issue.tag): committed here but not pushed to '\(remote)'; run 'ppds sync'", fixable: false))
+                        problems.append(DoctorProblem(kind: .registryNotPushed, issue: issue, message: "committed here but not pushed to '\(remote)'; run 'ppds sync'", fixable: false))
                         continue
                     }
                 } else if theirs == nil {
-                    problems.append(DoctorProblem(kind: .registryNotPushed, issue: issue, message: "\(issue.tag): never pushed to '\(remote)'; run 'ppds sync'", fixable: false))
+                    problems.append(DoctorProblem(kind: .registryNotPushed, issue: issue, message: "never pushed to '\(remote)'; run 'ppds sync'", fixable: false))
                     continue
                 }
                 if let entry = try? storage.entry(ours), let synced = try? entry.replica.session(file: "registry"),
                    entry.replica.recording(session, at: Stamp(lamport: entry.lamport + 1, machine: me?.id ?? "")) != entry.replica,
                    synced != session {
                     problems.append(DoctorProblem(kind: .registryNotPushed, issue: issue, file: workspace.store.path(for: issue),
-                                                  message: "\(issue.tag): the session changed since the last 'ppds sync' with '\(remote)'", fixable: false))
+                                                  message: "the session changed since the last 'ppds sync' with '\(remote)'", fixable: false))
                 }
             }
             for (name, id) in tracking where name.hasPrefix(prefix) {
@@ -49,12 +49,12 @@ extension Doctor {
                       let owner = (try? storage.entry(id))?.owner, owner.id != me.id,
                       session.machine?.id ?? me.id == me.id else { continue }
                 problems.append(DoctorProblem(kind: .registryConflict, issue: issue,
-                                              message: "\(issue.tag) runs here and on \(owner.label) (\(owner.id)); sync keeps the local session and does not replicate it. Set registry.remote so start-work claims issues", fixable: false))
+                                              message: "runs here and on \(owner.label) (\(owner.id)); sync keeps the local session and does not replicate it. Work on it on one machine and end it on the other ('ppds cancel \(issue.value)'): claims (registry.remote) prevent this only for sessions started after it was set", fixable: false))
             }
             if let me {
                 for (issue, claim) in RegistryClaims.fetchedClaims(repository, remote: remote) where claim.machine.id == me.id && byIssue[issue] == nil {
                     problems.append(DoctorProblem(kind: .claimWithoutSession, issue: issue,
-                                                  message: "\(issue.tag) is claimed on '\(remote)' by this machine but has no session here; no other machine can start it. 'git push \(remote) :\(RegistryRefs.claim(issue))' releases it", fixable: false))
+                                                  message: "is claimed on '\(remote)' by this machine but has no session here; no other machine can start it. 'git push \(remote) :\(RegistryRefs.claim(issue))' releases it", fixable: false))
                 }
             }
         }

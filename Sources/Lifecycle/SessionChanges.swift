@@ -23,6 +23,16 @@ public enum SessionChanges {
         }
     }
 
+    /// The session a verb reaches for `issue`: this machine's, or else another machine's copy
+    /// synced into the mirror folder (what guide, pause and resume change; see `applyToMirror`).
+    public static func reachable(_ issue: IssueNumber, in store: SessionStore, workspace: Workspace?) throws(PPDSError) -> Session {
+        if let workspace, (try? store.loadIfPresent(issue)) == nil, !FileManager.default.fileExists(atPath: store.path(for: issue)),
+           let copy = try? workspace.mirrorStore.loadIfPresent(issue) {
+            return copy
+        }
+        return try PPDSError.wrapping { try store.load(issue) }
+    }
+
     /// Another machine's session (no local one, a copy in the mirror folder): guide, pause and
     /// resume change the copy, and the next `ppds sync` carries the change to its machine. Nil
     /// when the issue has a local session or no copy.

@@ -93,6 +93,13 @@ public enum Ship {
         } else {
             repository = try PPDSError.wrapping { try Repository.discover(from: session.worktree) }
         }
+        // Everything a ship needs is checked before anything changes: a push must never be
+        // followed by "gh is missing" or a refused transition.
+        if createPR, ProcessRunner.find("gh") == nil { throw missingGH }
+        if let pr { try SessionChanges.validatePRURL(pr) }
+        do { _ = try session.applying(.ship(pr: pr ?? "https://example.invalid/pull/1", force: force), at: now) } catch {
+            throw PPDSError.refused(error.message)
+        }
         var findings = check(session, in: repository)
         var pushed: PushResult?
         if push {
@@ -111,11 +118,11 @@ public enum Ship {
         return ShipResult(session: shipped, pushed: pushed, overridden: force ? findings : [])
     }
 
+    static let missingGH = PPDSError.failed("--create-pr needs the gh CLI, which is not on PATH; nothing was pushed or changed. Install it, or create the PR yourself and pass --pr URL")
+
     /// `gh pr create --fill --head <branch>`, run by argv in the worktree; its URL from stdout.
     public static func createPullRequest(branch: String, in worktree: String) throws(PPDSError) -> String {
-        guard ProcessRunner.find("gh") != nil else {
-            throw PPDSError.failed("--create-pr needs the gh CLI, which is not on PATH; install it, or create the PR yourself and pass --pr URL")
-        }
+        guard ProcessRunner.find("gh") != nil else { throw missingGH }
         var environment = ProcessInfo.processInfo.environment
         environment[FaultInjection.variable] = nil
         let output = try ProcessRunner.run(["gh", "pr", "create", "--fill", "--head", branch], in: worktree,

@@ -22,6 +22,8 @@ public struct StartWorkRequest: Sendable {
     /// Agent hooks to write into each worktree start-work makes (before hooks and spawn run):
     /// the agent and the ppds executable the hooks call.
     public var agent: (kind: AgentKind, executable: String)?
+    /// Start even an issue that gh says does not exist.
+    public var force: Bool = false
 
     public init(issues: [IssueNumber], base: String? = nil, known: [IssueNumber: IssueInfo] = [:], type: String? = nil,
                 jobs: Int = 1, offline: Bool = false, runHooks: Bool = true, branch: String? = nil, exec: [String] = [],
@@ -59,6 +61,8 @@ public struct StartResult: Sendable {
     public var outcome: Outcome
     public var session: Session?
     public var reason: String?
+    /// Why it failed, kept typed to the edge (exit code, JSON `reasonKind`).
+    public var failure: PPDSError.Reason?
     public var hooks: [HookResult] = []
     public var warnings: [String] = []
     public var copied: [String] = []
@@ -69,6 +73,7 @@ public struct StartResult: Sendable {
     public var json: JSONValue {
         var fields: [String: JSONValue] = ["issue": .string(issue.tag), "outcome": .string(outcome.rawValue)]
         fields["reason"] = reason.map(JSONValue.string) ?? .null
+        if let failure { fields["reasonKind"] = .string(failure.rawValue) }
         if let session {
             fields["id"] = .string(session.id)
             fields["branch"] = .string(session.branch)
@@ -185,7 +190,9 @@ public struct StartWork: Sendable {
             }
         } catch {
             result.outcome = .failed
-            result.reason = PPDSError.from(error).message
+            let failure = PPDSError.from(error)
+            result.reason = failure.message
+            result.failure = failure.reason
         }
         return result
     }
@@ -195,9 +202,13 @@ public struct StartWork: Sendable {
                         result: inout StartResult) throws -> Session {
         var info = request.known[issue] ?? IssueInfo(issue: issue)
         if request.known[issue] == nil && !request.offline {
-            let lookup = IssueSource.lookup(issue, repoRoot: workspace.repoRoot)
-            if let found = lookup.info { info = found }
-            if let warning = lookup.warning { result.warnings.append(warning) }
+            switch IssueSource.lookup(issue, repoRoot: workspace.repoRoot) {
+            case .found(let found): info = found
+            case .missing(let reason) where !request.force:
+                throw PPDSError.notFound("\(issue.tag): gh says this repository has no such issue (\(reason)); nothing was created. Check the number, or pass --force to start it anyway")
+            case .missing(let reason): result.warnings.append("gh says \(issue.tag) does not exist (\(reason)); started anyway (--force)")
+            case .unchecked(let warning): if let warning { result.warnings.append(warning) }
+            }
         }
         let type = Naming.type(given: request.type, labels: info.labels, title: info.title, config: config)
         guard Naming.isValidType(type) else {

@@ -48,7 +48,9 @@ extension Session {
         return next
     }
 
-    /// The session after `change`, or a refusal. Every accepted change sets `lastUpdate`.
+    /// The session after `change`, or a refusal. Every accepted change sets `lastUpdate` except
+    /// guidance: `lastUpdate` is when the worker (or a human acting on the session) last moved it,
+    /// and an orchestrator's message must not make a silent worker look fresh (`--stale-after`).
     public func applying(_ change: SessionChange, at now: Date) throws(TransitionError) -> Session {
         var next = self
         func refuse(_ kind: TransitionError.Kind, _ message: String) -> TransitionError {
@@ -112,6 +114,7 @@ extension Session {
             next.stuck = nil
             next.pausedFrom = nil
         }
+        if case .guide = change { return next }
         next.lastUpdate = now
         return next
     }

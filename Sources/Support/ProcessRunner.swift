@@ -206,3 +206,6 @@ public enum ProcessRunner {
         }
     }
 }
+
+/// Line-buffered stdout for the CLI: see `ppds_line_buffer_stdout`.
+public func lineBufferStandardOutput() { ppds_line_buffer_stdout() }

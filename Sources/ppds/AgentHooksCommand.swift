@@ -27,8 +27,7 @@ struct AgentHooksCommand: ParsableCommand {
 
     func run() throws {
         try CLI.run {
-            let (store, scoped) = try CLI.scope(repo)
-            let issue = try CLI.issue(issue, store: store)
+            let (store, scoped, issue) = try CLI.target(issue, repo: repo)
             let session = try PPDSError.wrapping { try store.load(issue) }
             try scoped?.requireOwns(session)
             let executable = CLI.executablePath

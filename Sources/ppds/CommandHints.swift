@@ -26,6 +26,37 @@ enum CommandHints {
         return "there is no '\(first)' command (see 'ppds --help' for the commands)"
     }
 
+    /// When the parser refused `arguments`: a `--name` the command does not know, said as such
+    /// with the closest known option. Without this, `--titel "Fix thing"` is reported as
+    /// "'Fix thing' is not an issue number", the parser's complaint about the value it skipped.
+    static func unknownOption(_ arguments: [String], root: ParsableCommand.Type) -> String? {
+        var command: ParsableCommand.Type = root
+        var rest = arguments[...]
+        while let next = rest.first, let sub = command.configuration.subcommands.first(where: { $0._commandName == next }) {
+            command = sub
+            rest = rest.dropFirst()
+        }
+        guard ObjectIdentifier(command) != ObjectIdentifier(root) else { return nil }
+        let help = root.helpMessage(for: command, includeHidden: true, columns: 10_000)
+        var known: Set<String> = ["--help", "--version", "--generate-completion-script", "--experimental-dump-help"]
+        var index = help.startIndex
+        while let range = help.range(of: "--", range: index..<help.endIndex) {
+            let name = help[range.lowerBound...].prefix { $0 == "-" || $0.isLetter || $0.isNumber }
+            if name.count > 2 { known.insert(String(name)) }
+            index = range.upperBound
+        }
+        for argument in rest {
+            if argument == "--" { break }
+            guard argument.hasPrefix("--"), argument.count > 2 else { continue }
+            let name = String(argument.split(separator: "=", maxSplits: 1).first ?? "")
+            guard !known.contains(name) else { continue }
+            let best = known.map { ($0, distance(name, $0)) }.min { $0.1 < $1.1 }
+            let suggestion = best.flatMap { $0.1 <= max(2, name.count / 3) ? "; did you mean '\($0.0)'?" : nil } ?? ""
+            return "unknown option '\(name)' for '\(command._commandName)'\(suggestion) (see 'ppds \(command._commandName) --help')"
+        }
+        return nil
+    }
+
     /// Levenshtein distance, with a transposition counted as one edit.
     static func distance(_ a: String, _ b: String) -> Int {
         let x = Array(a), y = Array(b)

@@ -107,9 +107,25 @@ enum CLI {
     /// folder), which must belong to the repository of `--repo` or of the current folder. Run
     /// outside any repository without `--repo`, the session file alone decides.
     static func apply(_ change: SessionChange, to given: IssueNumber?, repo: RepoOption) throws(PPDSError) -> Session {
+        let (store, workspace, issue) = try target(given, repo: repo)
+        return try SessionChanges.apply(change, to: issue, in: store, workspace: workspace)
+    }
+
+    /// The store, repository and issue a verb on one session acts on. Outside any repository
+    /// (no `--repo`), the issue must name exactly one session among every repository's: then the
+    /// store is scoped to that session's repository; with two or more, the verb refuses and
+    /// lists them, since acting on the first file found would change a session nobody named.
+    static func target(_ given: IssueNumber?, repo: RepoOption) throws(PPDSError) -> (SessionStore, Workspace?, IssueNumber) {
         let (store, workspace) = try scope(repo)
         let issue = try CLI.issue(given, store: store)
-        return try SessionChanges.apply(change, to: issue, in: store, workspace: workspace)
+        guard workspace == nil, store.repo == nil else { return (store, workspace, issue) }
+        let matches = store.list().sessions.filter { $0.issue == issue }
+        if matches.count > 1 {
+            let candidates = matches.map { "  \($0.repo ?? "?")  (worktree \($0.worktree), \($0.status.fileValue))" }.joined(separator: "\n")
+            throw PPDSError.refused("\(issue.tag) names \(matches.count) sessions, one in each of these repositories:\n\(candidates)\nrun the command inside one of them, or pass --repo <repository>")
+        }
+        if let only = matches.first, let repo = only.repo { return (store.scoped(to: repo), nil, issue) }
+        return (store, nil, issue)
     }
 
     /// The sessions a command acts on: those of `--repo`, or of the repository around the

@@ -29,10 +29,10 @@ struct GuideCommand: ParsableCommand {
 
     func run() throws {
         try CLI.run {
-            let (store, workspace) = try CLI.scope(repo)
+            let (store, workspace, issue) = try CLI.target(issue, repo: repo)
             var text = message
             if text == nil {
-                let session = try PPDSError.wrapping { try store.load(issue) }
+                let session = try SessionChanges.reachable(issue, in: store, workspace: workspace)
                 guard case .answer(let answer) = GuideCommand.ask(session) else {
                     throw PPDSError.usage("no guidance given for \(issue.tag); nothing sent")
                 }

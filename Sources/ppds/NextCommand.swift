@@ -23,7 +23,13 @@ struct NextCommand: ParsableCommand {
             let (store, workspace) = try CLI.scope(repo)
             let listing = store.list()
             for error in listing.errors { CLI.printError("skipped \(error.file): \(error.reason)") }
-            let waiting = NextCommand.queue(listing.sessions.filter { workspace?.owns($0) ?? true }, includeAnswered: all)
+            var sessions = listing.sessions.filter { workspace?.owns($0) ?? true }
+            // Other machines' sessions (synced copies) are answered from here as well.
+            if let workspace {
+                let local = Set(sessions.map(\.issue))
+                sessions += workspace.mirrorStore.list().sessions.filter { !local.contains($0.issue) }
+            }
+            let waiting = NextCommand.queue(sessions, includeAnswered: all)
             guard !waiting.isEmpty else {
                 print("No session is waiting for an answer.")
                 return
@@ -32,7 +38,7 @@ struct NextCommand: ParsableCommand {
             walk: for (position, queued) in waiting.enumerated() {
                 // Read again: while the human answered the last one, this one may have moved on,
                 // or been answered from elsewhere (the dashboard, another 'guide').
-                guard let session = try? store.load(queued.issue), session.status == .stuck,
+                guard let session = try? SessionChanges.reachable(queued.issue, in: store, workspace: workspace), session.status == .stuck,
                       all || session.stuckAnswer?.state != .unread else { continue }
                 CLI.printError("[\(position + 1) of \(waiting.count)]", prefixed: false)
                 switch GuideCommand.ask(session) {

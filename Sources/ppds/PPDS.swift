@@ -22,6 +22,9 @@ struct PPDS: AsyncParsableCommand {
     )
 
     static func main() async {
+        // An agent's shell tool reads through a pipe: every line must arrive when it is printed,
+        // not when the command exits (a pipe is fully buffered by default).
+        lineBufferStandardOutput()
         let arguments = Array(CommandLine.arguments.dropFirst())
         // An agent hook must exit 0 whatever it is given: no argument parsing to fail.
         if arguments.first == HookCommand.configuration.commandName {
@@ -32,6 +35,14 @@ struct PPDS: AsyncParsableCommand {
         if let problem = CommandHints.problem(arguments, subcommands: names) {
             CLI.fail(PPDSError.usage(problem))
             exit(withError: ExitCode(64))
+        }
+        if arguments.contains(where: { $0.hasPrefix("--") }) {
+            do { _ = try parseAsRoot(arguments) } catch {
+                if let problem = CommandHints.unknownOption(arguments, root: PPDS.self) {
+                    CLI.fail(PPDSError.usage(problem))
+                    exit(withError: ExitCode(64))
+                }
+            }
         }
         await main(nil)
     }

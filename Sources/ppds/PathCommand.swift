@@ -16,8 +16,7 @@ struct PathCommand: ParsableCommand {
     func run() throws {
         try CLI.run {
             // Only this repository's sessions (when run inside one, or with --repo).
-            let (store, _) = try CLI.scope(repo)
-            let issue = try CLI.issue(issue, store: store)
+            let (store, _, issue) = try CLI.target(issue, repo: repo)
             let session = try store.load(issue)
             guard FileManager.default.fileExists(atPath: session.worktree) else {
                 throw PPDSError.notFound("\(issue.tag)'s worktree \(session.worktree) does not exist")

@@ -36,8 +36,7 @@ struct ShipCommand: ParsableCommand {
 
     func run() throws {
         try CLI.run {
-            let (store, workspace) = try CLI.scope(repo)
-            let issue = try CLI.issue(issue, store: store)
+            let (store, workspace, issue) = try CLI.target(issue, repo: repo)
             let result = try Ship.run(issue, store: store, workspace: workspace, pr: pr, push: push, createPR: createPr, force: force)
             if !json {
                 if let pushed = result.pushed {

@@ -19,8 +19,7 @@ struct ShowCommand: ParsableCommand {
 
     func run() throws {
         try CLI.run {
-            let (store, scoped) = try CLI.scope(repo)
-            let issue = try CLI.issue(issue, store: store)
+            let (store, scoped, issue) = try CLI.target(issue, repo: repo)
             // Another machine's session (synced into the mirror folder): its file, without git facts.
             if let scoped, (try? store.loadIfPresent(issue)) == nil, let copy = try? scoped.mirrorStore.loadIfPresent(issue) {
                 let view = SessionView(session: copy, git: SessionGitState())

@@ -19,6 +19,7 @@ struct StartWorkCommand: ParsableCommand {
     @Option(help: "The branch type (fix, feat, docs, chore, …). Default: from labels, then config, then feat.") var type: String?
     @Option(help: "How many issues to start at once.") var jobs: Int = 2
     @Flag(help: "Do not ask gh for titles and labels.") var offline = false
+    @Flag(help: "Start even an issue that gh says does not exist.") var force = false
     @Flag(name: .customLong("no-hooks"), help: "Do not run post_create hooks or the spawn command.") var noHooks = false
     @Option(help: "Use this existing local branch instead of creating one (one issue; refused when it is checked out).") var branch: String?
     @Option(help: "Write this agent's hooks into each new worktree, as 'ppds agent-hooks claude --write' does (claude).") var agent: AgentKind?
@@ -65,9 +66,10 @@ struct StartWorkCommand: ParsableCommand {
             let workspace = try repo.workspace()
             let config = try Config.load(home: workspace.store.home, repoRoot: workspace.repoRoot)
             if let title { known[numbers[0]] = IssueInfo(issue: numbers[0], title: title) }
-            let request = StartWorkRequest(issues: numbers, base: base, known: known, type: type, jobs: jobs,
+            var request = StartWorkRequest(issues: numbers, base: base, known: known, type: type, jobs: jobs,
                                            offline: offline, runHooks: !noHooks, branch: branch, exec: exec,
                                            agent: agent.map { ($0, CLI.executablePath) })
+            request.force = force
             let starter = StartWork(workspace: workspace, config: config)
             let warnings = starter.runWarnings(request)
             let results = starter.run(request)
@@ -90,9 +92,15 @@ struct StartWorkCommand: ParsableCommand {
                     CLI.printError(json ? result.reason ?? "\(result.issue.tag) failed" : StartWorkText.describe(result), prefixed: json)
                 }
             }
-            if results.contains(where: { $0.outcome == .failed || $0.hookFailed }) { throw ExitCode(1) }
-            // Refused, as the contract's exit 2: another machine holds the claim.
-            if results.contains(where: { $0.outcome == .claimedElsewhere }) { throw ExitCode(2) }
+            // A failure keeps its kind to the exit code: 1 for what broke, 2 for what was refused
+            // (no such issue, another machine's claim), 1 when both happened.
+            let failed = results.filter { $0.outcome == .failed }
+            if results.contains(where: \.hookFailed) || failed.contains(where: { PPDSError($0.failure ?? .failed, "").exitCode == 1 }) {
+                throw ExitCode(1)
+            }
+            if !failed.isEmpty || results.contains(where: { $0.outcome == .claimedElsewhere }) {
+                throw ExitCode(failed.map { PPDSError($0.failure ?? .failed, "").exitCode }.max() ?? 2)
+            }
         }
     }
 

@@ -36,8 +36,7 @@ struct UpdateCommand: ParsableCommand {
 
     func run() throws {
         try CLI.run {
-            let (store, workspace) = try CLI.scope(repo)
-            let issue = try CLI.issue(issue, store: store)
+            let (store, workspace, issue) = try CLI.target(issue, repo: repo)
             let session = try SessionChanges.apply(try change(), to: issue, in: store, workspace: workspace)
             if wait {
                 // The waiting is the answer: with --json, only the wait's document is printed.

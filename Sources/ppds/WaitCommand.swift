@@ -22,8 +22,7 @@ struct WaitCommand: ParsableCommand {
 
     func run() throws {
         try CLI.run {
-            let (store, workspace) = try CLI.scope(repo)
-            let issue = try CLI.issue(issue, store: store)
+            let (store, workspace, issue) = try CLI.target(issue, repo: repo)
             sync.start(repo: repo)
             try GuidanceDelivery.waitAndDeliver(issue, store: store, workspace: workspace, timeout: timeout?.seconds, json: json)
         }

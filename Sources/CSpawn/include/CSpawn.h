@@ -12,4 +12,8 @@ int ppds_spawn(pid_t *pid, const char *path, char *const argv[], char *const env
 
 /// pipe2(fds, O_CLOEXEC): a pipe no other spawned program inherits.
 int ppds_pipe_cloexec(int fds[2]);
+
+/// Makes stdout line-buffered whatever it is (a pipe is fully buffered by default), so an
+/// agent reading through a pipe gets each line when it is printed.
+void ppds_line_buffer_stdout(void);
 #endif

@@ -1,0 +1,175 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// Issue #19: the bugs a new user hit in a day, each as the rule it broke.
+@Suite struct NewcomerDayTests {
+    let fixture: GitFixture
+
+    init() throws {
+        fixture = try GitFixture()
+    }
+
+    func standIn(_ name: String, _ body: String) throws -> String {
+        let bin = fixture.folder.file("bin")
+        try FileManager.default.createDirectory(atPath: bin, withIntermediateDirectories: true)
+        try "#!/bin/sh\n\(body)\n".write(toFile: bin + "/" + name, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: bin + "/" + name)
+        return bin + ":/usr/bin:/bin"
+    }
+
+    // #4: output is flushed line by line, whatever stdout is.
+    @Test func theWaitingLineReachesAPipeBeforeTheCommandEnds() throws {
+        try fixture.started(3, title: "Three")
+        let pipe = Pipe()
+        let waiter = try fixture.launchPPDS(["update", "3", "--status", "stuck", "--reason", "which limit?", "--wait", "--timeout", "20s"],
+                                            output: pipe)
+        defer { if waiter.isRunning { kill(waiter.processIdentifier, SIGKILL) } }
+        let chunk = readChunk(pipe.fileHandleForReading.fileDescriptor) ?? Data()
+        #expect(waiter.isRunning, "the line came only at exit")
+        #expect(String(decoding: chunk, as: UTF8.self).contains("waiting for guidance"))
+        try fixture.ppds(["guide", "3", "use 1000"]).check()
+        waiter.waitUntilExit()
+        #expect(waiter.terminationStatus == 0)
+    }
+
+    // #5: the orchestrator's guidance does not make a silent worker look fresh.
+    @Test func guidanceDoesNotBumpTheWorkersLastUpdate() throws {
+        try fixture.started(5, title: "Five")
+        let before = try #require((try fixture.ppds(["show", "5", "--json"]).json()["session"] as? [String: Any])?["lastUpdate"] as? String)
+        sleep(1)
+        try fixture.ppds(["guide", "5", "carry on"]).check()
+        let after = try #require((try fixture.ppds(["show", "5", "--json"]).json()["session"] as? [String: Any])?["lastUpdate"] as? String)
+        #expect(before == after)
+        try fixture.ppds(["pause", "5"]).check()
+        let paused = try #require((try fixture.ppds(["show", "5", "--json"]).json()["session"] as? [String: Any])?["lastUpdate"] as? String)
+        #expect(paused != before, "a pause is a change to the session and still counts")
+    }
+
+    // #6: a mistyped option with a value is named as the mistyped option.
+    @Test func aMistypedOptionWithAValueIsNamed() throws {
+        let result = try fixture.ppds(["start-work", "9", "--titel", "Fix thing"])
+        #expect(result.status == 64)
+        #expect(result.stderr.contains("unknown option '--titel'"), "\(result.stderr)")
+        #expect(result.stderr.contains("did you mean '--title'?"), "\(result.stderr)")
+        #expect(!result.stderr.contains("not an issue number"))
+        #expect(!fixture.sessionFileExists(9))
+        // A command's own trailing argv is not checked: it may have options of its own.
+        let exec = try fixture.ppds(["start-work", "10", "--offline", "--no-hooks", "--exec", "true", "--weird-flag"])
+        #expect(exec.status == 0, "\(exec.stderr)")
+    }
+
+    // #7, #9: doctor names the issue once, and says what works next.
+    @Test func doctorNamesTheIssueOnceAndAConflictSaysWhatToDo() throws {
+        let machines = try RegistryMachines()
+        let a = try machines.machine("a"), b = try machines.machine("b")
+        try machines.ppds(a, ["start-work", "201", "--offline", "--title", "From A"]).check()
+        try machines.ppds(b, ["start-work", "201", "--offline", "--title", "From B"]).check()
+        try machines.sync(a)
+        try machines.sync(b)
+        try machines.ppds(b, ["update", "201", "--status", "working"]).check()
+        let doctor = try machines.ppds(b, ["doctor"])
+        #expect(!doctor.stdout.contains("#201 #201"), "\(doctor.stdout)")
+        #expect(doctor.stdout.contains("registryConflict #201"), "\(doctor.stdout)")
+        #expect(doctor.stdout.contains("ppds cancel 201"), "\(doctor.stdout)")
+    }
+
+    // #8: a worktree removed with 'git worktree remove' has no git entry, and start-work brings it back.
+    @Test func doctorSaysAWorktreeRemovedByGitHasNoEntryAndHowToRecreateIt() throws {
+        let (worktree, _) = try fixture.started(8, title: "Eight")
+        try fixture.git("worktree", "remove", worktree)
+        let doctor = try fixture.ppds(["doctor"])
+        #expect(doctor.stdout.contains("git has no entry"), "\(doctor.stdout)")
+        #expect(!doctor.stdout.contains("its git entry is kept"), "\(doctor.stdout)")
+        #expect(doctor.stdout.contains("'ppds start-work 8' recreates it"), "\(doctor.stdout)")
+        try fixture.ppds(["start-work", "8", "--offline"]).check()
+        #expect(FileManager.default.fileExists(atPath: worktree + "/README.md"))
+    }
+
+    // #10: with several starts at once, only the one that wrote the exclude line says so.
+    @Test func parallelAgentHooksReportTheExcludeLineOnce() throws {
+        let result = try fixture.ppds(["start-work", "21", "22", "23", "--jobs", "3", "--offline", "--agent", "claude"]).check()
+        let mentions = result.stdout.components(separatedBy: "info/exclude").count - 1
+        #expect(mentions == 1, "\(result.stdout)")
+        let exclude = try String(contentsOfFile: fixture.repo + "/.git/info/exclude", encoding: .utf8)
+        #expect(exclude.components(separatedBy: "/.claude/settings.local.json").count - 1 == 1)
+    }
+
+    // #11: ship checks what it needs before it pushes anything.
+    @Test func shipWithoutGhPushesNothing() throws {
+        let origin = try fixture.addBareOrigin(fileURL: true)
+        let (worktree, branch) = try fixture.started(11, title: "Eleven")
+        try fixture.commit("eleven.txt", "11\n", in: worktree)
+        let result = try fixture.ppds(["ship", "11", "--push", "--create-pr"], environment: ["PATH": "/usr/bin:/bin"])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("needs the gh CLI"), "\(result.stderr)")
+        let remote = try fixture.gitResult(["--git-dir", origin, "rev-parse", "-q", "--verify", "refs/heads/" + branch])
+        #expect(remote.status != 0, "the branch was pushed before the refusal")
+    }
+
+    // #12: an issue gh says does not exist gets nothing, unless --force; gh unreachable goes on and says so.
+    @Test func anIssueThatDoesNotExistGetsNoWorktree() throws {
+        let path = try standIn("gh", "echo 'GraphQL: Could not resolve to an issue or pull request with the number of 999. (repository.issue)' >&2; exit 1")
+        let refused = try fixture.ppds(["start-work", "999"], environment: ["PATH": path])
+        #expect(refused.status == 2, "\(refused.stderr)")
+        #expect(refused.stderr.contains("no such issue"), "\(refused.stderr)")
+        #expect(refused.stderr.contains("--force"))
+        #expect(!fixture.sessionFileExists(999))
+        #expect(try fixture.git("branch", "--list").contains("999") == false)
+        #expect(try fixture.worktreePaths().count == 1)
+        let json = try fixture.ppds(["start-work", "999", "--json"], environment: ["PATH": path])
+        #expect(json.stdout.contains("\"reasonKind\":\"notFound\"") || json.stdout.contains("\"reasonKind\": \"notFound\""), "\(json.stdout)")
+
+        let forced = try fixture.ppds(["start-work", "999", "--force"], environment: ["PATH": path])
+        #expect(forced.status == 0, "\(forced.stderr)")
+        #expect(fixture.sessionFileExists(999))
+
+        let offline = try standIn("gh", "echo 'error connecting to api.github.com' >&2; exit 1")
+        let unchecked = try fixture.ppds(["start-work", "998"], environment: ["PATH": offline])
+        #expect(unchecked.status == 0, "\(unchecked.stderr)")
+        #expect((unchecked.stdout + unchecked.stderr).contains("without checking that it exists"))
+    }
+
+    // #2: outside any repository a verb acts only when exactly one session matches.
+    @Test func outsideAnyRepositoryAnAmbiguousIssueIsRefusedWithTheCandidates() throws {
+        let other = fixture.folder.file("other")
+        try fixture.git("clone", "-q", fixture.repo, other)
+        try fixture.started(7, title: "Here")
+        try fixture.ppds(["start-work", "7", "--offline", "--title", "There"], in: other).check()
+        try fixture.started(17, title: "Only here")
+        let outside = fixture.folder.file("elsewhere")
+        try FileManager.default.createDirectory(atPath: outside, withIntermediateDirectories: true)
+        for verb in [["guide", "7", "hello"], ["pause", "7"], ["show", "7"]] {
+            let result = try fixture.ppds(verb, in: outside)
+            #expect(result.status == 2, "\(verb): \(result.stderr)")
+            #expect(result.stderr.contains("2 sessions"), "\(verb): \(result.stderr)")
+            #expect(result.stderr.contains(other) && result.stderr.contains(fixture.repo), "\(verb): \(result.stderr)")
+        }
+        let here = try fixture.ppds(["show", "7", "--json"]).json()
+        #expect(((here["session"] as? [String: Any])?["guidance"] as? [Any])?.isEmpty ?? true)
+        #expect(((here["session"] as? [String: Any])?["status"] as? String) == "registered")
+        // One match: it acts, and --repo picks either.
+        try fixture.ppds(["pause", "17"], in: outside).check()
+        try fixture.ppds(["guide", "7", "for there", "--repo", other], in: outside).check()
+        let there = try fixture.ppds(["show", "7", "--json"], in: other).json()
+        #expect(((there["session"] as? [String: Any])?["guidance"] as? [Any])?.count == 1)
+    }
+
+    // #3: another machine's stuck session is answered without a message, and `next` finds it.
+    @Test func anotherMachinesStuckSessionCanBeAnsweredInteractively() throws {
+        let machines = try RegistryMachines()
+        let a = try machines.machine("a"), b = try machines.machine("b")
+        try machines.ppds(a, ["start-work", "201", "--offline"]).check()
+        try machines.ppds(a, ["update", "201", "--status", "stuck", "--reason", "window?", "--option", "sliding", "--option", "fixed"]).check()
+        try machines.sync(a)
+        try machines.sync(b)
+        let guided = try runProcess(TestEnvironment.ppdsBinary, ["guide", "201"], in: b.repo, environment: b.environment, stdin: "2\n")
+        #expect(guided.status == 0, "\(guided.stderr)")
+        let next = try runProcess(TestEnvironment.ppdsBinary, ["next", "--all"], in: b.repo, environment: b.environment, stdin: "\n")
+        #expect(!next.stdout.contains("No session is waiting"), "\(next.stdout)")
+        try machines.sync(b)
+        try machines.sync(a)
+        let session = try #require(try machines.sessionJSON(a, 201))
+        #expect((session["guidance"] as? [[String: Any]])?.compactMap { $0["message"] as? String }.first?.contains("fixed") == true)
+    }
+}
