@@ -27,20 +27,60 @@ public struct GitError: Error, CustomStringConvertible, Sendable, Equatable {
     public let subject: String
     /// The libgit2 error code, when libgit2 reported the failure.
     public let code: Int32?
-    public let message: String
+    /// The words as given: libgit2's own when `fromLibgit2`, which only `detail` shows.
+    public let rawMessage: String
+    /// Why, in the product's words: libgit2's text is said by what it means.
+    public var message: String {
+        fromLibgit2 ? GitError.plainWords(for: kind, libgit2Message: rawMessage) : rawMessage
+    }
 
     public init(_ kind: Kind, _ operation: String, _ subject: String, code: Int32? = nil, message: String) {
         self.kind = kind
         self.operation = operation
         self.subject = subject
         self.code = code
-        self.message = message
+        self.rawMessage = message
     }
 
+    /// True when `message` is libgit2's own text (`GitError.last`), which never reaches a user.
+    public var fromLibgit2 = false
+
+    /// What a person reads: the product's words. libgit2's text stays in `detail`.
     public var description: String {
-        var text = "\(operation) '\(subject)': \(message)"
+        guard fromLibgit2 else { return detail }
+        return "could not \(operation) '\(subject)': \(message)"
+    }
+
+    /// The operation, subject and libgit2's words and code: for `--verbose` and the JSON.
+    public var detail: String {
+        var text = "\(operation) '\(subject)': \(rawMessage)"
         if let code { text += " (libgit2 \(code))" }
         return text
+    }
+
+    /// libgit2's message said as the product says it: known messages by what they mean, the
+    /// rest by the error's kind.
+    static func plainWords(for kind: Kind, libgit2Message message: String) -> String {
+        let known: [(String, String)] = [
+            ("already checked out", "the branch is checked out in another worktree"),
+            ("could not find repository", "there is no git repository there"),
+            ("No such file or directory", "a file or folder it needs does not exist"),
+            ("Permission denied", "permission denied"),
+            ("No space left", "the disk is full"),
+            ("failed to lock", "another git process holds its lock (a .lock file left by a crash?)"),
+            ("unsupported mandatory extension", "the repository uses a git feature that libgit2 1.5.1 cannot read"),
+            ("corrupt", "git's files there are damaged"),
+        ]
+        if let words = known.first(where: { message.localizedCaseInsensitiveContains($0.0) })?.1 { return words }
+        switch kind {
+        case .notFound: return "it does not exist"
+        case .alreadyExists: return "it already exists"
+        case .invalidName: return "it is not a valid name"
+        case .locked: return "another git process holds its lock (a .lock file left by a crash?)"
+        case .moved: return "it changed meanwhile; run the command again"
+        case .notOwned: return "the repository belongs to another user (see git's safe.directory)"
+        default: return "git's library failed (run with --verbose for its own words)"
+        }
     }
 
     /// Reads libgit2's per-thread last error right after a failing call.
@@ -61,7 +101,9 @@ public struct GitError: Error, CustomStringConvertible, Sendable, Equatable {
         case GIT_EMODIFIED.rawValue: kind = .moved
         default: kind = message.contains("not owned by current user") ? .notOwned : .libgit2
         }
-        return GitError(kind, operation, subject, code: code, message: message)
+        var error = GitError(kind, operation, subject, code: code, message: message)
+        error.fromLibgit2 = true
+        return error
     }
 }
 

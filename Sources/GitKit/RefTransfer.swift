@@ -240,7 +240,7 @@ extension Repository {
                             }
                         }
                         break
-                    } catch where error.kind == .locked || (error.code == GIT_ELOCKED.rawValue) || error.message.contains("failed to lock") {
+                    } catch where error.kind == .locked || (error.code == GIT_ELOCKED.rawValue) || error.rawMessage.contains("failed to lock") {
                         attempt += 1
                         if attempt > 100 { throw error }
                         usleep(UInt32.random(in: 2_000...12_000))
@@ -249,7 +249,7 @@ extension Repository {
                 outcomes[update.name] = .updated
             } catch where error.kind == .moved {
                 outcomes[update.name] = .moved(error.message)
-            } catch where error.kind == .libgit2 && (error.message.contains("ermission") || error.message.contains("read-only")) {
+            } catch where error.kind == .libgit2 && (error.rawMessage.contains("ermission") || error.rawMessage.contains("read-only")) {
                 outcomes[update.name] = .refused(error.message)
             }
         }

@@ -87,10 +87,11 @@ extension Repository {
     /// Half-made entries younger than `settle` seconds may be an add in progress and stay, as do
     /// the names in `sparing` (adds the caller knows are running).
     @discardableResult
-    public func pruneStaleWorktrees(dryRun: Bool = false, settle: TimeInterval = 10, sparing: Set<String> = []) throws(GitError) -> [WorktreeInfo] {
+    public func pruneStaleWorktrees(dryRun: Bool = false, settle: TimeInterval = 10, sparing: Set<String> = [],
+                                    only: Set<String>? = nil) throws(GitError) -> [WorktreeInfo] {
         var pruned: [WorktreeInfo] = []
         var shared: [ObjectID]?
-        for name in adminEntryNames() where !sparing.contains(name) {
+        for name in adminEntryNames() where !sparing.contains(name) && only.map({ $0.contains(name) }) ?? true {
             let info = worktreeEntry(name)
             guard info.state == .folderMissing || info.state == .halfMade, !info.isLocked else { continue }
             if info.state == .halfMade, let age = adminEntryAge(name), age < settle { continue }

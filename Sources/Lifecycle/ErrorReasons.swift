@@ -15,7 +15,7 @@ extension PPDSError {
             case .corrupt: .invalid(error.description)
             case .io: .io(error.description)
             }
-        case let error as GitError: PPDSError(reason(of: error.kind), error.description)
+        case let error as GitError: PPDSError(reason(of: error.kind), error.description, detail: error.fromLibgit2 ? error.detail : nil)
         case let error as FileSystemError: .io(error.description)
         default: .failed("\(error)")
         }

@@ -310,8 +310,9 @@ public struct StartWork: Sendable {
             stale.append(entry)
         }
         if !stale.isEmpty {
-            let others = Set(entries.map(\.name)).subtracting(stale.map(\.name))
-            try repository.pruneStaleWorktrees(sparing: others)
+            // Only these entries: another start running now may have an entry that looks stale
+            // for a moment (made, its folder not yet), and it must not be pruned from under it.
+            try repository.pruneStaleWorktrees(only: Set(stale.map(\.name)))
             if let kept = stale.first(where: { repository.worktree(named: $0.name) != nil }) {
                 throw PPDSError.failed("\(issue.tag): git's stale entry '\(kept.name)' for \(session.worktree) could not be pruned (it holds commits found nowhere else); run 'ppds doctor'")
             }

@@ -24,10 +24,13 @@ public struct PPDSError: Error, CustomStringConvertible, Sendable {
 
     public let reason: Reason
     public let message: String
+    /// A lower layer's own words (libgit2's), for `--verbose` and the JSON; never the message.
+    public var detail: String?
 
-    public init(_ reason: Reason, _ message: String) {
+    public init(_ reason: Reason, _ message: String, detail: String? = nil) {
         self.reason = reason
         self.message = message
+        self.detail = detail
     }
 
     public var description: String { message }

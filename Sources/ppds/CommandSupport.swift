@@ -87,11 +87,18 @@ enum CLI {
     /// `--json` also as a JSON document on stdout, so a script reading stdout gets JSON.
     static func fail(_ failure: PPDSError) {
         if wantsJSON {
-            printJSON(.document("error", .object(["kind": .string(failure.reason.rawValue), "message": .string(failure.message),
-                                                  "exitCode": .int(Int64(failure.exitCode))])))
+            var fields: [String: JSONValue] = ["kind": .string(failure.reason.rawValue), "message": .string(failure.message),
+                                               "exitCode": .int(Int64(failure.exitCode))]
+            if let detail = failure.detail { fields["detail"] = .string(detail) }
+            printJSON(.document("error", .object(fields)))
         }
         printError(failure.message)
+        if verbose, let detail = failure.detail { printError("detail: " + detail) }
     }
+
+    /// `--verbose` anywhere on the command line (taken out before parsing): lower layers' own
+    /// words (libgit2's) after a failure.
+    nonisolated(unsafe) static var verbose = false
 
     /// A message on stderr; `prefixed: false` for text that is already safe (a rendered report).
     static func printError(_ message: String, prefixed: Bool = true, newline: Bool = true) {

@@ -25,11 +25,15 @@ struct PPDS: AsyncParsableCommand {
         // An agent's shell tool reads through a pipe: every line must arrive when it is printed,
         // not when the command exits (a pipe is fully buffered by default).
         lineBufferStandardOutput()
-        let arguments = Array(CommandLine.arguments.dropFirst())
+        var arguments = Array(CommandLine.arguments.dropFirst())
         // An agent hook must exit 0 whatever it is given: no argument parsing to fail.
         if arguments.first == HookCommand.configuration.commandName {
             HookRunner.run(Array(arguments.dropFirst()))
             Foundation.exit(0)
+        }
+        if let index = arguments.prefix(while: { $0 != "--" }).firstIndex(of: "--verbose") {
+            arguments.remove(at: index)
+            CLI.verbose = true
         }
         let names = configuration.subcommands.compactMap { $0.configuration.commandName }
         if let problem = CommandHints.problem(arguments, subcommands: names) {
@@ -44,6 +48,6 @@ struct PPDS: AsyncParsableCommand {
                 }
             }
         }
-        await main(nil)
+        await main(arguments)
     }
 }

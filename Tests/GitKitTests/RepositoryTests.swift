@@ -57,3 +57,18 @@ import Support
         #expect(try repo.resolveCommit("HEAD").hex == (try fixture.git("rev-parse", "HEAD")))
     }
 }
+
+/// Issue #19: libgit2's text is said in the product's words; its own words stay in `detail`.
+@Suite struct GitErrorWordsTests {
+    @Test func libgit2TextIsTranslatedAndKeptAsDetail() throws {
+        var error = GitError(.libgit2, "add worktree", "/x", code: -1, message: "reference is already checked out")
+        error.fromLibgit2 = true
+        #expect(error.description == "could not add worktree '/x': the branch is checked out in another worktree")
+        #expect(error.detail.contains("reference is already checked out (libgit2 -1)"))
+        var unknown = GitError(.libgit2, "read", "y", code: -1, message: "zlib went sideways")
+        unknown.fromLibgit2 = true
+        #expect(!unknown.description.contains("zlib"))
+        let ours = GitError(.invalidName, "create branch", "a..b", message: "not a valid branch name")
+        #expect(ours.description == "create branch 'a..b': not a valid branch name")
+    }
+}

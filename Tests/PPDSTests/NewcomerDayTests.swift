@@ -172,4 +172,27 @@ import TestSupport
         let session = try #require(try machines.sessionJSON(a, 201))
         #expect((session["guidance"] as? [[String: Any]])?.compactMap { $0["message"] as? String }.first?.contains("fixed") == true)
     }
+
+    // #1: recreating several worktrees at once never races, and libgit2's own text never reaches a user.
+    @Test func recreatingSeveralWorktreesAtOnceDoesNotRace() throws {
+        try fixture.ppds(["start-work", "303", "305", "306", "--offline", "--jobs", "3"]).check()
+        for _ in 0..<6 {
+            let paths = try fixture.worktreePaths()
+            let w305 = try #require(paths.first { $0.hasSuffix("305") })
+            let w306 = try #require(paths.first { $0.hasSuffix("306") })
+            try FileManager.default.removeItem(atPath: w305)
+            try fixture.git("worktree", "remove", "--force", w306)
+            let result = try fixture.ppds(["start-work", "305", "306", "303", "--jobs", "3", "--offline"])
+            #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+            #expect(!result.stderr.contains("libgit2"))
+        }
+    }
+
+    @Test func libgit2sWordsStayForVerbose() throws {
+        let plain = try fixture.ppds(["start-work", "40", "--offline", "--base", "no-such-ref"])
+        #expect(plain.status != 0)
+        #expect(!plain.stderr.contains("revspec") && !plain.stderr.contains("libgit2"), "\(plain.stderr)")
+        let git = try fixture.ppds(["start-work", "41", "--offline", "--branch", "no-such-branch"])
+        #expect(!git.stderr.contains("libgit2"), "\(git.stderr)")
+    }
 }
