@@ -44,3 +44,4 @@ int ppds_pipe_cloexec(int fds[2]) {
 
 #include <stdio.h>
 void ppds_line_buffer_stdout(void) { setvbuf(stdout, NULL, _IOLBF, 0); }
+int ppds_stdout_ok(void) { return fflush(stdout) == 0 && !ferror(stdout); }

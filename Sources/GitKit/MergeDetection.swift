@@ -19,6 +19,18 @@ public enum MergeCheck: String, Sendable, CaseIterable, Codable {
     /// merges that conflict in a merge simulation), compared verbatim: whitespace counts and
     /// binary files are compared by blob id. Only base commits touching the branch's paths are read.
     case patchID = "patch-id"
+
+    /// How a person says it ("squash-merged"); the JSON keeps `rawValue`, the exact check.
+    public var spoken: String {
+        switch self {
+        case .sameCommit: "at the base's commit"
+        case .ancestor: "merged"
+        case .noChanges: "adds nothing to the base"
+        case .treeEqual: "same files as the base"
+        case .mergeAddsNothing: "squash-merged"
+        case .patchID: "rebase-merged"
+        }
+    }
 }
 
 /// Classifies branches against bases, cheapest check first. One detector reused over many

@@ -209,3 +209,7 @@ public enum ProcessRunner {
 
 /// Line-buffered stdout for the CLI: see `ppds_line_buffer_stdout`.
 public func lineBufferStandardOutput() { ppds_line_buffer_stdout() }
+
+/// Whether everything written to stdout got out (a line-buffered write fails at print time, so
+/// a later fflush alone cannot tell).
+public func standardOutputWasWritten() -> Bool { ppds_stdout_ok() != 0 }

@@ -6,17 +6,18 @@ import Support
 
 /// One session for people: `ppds show`.
 public enum ShowText {
-    public static func render(_ view: SessionView, now: Date = Date()) -> String {
+    /// `gitFacts: false` for another machine's session: its branch and folder are there, not here.
+    public static func render(_ view: SessionView, now: Date = Date(), gitFacts: Bool = true) -> String {
         let session = view.session, git = view.git
         let safe = { (text: String) in TerminalText.escaped(text) }  // untrusted fields, made safe to print
         var lines = ["\(session.issue.tag) \(safe(session.title ?? ""))".trimmingCharacters(in: .whitespaces)]
         lines.append("  status:    \(safe(session.status.fileValue))" + (session.pausedFrom.map { " (from \(safe($0.fileValue)))" } ?? ""))
-        lines.append("  branch:    \(safe(session.branch))" + (git.branchExists ? "" : " (missing)"))
-        lines.append("  worktree:  \(safe(session.worktree))" + (git.worktreeExists ? "" : " (missing)"))
+        lines.append("  branch:    \(safe(session.branch))" + (git.branchExists || !gitFacts ? "" : " (missing)"))
+        lines.append("  worktree:  \(safe(session.worktree))" + (git.worktreeExists || !gitFacts ? "" : " (missing)"))
         if let base = session.base { lines.append("  base:      \(safe(base))" + (session.baseCommit.map { " at \(safe(String($0.prefix(7))))" } ?? "")) }
         if let ahead = git.ahead, let behind = git.behind { lines.append("  ahead:     \(ahead), behind \(behind)") }
         if let dirty = git.dirty { lines.append("  changes:   \(dirty.summary)") }
-        if let merged = git.merged { lines.append("  merged:    yes (\(merged.rawValue))") }
+        if let merged = git.merged { lines.append("  merged:    yes, \(merged.spoken)") }
         if let pr = session.pr { lines.append("  pr:        \(safe(pr))") }
         lines.append("  started:   \(Timestamp.format(session.started)) (\(HumanDuration.describe(now.timeIntervalSince(session.started))) ago)")
         lines.append("  updated:   \(Timestamp.format(session.lastUpdate)) (\(HumanDuration.describe(now.timeIntervalSince(session.lastUpdate))) ago)")

@@ -24,6 +24,22 @@ public enum StatusGroup: String, CaseIterable, Sendable {
         case .other: .other
         }
     }
+
+    /// The group's name as people read it, the same in the CLI, the README and the dashboard.
+    public var title: String {
+        switch self {
+        case .stuck: "Stuck"
+        case .planReady: "Plan ready for review"
+        case .prReady: "PR Ready"
+        case .working: "Working"
+        case .planning: "Planning"
+        case .starting: "Starting"
+        case .paused: "Paused"
+        case .complete: "Complete (no PR)"
+        case .cancelled: "Cancelled"
+        case .other: "Other status"
+        }
+    }
 }
 
 /// Something git says that the session file does not.
@@ -58,6 +74,8 @@ public struct SessionView: Sendable {
     public var json: JSONValue {
         var object = SessionView.withAnswer(session)
         object["git"] = git.json
+        // The one grouping every front end shows (StatusGroup.of), by name.
+        object["group"] = .string(StatusGroup.of(session).rawValue)
         return object.objectValue
     }
 
@@ -136,7 +154,7 @@ public struct StatusReport: Sendable {
             if git.hasOwnCommits == false {
                 add(.mergedReadyToPrune, "no commits of its own; 'ppds prune' cleans it up once older than --min-age")
             } else {
-                add(.mergedReadyToPrune, "merged (\(merged.rawValue)); 'ppds prune' will clean it up")
+                add(.mergedReadyToPrune, "\(merged.spoken); 'ppds prune' will clean it up")
             }
         }
         if session.status.isActive, now.timeIntervalSince(session.lastUpdate) > options.staleAfter {
@@ -151,6 +169,7 @@ public struct StatusReport: Sendable {
         out["generatedAt"] = .string(Timestamp.format(generatedAt))
         out["sessions"] = .array(sessions.map(\.json))
         out["problems"] = .array(problems.map(\.json))
+        out["groups"] = .array(StatusGroup.allCases.map { .object(["name": .string($0.rawValue), "title": .string($0.title)]) })
         return out
     }
 }

@@ -17,31 +17,33 @@ public struct StatusText {
         self.home = home
     }
 
-    static let headings: [StatusGroup: (icon: String, title: String)] = [
-        .stuck: ("🟡", "Stuck"),
-        .planReady: ("📋", "Plan ready for review"),
-        .prReady: ("✅", "PR Ready"),
-        .working: ("🟢", "Working"),
-        .planning: ("🔵", "Planning"),
-        .starting: ("🔹", "Starting"),
-        .paused: ("⏸️ ", "Paused"),
-        .complete: ("☑️ ", "Complete (no PR)"),
-        .cancelled: ("⚪", "Cancelled"),
-        .other: ("❔", "Other status"),
+    /// Icons are text: the view must read the same without an emoji font.
+    static let icons: [StatusGroup: String] = [
+        .stuck: "🟡", .planReady: "📋", .prReady: "✅", .working: "🟢", .planning: "🔵", .starting: "🔹",
+        .paused: "⏸️ ", .complete: "☑️ ", .cancelled: "⚪", .other: "❔",
     ]
 
     public func render(_ report: StatusReport) -> String {
         var lines: [String] = []
         for group in StatusGroup.allCases {
             let members = report.sessions.filter { StatusGroup.of($0.session) == group }
-            guard !members.isEmpty, let heading = Self.headings[group] else { continue }
-            lines.append(bold("\(heading.icon) \(heading.title): \(members.count) session\(members.count == 1 ? "" : "s")"))
+            guard !members.isEmpty else { continue }
+            lines.append(bold("\(Self.icons[group] ?? "") \(group.title): \(members.count) session\(members.count == 1 ? "" : "s")"))
             for view in members { lines += describe(view, in: group) }
         }
         if report.sessions.isEmpty { lines.append("No sessions.") }
-        if !report.problems.isEmpty {
-            lines.append(bold("⚠️  Problems: \(report.problems.count)"))
-            for problem in report.problems {
+        // Merged and finished is good news: said apart from what needs fixing.
+        let ready = report.problems.filter { $0.kind == .mergedReadyToPrune }
+        let problems = report.problems.filter { $0.kind != .mergedReadyToPrune }
+        if !ready.isEmpty {
+            lines.append(bold("🧹 Ready to prune: \(ready.count)"))
+            for item in ready {
+                lines.append("   - \(item.issue.map { "\($0.tag) " } ?? "")\(Self.safe(shorten(item.message)))")
+            }
+        }
+        if !problems.isEmpty {
+            lines.append(bold("⚠️  Problems: \(problems.count)"))
+            for problem in problems {
                 let who = problem.issue.map { "\($0.tag) " } ?? ""
                 lines.append("   - \(who)\(problem.kind.rawValue): \(Self.safe(shorten(problem.message)))")
             }
@@ -59,11 +61,12 @@ public struct StatusText {
 
     func summary(_ view: SessionView, in group: StatusGroup) -> [String] {
         let session = view.session
-        let active = HumanDuration.describe(now.timeIntervalSince(session.started))
-        let head = "   - \(session.issue.tag) \(Self.safe(session.branch))"
+        let active = "started " + HumanDuration.describe(now.timeIntervalSince(session.started)) + " ago"
+        let title = session.title.map { " \"" + Self.safe($0) + "\"" } ?? ""
+        let head = "   - \(session.issue.tag)\(title) \(Self.safe(session.branch))"
         switch group {
         case .stuck:
-            guard let stuck = session.stuck else { return ["\(head) (\(active) active)"] }
+            guard let stuck = session.stuck else { return ["\(head) (\(active))"] }
             let answer = session.stuckAnswer.map { "; " + AnswerText.describe($0, now: now) } ?? ""
             var lines = ["\(head): \"\(Self.safe(stuck.reason))\" (waiting \(HumanDuration.describe(now.timeIntervalSince(stuck.since)))\(answer))"]
             if let context = stuck.context, !context.isEmpty { lines.append("     Context: \(Self.safe(context))") }
@@ -71,18 +74,18 @@ public struct StatusText {
             return lines
         case .prReady:
             let merged = view.git.hasOwnCommits == false ? nil : view.git.merged
-            return ["   - \(session.issue.tag) \(Self.safe(session.pr ?? session.branch))" + (merged.map { " (merged: \($0.rawValue))" } ?? "")]
+            return ["   - \(session.issue.tag) \(Self.safe(session.pr ?? session.branch))" + (merged.map { " (\($0.spoken))" } ?? "")]
         case .paused:
             let from = session.pausedFrom.map { ", was \(Self.safe($0.fileValue))" } ?? ""
             return ["\(head) (paused \(HumanDuration.describe(now.timeIntervalSince(session.lastUpdate)))\(from))"]
         case .planReady:
             return ["\(head) (plan waiting \(HumanDuration.describe(now.timeIntervalSince(session.lastUpdate))))"]
         case .other:
-            return ["\(head) [\(Self.safe(session.status.fileValue))] (\(active) active)"]
+            return ["\(head) [\(Self.safe(session.status.fileValue))] (\(active))"]
         case .cancelled, .complete:
             return [head]
         case .working, .planning, .starting:
-            return ["\(head) (\(active) active)"]
+            return ["\(head) (\(active))"]
         }
     }
 

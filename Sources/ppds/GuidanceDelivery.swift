@@ -76,7 +76,7 @@ enum GuidanceDelivery {
     /// closed stdout): a message is marked read only once it really reached the worker.
     static func confirmPrinted() throws(PPDSError) {
         errno = 0
-        guard fflush(nil) != 0 else { return }
+        guard fflush(nil) != 0 || !standardOutputWasWritten() else { return }
         let reason = errno == 0 ? "write error" : String(cString: strerror(errno))
         throw PPDSError.io("could not print the guidance (\(reason)); it stays unread")
     }

@@ -42,7 +42,9 @@ struct PPDS: AsyncParsableCommand {
         }
         if arguments.contains(where: { $0.hasPrefix("--") }) {
             do { _ = try parseAsRoot(arguments) } catch {
-                if let problem = CommandHints.unknownOption(arguments, root: PPDS.self) {
+                // An option given another option as its value ('--base --upload-pack=…') is
+                // the parser's to name.
+                if !message(for: error).contains("Missing value"), let problem = CommandHints.unknownOption(arguments, root: PPDS.self) {
                     CLI.fail(PPDSError.usage(problem))
                     exit(withError: ExitCode(64))
                 }

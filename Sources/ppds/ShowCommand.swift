@@ -27,7 +27,7 @@ struct ShowCommand: ParsableCommand {
                     CLI.printJSON(.document("session", view.json))
                 } else {
                     let owner = copy.machine.map { "\(TerminalText.escaped($0.label)) (\(TerminalText.escaped($0.id)))" } ?? "another machine"
-                    print(ShowText.render(view) + "\nRuns on \(owner), as of the last 'ppds sync'; guide, pause and resume reach it on the next sync.")
+                    print(ShowText.render(view, gitFacts: false) + "\nRuns on \(owner), as of the last 'ppds sync'; guide, pause and resume reach it on the next sync.")
                 }
                 return
             }

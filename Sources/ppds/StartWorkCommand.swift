@@ -92,15 +92,14 @@ struct StartWorkCommand: ParsableCommand {
                     CLI.printError(json ? result.reason ?? "\(result.issue.tag) failed" : StartWorkText.describe(result), prefixed: json)
                 }
             }
-            // A failure keeps its kind to the exit code: 1 for what broke, 2 for what was refused
-            // (no such issue, another machine's claim), 1 when both happened.
+            // The contract: a bulk item that failed is exit 1. One issue alone keeps its failure's
+            // kind to the exit code (2 for no such issue, a corrupt file, a refusal).
             let failed = results.filter { $0.outcome == .failed }
-            if results.contains(where: \.hookFailed) || failed.contains(where: { PPDSError($0.failure ?? .failed, "").exitCode == 1 }) {
-                throw ExitCode(1)
-            }
-            if !failed.isEmpty || results.contains(where: { $0.outcome == .claimedElsewhere }) {
-                throw ExitCode(failed.map { PPDSError($0.failure ?? .failed, "").exitCode }.max() ?? 2)
-            }
+            if results.contains(where: \.hookFailed) { throw ExitCode(1) }
+            if failed.count == 1, results.count == 1 { throw ExitCode(PPDSError(failed[0].failure ?? .failed, "").exitCode) }
+            if !failed.isEmpty { throw ExitCode(1) }
+            // Refused, as the contract's exit 2: another machine holds the claim.
+            if results.contains(where: { $0.outcome == .claimedElsewhere }) { throw ExitCode(2) }
         }
     }
 

@@ -16,4 +16,7 @@ int ppds_pipe_cloexec(int fds[2]);
 /// Makes stdout line-buffered whatever it is (a pipe is fully buffered by default), so an
 /// agent reading through a pipe gets each line when it is printed.
 void ppds_line_buffer_stdout(void);
+
+/// Flushes stdout and says whether everything written to it so far got out (0: a write failed).
+int ppds_stdout_ok(void);
 #endif
