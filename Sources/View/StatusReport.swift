@@ -45,7 +45,7 @@ public enum StatusGroup: String, CaseIterable, Sendable {
 /// Something git says that the session file does not.
 public struct StatusProblem: Sendable, Equatable {
     public enum Kind: String, Sendable {
-        case worktreeMissing, branchMissing, branchMismatch, mergedReadyToPrune, stale, corruptSessionFile
+        case worktreeMissing, branchMissing, branchMismatch, mergedReadyToPrune, stale, corruptSessionFile, interruptedOperation
     }
 
     public let kind: Kind
@@ -118,6 +118,12 @@ public struct StatusReport: Sendable {
         let listing = workspace.store.list()
         var problems: [StatusProblem] = listing.errors.map {
             StatusProblem(kind: .corruptSessionFile, issue: nil, file: $0.file, message: "\($0.file): \($0.reason)")
+        }
+        // Interrupted work is visible where people look, not only in doctor.
+        for intent in IntentStore(home: workspace.store.home).all().intents where intent.repo == workspace.repoRoot && !intent.isLive {
+            let next = intent.operation == .prune ? "finishes it" : "rolls it back"
+            problems.append(StatusProblem(kind: .interruptedOperation, issue: intent.issueNumber, file: nil,
+                                          message: "\(intent.operation.rawValue) was interrupted (pid \(intent.pid) is gone); 'ppds doctor --fix' \(next), and a rerun then succeeds"))
         }
         let sessions = listing.sessions.filter { workspace.owns($0) }
         let worktrees: [WorktreeInfo]

@@ -72,7 +72,11 @@ struct StartWorkCommand: ParsableCommand {
             request.force = force
             let starter = StartWork(workspace: workspace, config: config)
             let warnings = starter.runWarnings(request)
+            // Ctrl-C in a bulk start: say what happens to the work, then leave as interrupted.
+            let rerun = (["ppds", "start-work"] + numbers.map { String($0.value) }).joined(separator: " ")
+            let interrupt = Self.onInterrupt(saying: "interrupted: issues already started keep their worktree and session; one caught half-way is rolled back by the next run (or by 'ppds doctor --fix'). Run '\(rerun)' again to finish: it skips what exists.")
             let results = starter.run(request)
+            interrupt.cancel()
             for warning in warnings { CLI.printError("warning: " + warning, prefixed: false) }
             if json {
                 var out = OrderedJSON()
@@ -101,6 +105,19 @@ struct StartWorkCommand: ParsableCommand {
             // Refused, as the contract's exit 2: another machine holds the claim.
             if results.contains(where: { $0.outcome == .claimedElsewhere }) { throw ExitCode(2) }
         }
+    }
+
+    /// On SIGINT: `message` on stderr, then exit 130. Cancel the source to restore the default.
+    static func onInterrupt(saying message: String) -> DispatchSourceSignal {
+        signal(SIGINT, SIG_IGN)
+        let source = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
+        source.setEventHandler {
+            CLI.printError(message)
+            Foundation.exit(130)
+        }
+        source.setCancelHandler { signal(SIGINT, SIG_DFL) }
+        source.resume()
+        return source
     }
 
     /// Lines of stdin: issue numbers separated by white space or commas, or `N title…` (a

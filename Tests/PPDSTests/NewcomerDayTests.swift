@@ -195,4 +195,39 @@ import TestSupport
         let git = try fixture.ppds(["start-work", "41", "--offline", "--branch", "no-such-branch"])
         #expect(!git.stderr.contains("libgit2"), "\(git.stderr)")
     }
+
+    // Interrupted work is visible: status shows it, not only doctor.
+    @Test func statusShowsAnInterruptedStart() throws {
+        _ = try fixture.ppds(["start-work", "--offline", "61"], environment: ["PPDS_FAULT": "afterWorktree:kill"])
+        let status = try fixture.ppds(["status"])
+        #expect(status.stdout.contains("interruptedOperation"), "\(status.stdout)")
+        #expect(status.stdout.contains("ppds doctor --fix"))
+        let json = try fixture.ppds(["status", "--json"]).json()
+        #expect((json["problems"] as? [[String: Any]] ?? []).contains { $0["kind"] as? String == "interruptedOperation" })
+        try fixture.ppds(["start-work", "--offline", "61"]).check()
+        #expect(!(try fixture.ppds(["status"]).stdout.contains("interruptedOperation")))
+    }
+
+    // Ctrl-C during a bulk start says what was left and how it will be finished.
+    @Test func ctrlCDuringABulkStartSaysHowToFinish() throws {
+        let err = Pipe()
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: TestEnvironment.ppdsBinary)
+        process.arguments = ["start-work", "71", "72", "--offline", "--jobs", "1", "--exec", "sleep", "5"]
+        process.currentDirectoryURL = URL(fileURLWithPath: fixture.repo)
+        process.environment = ProcessInfo.processInfo.environment.merging(["PPDS_HOME": fixture.home]) { $1 }
+        process.standardError = err
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        var waited = 0
+        while !fixture.sessionFileExists(71) && waited < 200 { usleep(50_000); waited += 1 }
+        usleep(300_000)
+        kill(process.processIdentifier, SIGINT)
+        process.waitUntilExit()
+        let text = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(process.terminationStatus == 130, "\(text)")
+        #expect(text.contains("interrupted") && text.contains("ppds start-work 71 72"), "\(text)")
+        try fixture.ppds(["start-work", "71", "72", "--offline"]).check()
+        #expect(fixture.sessionFileExists(71) && fixture.sessionFileExists(72))
+    }
 }
