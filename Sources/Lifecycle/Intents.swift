@@ -60,10 +60,9 @@ public struct IntentStore: Sendable {
 
     public func record(_ intent: Intent) throws(PPDSError) {
         do {
-            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            try AtomicFile.write(try encoder.encode(intent), to: path(intent.operation, intent.issue, repo: intent.repo))
+            try PrivateFile.write(try encoder.encode(intent), to: path(intent.operation, intent.issue, repo: intent.repo), home: home)
         } catch {
             throw PPDSError.from(error)
         }

@@ -40,8 +40,7 @@ struct RegistrySyncCache {
     func save(_ workspace: Workspace) {
         var text = "remote " + remote + "\n"
         for (issue, entry) in entries.sorted(by: { $0.key < $1.key }) { text += "\(issue) \(entry.ref) \(entry.files)\n" }
-        try? FileManager.default.createDirectory(atPath: workspace.mirrorStore.home, withIntermediateDirectories: true)
-        try? AtomicFile.write(Data(text.utf8), to: Self.file(workspace))
+        try? PrivateFile.write(Data(text.utf8), to: Self.file(workspace), home: workspace.store.home)
     }
 
     /// The identity of every file that may hold a session: the spec's place, this repository's
