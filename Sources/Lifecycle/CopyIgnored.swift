@@ -15,7 +15,8 @@ import Support
 /// descriptors (`openat` with `O_NOFOLLOW`), so a symlink — committed, or made since — is
 /// never followed out of either tree: a pattern does not match through a linked folder
 /// (`leak -> ~/.ssh`, `leak/*`), and nothing is written through a linked folder of the new
-/// worktree (`drop -> ~/.config/autostart`). A symlink that matches is copied as a link.
+/// worktree (`drop -> ~/.config/autostart`). A symlink that matches is copied as a link when it
+/// points inside (relative, without `..`), else not at all.
 enum CopyIgnored {
     static func copy(patterns: [String], from repoRoot: String, to worktree: String, repository: Repository) -> (copied: [String], warnings: [String]) {
         var copied: [String] = [], warnings: [String] = []
@@ -145,6 +146,11 @@ enum CopyIgnored {
             let length = readlinkat(source, name, &bytes, bytes.count - 1)
             guard length >= 0 else { return .refused("cannot read the link (\(String(cString: strerror(errno))))") }
             bytes[length] = 0
+            // A link is copied only when it stays inside the worktree: relative, no `..`.
+            let destination = String(decoding: bytes[..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            guard !destination.hasPrefix("/"), !destination.split(separator: "/").contains("..") else {
+                return .refused("it is a symbolic link out of the worktree (to \(destination)); not copied")
+            }
             guard symlinkat(bytes, target, name) == 0 else { return errno == EEXIST ? .exists : .refused("cannot make the link (\(String(cString: strerror(errno))))") }
             return .copied
         case S_IFDIR:

@@ -87,7 +87,7 @@ import Support
         let tmuxHome = fixture.folder.file("tmuxhome")
         let tmux = try TmuxServer(folder: fixture.folder, home: tmuxHome)
         // The control: this tmux does run #(…) in -c.
-        try runProcess("/usr/bin/tmux", ["new-window", "-d", "-c", fixture.folder.path + "/#(touch CONTROL)", "true"],
+        try runProcess("/usr/bin/tmux", ["new-window", "-d", "-c", fixture.folder.path + "/#(touch \(tmuxHome)/CONTROL)", "true"],
                        environment: tmux.environment).check()
         for _ in 0..<50 where !exists(tmuxHome + "/CONTROL") { usleep(100_000) }
         #expect(exists(tmuxHome + "/CONTROL"), "tmux did not expand the control format")
@@ -96,21 +96,23 @@ import Support
                   fixture.home + "/config.toml")
         // The issue's repository template.
         try write("worktree = \"{parent}/wt-#(cd;id>TMUX_PWNED)-{slug}\"\n", fixture.repo + "/.ppds.toml")
+        defer { try? FileManager.default.removeItem(atPath: tmuxHome + "/TMUX_PWNED") }
         let committed = try fixture.ppds(["start-work", "1", "--offline", "--title", "x"], environment: tmux.environment)
         #expect(committed.status == 2, "\(committed.stdout)\(committed.stderr)")
         #expect(committed.stderr.contains("key 'worktree'") && committed.stderr.contains("config.toml"), "\(committed.stderr)")
         try FileManager.default.removeItem(atPath: fixture.repo + "/.ppds.toml")
 
         // The same from the user's own template: refused when naming.
-        try write("worktree = \"{parent}/wt-#(touch USER_PWNED)-{slug}\"\nspawn = [\"tmux\", \"new-window\", \"-d\", \"-c\", \"{worktree}\", \"true\"]\n",
+        try write("worktree = \"{parent}/wt-#(touch \(tmuxHome)/USER_PWNED)-{slug}\"\nspawn = [\"tmux\", \"new-window\", \"-d\", \"-c\", \"{worktree}\", \"true\"]\n",
                   fixture.home + "/config.toml")
         let own = try fixture.ppds(["start-work", "2", "--offline", "--title", "x"], environment: tmux.environment)
         #expect(own.status == 1 && own.stderr.contains("tmux reads as a format"), "\(own.stderr)")
 
         // A branch name with a format, filled into a tmux command: the spawn is refused.
-        try fixture.git("branch", "x#(touch BRANCH_PWNED)")
+        let branch = "x#(touch${IFS}\(tmuxHome)/BRANCH_PWNED)"
+        try fixture.git("branch", branch)
         try write("spawn = [\"tmux\", \"new-window\", \"-d\", \"-n\", \"{branch}\", \"true\"]\n", fixture.home + "/config.toml")
-        let (result, results) = try fixture.startWork(["3", "--branch", "x#(touch BRANCH_PWNED)", "--title", "y"], environment: tmux.environment)
+        let (result, results) = try fixture.startWork(["3", "--branch", branch, "--title", "y"], environment: tmux.environment)
         #expect(result.status == 1)
         let hooks = try #require(results.first?["hooks"] as? [[String: Any]])
         #expect(hooks.first?["outcome"] as? String == "failed")
@@ -144,12 +146,12 @@ import Support
         try """
         source \(scriptFile)
         fn=$(complete -p ppds | sed -E 's/.* -F ([^ ]+) .*/\\1/')
-        COMP_WORDS=("\(TestEnvironment.ppdsBinary)" start-work 1 --base "x")
+        COMP_WORDS=("\(TestEnvironment.ppdsBinary)" start-work 1 --base "")
         COMP_CWORD=4
-        COMP_LINE="ppds start-work 1 --base x"
+        COMP_LINE="ppds start-work 1 --base "
         COMP_POINT=${#COMP_LINE}
         COMPREPLY=()
-        "$fn" ppds x --base
+        "$fn" ppds "" --base
         printf '%s\\n' "${COMPREPLY[@]}"
         """.write(toFile: driver, atomically: true, encoding: .utf8)
         let result = try runProcess("/bin/bash", ["--norc", "--noprofile", driver], in: fixture.repo, environment: ["PPDS_HOME": fixture.home])
@@ -181,6 +183,7 @@ import Support
         try script.write(toFile: scriptFile, atomically: true, encoding: .utf8)
         // The custom function's output, as the script reads it, handed to a stand-in _describe.
         let result = try runProcess("/usr/bin/zsh", ["-f", "-c", """
+            export SAP_SHELL=zsh SAP_SHELL_VERSION=5.9
             _describe() { shift 2; print -rl -- "${(@P)1}" }
             compdef() { : }
             source \(scriptFile)
@@ -214,7 +217,10 @@ import Support
         try fixture.git("commit", "-q", "-m", "evil")
         try write("[Desktop Entry]\nExec=touch PWNED\n", fixture.repo + "/drop/evil.desktop")
         try write("OK=1\n", fixture.repo + "/.env")
-        try write("copy = [\"leak/*\", \"drop/*\", \"leak\", \".env\"]\n", fixture.repo + "/.ppds.toml")
+        try FileManager.default.createSymbolicLink(atPath: fixture.repo + "/env-link", withDestinationPath: ".env")
+        try FileManager.default.createSymbolicLink(atPath: fixture.repo + "/inner", withDestinationPath: "src/../../..")
+        try write("env-link\ninner\n", fixture.repo + "/.git/info/exclude")
+        try write("copy = [\"leak/*\", \"drop/*\", \"leak\", \".env\", \"env-link\", \"inner\"]\n", fixture.repo + "/.ppds.toml")
 
         let (result, results) = try fixture.startWork(["1", "--base", "main", "--title", "copy"])
         try result.check()
@@ -222,8 +228,10 @@ import Support
         #expect(!exists(userHome + "/.config/autostart/evil.desktop"))
         #expect(!exists(worktree + "/leak/id_ed25519"))
         #expect(try FileManager.default.destinationOfSymbolicLink(atPath: worktree + "/drop") == userHome + "/.config/autostart")
-        // `leak` itself matched: copied as the link it is (nothing is read through it).
-        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: worktree + "/leak") == userHome + "/.ssh")
+        // `leak` itself matched: a link out of the worktree is not copied either.
+        #expect(!exists(worktree + "/leak"))
+        #expect(!exists(worktree + "/inner"))
+        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: worktree + "/env-link") == ".env")
         #expect(try String(contentsOfFile: worktree + "/.env", encoding: .utf8) == "OK=1\n")
         let warnings = (results.first?["warnings"] as? [String]) ?? []
         #expect(warnings.contains { $0.contains("leak is a symbolic link") }, "\(warnings)")
