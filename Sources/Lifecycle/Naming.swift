@@ -183,9 +183,11 @@ public enum WorktreePlacement {
         }
         guard config.worktreeFromRepository && !config.repositoryCommandsTrusted else { return }
         let roots = (config.worktreeRoots.isEmpty ? [(repoRoot as NSString).deletingLastPathComponent] : config.worktreeRoots).map(canonicalPath)
-        let resolved = resolvingExisting(path)
         let file = config.repositoryFile ?? ".ppds.toml"
         let advice = "allow a folder with worktree_roots in $PPDS_HOME/config.toml, set worktree there, or review \(file) and run 'ppds trust'"
+        guard let resolved = resolvingExisting(path) else {
+            throw PPDSError.refused("\(issue.tag): \(file)'s worktree template gives \(TerminalText.escaped(path)), whose folders cannot be resolved (a dangling symbolic link?); \(advice)")
+        }
         guard let root = roots.first(where: { resolved.hasPrefix($0 == "/" ? "/" : $0 + "/") }) else {
             throw PPDSError.refused("\(issue.tag): \(file)'s worktree template gives \(TerminalText.escaped(path))\(resolved == path ? "" : " (\(TerminalText.escaped(resolved)) once links are followed)"), outside the folders allowed for worktrees (\(roots.joined(separator: ", "))); \(advice)")
         }
@@ -193,10 +195,22 @@ public enum WorktreePlacement {
         if let hidden = below.first(where: { $0.hasPrefix(".") }) {
             throw PPDSError.refused("\(issue.tag): \(file)'s worktree template gives \(TerminalText.escaped(resolved)), through the hidden folder '\(TerminalText.escaped(String(hidden)))' under \(root); \(advice)")
         }
+        // Nor into another repository's work tree (its files would gain the checkout).
+        let ownRoot = canonicalPath(repoRoot)
+        var folder = root == "/" ? "" : root
+        for part in below.dropLast() {
+            folder += "/" + part
+            var info = stat()
+            guard lstat(folder, &info) == 0 else { break }
+            if folder != ownRoot && lstat(folder + "/.git", &info) == 0 {
+                throw PPDSError.refused("\(issue.tag): \(file)'s worktree template gives \(TerminalText.escaped(resolved)), inside another repository (\(TerminalText.escaped(folder))); \(advice)")
+            }
+        }
     }
 
-    /// The path with its longest existing prefix resolved (symlinks followed), the rest as is.
-    static func resolvingExisting(_ path: String) -> String {
+    /// The path with its longest existing prefix resolved by `realpath` (symlinks followed),
+    /// the rest as is; nil when that prefix cannot be resolved (a dangling link).
+    static func resolvingExisting(_ path: String) -> String? {
         var head = path
         var tail: [String] = []
         while head != "/" && !head.isEmpty {
@@ -205,7 +219,9 @@ public enum WorktreePlacement {
             tail.insert((head as NSString).lastPathComponent, at: 0)
             head = (head as NSString).deletingLastPathComponent
         }
-        let base = canonicalPath(head.isEmpty ? "/" : head)
+        guard let real = realpath(head.isEmpty ? "/" : head, nil) else { return nil }
+        defer { free(real) }
+        let base = String(cString: real)
         return tail.isEmpty ? base : (base == "/" ? "" : base) + "/" + tail.joined(separator: "/")
     }
 }

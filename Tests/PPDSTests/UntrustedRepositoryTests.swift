@@ -32,9 +32,13 @@ import Support
         let elsewhere = TemporaryFolder("ppds-elsewhere")
         // A committed symlink inside the repository that points out of the parent.
         try FileManager.default.createSymbolicLink(atPath: fixture.repo + "/trees", withDestinationPath: elsewhere.path)
-        try fixture.git("add", "trees")
+        try FileManager.default.createSymbolicLink(atPath: fixture.repo + "/dangling", withDestinationPath: userHome + "/.config/new")
+        try fixture.git("add", "trees", "dangling")
         try fixture.git("commit", "-q", "-m", "link")
+        try fixture.git("init", "-q", fixture.folder.file("sibling"))
         let hostile = [
+            "{parent}/{repo}/dangling/x/{slug}",           // through a link to nowhere (yet)
+            "{parent}/sibling/{slug}",                     // into another repository's work tree
             userHome + "/.vim/pack/ppds/start/{slug}",   // under the parent, through a hidden folder
             elsewhere.path + "/{slug}",                    // outside the parent
             "{parent}/{repo}/trees/{slug}",                // inside the repository, through a link out
@@ -47,6 +51,7 @@ import Support
             #expect(try fixture.worktreePaths() == [fixture.repo], "\(template)")
         }
         #expect(!exists(userHome + "/.vim/pack/ppds"))
+        #expect(!exists(userHome + "/.config/new"))
         #expect(try FileManager.default.contentsOfDirectory(atPath: elsewhere.path).isEmpty)
 
         // Under the parent, missing folders are made.
