@@ -35,7 +35,7 @@ public struct Workspace: Sendable {
             let store = SessionStore(home: home ?? SessionStore.defaultHome())
             // A home made by an older ppds (or under a loose umask) is closed on first use.
             var info = stat()
-            if lstat(store.home, &info) == 0 { try? PrivateFile.checkFolder(store.home) }
+            if lstat(store.home, &info) == 0 { try? PrivateFile.checkFolder(store.home, followingLink: true) }
             return Workspace(repoRoot: canonicalPath(workdir), store: store)
         } catch let error as GitError {
             throw PPDSError.refused("\(start): \(error.message)")

@@ -12,7 +12,8 @@ public enum PrivateFile {
 
     /// Makes `path` and any missing parents (new ones 0700), then checks `path` itself: a real
     /// folder (not a symlink), this user's, and made 0700 when it was more open. With `home`,
-    /// every folder from `home` down to `path` is checked the same way.
+    /// every folder from `home` down to `path` is checked the same way. The home itself may be
+    /// a symlink the user made (`~/.ppds -> /data/ppds`), to a folder of theirs; nothing under it.
     public static func ensureFolder(_ path: String, home: String? = nil) throws(FileSystemError) {
         let target = Paths.trimmingSlash(path)
         var chain: [String] = [target]
@@ -26,7 +27,8 @@ public enum PrivateFile {
         }
         // Create top-down: parents outside home as usual (0700), then each checked.
         try createMissing(target)
-        for folder in chain.reversed() { try checkFolder(folder) }
+        let top = Paths.trimmingSlash(home ?? path)
+        for folder in chain.reversed() { try checkFolder(folder, followingLink: folder == top) }
     }
 
     private static func createMissing(_ path: String) throws(FileSystemError) {
@@ -39,9 +41,10 @@ public enum PrivateFile {
         }
     }
 
-    /// A folder of ppds's own: not a symlink, owned by this user, 0700.
-    public static func checkFolder(_ path: String) throws(FileSystemError) {
-        let fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+    /// A folder of ppds's own: not a symlink (unless `followingLink`, for the home itself),
+    /// owned by this user, 0700.
+    public static func checkFolder(_ path: String, followingLink: Bool = false) throws(FileSystemError) {
+        let fd = open(path, O_RDONLY | O_DIRECTORY | (followingLink ? 0 : O_NOFOLLOW) | O_CLOEXEC)
         guard fd >= 0 else {
             let reason = errno == ELOOP || errno == ENOTDIR ? "it is not a folder (a symbolic link?); ppds keeps its files in a private folder of its own"
                 : String(cString: strerror(errno))

@@ -357,6 +357,18 @@ import Support
         #expect(listing.status != 0)
     }
 
+    /// The home itself may be a link the user made; the folders under it are still closed.
+    @Test func aLinkedHomeStillWorks() throws {
+        let fixture = try GitFixture()
+        let real = fixture.folder.file("real-home")
+        try FileManager.default.createDirectory(atPath: real, withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(atPath: fixture.home, withDestinationPath: real)
+        try fixture.started(1, title: "linked")
+        #expect(mode(real) == 0o700 && mode(real + "/sessions") == 0o700)
+        #expect(mode(real + "/sessions/work-1.json") == 0o600)
+        try fixture.ppds(["update", "1", "--status", "working"]).check()
+    }
+
     @Test func filesOfAnotherUserOrLinksInTheHomeAreRefused() throws {
         let fixture = try GitFixture()
         try fixture.started(1, title: "mine")
