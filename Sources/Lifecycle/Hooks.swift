@@ -125,7 +125,7 @@ public enum Hooks {
             if status == 0 {
                 return HookResult(kind: kind, command: display, outcome: .ok, message: "exited at once with status 0")
             }
-            let output = ((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+            let output = ((try? PrivateFile.read(log)).map { String(decoding: $0, as: UTF8.self) } ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
             let how = status < 0 ? "killed by signal \(-status)" : "exit status \(status)"
             return HookResult(kind: kind, command: display, outcome: .failed,
                               message: "exited at once (\(how))" + (output.isEmpty ? "" : ": \(String(output.suffix(400)))"))

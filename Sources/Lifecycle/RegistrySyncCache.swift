@@ -26,7 +26,7 @@ struct RegistrySyncCache {
     // read in a few milliseconds for 5,000 sessions (JSON took tens).
     static func load(_ workspace: Workspace, remote: String) -> RegistrySyncCache {
         var cache = RegistrySyncCache(remote: remote)
-        guard let data = FileManager.default.contents(atPath: file(workspace)) else { return cache }
+        guard let data = try? PrivateFile.read(file(workspace)) else { return cache }
         let lines = String(decoding: data, as: UTF8.self).split(separator: "\n")
         guard lines.first.map(String.init) == "remote " + remote else { return cache }
         for line in lines.dropFirst() {

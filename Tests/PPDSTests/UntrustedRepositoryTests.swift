@@ -169,6 +169,19 @@ import Support
         for name in ["P1", "P2", "P3", "P4"] {
             #expect(!exists(fixture.folder.file(name)) && !exists(fixture.repo + "/" + name), "\(name): \(result.stderr)")
         }
+        // What git cannot hold (spaces, a line break: the protocol is one candidate a line)
+        // stays literal too, from a stand-in for ppds's completion output.
+        let stub = fixture.folder.file("stub")
+        try write("#!/bin/sh\nprintf '%s\\n' 'y a  b' 'y$(touch P5)' 'y`touch P6`' \"y'\\\"\" 'y' 'z$(touch P7)'\n", stub)
+        chmod(stub, 0o755)
+        let spaced = try runProcess("/bin/bash", ["--norc", "--noprofile", "-c", """
+            source \(scriptFile)
+            COMP_WORDS=("\(stub)" start-work 1 --base y); COMP_CWORD=4
+            COMP_LINE="ppds start-work 1 --base y"; COMP_POINT=${#COMP_LINE}; COMPREPLY=()
+            _ppds ppds y --base; printf '%s\\n' "${COMPREPLY[@]}"
+            """], in: fixture.repo)
+        #expect(spaced.stdout == "y a  b\ny$(touch P5)\ny`touch P6`\ny'\"\ny\n", "\(spaced.stdout.debugDescription) \(spaced.stderr)")
+        for name in ["P5", "P6", "P7"] { #expect(!exists(fixture.repo + "/" + name), "\(name)") }
         // The other completions still work: the statuses and the subcommands.
         let statuses = try runProcess("/bin/bash", ["--norc", "--noprofile", "-c", """
             source \(scriptFile)
