@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import TestSupport
 import Support
+import Config
 
 /// What a repository commits (`.ppds.toml`, branch names, symlinks) and what another local user
 /// leaves around must not act before `ppds trust`, nor leave the repository's own folders, nor
@@ -341,6 +342,31 @@ import Support
         let copied = try fixture.ppds(["start-work", "3", "--offline", "--title", "copied"], in: hostile).check()
         #expect(copied.stdout.contains("ppds trust"))
         #expect(!exists(fixture.folder.file("hostile-copied/HOOK_RAN")))
+    }
+
+    /// Each key's rule, read through the config itself.
+    @Test func repositoryKeysAreTrustedOrConfined() throws {
+        let fixture = try GitFixture()
+        try write("[registry]\nremote = \"origin\"\n", fixture.repo + "/.ppds.toml")
+        #expect(try Config.load(home: fixture.home, repoRoot: fixture.repo).registryRemote == nil)
+        try Trust.trust(repoRoot: fixture.repo, home: fixture.home)
+        #expect(try Config.load(home: fixture.home, repoRoot: fixture.repo).registryRemote == "origin")
+        for (text, key) in [("branch = \"{type}/$(id){slug}\"", "branch"), ("branch = \"{type}/`id`{slug}\"", "branch"),
+                            ("worktree = \"{parent}/a b/{slug}\"", "worktree"), ("worktree = \"{parent}/#{slug}\"", "worktree"),
+                            ("worktree_roots = [\"/\"]", "worktree_roots")] {
+            try write(text + "\n", fixture.repo + "/.ppds.toml")
+            do {
+                _ = try Config.load(home: fixture.home, repoRoot: fixture.repo)
+                Issue.record("\(text) was accepted")
+            } catch {
+                #expect(error.reason == .invalid && error.message.contains("key '\(key)'"), "\(error.message)")
+            }
+        }
+        // The user's own file may use any of them.
+        try FileManager.default.removeItem(atPath: fixture.repo + "/.ppds.toml")
+        try write("branch = \"{type}/x+{slug}\"\nworktree_roots = [\"~/w\"]\n", fixture.home + "/config.toml")
+        let own = try Config.load(home: fixture.home, repoRoot: fixture.repo)
+        #expect(own.worktreeRoots == [NSHomeDirectory() + "/w"] || own.worktreeRoots.first?.hasSuffix("/w") == true)
     }
 
     // MARK: home privacy
