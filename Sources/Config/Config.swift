@@ -22,27 +22,75 @@ public struct Config: Sendable {
     /// The repository file, when its commands are part of this config; they run only once trusted.
     public var repositoryFile: String?
     public var repositoryCommandsTrusted = true
+    /// Folders a worktree path from an untrusted repository file must stay under
+    /// (`worktree_roots` in the user's config); empty: the repository's parent folder.
+    public var worktreeRoots: [String] = []
+    /// The `worktree` / `branch` template came from the repository's `.ppds.toml`.
+    public private(set) var worktreeFromRepository = false
+    public private(set) var branchFromRepository = false
+    /// `registry.remote` from the repository's file, used only once it is trusted.
+    public private(set) var repositoryRegistryRemote: String?
 
     public init() {}
 
-    static let knownKeys: Set<String> = ["base", "branch", "worktree", "default_type", "labels", "copy", "hooks", "spawn", "stale_after", "registry"]
+    static let knownKeys: Set<String> = ["base", "branch", "worktree", "worktree_roots", "default_type", "labels", "copy", "hooks", "spawn", "stale_after", "registry"]
+
+    /// The largest config file read.
+    static let maxFileSize = 1 << 20
 
     /// Reads both files; a malformed one is an error naming the file, line and key.
     public static func load(home: String, repoRoot: String) throws(PPDSError) -> Config {
         var config = Config()
         let userFile = home + "/config.toml"
-        if let text = readText(userFile) { try config.apply(text, file: userFile, fromRepository: false) }
+        if let text = try readUserFile(userFile) { try config.apply(text, file: userFile, fromRepository: false) }
         let repoFile = repoRoot + "/.ppds.toml"
-        if let text = readText(repoFile) {
+        if let text = try readRepositoryFile(repoFile) {
             try config.apply(text, file: repoFile, fromRepository: true)
             config.repositoryFile = repoFile
-            config.repositoryCommandsTrusted = Trust.isTrusted(file: repoFile, content: text, home: home)
+            config.repositoryCommandsTrusted = Trust.isTrusted(repoRoot: repoRoot, content: text, home: home)
+            // A registry remote makes start-work push claims with the user's credentials: the
+            // repository's choice counts only once trusted.
+            if let remote = config.repositoryRegistryRemote, config.repositoryCommandsTrusted { config.registryRemote = remote }
         }
         return config
     }
 
-    static func readText(_ path: String) -> String? {
-        FileManager.default.contents(atPath: path).map { String(decoding: $0, as: UTF8.self) }
+    /// The user's own file (a symlink to a dotfiles folder is fine), but only their own.
+    static func readUserFile(_ path: String) throws(PPDSError) -> String? {
+        let fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC)
+        guard fd >= 0 else {
+            if errno == ENOENT || errno == ENOTDIR { return nil }
+            throw PPDSError.invalid("\(path): cannot be read: \(String(cString: strerror(errno)))")
+        }
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0, info.st_mode & S_IFMT == S_IFREG, info.st_size <= maxFileSize else {
+            throw PPDSError.invalid("\(path): not a regular file of at most \(maxFileSize) bytes")
+        }
+        guard info.st_uid == geteuid() else {
+            throw PPDSError.refused("\(path) belongs to another user (uid \(info.st_uid)); ppds reads only your own config; move it aside")
+        }
+        return String(decoding: FileDescriptor.readToEnd(fd), as: UTF8.self)
+    }
+
+    /// The repository's file: a regular file in the main worktree, never a symlink (which
+    /// could borrow another repository's trusted file, or read one from outside).
+    public static func readRepositoryFile(_ path: String) throws(PPDSError) -> String? {
+        let fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC)
+        guard fd >= 0 else {
+            if errno == ENOENT || errno == ENOTDIR { return nil }
+            if errno == ELOOP {
+                let target = (try? FileManager.default.destinationOfSymbolicLink(atPath: path)) ?? "?"
+                throw PPDSError.refused("\(path) is a symbolic link (to \(target)); ppds reads only a regular .ppds.toml in the repository; replace the link with the file itself")
+            }
+            throw PPDSError.invalid("\(path): cannot be read: \(String(cString: strerror(errno)))")
+        }
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0, info.st_mode & S_IFMT == S_IFREG, info.st_size <= maxFileSize else {
+            throw PPDSError.invalid("\(path): not a regular file of at most \(maxFileSize) bytes")
+        }
+        return String(decoding: FileDescriptor.readToEnd(fd), as: UTF8.self)
     }
 
     /// Whether a repository file set any command (hooks or spawn).
@@ -88,13 +136,37 @@ public struct Config: Sendable {
             throw fail([key], "unknown key (known: \(Self.knownKeys.sorted().joined(separator: ", ")))")
         }
         if let value = try string("base") { base = value }
+        // A repository's templates are text from outside: only plain path characters, so no
+        // name made from them is ever read as code (a shell's `$(…)`, tmux's `#(…)`, markup).
+        func plainTemplate(_ key: String, _ value: String) throws(PPDSError) {
+            let literal = TemplatePlaceholders.placeholders.reduce(value) { $0.replacingOccurrences(of: $1, with: "") }
+            if let bad = literal.unicodeScalars.first(where: { !Self.isPlainPathCharacter($0) }) {
+                throw fail([key], "'\(bad.escaped(asASCII: true))' is not allowed in a repository's template (only letters, digits, '.', '_', '-', '/', '+', '@' and {placeholders}); set it in $PPDS_HOME/config.toml instead")
+            }
+        }
         if let value = try string("branch") {
             guard value.contains("{slug}") || value.contains("{issue}") else { throw fail(["branch"], "the template needs {slug} or {issue}") }
+            if fromRepository { try plainTemplate("branch", value) }
             branchTemplate = value
+            branchFromRepository = fromRepository
         }
         if let value = try string("worktree") {
             guard value.contains("{slug}") || value.contains("{issue}") else { throw fail(["worktree"], "the template needs {slug} or {issue}") }
+            if fromRepository { try plainTemplate("worktree", value) }
             worktreeTemplate = value
+            worktreeFromRepository = fromRepository
+        }
+        if let roots = try strings("worktree_roots") {
+            guard !fromRepository else {
+                throw fail(["worktree_roots"], "only the user's own config ($PPDS_HOME/config.toml) may allow folders for worktrees")
+            }
+            for root in roots {
+                let expanded = (root as NSString).expandingTildeInPath
+                guard expanded.hasPrefix("/"), !expanded.split(separator: "/").contains("..") else {
+                    throw fail(["worktree_roots"], "'\(root)' is not an absolute folder without '..'")
+                }
+                worktreeRoots.append(expanded)
+            }
         }
         if let value = try string("default_type") { defaultType = value }
         if let labels = document.value(at: "labels") {
@@ -134,7 +206,7 @@ public struct Config: Sendable {
                 guard case .string(let name) = remote, !name.isEmpty, !name.hasPrefix("-") else {
                     throw fail(["registry", "remote"], "expected the name of a git remote, e.g. \"origin\"")
                 }
-                registryRemote = name
+                if fromRepository { repositoryRegistryRemote = name } else { registryRemote = name }
             }
         }
         if let value = document.value(at: "stale_after") {
@@ -149,35 +221,59 @@ public struct Config: Sendable {
     }
 }
 
+extension Config {
+    /// Characters a repository's `worktree` / `branch` template may hold besides placeholders.
+    static func isPlainPathCharacter(_ c: Unicode.Scalar) -> Bool {
+        c.isASCII && (("a"..."z").contains(c) || ("A"..."Z").contains(c) || ("0"..."9").contains(c)
+            || c == "." || c == "_" || c == "-" || c == "/" || c == "+" || c == "@")
+    }
+}
+
+/// The placeholders of the naming templates (here, below Lifecycle, for the config check).
+public enum TemplatePlaceholders {
+    public static let placeholders = ["{type}", "{slug}", "{issue}", "{repo}", "{parent}"]
+}
+
 /// Which repository config contents the user trusted to run commands (`ppds trust`).
+///
+/// A record is keyed by the repository (its main worktree's canonical path, plus
+/// `/.ppds.toml`, the key older records used) and holds the SHA-256 of the content. The key is
+/// computed from the repository ppds runs in, never from where the file resolves: a
+/// `.ppds.toml` that is a symlink is refused when read, so one repository can never borrow
+/// another's trust.
 public enum Trust {
     static func recordFile(home: String) -> String { home + "/trusted.json" }
 
+    static func key(repoRoot: String) -> String { canonicalPath(repoRoot) + "/.ppds.toml" }
+
+    /// The records; an unreadable, linked or foreign file counts as no trust at all.
     static func records(home: String) -> [String: String] {
-        guard let data = FileManager.default.contents(atPath: recordFile(home: home)),
+        guard let data = try? PrivateFile.read(recordFile(home: home)),
               let object = try? JSONSerialization.jsonObject(with: data) as? [String: String] else { return [:] }
         return object
     }
 
-    public static func isTrusted(file: String, content: String, home: String) -> Bool {
-        records(home: home)[canonicalPath(file)] == SHA256.hex(Data(content.utf8))
+    public static func isTrusted(repoRoot: String, content: String, home: String) -> Bool {
+        records(home: home)[key(repoRoot: repoRoot)] == SHA256.hex(Data(content.utf8))
     }
 
-    /// Records the file's current content as trusted; returns its digest.
+    /// Records the repository file's current content as trusted; returns its digest.
     @discardableResult
-    public static func trust(file: String, home: String) throws(PPDSError) -> String {
-        guard let data = FileManager.default.contents(atPath: file) else {
+    public static func trust(repoRoot: String, home: String) throws(PPDSError) -> String {
+        let file = repoRoot + "/.ppds.toml"
+        guard let text = try Config.readRepositoryFile(file) else {
             throw PPDSError.refused("\(file) does not exist; nothing to trust")
         }
-        let text = String(decoding: data, as: UTF8.self)
-        _ = try Config.load(home: home, repoRoot: (file as NSString).deletingLastPathComponent)
+        _ = try Config.load(home: home, repoRoot: repoRoot)
+        do { _ = try PrivateFile.read(recordFile(home: home)) } catch {
+            throw PPDSError.refused("\(error.path): \(error.message)")
+        }
         var all = records(home: home)
         let digest = SHA256.hex(Data(text.utf8))
-        all[canonicalPath(file)] = digest
+        all[key(repoRoot: repoRoot)] = digest
         let json = JSONWriter.write(.object(all.mapValues(JSONValue.string)))
         do {
-            try FileManager.default.createDirectory(atPath: home, withIntermediateDirectories: true)
-            try AtomicFile.write(Data((json + "\n").utf8), to: recordFile(home: home))
+            try PrivateFile.write(Data((json + "\n").utf8), to: recordFile(home: home), home: home)
         } catch {
             throw PPDSError.io("\(recordFile(home: home)): cannot record the trust: \(error)")
         }

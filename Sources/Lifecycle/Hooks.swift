@@ -45,6 +45,27 @@ public enum Hooks {
         }
     }
 
+    /// tmux reads `#` in many of its arguments as a format, and `#(…)` in a format runs a
+    /// command: a value ppds fills into a tmux command (the branch, the worktree path, by
+    /// placeholder or `PPDS_*` variable in a shell line) must not carry one. The reason, or nil.
+    public static func formatHazard(_ command: CommandSpec, for session: Session) -> String? {
+        let values = [("{branch}", "PPDS_BRANCH", session.branch), ("{worktree}", "PPDS_WORKTREE", session.worktree),
+                      ("{title}", "PPDS_TITLE", session.title ?? "")]
+        switch command {
+        case .argv(let argv):
+            guard let program = argv.first, (program as NSString).lastPathComponent == "tmux" else { return nil }
+            for (placeholder, _, value) in values where value.contains("#") && argv.dropFirst().contains(where: { $0.contains(placeholder) }) {
+                return "refused: \(placeholder) is '\(TerminalText.escaped(value))', and tmux reads its '#' as a format (#(…) runs a command); use a name without '#'"
+            }
+        case .shell(let line):
+            guard line.contains("tmux") else { return nil }
+            for (_, variable, value) in values where value.contains("#") && line.contains(variable) {
+                return "refused: $\(variable) is '\(TerminalText.escaped(value))', and tmux reads its '#' as a format (#(…) runs a command); use a name without '#'"
+            }
+        }
+        return nil
+    }
+
     static func runAfterCreate(_ session: Session, config: Config, home: String) -> [HookResult] {
         var results: [HookResult] = []
         let env = environment(for: session)
@@ -52,6 +73,10 @@ public enum Hooks {
         for command in config.postCreate {
             if !config.mayRun("hooks.post_create") {
                 results.append(HookResult(kind: "post_create", command: command.display, outcome: .skipped, message: advice))
+                continue
+            }
+            if let hazard = formatHazard(command, for: session) {
+                results.append(HookResult(kind: "post_create", command: command.display, outcome: .failed, message: hazard))
                 continue
             }
             do {
@@ -67,6 +92,8 @@ public enum Hooks {
         if let spawn = config.spawn {
             if !config.mayRun("spawn") {
                 results.append(HookResult(kind: "spawn", command: spawn.display, outcome: .skipped, message: advice))
+            } else if let hazard = formatHazard(spawn, for: session) {
+                results.append(HookResult(kind: "spawn", command: spawn.display, outcome: .failed, message: hazard))
             } else {
                 results.append(self.spawn(kind: "spawn", argv: argv(spawn, for: session), display: spawn.display,
                                           session: session, home: home))
@@ -84,7 +111,11 @@ public enum Hooks {
     /// non-zero within `earlyExitWindow`; ok when it exits 0 that soon; else spawned.
     static func spawn(kind: String, argv: [String], display: String, session: Session, home: String) -> HookResult {
         let logs = home + "/logs"
-        try? FileManager.default.createDirectory(atPath: logs, withIntermediateDirectories: true)
+        do {
+            try PrivateFile.ensureFolder(logs, home: home)
+        } catch {
+            return HookResult(kind: kind, command: display, outcome: .failed, message: "cannot write its log: \(error)")
+        }
         let log = "\(logs)/\(session.id).\(kind).log"
         do {
             let pid = try ProcessRunner.spawn(argv, in: session.worktree, environment: environment(for: session), log: log)
@@ -94,7 +125,7 @@ public enum Hooks {
             if status == 0 {
                 return HookResult(kind: kind, command: display, outcome: .ok, message: "exited at once with status 0")
             }
-            let output = ((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+            let output = ((try? PrivateFile.read(log)).map { String(decoding: $0, as: UTF8.self) } ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
             let how = status < 0 ? "killed by signal \(-status)" : "exit status \(status)"
             return HookResult(kind: kind, command: display, outcome: .failed,
                               message: "exited at once (\(how))" + (output.isEmpty ? "" : ": \(String(output.suffix(400)))"))

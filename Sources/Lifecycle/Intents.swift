@@ -60,10 +60,9 @@ public struct IntentStore: Sendable {
 
     public func record(_ intent: Intent) throws(PPDSError) {
         do {
-            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            try AtomicFile.write(try encoder.encode(intent), to: path(intent.operation, intent.issue, repo: intent.repo))
+            try PrivateFile.write(try encoder.encode(intent), to: path(intent.operation, intent.issue, repo: intent.repo), home: home)
         } catch {
             throw PPDSError.from(error)
         }
@@ -89,11 +88,9 @@ public struct IntentStore: Sendable {
     /// An intent record is small; a larger file is not ours and is not read whole.
     static let maxFileSize = 64 << 10
 
+    /// Under the home: never through a symlink, never another user's file.
     static func read(_ file: String) -> Data? {
-        guard let attributes = try? FileManager.default.attributesOfItem(atPath: file),
-              attributes[.type] as? FileAttributeType == .typeRegular,
-              let size = attributes[.size] as? Int, size <= maxFileSize else { return nil }
-        return FileManager.default.contents(atPath: file)
+        try? PrivateFile.read(file, limit: maxFileSize)
     }
 
     /// Every readable record, and the names of unreadable ones.

@@ -136,6 +136,7 @@ struct NameChooser {
                 throw PPDSError.failed("\(issue.tag): the worktree template gives '\(rendered)', which is not an absolute path without '..'")
             }
             let path = URL(fileURLWithPath: rendered).standardizedFileURL.path
+            try WorktreePlacement.check(path, config: config, repoRoot: repoRoot, issue: issue)
             let branchTaken = fixedBranch == nil && existingBranches.contains(branch) || claimedBranches.contains(branch) || conflictsByPrefix(branch, existingBranches)
             let pathTaken = claimedPaths.contains(canonicalPath(path)) || FileManager.default.fileExists(atPath: path)
                 || (try? FileManager.default.destinationOfSymbolicLink(atPath: path)) != nil
@@ -166,5 +167,61 @@ struct NameChooser {
     /// `feat/x` cannot be created when `feat/x/y` or `feat` exists (refs are files).
     private func conflictsByPrefix(_ branch: String, _ existing: Set<String>) -> Bool {
         existing.contains { $0.hasPrefix(branch + "/") || branch.hasPrefix($0 + "/") }
+    }
+}
+
+/// Where a worktree may go. A path is handed to other programs (tmux, shells, editors), so it
+/// never holds `#` or a control character, whatever template made it. A path made from an
+/// untrusted repository's `worktree` template must stay under the folders the user allows
+/// (`worktree_roots` in `$PPDS_HOME/config.toml`; by default the repository's parent folder),
+/// after resolving the symlinks of the folders that exist, and may not pass through a hidden
+/// folder below them (`~/.vim/pack/…`, `~/.config/autostart/…`).
+public enum WorktreePlacement {
+    public static func check(_ path: String, config: Config, repoRoot: String, issue: IssueNumber) throws(PPDSError) {
+        if let bad = path.unicodeScalars.first(where: { $0 == "#" || $0.value < 0x20 || $0.value == 0x7f }) {
+            throw PPDSError.refused("\(issue.tag): the worktree path '\(TerminalText.escaped(path))' holds '\(bad.escaped(asASCII: true))', which tmux reads as a format and shells as a comment; choose a worktree template (or a folder) without it")
+        }
+        guard config.worktreeFromRepository && !config.repositoryCommandsTrusted else { return }
+        let roots = (config.worktreeRoots.isEmpty ? [(repoRoot as NSString).deletingLastPathComponent] : config.worktreeRoots).map(canonicalPath)
+        let file = config.repositoryFile ?? ".ppds.toml"
+        let advice = "allow a folder with worktree_roots in $PPDS_HOME/config.toml, set worktree there, or review \(file) and run 'ppds trust'"
+        guard let resolved = resolvingExisting(path) else {
+            throw PPDSError.refused("\(issue.tag): \(file)'s worktree template gives \(TerminalText.escaped(path)), whose folders cannot be resolved (a dangling symbolic link?); \(advice)")
+        }
+        guard let root = roots.first(where: { resolved.hasPrefix($0 == "/" ? "/" : $0 + "/") }) else {
+            throw PPDSError.refused("\(issue.tag): \(file)'s worktree template gives \(TerminalText.escaped(path))\(resolved == path ? "" : " (\(TerminalText.escaped(resolved)) once links are followed)"), outside the folders allowed for worktrees (\(roots.joined(separator: ", "))); \(advice)")
+        }
+        let below = resolved.dropFirst(root == "/" ? 1 : root.count + 1).split(separator: "/")
+        if let hidden = below.first(where: { $0.hasPrefix(".") }) {
+            throw PPDSError.refused("\(issue.tag): \(file)'s worktree template gives \(TerminalText.escaped(resolved)), through the hidden folder '\(TerminalText.escaped(String(hidden)))' under \(root); \(advice)")
+        }
+        // Nor into another repository's work tree (its files would gain the checkout).
+        let ownRoot = canonicalPath(repoRoot)
+        var folder = root == "/" ? "" : root
+        for part in below.dropLast() {
+            folder += "/" + part
+            var info = stat()
+            guard lstat(folder, &info) == 0 else { break }
+            if folder != ownRoot && lstat(folder + "/.git", &info) == 0 {
+                throw PPDSError.refused("\(issue.tag): \(file)'s worktree template gives \(TerminalText.escaped(resolved)), inside another repository (\(TerminalText.escaped(folder))); \(advice)")
+            }
+        }
+    }
+
+    /// The path with its longest existing prefix resolved by `realpath` (symlinks followed),
+    /// the rest as is; nil when that prefix cannot be resolved (a dangling link).
+    static func resolvingExisting(_ path: String) -> String? {
+        var head = path
+        var tail: [String] = []
+        while head != "/" && !head.isEmpty {
+            var info = stat()
+            if lstat(head, &info) == 0 { break }
+            tail.insert((head as NSString).lastPathComponent, at: 0)
+            head = (head as NSString).deletingLastPathComponent
+        }
+        guard let real = realpath(head.isEmpty ? "/" : head, nil) else { return nil }
+        defer { free(real) }
+        let base = String(cString: real)
+        return tail.isEmpty ? base : (base == "/" ? "" : base) + "/" + tail.joined(separator: "/")
     }
 }

@@ -106,9 +106,9 @@ public struct RegistrySync {
     public func run() throws(PPDSError) -> SyncReport {
         let folder = workspace.mirrorStore.home
         do {
-            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            try PrivateFile.ensureFolder(folder, home: workspace.store.home)
         } catch {
-            throw PPDSError.io("\(folder): cannot create the folder: \(error.localizedDescription)")
+            throw PPDSError.io("\(error.path): \(error.message)")
         }
         return try PPDSError.wrapping { try FileLock.withLock(folder + "/sync.lock") { try runLocked() } }
     }

@@ -26,7 +26,7 @@ struct RegistrySyncCache {
     // read in a few milliseconds for 5,000 sessions (JSON took tens).
     static func load(_ workspace: Workspace, remote: String) -> RegistrySyncCache {
         var cache = RegistrySyncCache(remote: remote)
-        guard let data = FileManager.default.contents(atPath: file(workspace)) else { return cache }
+        guard let data = try? PrivateFile.read(file(workspace)) else { return cache }
         let lines = String(decoding: data, as: UTF8.self).split(separator: "\n")
         guard lines.first.map(String.init) == "remote " + remote else { return cache }
         for line in lines.dropFirst() {
@@ -40,8 +40,7 @@ struct RegistrySyncCache {
     func save(_ workspace: Workspace) {
         var text = "remote " + remote + "\n"
         for (issue, entry) in entries.sorted(by: { $0.key < $1.key }) { text += "\(issue) \(entry.ref) \(entry.files)\n" }
-        try? FileManager.default.createDirectory(atPath: workspace.mirrorStore.home, withIntermediateDirectories: true)
-        try? AtomicFile.write(Data(text.utf8), to: Self.file(workspace))
+        try? PrivateFile.write(Data(text.utf8), to: Self.file(workspace), home: workspace.store.home)
     }
 
     /// The identity of every file that may hold a session: the spec's place, this repository's

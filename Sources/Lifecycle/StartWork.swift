@@ -183,7 +183,10 @@ public struct StartWork: Sendable {
             if let created, request.runHooks {
                 result.hooks += Hooks.runAfterCreate(created, config: config, home: workspace.store.home)
             }
-            if !request.exec.isEmpty, let session = result.session, result.outcome == .started || result.outcome == .recreated {
+            if !request.exec.isEmpty, let session = result.session, result.outcome == .started || result.outcome == .recreated,
+               let hazard = Hooks.formatHazard(.argv(request.exec), for: session) {
+                result.hooks.append(HookResult(kind: "exec", command: CommandSpec.argv(request.exec).display, outcome: .failed, message: hazard))
+            } else if !request.exec.isEmpty, let session = result.session, result.outcome == .started || result.outcome == .recreated {
                 result.hooks.append(Hooks.spawn(kind: "exec", argv: Hooks.argv(.argv(request.exec), for: session),
                                                 display: CommandSpec.argv(request.exec).display, session: session,
                                                 home: workspace.store.home))

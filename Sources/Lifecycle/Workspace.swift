@@ -32,7 +32,11 @@ public struct Workspace: Sendable {
             guard let workdir = main.workdir else {
                 throw PPDSError.refused("\(start): the repository is bare; ppds needs a main worktree")
             }
-            return Workspace(repoRoot: canonicalPath(workdir), store: SessionStore(home: home ?? SessionStore.defaultHome()))
+            let store = SessionStore(home: home ?? SessionStore.defaultHome())
+            // A home made by an older ppds (or under a loose umask) is closed on first use.
+            var info = stat()
+            if lstat(store.home, &info) == 0 { try? PrivateFile.checkFolder(store.home, followingLink: true) }
+            return Workspace(repoRoot: canonicalPath(workdir), store: store)
         } catch let error as GitError {
             throw PPDSError.refused("\(start): \(error.message)")
         } catch {

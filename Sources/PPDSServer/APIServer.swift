@@ -49,7 +49,7 @@ public struct APIServer: Sendable {
             let sessionsDir = workspace.store.sessionsDir
             return { @Sendable in ChangeWatcher.folders(gitDir: gitDir, sessionsDir: sessionsDir) }
         }
-        try? FileManager.default.createDirectory(atPath: workspace.store.sessionsDir, withIntermediateDirectories: true)
+        try? PrivateFile.ensureFolder(workspace.store.sessionsDir, home: workspace.store.home)
         view = LiveView(workspace: workspace, options: options.status, hub: hub, notifier: notifier, folders: folders)
     }
 

@@ -19,30 +19,41 @@ public struct Machine: Sendable, Equatable, Hashable {
     /// use; the label is `PPDS_MACHINE_LABEL`, else `$PPDS_HOME/machine-label`, else the host name.
     public static func current(home: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws(PPDSError) -> Machine {
         let label = environment["PPDS_MACHINE_LABEL"].flatMap { $0.isEmpty ? nil : $0 }
-            ?? FileManager.default.contents(atPath: home + "/machine-label").map { String(decoding: $0, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines) }.flatMap { $0.isEmpty ? nil : String($0.prefix(64)) }
+            ?? (try? PrivateFile.read(home + "/machine-label", limit: 4096)).map { String(decoding: $0, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines) }.flatMap { $0.isEmpty ? nil : String($0.prefix(64)) }
             ?? ProcessInfo.processInfo.hostName
         if let id = environment["PPDS_MACHINE_ID"], !id.isEmpty { return Machine(id: id, label: label) }
         let file = home + "/machine-id"
-        if let id = readID(file) { return Machine(id: id, label: label) }
+        if let id = try readPrivateID(file) { return Machine(id: id, label: label) }
         let fresh = "m-" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(16)
         do {
-            try FileManager.default.createDirectory(atPath: home, withIntermediateDirectories: true)
+            try PrivateFile.ensureFolder(home)
         } catch {
-            throw PPDSError.io("\(home): cannot create the folder: \(error.localizedDescription)")
+            throw PPDSError.io("\(error.path): \(error.message)")
         }
         // Written whole to a temporary file, then linked into place: link() fails if the name
         // exists, so two first runs at once agree on the winner, and no reader sees it empty.
         let temporary = home + "/.machine-id.\(getpid()).\(UUID().uuidString.prefix(8))"
-        if FileManager.default.createFile(atPath: temporary, contents: Data((fresh + "\n").utf8)) {
-            _ = link(temporary, file)
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, PrivateFile.fileMode)
+        if fd >= 0 {
+            fchmod(fd, PrivateFile.fileMode)
+            let failed = FileDescriptor.writeAll(fd, Data((fresh + "\n").utf8)) != nil
+            close(fd)
+            if !failed { _ = link(temporary, file) }
             unlink(temporary)
         }
-        guard let id = readID(file) else { throw PPDSError.io("\(file): cannot read or write the machine id") }
+        guard let id = try readPrivateID(file) else { throw PPDSError.io("\(file): cannot read or write the machine id") }
         return Machine(id: id, label: label)
     }
 
-    static func readID(_ file: String) -> String? {
-        guard let data = FileManager.default.contents(atPath: file) else { return nil }
+    /// The id file under the home: never through a symlink, never another user's.
+    static func readPrivateID(_ file: String) throws(PPDSError) -> String? {
+        let data: Data?
+        do {
+            data = try PrivateFile.read(file, limit: 4096)
+        } catch {
+            throw PPDSError.refused("\(error.path): \(error.message)")
+        }
+        guard let data else { return nil }
         let text = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
         return (1...64).contains(text.utf8.count) && text.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }) ? text : nil
     }

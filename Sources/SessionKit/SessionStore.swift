@@ -153,9 +153,10 @@ public struct SessionStore: Sendable {
     /// content must pass `Session.decode`, and its name must be its own `work-<issue>.json`.
     /// Nil when there is no such file; any other failure names the file.
     func read(_ file: String) throws(RegistryError) -> Session? {
-        let fd = open(file, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY)
+        let fd = open(file, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY | O_NOFOLLOW)
         guard fd >= 0 else {
             if errno == ENOENT || errno == ENOTDIR { return nil }
+            if errno == ELOOP { throw .corrupt(SessionFileError(file: file, reason: "it is a symbolic link; ppds reads only its own files")) }
             throw .io(file: file, message: "cannot be read: \(String(cString: strerror(errno)))")
         }
         defer { close(fd) }
@@ -163,6 +164,9 @@ public struct SessionStore: Sendable {
         guard fstat(fd, &info) == 0 else { throw .io(file: file, message: "cannot be read: \(String(cString: strerror(errno)))") }
         guard info.st_mode & S_IFMT == S_IFREG else {
             throw .corrupt(SessionFileError(file: file, reason: "it is not a regular file (\(Self.describeType(info.st_mode)))"))
+        }
+        guard info.st_uid == geteuid() else {
+            throw .corrupt(SessionFileError(file: file, reason: "it belongs to another user (uid \(info.st_uid))"))
         }
         guard info.st_size <= Session.maxFileSize else {
             throw .corrupt(SessionFileError(file: file, reason: Session.tooLarge("\(info.st_size) bytes")))
@@ -245,7 +249,7 @@ public struct SessionStore: Sendable {
         }
         try ensureFolder((file as NSString).deletingLastPathComponent)
         do {
-            try AtomicFile.write(data, to: file)
+            try AtomicFile.write(data, to: file, mode: PrivateFile.fileMode, exactMode: true)
         } catch {
             throw .io(file: error.path, message: error.message)
         }
@@ -309,9 +313,9 @@ public struct SessionStore: Sendable {
 
     func ensureFolder(_ path: String) throws(RegistryError) {
         do {
-            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+            try PrivateFile.ensureFolder(path, home: home)
         } catch {
-            throw .io(file: path, message: "cannot create the folder: \(error.localizedDescription)")
+            throw .io(file: error.path, message: error.message)
         }
     }
 }

@@ -19,12 +19,14 @@ public struct FileSystemError: Error, Sendable, Equatable, CustomStringConvertib
 /// Temporary file in the same folder, fsync, rename: a reader never sees half a file.
 public enum AtomicFile {
     /// `mode` is the new file's permissions (less the umask), for files that must stay private.
-    public static func write(_ data: Data, to path: String, mode: mode_t = 0o644) throws(FileSystemError) {
+    /// With `exactMode`, the file gets `mode` whatever the umask.
+    public static func write(_ data: Data, to path: String, mode: mode_t = 0o644, exactMode: Bool = false) throws(FileSystemError) {
         let folder = (path as NSString).deletingLastPathComponent
         let name = (path as NSString).lastPathComponent
         let temporary = "\(folder)/.\(name).\(getpid()).\(UInt32.random(in: 0...UInt32.max)).tmp"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
         guard fd >= 0 else { throw FileSystemError(path: temporary, message: String(cString: strerror(errno))) }
+        if exactMode { fchmod(fd, mode) }
         var failure = FileDescriptor.writeAll(fd, data)
         if failure == nil && fsync(fd) != 0 { failure = String(cString: strerror(errno)) }
         close(fd)

@@ -183,8 +183,13 @@ public enum ProcessRunner {
 
     /// Starts a program without waiting for it (a worker session); its output goes to `log`.
     public static func spawn(_ argv: [String], in directory: String?, environment: [String: String], log: String) throws(PPDSError) -> Int32 {
-        let fd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw PPDSError.io("cannot write \(log): \(String(cString: strerror(errno)))") }
+        // Under $PPDS_HOME: never through a symlink or a hard link a stranger left there.
+        let fd: Int32
+        do {
+            fd = try PrivateFile.openForWriting(log, truncate: true)
+        } catch {
+            throw PPDSError.refused("cannot write the log \(log): \(error.message)")
+        }
         defer { close(fd) }
         return try start(argv, in: directory, environment: environment, stdout: fd, stderr: fd)
     }

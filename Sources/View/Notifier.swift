@@ -76,9 +76,26 @@ public final class Notifier: Sendable {
 
     /// The notify-send arguments for an event: the title and body escaped like terminal text,
     /// after "--" so one starting with "-" is not read as an option. The body's fields are
-    /// escaped already; its own line breaks are kept.
+    /// escaped already; its own line breaks are kept. Notification servers read the body as
+    /// markup (`<a href>`, `<img>`, `<b>`), so its `&`, `<` and `>` become entities: a stuck
+    /// reason is shown as text, never as a live link.
     public static func desktopArguments(title: String, body: String) -> [String] {
-        ["--app-name=ppds", "--", TerminalText.escaped(title), TerminalText.escaped(body, keepingNewlines: true)]
+        ["--app-name=ppds", "--", TerminalText.escaped(title), markupEscaped(TerminalText.escaped(body, keepingNewlines: true))]
+    }
+
+    /// Text for a notification body, where the server reads markup.
+    public static func markupEscaped(_ text: String) -> String {
+        var out = ""
+        out.reserveCapacity(text.utf8.count)
+        for character in text {
+            switch character {
+            case "&": out += "&amp;"
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            default: out.append(character)
+            }
+        }
+        return out
     }
 
     private func fire(_ event: Event, session: Session) {
@@ -92,7 +109,7 @@ public final class Notifier: Sendable {
         env["PPDS_EVENT"] = event.kind.rawValue
         if let reason = session.stuck?.reason { env["PPDS_REASON"] = reason }
         if let pr = session.pr { env["PPDS_PR"] = pr }
-        for command in commands {
+        for command in commands where Hooks.formatHazard(command, for: session) == nil {
             _ = try? ProcessRunner.run(Hooks.argv(command, for: session), in: session.repo, environment: env, timeout: 60)
         }
     }

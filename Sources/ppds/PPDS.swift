@@ -31,9 +31,14 @@ struct PPDS: AsyncParsableCommand {
             HookRunner.run(Array(arguments.dropFirst()))
             Foundation.exit(0)
         }
-        if let index = arguments.prefix(while: { $0 != "--" }).firstIndex(of: "--verbose") {
+        if let index = arguments.prefix(while: { $0 != "--" && $0 != "--exec" }).firstIndex(of: "--verbose") {
             arguments.remove(at: index)
             CLI.verbose = true
+        }
+        // bash's script is ppds's own (the generated one, with candidates kept literal).
+        if let shell = Completions.requestedShell(arguments), shell == .bash {
+            print(Completions.literalBash(PPDS.completionScript(for: .bash)), terminator: "")
+            Foundation.exit(0)
         }
         let names = configuration.subcommands.compactMap { $0.configuration.commandName }
         if let problem = CommandHints.problem(arguments, subcommands: names) {

@@ -17,7 +17,7 @@ struct TrustCommand: ParsableCommand {
         try CLI.run {
             let workspace = try repo.workspace()
             let file = workspace.repoRoot + "/.ppds.toml"
-            let digest = try Trust.trust(file: file, home: workspace.store.home)
+            let digest = try Trust.trust(repoRoot: workspace.repoRoot, home: workspace.store.home)
             print("trusted \(TerminalText.escaped(file)) (sha256 \(digest.prefix(12))…); any change to it needs 'ppds trust' again")
         }
     }

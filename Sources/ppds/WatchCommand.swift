@@ -30,7 +30,7 @@ struct WatchCommand: ParsableCommand {
             let config = try Config.load(home: workspace.store.home, repoRoot: workspace.repoRoot)
             let options = CLI.statusOptions(staleAfter: staleAfter, config: config)
             let gitDir = try workspace.openRepository().commonDir
-            try FileManager.default.createDirectory(atPath: workspace.store.sessionsDir, withIntermediateDirectories: true)
+            try PrivateFile.ensureFolder(workspace.store.sessionsDir, home: workspace.store.home)
             let watcher = ChangeWatcher { ChangeWatcher.folders(gitDir: gitDir, sessionsDir: workspace.store.sessionsDir) }
             sync.start(repo: repo)
             let terminal = isatty(STDOUT_FILENO) == 1
