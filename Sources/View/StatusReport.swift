@@ -49,15 +49,38 @@ public struct StatusProblem: Sendable, Equatable {
 public struct SessionView: Sendable {
     public let session: Session
     public let git: SessionGitState
+    /// Who sent each guidance message that came from another machine, as this machine judges
+    /// it (`home`'s trust file); empty when every message was written here.
+    public let origins: [String: GuidanceOrigin]
 
-    public init(session: Session, git: SessionGitState) {
+    public init(session: Session, git: SessionGitState, home: String? = nil) {
         self.session = session
         self.git = git
+        if let home, session.guidance.contains(where: { $0.extra[GuidanceOrigin.key] != nil }) {
+            origins = Dictionary(session.guidanceWithOrigin(home: home).filter { !$0.origin.isLocal }.map { ($0.guidance.id, $0.origin) },
+                                 uniquingKeysWith: { a, _ in a })
+        } else {
+            origins = [:]
+        }
+    }
+
+    /// Unread messages held back from the worker: from an untrusted or unverified machine.
+    public var held: [(guidance: Guidance, origin: GuidanceOrigin)] {
+        session.undeliveredGuidance.compactMap { item in origins[item.id].flatMap { $0.verdict.acts ? nil : (item, $0) } }
     }
 
     public var json: JSONValue {
         var object = SessionView.withAnswer(session)
         object["git"] = git.json
+        // The sender of each message from elsewhere, and whether it is relayed to the worker
+        // (the `from` inside a message is what its sender claims; this is what this machine checked).
+        if !origins.isEmpty {
+            object["guidanceFrom"] = .object(origins.mapValues { origin in
+                var out = origin.json.objectValue ?? [:]
+                out["described"] = .string(origin.described)
+                return .object(out)
+            })
+        }
         return object.objectValue
     }
 
@@ -112,7 +135,7 @@ public struct StatusReport: Sendable {
         var views: [SessionView] = []
         for (session, git) in zip(sessions, states) {
             if session.status.isTerminal && !git.worktreeExists && !git.branchExists && !options.includeGone { continue }
-            views.append(SessionView(session: session, git: git))
+            views.append(SessionView(session: session, git: git, home: workspace.store.home))
             problems += Self.problems(session, git, options: options, now: now)
         }
         return StatusReport(sessions: views, problems: problems, generatedAt: now)

@@ -23,7 +23,7 @@ struct ShowCommand: ParsableCommand {
             let issue = try CLI.issue(issue, store: store)
             // Another machine's session (synced into the mirror folder): its file, without git facts.
             if let scoped, (try? store.loadIfPresent(issue)) == nil, let copy = try? scoped.mirrorStore.loadIfPresent(issue) {
-                let view = SessionView(session: copy, git: SessionGitState())
+                let view = SessionView(session: copy, git: SessionGitState(), home: store.home)
                 if json {
                     CLI.printJSON(.document("session", view.json))
                 } else {
@@ -35,7 +35,7 @@ struct ShowCommand: ParsableCommand {
             let session = try store.load(issue)
             let workspace = try scoped ?? Workspace.locate(repo: session.repo)
             let git = try GitFactReader(repository: try workspace.openRepository()).state(of: session, includeDirty: true)
-            let view = SessionView(session: session, git: git)
+            let view = SessionView(session: session, git: git, home: store.home)
             if json {
                 CLI.printJSON(.document("session", view.json))
             } else {
@@ -43,7 +43,7 @@ struct ShowCommand: ParsableCommand {
             }
             // Read from inside its worktree, the guidance has reached the worker.
             if session.worktreeHolds(FileManager.default.currentDirectoryPath) {
-                let unread = session.undeliveredGuidance.map(\.id)
+                let unread = session.relayableGuidance(home: store.home).map(\.guidance.id)
                 if !unread.isEmpty {
                     try GuidanceDelivery.confirmPrinted()
                     try WorkerInbox.acknowledge(unread, of: issue, in: store)
