@@ -198,7 +198,7 @@ public enum AgentHooks {
         guard !unread.isEmpty else { return nil }
         let text = (["Guidance from the orchestrator for \(session.issue.tag), relayed by ppds:"]
             + relayable.map { item in
-                let from = item.origin.isLocal ? "" : " (\(item.origin.described))"
+                let from = item.origin.verdict == .own ? "" : " (\(item.origin.described))"
                 return "- \(item.guidance.message)\(from)"
             }).joined(separator: "\n")
         let answer: String

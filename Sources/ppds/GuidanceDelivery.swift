@@ -22,8 +22,8 @@ enum GuidanceDelivery {
             out["outcome"] = .string(result.outcome.rawValue)
             out["issue"] = .string(issue.tag)
             out["status"] = .string(result.session.status.fileValue)
-            let origins = origins(of: result.session, home: store.home)
-            out["guidance"] = .array(result.guidance.map { messageJSON($0, origin: origins[$0.id]) })
+            let senders = origins(of: result.session, home: store.home)
+            out["guidance"] = .array(result.guidance.map { messageJSON($0, origin: senders[$0.id]) })
             CLI.printJSON(out)
         } else {
             switch result.outcome {
@@ -63,7 +63,7 @@ enum GuidanceDelivery {
         let count = messages.count == 1 ? "1 message" : "\(messages.count) messages"
         return (["\(issue.tag): guidance from the orchestrator (\(count)):"]
             + messages.map { message in
-                let from = origins[message.id].flatMap { $0.isLocal ? nil : " (\($0.described))" } ?? ""
+                let from = origins[message.id].flatMap { $0.verdict == .own ? nil : " (\($0.described))" } ?? ""
                 return "  [\(Timestamp.format(message.at))] \(TerminalText.escaped(message.message))\(TerminalText.escaped(from))"
             }).joined(separator: "\n")
     }

@@ -45,7 +45,12 @@ struct UpdateCommand: ParsableCommand {
                 try GuidanceDelivery.waitAndDeliver(issue, store: store, workspace: workspace, timeout: timeout?.seconds, json: json)
                 return
             }
-            CLI.report(session, json: json, line: "\(session.issue.tag) is now \(session.status.fileValue)")
+            // The worker's answer: guidance from a machine this one does not trust is left out
+            // (it stays in the file, for people: status, show).
+            var forWorker = session
+            let held = Set(session.guidanceWithOrigin(home: store.home).filter { !$0.origin.verdict.acts }.map(\.guidance.id))
+            forWorker.guidance.removeAll { held.contains($0.id) }
+            CLI.report(forWorker, json: json, line: "\(session.issue.tag) is now \(session.status.fileValue)")
             try GuidanceDelivery.deliverUnread(session, store: store, json: json)
         }
     }
