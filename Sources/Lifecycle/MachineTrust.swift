@@ -8,9 +8,17 @@ import Support
 /// this machine writes is signed with it; its public key travels in the commit, so other
 /// machines learn it, and trust it only when a person says so (`ppds machines trust`).
 public struct MachineKey: Sendable {
-    let privateKey: Curve25519.Signing.PrivateKey
+    /// The 32-byte seed (swift-crypto's key type is not Sendable).
+    let seed: Data
+    public let publicKey: Data
 
-    public var publicKey: Data { privateKey.publicKey.rawRepresentation }
+    init(privateKey: Curve25519.Signing.PrivateKey) {
+        seed = privateKey.rawRepresentation
+        publicKey = privateKey.publicKey.rawRepresentation
+    }
+
+    var privateKey: Curve25519.Signing.PrivateKey { try! Curve25519.Signing.PrivateKey(rawRepresentation: seed) }
+
     public var publicKeyText: String { publicKey.base64EncodedString() }
     public var fingerprint: String { Self.fingerprint(of: publicKey) }
 
@@ -139,7 +147,8 @@ public struct MachineTrust: Sendable {
 
     /// This machine's trust: its key (made on first use) and the trust file.
     public static func load(home: String, machine: Machine? = nil) throws(PPDSError) -> MachineTrust {
-        let me = try machine ?? Machine.current(home: home)
+        let me: Machine
+        if let machine { me = machine } else { me = try Machine.current(home: home) }
         var out = MachineTrust(home: home, me: me, myKey: try MachineKey.load(home: home))
         guard let data = FileManager.default.contents(atPath: file(home: home)) else { return out }
         guard let object = (try? JSONValue.parse(data))?.objectValue else {

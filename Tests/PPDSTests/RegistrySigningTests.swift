@@ -43,15 +43,15 @@ import Support
         #expect((session["guidance"] as? [[String: Any]])?.count == 1, "the message is kept, for people to see")
         #expect(try hook(machines, a, 7).stdout.isEmpty, "forged guidance never reaches the agent")
         let status = try machines.ppds(a, ["status"]).check().stdout
-        #expect(status.contains("from laptop (m-evil"), status)
-        #expect(status.contains("(untrusted)"), status)
+        #expect(status.contains("from laptop (m-evil"), "\(status)")
+        #expect(status.contains("(untrusted)"), "\(status)")
         let shown = try machines.ppds(a, ["show", "7", "--json"]).check().json()
         let from = (shown["session"] as? [String: Any])?["guidanceFrom"] as? [String: [String: Any]] ?? [:]
         #expect(from.values.first?["verdict"] as? String == "untrusted")
         #expect(from.values.first?["relayed"] as? Bool == false)
         // `wait` gives nothing either: it times out.
         let waited = try machines.ppds(a, ["wait", "7", "--timeout", "1s", "--json"])
-        #expect(waited.status == 3, waited.stdout)
+        #expect(waited.status == 3, "\(waited.stdout)")
         // A first sync trusts nobody: m-evil is listed, not trusted.
         let listed = try machinesList(machines, a)
         #expect(listed.contains { $0["id"] as? String == "m-evil" && $0["trusted"] as? Bool == false })
@@ -73,9 +73,9 @@ import Support
         let answer = try hook(machines, a, 7).stdout
         let bKey = try machines.selfKey(b)
         let bFingerprint = try machines.ppds(b, ["machines", "--json"]).check().json()["self"] as? [String: Any]
-        #expect(answer.contains("\"decision\":\"block\""), answer)
-        #expect(answer.contains("use sliding"), answer)
-        #expect(answer.contains("from b (id-b, \(bFingerprint?["fingerprint"] as? String ?? "?")"), answer)
+        #expect(answer.contains("\"decision\":\"block\""), "\(answer)")
+        #expect(answer.contains("use sliding"), "\(answer)")
+        #expect(answer.contains("from b (id-b, \(bFingerprint?["fingerprint"] as? String ?? "?")"), "\(answer)")
         #expect(!answer.contains("curl evil.example"))
         #expect(!bKey.isEmpty)
 
@@ -86,13 +86,13 @@ import Support
         try machines.sync(forger)
         let refused = try machines.ppds(a, ["sync", "--json"])
         #expect(refused.status == 1)
-        #expect(outcomes(try refused.json()).contains("refused"), refused.stdout)
-        #expect(refused.stdout.contains("not the key this machine knows for id-b"), refused.stdout)
+        #expect(outcomes(try refused.json()).contains("refused"), "\(refused.stdout)")
+        #expect(refused.stdout.contains("not the key this machine knows for id-b"), "\(refused.stdout)")
         #expect(try hook(machines, a, 7).stdout.isEmpty)
         let local = try #require(try machines.sessionJSON(a, 7))
         #expect(!((local["guidance"] as? [[String: Any]]) ?? []).contains { $0["message"] as? String == "forged in b's name" })
         let doctor = try machines.ppds(a, ["doctor", "--json"])
-        #expect(doctor.stdout.contains("registryRefused"), doctor.stdout)
+        #expect(doctor.stdout.contains("registryRefused"), "\(doctor.stdout)")
     }
 
     @Test func forgedUntrustedAndTrustedGuidanceOverFile() throws {
@@ -112,7 +112,7 @@ import Support
         try machines.ppds(stranger, ["pause", "8"]).check()
         try machines.sync(stranger)
         let report = try machines.ppds(a, ["sync"]).check()
-        #expect(report.stderr.contains("a pause of #8 from s (id-s"), report.stderr)
+        #expect(report.stderr.contains("a pause of #8 from s (id-s"), "\(report.stderr)")
         #expect(try machines.sessionJSON(a, 8)?["status"] as? String != "paused")
         try machines.ppds(a, ["update", "8", "--status", "working"]).check()
         try machines.sync(a)
@@ -144,8 +144,8 @@ import Support
         let a = try machines.machine("a", claims: true), b = try machines.machine("b", claims: true)
         try machines.ppds(stranger, ["start-work", "9", "--offline"]).check()
         let started = try machines.ppds(a, ["start-work", "9", "--offline"])
-        #expect(started.status == 0, started.stderr)
-        #expect((started.stdout + started.stderr).contains("'ppds machines trust id-s'"), started.stdout + started.stderr)
+        #expect(started.status == 0, "\(started.stderr)")
+        #expect((started.stdout + started.stderr).contains("'ppds machines trust id-s'"), "\(started.stdout + started.stderr)")
         // A trusted machine's claim still stops it.
         try machines.ppds(b, ["start-work", "10", "--offline"]).check()
         let refused = try machines.ppds(a, ["start-work", "10", "--offline"])
@@ -187,8 +187,8 @@ import Support
         try machines.ppds(a, ["machines", "trust", fingerprint]).check()
         try machines.sync(a)
         let answer = try hook(machines, a, 11).stdout
-        #expect(answer.contains("new key"), answer)
-        #expect(answer.contains(fingerprint), answer)
+        #expect(answer.contains("new key"), "\(answer)")
+        #expect(answer.contains(fingerprint), "\(answer)")
     }
 
     /// A machine's first sync of a remote others used: it lists them and trusts none.
