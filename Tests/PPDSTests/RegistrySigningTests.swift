@@ -31,6 +31,9 @@ import Support
         let a = try machines.machine("a", label: "laptop")
         try machines.ppds(a, ["start-work", "7", "--offline", "--title", "Seven"]).check()
         try machines.sync(a)
+        // The remote as it is now, for the forger at the end (which builds on A's first commit).
+        let snapshot = machines.seed.folder.file("snapshot.git")
+        try runProcess("/usr/bin/git", ["clone", "-q", "--mirror", machines.bare, snapshot]).check()
 
         // m-evil, labelled like A, never trusted by anyone.
         let evil = try machines.machine("evil", trusted: false, id: "m-evil", label: "laptop")
@@ -79,11 +82,15 @@ import Support
         #expect(!answer.contains("curl evil.example"))
         #expect(!bKey.isEmpty)
 
-        // A third clone forging B's id and label, with a key of its own: refused.
+        // A third clone forging B's id and label, with a key of its own: refused. (Its own
+        // sync refuses B's commits, which name its id with another key: so it works on a copy
+        // of the remote from before B, and force-pushes the result, as push access allows.)
         let forger = try machines.machine("forger", trusted: false, id: "id-b", label: "b")
+        try runProcess("/usr/bin/git", ["-C", forger.repo, "remote", "set-url", "origin", "file://" + snapshot]).check()
         try machines.sync(forger)
         try machines.ppds(forger, ["guide", "7", "forged in b's name"]).check()
         try machines.sync(forger)
+        try runProcess("/usr/bin/git", ["-C", snapshot, "push", "-q", "--force", machines.bare, "refs/ppds/sessions/7"]).check()
         let refused = try machines.ppds(a, ["sync", "--json"])
         #expect(refused.status == 1)
         #expect(outcomes(try refused.json()).contains("refused"), "\(refused.stdout)")
