@@ -541,8 +541,12 @@ final class Vetting {
                 } else {
                     why = "is signed with key \(signer.fingerprint ?? "?"), not the key this machine knows for \(machine.id)"
                 }
-                refusal = "\(issue.tag): refused commit \(id.short) from '\(TerminalText.escaped(machine.label))' (\(machine.id)): it \(why); nothing of it was taken in."
-                    + " If \(machine.id) has a new key, 'ppds machines' shows it and 'ppds machines trust \(signer.fingerprint ?? machine.id)' accepts it"
+                refusal = "\(issue.tag): refused commit \(id.short) from '\(TerminalText.escaped(machine.label))' (\(machine.id)): it \(why); nothing of it was taken in"
+                if entry.signature?.valid == true, machine.id != trust.me.id {
+                    refusal! += ". If \(machine.id) has a new key, 'ppds machines' shows it and 'ppds machines trust \(signer.fingerprint ?? machine.id)' accepts it"
+                } else {
+                    refusal! += "; until the remote's ref is fixed this session does not sync ('git push <remote> +<good commit>:refs/ppds/sessions/\(issue.value)')"
+                }
             }
         }
         return refusal

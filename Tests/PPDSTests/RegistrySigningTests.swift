@@ -193,9 +193,16 @@ import Support
         #expect(try machines.ppds(a, ["machines", "trust", "id-b"]).status == 2)
         try machines.ppds(a, ["machines", "trust", fingerprint]).check()
         try machines.sync(a)
-        let answer = try hook(machines, a, 11).stdout
-        #expect(answer.contains("new key"), "\(answer)")
-        #expect(answer.contains(fingerprint), "\(answer)")
+        // `wait` relays it, naming the sender in its JSON.
+        let waited = try machines.ppds(a, ["wait", "11", "--timeout", "5s", "--json"]).check().json()
+        let message = try #require((waited["guidance"] as? [[String: Any]])?.first)
+        #expect(message["message"] as? String == "new key")
+        let from = message["from"] as? [String: Any] ?? [:]
+        #expect(from["label"] as? String == "b")
+        #expect(from["machine"] as? String == "id-b")
+        #expect(from["fingerprint"] as? String == fingerprint)
+        #expect(from["verdict"] as? String == "trusted")
+        #expect(try hook(machines, a, 11).stdout.isEmpty, "read once")
     }
 
     /// A machine's first sync of a remote others used: it lists them and trusts none.
