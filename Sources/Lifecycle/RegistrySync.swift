@@ -479,6 +479,17 @@ public struct RegistrySync {
             }
         }
         rendered = Self.markingForeignGuidance(rendered, local: current, replica: tip.replica)
+        if isOwn {
+            // New guidance this machine will not relay: said at once, by sync.
+            let before = Set((original?.guidance ?? []).map(\.id))
+            let held = rendered.guidance.filter { !before.contains($0.id) }
+                .map { GuidanceOrigin.of($0, issue: issue, trust: vetting.trust) }.filter { !$0.verdict.acts }
+            if !held.isEmpty {
+                let senders = Array(Set(held.map(\.described))).sorted().joined(separator: "; ")
+                let note = "\(held.count) new guidance message\(held.count == 1 ? "" : "s") \(senders), not relayed to the worker ('ppds show \(issue.value)' reads \(held.count == 1 ? "it" : "them"))"
+                result.message = result.message.map { $0 + "; " + note } ?? note
+            }
+        }
         try FaultInjection.checkpoint("syncAfterCommit")
         if rendered != original {
             try store.save(rendered)
