@@ -304,9 +304,11 @@ public enum SignedPayload {
         return Data((lines.joined(separator: "\n") + "\n").utf8)
     }
 
-    /// A guidance message: the issue it was sent to, its id, time, words, and the sender.
-    public static func guidance(issue: IssueNumber, id: String, at: String, message: String, machine: String, label: String) -> Data {
-        Data(["ppds guidance v1", issue.tag, id, at, machine, label, message].joined(separator: "\n").utf8)
+    /// A guidance message: the issue it was sent to, its id, time, words, and the sender
+    /// (machine, label and the person named, if any).
+    public static func guidance(issue: IssueNumber, id: String, at: String, message: String, machine: String, label: String,
+                                person: String?) -> Data {
+        Data(["ppds guidance v1", issue.tag, id, at, machine, label, person ?? "", message].joined(separator: "\n").utf8)
     }
 
     typealias ObjectIDText = String
@@ -388,7 +390,8 @@ public struct GuidanceOrigin: Sendable, Equatable {
         guard let key, let signature = object["signature"]?.stringValue.flatMap({ Data(base64Encoded: $0) }) else {
             return GuidanceOrigin(signer: signer, verdict: .unsigned)
         }
-        let payload = SignedPayload.guidance(issue: issue, id: item.id, at: Timestamp.format(item.at), message: item.message, machine: id, label: label)
+        let payload = SignedPayload.guidance(issue: issue, id: item.id, at: Timestamp.format(item.at), message: item.message, machine: id, label: label,
+                                             person: object["person"]?.stringValue)
         let valid = MachineKey.verify(signature, of: payload, key: key)
         guard let trust else { return GuidanceOrigin(signer: signer, verdict: valid ? .untrusted : .forged) }
         return GuidanceOrigin(signer: signer, verdict: trust.verdict(id: id, key: key, signatureValid: valid))
@@ -397,10 +400,12 @@ public struct GuidanceOrigin: Sendable, Equatable {
     /// `item` signed by this machine as its sender.
     static func signing(_ item: Guidance, issue: IssueNumber, machine: Machine, key: MachineKey, person: String?) -> Guidance {
         var item = item
-        let payload = SignedPayload.guidance(issue: issue, id: item.id, at: Timestamp.format(item.at), message: item.message, machine: machine.id, label: machine.label)
+        let person = person.flatMap { $0.isEmpty ? nil : $0 }
+        let payload = SignedPayload.guidance(issue: issue, id: item.id, at: Timestamp.format(item.at), message: item.message, machine: machine.id, label: machine.label,
+                                             person: person)
         var from: [String: JSONValue] = ["machine": .string(machine.id), "label": .string(machine.label), "key": .string(key.publicKeyText),
                                          "signature": .string(key.sign(payload).base64EncodedString())]
-        if let person, !person.isEmpty { from["person"] = .string(person) }
+        if let person { from["person"] = .string(person) }
         item.extra[Self.key] = .object(from)
         return item
     }

@@ -356,12 +356,14 @@ public struct RegistrySync {
         // Guidance written here (by `guide` on this machine) since the last sync is signed by
         // this machine before it is recorded, so the machine that reads it knows who sent it.
         if var session = current, let key = storage.key {
+            var person: String?? = nil  // git's user.name, read only when something is signed
             let base = localEntry?.replica.guidance ?? [:]
             var changed = false
             session.guidance = session.guidance.map { item in
                 guard item.extra[GuidanceOrigin.key] == nil, base[item.id] == nil else { return item }
                 changed = true
-                return GuidanceOrigin.signing(item, issue: issue, machine: machine, key: key, person: nil)
+                if person == nil { person = .some(repository.userName) }
+                return GuidanceOrigin.signing(item, issue: issue, machine: machine, key: key, person: person ?? nil)
             }
             if changed { current = session }
         }

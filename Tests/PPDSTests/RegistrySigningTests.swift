@@ -73,6 +73,7 @@ import Support
         let relayed = try hook(machines, a, 7).stdout
         #expect(relayed.contains("held until trusted"), "trusting B relays what it sent")
         #expect(!relayed.contains("curl evil.example"))
+        try runProcess("/usr/bin/git", ["-C", b.repo, "config", "user.name", "Bea"]).check()
         try machines.ppds(b, ["guide", "7", "use sliding"]).check()
         try machines.sync(b)
         try machines.sync(a)
@@ -82,6 +83,7 @@ import Support
         #expect(answer.contains("\"decision\":\"block\""), "\(answer)")
         #expect(answer.contains("use sliding"), "\(answer)")
         #expect(answer.contains("from b (id-b, \(bFingerprint?["fingerprint"] as? String ?? "?")"), "\(answer)")
+        #expect(answer.contains(", Bea)"), "the person git names on B: \(answer)")
         #expect(!answer.contains("curl evil.example"))
         #expect(!bKey.isEmpty)
 
