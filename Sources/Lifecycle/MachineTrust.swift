@@ -66,7 +66,7 @@ public struct MachineKey: Sendable {
 }
 
 /// How far this machine believes what another machine (says it) wrote.
-public enum TrustVerdict: String, Sendable, Codable {
+public enum TrustVerdict: String, Sendable {
     /// Written here, or signed with this machine's own key.
     case own
     /// Signed by a key this machine trusts for the machine it names.
@@ -171,7 +171,7 @@ public struct MachineTrust: Sendable {
         return out
     }
 
-    /// The trust file, read again when it may have changed (after a sync recorded what it saw).
+    /// The trust file, or nil when it cannot be read: then nothing from elsewhere is believed.
     public static func loadIfPossible(home: String) -> MachineTrust? { try? load(home: home) }
 
     var json: JSONValue {
@@ -216,8 +216,6 @@ public struct MachineTrust: Sendable {
         if keys.contains(key) { return .trusted }
         return keys.isEmpty ? .untrusted : .forged
     }
-
-    public func isTrusted(id: String) -> Bool { id == me.id || trusted.contains { $0.id == id } }
 
     // MARK: Seen
 
