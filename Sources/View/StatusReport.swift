@@ -64,6 +64,25 @@ public struct SessionView: Sendable {
         }
     }
 
+    init(session: Session, git: SessionGitState, origins: [String: GuidanceOrigin]) {
+        self.session = session
+        self.git = git
+        self.origins = origins
+    }
+
+    /// This view for the worker: every message this machine does not relay has its words
+    /// replaced by who sent it and where people can read it.
+    public func withholding() -> SessionView {
+        var session = session
+        session.guidance = session.guidance.map { item in
+            guard let origin = origins[item.id], !origin.verdict.acts else { return item }
+            var item = item
+            item.message = "[not relayed: \(origin.described); 'ppds show \(session.issue.value)' outside this worktree reads it]"
+            return item
+        }
+        return SessionView(session: session, git: git, origins: origins)
+    }
+
     /// Unread messages held back from the worker: from an untrusted or unverified machine.
     public var held: [(guidance: Guidance, origin: GuidanceOrigin)] {
         session.undeliveredGuidance.compactMap { item in origins[item.id].flatMap { $0.verdict.acts ? nil : (item, $0) } }

@@ -35,14 +35,20 @@ struct ShowCommand: ParsableCommand {
             let session = try store.load(issue)
             let workspace = try scoped ?? Workspace.locate(repo: session.repo)
             let git = try GitFactReader(repository: try workspace.openRepository()).state(of: session, includeDirty: true)
-            let view = SessionView(session: session, git: git, home: store.home)
+            var view = SessionView(session: session, git: git, home: store.home)
+            let inWorktree = session.worktreeHolds(FileManager.default.currentDirectoryPath)
+            if inWorktree {
+                // Read in its worktree, show is the worker's: what this machine does not relay is
+                // named, not shown (its words are an untrusted machine's instructions).
+                view = view.withholding()
+            }
             if json {
                 CLI.printJSON(.document("session", view.json))
             } else {
                 print(ShowText.render(view))
             }
             // Read from inside its worktree, the guidance has reached the worker.
-            if session.worktreeHolds(FileManager.default.currentDirectoryPath) {
+            if inWorktree {
                 let unread = session.relayableGuidance(home: store.home).map(\.guidance.id)
                 if !unread.isEmpty {
                     try GuidanceDelivery.confirmPrinted()

@@ -55,6 +55,11 @@ import Support
         let from = (shown["session"] as? [String: Any])?["guidanceFrom"] as? [String: [String: Any]] ?? [:]
         #expect(from.values.first?["verdict"] as? String == "untrusted")
         #expect(from.values.first?["relayed"] as? Bool == false)
+        // `show` in the worktree (the worker's) names the message, without its words.
+        let worktree = try #require(session["worktree"] as? String)
+        let inside = try runProcess(TestEnvironment.ppdsBinary, ["show"], in: worktree, environment: a.environment).check().stdout
+        #expect(!inside.contains("curl evil.example"), "\(inside)")
+        #expect(inside.contains("not relayed: from laptop (m-evil"), "\(inside)")
         // `wait` gives nothing either: it times out.
         let waited = try machines.ppds(a, ["wait", "7", "--timeout", "1s", "--json"])
         #expect(waited.status == 3, "\(waited.stdout)")
