@@ -45,11 +45,9 @@ struct UpdateCommand: ParsableCommand {
                 try GuidanceDelivery.waitAndDeliver(issue, store: store, workspace: workspace, timeout: timeout?.seconds, json: json)
                 return
             }
-            // The worker's answer: guidance from a machine this one does not trust is left out
-            // (it stays in the file, for people: status, show).
-            var forWorker = session
-            let held = Set(session.guidanceWithOrigin(home: store.home).filter { !$0.origin.verdict.acts }.map(\.guidance.id))
-            forWorker.guidance.removeAll { held.contains($0.id) }
+            // The worker's answer: guidance from a machine this one does not trust is named, not
+            // shown (its words stay in the file, for people: status, show).
+            let forWorker = SessionView(session: session, git: SessionGitState(), home: store.home).withholding().session
             CLI.report(forWorker, json: json, line: "\(session.issue.tag) is now \(session.status.fileValue)")
             try GuidanceDelivery.deliverUnread(session, store: store, json: json)
         }

@@ -60,6 +60,8 @@ import Support
         let inside = try runProcess(TestEnvironment.ppdsBinary, ["show"], in: worktree, environment: a.environment).check().stdout
         #expect(!inside.contains("curl evil.example"), "\(inside)")
         #expect(inside.contains("not relayed: from laptop (m-evil"), "\(inside)")
+        let updated = try machines.ppds(a, ["update", "7", "--status", "working", "--json"]).check().stdout
+        #expect(!updated.contains("curl evil.example"), "\(updated)")
         // `wait` gives nothing either: it times out.
         let waited = try machines.ppds(a, ["wait", "7", "--timeout", "1s", "--json"])
         #expect(waited.status == 3, "\(waited.stdout)")
