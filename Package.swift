@@ -20,6 +20,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
         // TOML 1.0 (toml++ underneath) for the config files.
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+        // Ed25519 for the per-machine registry signing keys.
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
     ],
     targets: [
         // Debian's libgit2 1.5.1 (apt libgit2-dev).
@@ -39,7 +41,7 @@ let package = Package(
         // `config.toml` / `.ppds.toml` and the trust records.
         .target(name: "Config", dependencies: ["Support", .product(name: "TOMLKit", package: "TOMLKit")]),
         // start-work, registry changes, prune, recovery, doctor: one library function each.
-        .target(name: "Lifecycle", dependencies: ["GitKit", "SessionKit", "Config", "Support"]),
+        .target(name: "Lifecycle", dependencies: ["GitKit", "SessionKit", "Config", "Support", .product(name: "Crypto", package: "swift-crypto")]),
         // The orchestrator view from git and the session files, and every report's text.
         .target(name: "View", dependencies: ["Lifecycle", "GitKit", "SessionKit", "Config", "Support"]),
         // ppds serve: the HTTP API, live events and the dashboard.

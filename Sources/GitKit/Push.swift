@@ -24,6 +24,9 @@ extension Repository {
         configString("branch.\(name).remote") ?? "origin"
     }
 
+    /// `user.name` as git resolves it for this repository (the person at this machine), or nil.
+    public var userName: String? { configString("user.name").flatMap { $0.isEmpty ? nil : String($0.prefix(128)) } }
+
     func configString(_ key: String) -> String? {
         var config: OpaquePointer?
         git_error_clear()

@@ -191,10 +191,16 @@ public enum AgentHooks {
         default: return nil
         }
         guard let (workspace, session) = try? locate(payload, issue: given, projectDir: projectDir, home: home) else { return nil }
-        let unread = session.undeliveredGuidance
+        // Only guidance written here or signed by a machine this one trusts reaches the agent;
+        // the rest stays unread for the people at this machine (status, show).
+        let relayable = session.relayableGuidance(home: workspace.store.home)
+        let unread = relayable.map(\.guidance)
         guard !unread.isEmpty else { return nil }
         let text = (["Guidance from the orchestrator for \(session.issue.tag), relayed by ppds:"]
-            + unread.map { "- \($0.message)" }).joined(separator: "\n")
+            + relayable.map { item in
+                let from = item.origin.verdict == .own ? "" : " (\(item.origin.described))"
+                return "- \(item.guidance.message)\(from)"
+            }).joined(separator: "\n")
         let answer: String
         if case .userPromptSubmit = payload.event {
             answer = text

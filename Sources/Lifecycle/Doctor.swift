@@ -10,7 +10,7 @@ public struct DoctorProblem: Sendable {
         case sessionWithoutWorktree, worktreeWithoutSession, branchMismatch, branchMissing, staleWorktreeEntry,
              corruptSessionFile, duplicateClaim, staleSession, interruptedOperation,
              // The registry replicated through the remote (`ppds sync`): never fixable by doctor.
-             registryNotPushed, registryDiverged, registryConflict, claimWithoutSession
+             registryNotPushed, registryDiverged, registryConflict, claimWithoutSession, registryRefused
     }
 
     public var kind: Kind

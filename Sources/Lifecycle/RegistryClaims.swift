@@ -35,6 +35,9 @@ public enum ClaimOutcome: String, Sendable {
     case claimed
     /// This machine already held it.
     case alreadyOurs
+    /// Another machine holds it, but this machine does not trust that claim (an untrusted or
+    /// unverified machine): start-work goes on, without a claim of its own, and warns.
+    case heldByUntrusted
 }
 
 /// Claims on the registry remote: `start-work` creates one before touching anything local, with
@@ -51,13 +54,21 @@ public struct RegistryClaims {
         self.machine = machine
     }
 
-    /// Claims `issue`, or says who holds it (a `.conflict`: exit 2).
+    /// Claims `issue`, or says who holds it (a `.conflict`: exit 2). A claim by a machine this
+    /// one does not trust is reported, never obeyed: `.heldByUntrusted`, with the warning.
     public func claim(_ issue: IssueNumber, now: Date = Date()) throws(PPDSError) -> ClaimOutcome {
+        try claimReporting(issue, now: now).outcome
+    }
+
+    public func claimReporting(_ issue: IssueNumber, now: Date = Date()) throws(PPDSError) -> (outcome: ClaimOutcome, warning: String?) {
         let repository = try workspace.openRepository()
         let ref = RegistryRefs.claim(issue)
         let record = ClaimRecord(issue: issue, machine: machine, at: now)
+        let key = try MachineKey.load(home: workspace.store.home)
+        var files = ["claim.json": Data((JSONWriter.write(record.json) + "\n").utf8)]
+        files[RegistrySignature.fileName] = RegistrySignature.make(SignedPayload.commit(parents: [], files: files), machine: machine, key: key)
         let commit = try PPDSError.wrapping {
-            try repository.writeCommit(files: ["claim.json": Data((JSONWriter.write(record.json) + "\n").utf8)], parents: [],
+            try repository.writeCommit(files: files, parents: [],
                                        message: "claim \(issue.tag) for \(machine.label)\n",
                                        author: (name: "ppds " + machine.label, email: machine.id + "@ppds.invalid"), time: now)
         }
@@ -73,7 +84,7 @@ public struct RegistryClaims {
         case .updated:
             try? repository.updateReference(RegistryRefs.tracking(remote, of: ref), to: commit,
                                             expecting: repository.referenceTarget(RegistryRefs.tracking(remote, of: ref)), message: "ppds claim")
-            return .claimed
+            return (.claimed, nil)
         case .refused(let reason):
             try? clearLocal(ref, repository)
             throw PPDSError.failed("'\(remote)' refused the claim of \(issue.tag): \(reason); nothing was created")
@@ -82,11 +93,23 @@ public struct RegistryClaims {
             guard let holder = try holder(of: issue, repository) else {
                 throw PPDSError.conflict("\(issue.tag): the claim on '\(remote)' changed while claiming it; try again")
             }
-            if holder.record.machine.id == machine.id {
+            let trust = try MachineTrust.load(home: workspace.store.home, machine: machine)
+            let verdict = trust.verdict(id: holder.record.machine.id, key: holder.signature?.signer.key, signatureValid: holder.signature?.valid ?? false)
+            if verdict == .own || (holder.record.machine.id == machine.id && verdict == .unsigned) {
                 try setLocal(ref, to: holder.commit, repository)
-                return .alreadyOurs
+                return (.alreadyOurs, nil)
             }
             try? clearLocal(ref, repository)
+            let who = Signer(id: holder.record.machine.id, label: holder.record.machine.label, key: holder.signature?.signer.key)
+            guard verdict.acts else {
+                try? MachineTrust.modify(home: workspace.store.home, machine: machine) {
+                    $0.saw(who, at: holder.record.at, verdict: verdict, action: "claimed \(issue.tag)")
+                }
+                let how = verdict == .untrusted
+                    ? "'ppds machines trust \(who.id)' honours its claims"
+                    : "its claim is not signed by the key this machine knows for it"
+                return (.heldByUntrusted, "\(issue.tag) is claimed by \(who.described) (\(verdict.word)) since \(Timestamp.format(holder.record.at)); not obeyed, started without a claim. \(how); 'git push \(remote) :\(ref)' removes the claim")
+            }
             throw PPDSError.conflict("\(issue.tag) is claimed by \(holder.record.machine.label) (\(holder.record.machine.id)) since \(Timestamp.format(holder.record.at)); nothing was created")
         }
     }
@@ -118,7 +141,7 @@ public struct RegistryClaims {
     }
 
     /// The claim the remote holds for `issue` (fetched now), or nil.
-    func holder(of issue: IssueNumber, _ repository: Repository) throws(PPDSError) -> (commit: ObjectID, record: ClaimRecord)? {
+    func holder(of issue: IssueNumber, _ repository: Repository) throws(PPDSError) -> (commit: ObjectID, record: ClaimRecord, signature: (signer: Signer, valid: Bool)?)? {
         let ref = RegistryRefs.claim(issue)
         let tracking = RegistryRefs.tracking(remote, of: ref)
         let commit: ObjectID
@@ -142,7 +165,9 @@ public struct RegistryClaims {
         guard let record = ClaimRecord(data: files["claim.json"]) else {
             throw PPDSError.conflict("\(issue.tag) is claimed on '\(remote)' by an unreadable claim (\(commit.short))")
         }
-        return (commit, record)
+        // A claim is a root commit: signed over no parents. One with parents is not a claim ppds made.
+        let signature = RegistrySignature.check(files: files, parents: [], named: record.machine)
+        return (commit, record, signature)
     }
 
     /// Every claim as last fetched (by `sync`), by issue.

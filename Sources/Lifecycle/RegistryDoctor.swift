@@ -16,8 +16,18 @@ extension Doctor {
         let storage = RegistryStorage(repository: repository)
         let byIssue = Dictionary(sessions.map { ($0.issue, $0) }, uniquingKeysWith: { first, _ in first })
         var problems: [DoctorProblem] = []
+        let vetting = me.flatMap { try? MachineTrust.load(home: workspace.store.home, machine: $0) }.map(Vetting.init)
         for remote in remotes.sorted() {
             let prefix = RegistryRefs.tracking(remote, of: RegistryRefs.sessions)
+            // Commits the remote holds that sync refuses: a signature that does not match the machine named.
+            if let vetting {
+                for (name, id) in tracking.sorted(by: { $0.key < $1.key }) where name.hasPrefix(prefix) {
+                    guard let issue = RegistryRefs.issue(of: name, under: prefix) else { continue }
+                    let ours = local[RegistryRefs.session(issue)]
+                    guard ours != id, let refusal = try? vetting.vet(issue, from: id, excluding: ours, repository, storage) else { continue }
+                    problems.append(DoctorProblem(kind: .registryRefused, issue: issue, message: refusal, fixable: false))
+                }
+            }
             for issue in Set(local.keys.compactMap { RegistryRefs.issue(of: $0, under: RegistryRefs.sessions) }).sorted() {
                 guard let session = byIssue[issue] else { continue }
                 let ours = local[RegistryRefs.session(issue)]!

@@ -46,6 +46,10 @@ struct RegistryEntry {
     let replica: SessionReplica
     let lamport: Int
     let machine: Machine?
+    /// Who signed the commit and whether the signature holds (nil: unsigned, as before ppds signed).
+    let signature: (signer: Signer, valid: Bool)?
+    /// Its `changed` keys (what it did).
+    let changed: [String]
     /// The machine that owns the session (its file's `machine` key).
     var owner: Machine? { replica.fields[Machine.sessionKey].flatMap { Machine(json: $0.value) } }
 }
@@ -55,9 +59,14 @@ struct RegistryEntry {
 /// mergeable `state`).
 final class RegistryStorage {
     let repository: Repository
+    /// This machine's key: every commit written is signed with it (nil only for readers).
+    let key: MachineKey?
     private var cache: [ObjectID: RegistryEntry] = [:]
 
-    init(repository: Repository) { self.repository = repository }
+    init(repository: Repository, key: MachineKey? = nil) {
+        self.repository = repository
+        self.key = key
+    }
 
     func entry(_ id: ObjectID) throws(PPDSError) -> RegistryEntry {
         if let cached = cache[id] { return cached }
@@ -67,7 +76,11 @@ final class RegistryStorage {
               case .int(let lamport)? = meta["lamport"] else {
             throw PPDSError.invalid("registry commit \(id.short) has no readable meta.json")
         }
-        let entry = RegistryEntry(id: id, replica: replica, lamport: Int(lamport), machine: Machine(json: meta["machine"]))
+        let machine = Machine(json: meta["machine"])
+        let parents = try PPDSError.wrapping { try repository.parents(of: id) }.map(\.hex)
+        let entry = RegistryEntry(id: id, replica: replica, lamport: Int(lamport), machine: machine,
+                                  signature: RegistrySignature.check(files: files, parents: parents, named: machine),
+                                  changed: (meta["changed"]?.arrayValue ?? []).compactMap(\.stringValue))
         cache[id] = entry
         return entry
     }
@@ -83,12 +96,17 @@ final class RegistryStorage {
             "state": replica.json,
         ])
         let message = "\(session.issue.tag) \(session.status.fileValue) (lamport \(lamport), \(machine.label))\n"
+        var files = ["session.json": session.encoded(), "meta.json": Data((JSONWriter.write(meta) + "\n").utf8)]
+        var signature: (signer: Signer, valid: Bool)?
+        if let key {
+            files[RegistrySignature.fileName] = RegistrySignature.make(SignedPayload.commit(parents: parents.map(\.hex), files: files), machine: machine, key: key)
+            signature = (Signer(id: machine.id, label: machine.label, key: key.publicKey), true)
+        }
         let id = try PPDSError.wrapping {
-            try repository.writeCommit(files: ["session.json": session.encoded(), "meta.json": Data((JSONWriter.write(meta) + "\n").utf8)],
-                                       parents: parents, message: message,
+            try repository.writeCommit(files: files, parents: parents, message: message,
                                        author: (name: "ppds " + machine.label, email: machine.id + "@ppds.invalid"), time: now)
         }
-        cache[id] = RegistryEntry(id: id, replica: replica, lamport: lamport, machine: machine)
+        cache[id] = RegistryEntry(id: id, replica: replica, lamport: lamport, machine: machine, signature: signature, changed: changed.sorted())
         return id
     }
 }

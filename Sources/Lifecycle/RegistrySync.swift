@@ -25,6 +25,10 @@ public struct SessionSyncResult: Sendable {
         /// The owner pruned the session: this machine's copy was removed (or, on the owner, the
         /// registry now says so).
         case ended
+        /// The remote's history holds a commit whose signature does not match the machine it
+        /// names (a forgery, or a machine whose new key is not trusted yet): none of it was
+        /// taken in, and this machine's commits for the session wait.
+        case refused
     }
 
     public var issue: IssueNumber
@@ -56,6 +60,7 @@ public struct SyncReport: Sendable {
     public var refusals: [String] = []
 
     public var conflicts: [SessionSyncResult] { sessions.filter { $0.outcome == .conflict } }
+    public var refused: [SessionSyncResult] { sessions.filter { $0.outcome == .refused } }
     public var failures: [SessionSyncResult] { sessions.filter { $0.outcome == .failed } }
 
     public var json: OrderedJSON {
@@ -119,7 +124,10 @@ public struct RegistrySync {
         do { url = try repository.remoteURL(remote) } catch {
             throw PPDSError.notFound("\(workspace.repoRoot) has no remote '\(remote)'; add one ('git remote add \(remote) URL') or set registry.remote")
         }
-        let storage = RegistryStorage(repository: repository)
+        let key = try MachineKey.load(home: workspace.store.home)
+        let storage = RegistryStorage(repository: repository, key: key)
+        let vetting = Vetting(trust: try MachineTrust.load(home: workspace.store.home, machine: machine))
+        defer { vetting.save(home: workspace.store.home, machine: machine) }
         var report = SyncReport(remote: remote, machine: machine)
         while true {
             report.rounds += 1
@@ -132,11 +140,11 @@ public struct RegistrySync {
             try FaultInjection.checkpoint("syncAfterFetch")
             // A later round keeps what an earlier one did to a session (it finds it unchanged).
             let earlier = Dictionary(report.sessions.map { ($0.issue, $0) }, uniquingKeysWith: { first, _ in first })
-            report.sessions = try reconcile(repository, storage).map { result in
+            report.sessions = try reconcile(repository, storage, vetting).map { result in
                 guard result.outcome == .unchanged, let before = earlier[result.issue] else { return result }
                 return before
             }
-            let skipped = Set(report.sessions.filter { $0.outcome == .conflict || $0.outcome == .failed }.map(\.issue))
+            let skipped = Set(report.sessions.filter { $0.outcome == .conflict || $0.outcome == .failed || $0.outcome == .refused }.map(\.issue))
             let local = try PPDSError.wrapping { try repository.references(under: RegistryRefs.sessions) }
             let tracking = try PPDSError.wrapping { try repository.references(under: RegistryRefs.tracking(remote, of: RegistryRefs.sessions)) }
             var updates: [RemoteRefUpdate] = []
@@ -199,7 +207,7 @@ public struct RegistrySync {
 
     /// Step 2 for every session known locally, in the mirror or on the remote. A session whose
     /// refs and files did not move since the last sync is skipped unread (`RegistrySyncCache`).
-    func reconcile(_ repository: Repository, _ storage: RegistryStorage) throws(PPDSError) -> [SessionSyncResult] {
+    func reconcile(_ repository: Repository, _ storage: RegistryStorage, _ vetting: Vetting) throws(PPDSError) -> [SessionSyncResult] {
         let local = try PPDSError.wrapping { try repository.references(under: RegistryRefs.sessions) }
         let trackingPrefix = RegistryRefs.tracking(remote, of: RegistryRefs.sessions)
         let tracking = try PPDSError.wrapping { try repository.references(under: trackingPrefix) }
@@ -233,13 +241,13 @@ public struct RegistrySync {
                 if let session = try? workspace.store.loadIfPresent(issue), workspace.owns(session) {
                     result = try PPDSError.wrapping {
                         try workspace.store.withLock(issue) {
-                            try sync(issue, store: workspace.store, isOwn: true, localID: localID, remoteID: remoteID, repository, storage)
+                            try sync(issue, store: workspace.store, isOwn: true, localID: localID, remoteID: remoteID, repository, storage, vetting)
                         }
                     }
                 } else {
                     result = try PPDSError.wrapping {
                         try mirror.withLock(issue) {
-                            try sync(issue, store: mirror, isOwn: false, localID: localID, remoteID: remoteID, repository, storage)
+                            try sync(issue, store: mirror, isOwn: false, localID: localID, remoteID: remoteID, repository, storage, vetting)
                         }
                     }
                 }
@@ -247,7 +255,7 @@ public struct RegistrySync {
                 result = SessionSyncResult(issue: issue, outcome: .failed, message: error.message)
             }
             results.append(result)
-            if result.outcome != .failed && result.outcome != .conflict {
+            if result.outcome != .failed && result.outcome != .conflict && result.outcome != .refused {
                 next.entries[issue.value] = .init(ref: repository.referenceTarget(RegistryRefs.session(issue))?.hex ?? "-",
                                                   files: probe.files(of: issue))
             }
@@ -297,6 +305,24 @@ public struct RegistrySync {
         return out
     }
 
+    /// `session` as written to this machine's file: a message the file had keeps its words and
+    /// sender as the file had them (a commit from elsewhere reusing its id changes nothing), and
+    /// one that came from the registry without a sender's signature is marked unsigned, so it
+    /// is never taken for guidance written here (which has no `from`).
+    static func markingForeignGuidance(_ session: Session, local: Session?, replica: SessionReplica) -> Session {
+        let known = Dictionary((local?.guidance ?? []).map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        var out = session
+        out.guidance = session.guidance.map { item in
+            if var mine = known[item.id] {
+                mine.delivered = item.delivered
+                return mine
+            }
+            guard item.extra[GuidanceOrigin.key] == nil else { return item }
+            return GuidanceOrigin.markingUnsigned(item, machine: replica.guidance[item.id]?.added.machine)
+        }
+        return out
+    }
+
     /// The session `replica` stands for, which must be `issue`'s: a commit under one issue's
     /// ref whose `issue` (or `id`) names another would otherwise be written over that other
     /// session's file.
@@ -310,16 +336,37 @@ public struct RegistrySync {
 
     /// One session, holding its lock in `store`, so no worker's update made meanwhile is lost.
     func sync(_ issue: IssueNumber, store: SessionStore, isOwn: Bool, localID: ObjectID?, remoteID: ObjectID?,
-              _ repository: Repository, _ storage: RegistryStorage) throws -> SessionSyncResult {
+              _ repository: Repository, _ storage: RegistryStorage, _ vetting: Vetting) throws -> SessionSyncResult {
         var result = SessionSyncResult(issue: issue, outcome: .unchanged)
         var gone = false
         let file = store.path(for: issue)
-        let current: Session?
+        var current: Session?
         do { current = try store.loadIfPresent(issue) } catch {
             return SessionSyncResult(issue: issue, outcome: .failed, message: PPDSError.from(error).message)
         }
+        let original = current
         let localEntry = try localID.map { id throws(PPDSError) in try storage.entry(id) }
         let remoteEntry = try remoteID.map { id throws(PPDSError) in try storage.entry(id) }
+        // Every commit the remote has and this machine has not taken in yet is checked before
+        // any of it is: one whose signature does not match the machine it names refuses the lot.
+        if let remoteID, remoteID != localID,
+           let refusal = try vetting.vet(issue, from: remoteID, excluding: localID, repository, storage) {
+            return SessionSyncResult(issue: issue, outcome: .refused, machine: remoteEntry?.owner, message: refusal)
+        }
+        // Guidance written here (by `guide` on this machine) since the last sync is signed by
+        // this machine before it is recorded, so the machine that reads it knows who sent it.
+        if var session = current, let key = storage.key {
+            var person: String?? = nil  // git's user.name, read only when something is signed
+            let base = localEntry?.replica.guidance ?? [:]
+            var changed = false
+            session.guidance = session.guidance.map { item in
+                guard item.extra[GuidanceOrigin.key] == nil, base[item.id] == nil else { return item }
+                changed = true
+                if person == nil { person = .some(repository.userName) }
+                return GuidanceOrigin.signing(item, issue: issue, machine: machine, key: key, person: person ?? nil)
+            }
+            if changed { current = session }
+        }
         if isOwn {
             guard let current else { return result }
             result.machine = current.machine ?? machine
@@ -393,6 +440,17 @@ public struct RegistrySync {
         }
         var rendered = try Self.render(tip.replica, issue, file: file)
         let asCommitted = rendered
+        if isOwn, let current, (rendered.status == .paused) != (current.status == .paused), !current.status.isTerminal,
+           let register = tip.replica.paused, register.stamp.machine != machine.id,
+           let origin = try vetting.origin(of: register, in: tip.id, repository, storage), !origin.verdict.acts {
+            // A pause or resume from a machine this one does not trust is reported, never
+            // obeyed: the local status stays, and is recorded again (so it wins in the registry).
+            let what = rendered.status == .paused ? "pause" : "resume"
+            rendered.status = current.status
+            rendered.pausedFrom = current.pausedFrom
+            result.message = "a \(what) of \(issue.tag) \(GuidanceOrigin(signer: origin.signer, verdict: origin.verdict).described) was not obeyed"
+                + (origin.verdict == .untrusted ? "; 'ppds machines trust \(origin.signer?.id ?? "?")' would let it act" : "")
+        }
         if isOwn, let current, !current.status.isTerminal, let terminal = tip.replica.terminal, terminal.value != nil,
            terminal.stamp.machine != machine.id {
             // Only this machine finishes its session (ship and cancel are refused on a copy
@@ -422,8 +480,20 @@ public struct RegistrySync {
                 rendered = kept
             }
         }
+        rendered = Self.markingForeignGuidance(rendered, local: current, replica: tip.replica)
+        if isOwn {
+            // New guidance this machine will not relay: said at once, by sync.
+            let before = Set((original?.guidance ?? []).map(\.id))
+            let held = rendered.guidance.filter { !before.contains($0.id) }
+                .map { GuidanceOrigin.of($0, issue: issue, trust: vetting.trust) }.filter { !$0.verdict.acts }
+            if !held.isEmpty {
+                let senders = Array(Set(held.map(\.described))).sorted().joined(separator: "; ")
+                let note = "\(held.count) new guidance message\(held.count == 1 ? "" : "s") \(senders), not relayed to the worker ('ppds show \(issue.value)' reads \(held.count == 1 ? "it" : "them"))"
+                result.message = result.message.map { $0 + "; " + note } ?? note
+            }
+        }
         try FaultInjection.checkpoint("syncAfterCommit")
-        if rendered != current {
+        if rendered != original {
             try store.save(rendered)
         }
         try FaultInjection.checkpoint("syncAfterFile")
@@ -431,5 +501,101 @@ public struct RegistrySync {
             try repository.updateReference(RegistryRefs.session(issue), to: tip.id, expecting: localID, message: "ppds sync")
         }
         return result
+    }
+}
+
+/// What one sync makes of other machines' commits: each verdict once per commit, and the
+/// machines seen (written to `machines.json` at the end, for `ppds machines`).
+final class Vetting {
+    var trust: MachineTrust
+    private var verdicts: [ObjectID: TrustVerdict] = [:]
+    private var sightings: [(signer: Signer, at: Date, verdict: TrustVerdict, action: String?)] = []
+    /// At most this many of a session's new commits are checked in one sync (more: refused).
+    static let maxNewCommits = 100_000
+
+    init(trust: MachineTrust) { self.trust = trust }
+
+    func verdict(_ entry: RegistryEntry) -> TrustVerdict {
+        if let known = verdicts[entry.id] { return known }
+        let id = entry.machine?.id ?? "?"
+        var verdict: TrustVerdict
+        if let signature = entry.signature {
+            verdict = trust.verdict(id: id, key: signature.signer.key, signatureValid: signature.valid)
+        } else {
+            // Unsigned: history from before ppds signed, or anyone's. Never in this machine's name.
+            verdict = id == trust.me.id ? .forged : .unsigned
+        }
+        verdicts[entry.id] = verdict
+        return verdict
+    }
+
+    /// Checks the commits reachable from `tip` and not from `excluding`; the reason to refuse
+    /// them, or nil.
+    func vet(_ issue: IssueNumber, from tip: ObjectID, excluding: ObjectID?, _ repository: Repository,
+             _ storage: RegistryStorage) throws(PPDSError) -> String? {
+        let commits = try PPDSError.wrapping { try repository.commits(from: tip, excluding: excluding.map { [$0] } ?? [], limit: Self.maxNewCommits + 1) }
+        if commits.count > Self.maxNewCommits {
+            return "\(issue.tag): the remote has more than \(Self.maxNewCommits) new commits for it; not taken in"
+        }
+        var refusal: String?
+        for id in commits {
+            let entry = try storage.entry(id)
+            let verdict = verdict(entry)
+            let machine = entry.machine ?? Machine(id: "?", label: "?")
+            let signer = Signer(id: machine.id, label: machine.label, key: entry.signature?.signer.key)
+            let date = (try? repository.commitDate(id)) ?? Date(timeIntervalSince1970: 0)
+            sightings.append((signer, date, verdict, Self.action(entry, issue: issue)))
+            if verdict == .forged, refusal == nil {
+                let why: String
+                if entry.signature == nil {
+                    why = "is not signed, yet names this machine"
+                } else if entry.signature?.valid == false {
+                    why = "carries a signature that does not verify"
+                } else {
+                    why = "is signed with key \(signer.fingerprint ?? "?"), not the key this machine knows for \(machine.id)"
+                }
+                refusal = "\(issue.tag): refused commit \(id.short) from '\(TerminalText.escaped(machine.label))' (\(machine.id)): it \(why); nothing of it was taken in"
+                if entry.signature?.valid == true, machine.id != trust.me.id {
+                    refusal! += ". If \(machine.id) has a new key, 'ppds machines' shows it and 'ppds machines trust \(signer.fingerprint ?? machine.id)' accepts it"
+                } else {
+                    refusal! += "; until the remote's ref is fixed this session does not sync ('git push <remote> +<good commit>:refs/ppds/sessions/\(issue.value)')"
+                }
+            }
+        }
+        return refusal
+    }
+
+    /// What a commit did, for `ppds machines`: "#7 guidance, status".
+    static func action(_ entry: RegistryEntry, issue: IssueNumber) -> String? {
+        let changed = entry.changed.filter { $0 != "lastUpdate" }
+        guard !changed.isEmpty else { return nil }
+        return "\(issue.tag) " + changed.prefix(4).joined(separator: ", ") + (changed.count > 4 ? ", …" : "")
+    }
+
+    /// Who set `register` in the history of `tip`: the commit with its stamp (clock and machine)
+    /// whose state holds it. A stamp no commit of that machine explains is nobody's (unverified).
+    func origin(of register: Register, in tip: ObjectID, _ repository: Repository,
+                _ storage: RegistryStorage) throws(PPDSError) -> (signer: Signer?, verdict: TrustVerdict)? {
+        let commits = try PPDSError.wrapping { try repository.commits(from: tip, excluding: [], limit: 5_000) }
+        var best: (signer: Signer?, verdict: TrustVerdict)?
+        for id in commits {
+            let entry = try storage.entry(id)
+            guard entry.lamport == register.stamp.lamport, entry.machine?.id == register.stamp.machine,
+                  entry.replica.paused == register else { continue }
+            let verdict = verdict(entry)
+            let signer = entry.machine.map { Signer(id: $0.id, label: $0.label, key: entry.signature?.signer.key) }
+            if verdict.acts { return (signer, verdict) }
+            if best == nil { best = (signer, verdict) }
+        }
+        return best ?? (Signer(id: register.stamp.machine, label: register.stamp.machine, key: nil), .unsigned)
+    }
+
+    /// Records the machines seen in `machines.json` (best effort: a sync never fails for it).
+    func save(home: String, machine: Machine) {
+        guard !sightings.isEmpty else { return }
+        let seen = sightings
+        try? MachineTrust.modify(home: home, machine: machine) { trust in
+            for item in seen { trust.saw(item.signer, at: item.at, verdict: item.verdict, action: item.action) }
+        }
     }
 }

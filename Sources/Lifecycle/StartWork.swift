@@ -157,7 +157,9 @@ public struct StartWork: Sendable {
                 if let remote = config.registryRemote {
                     let claimer = RegistryClaims(workspace: workspace, remote: remote, machine: try Machine.current(home: workspace.store.home))
                     do {
-                        if try claimer.claim(issue, now: now()) == .claimed { claims = claimer }
+                        let claimed = try claimer.claimReporting(issue, now: now())
+                        if claimed.outcome == .claimed { claims = claimer }
+                        if let warning = claimed.warning { result.warnings.append(warning) }
                     } catch let error as PPDSError where error.reason == .conflict {
                         result.outcome = .claimedElsewhere
                         result.reason = error.message

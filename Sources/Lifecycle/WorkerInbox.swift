@@ -73,7 +73,13 @@ public enum WorkerInbox {
             // resume, and then given with it, even if a `show` in the worktree marked it read
             // meanwhile (this worker, blocked here, has not seen it).
             if session.status == .paused { held.formUnion(session.undeliveredGuidance.map(\.id)) }
-            let unread = session.guidance.filter { $0.delivered == nil || held.contains($0.id) }
+            // Guidance from a machine this one does not trust is never relayed (it stays unread,
+            // for people to see); what remains was written here or signed by a trusted machine.
+            let relayable = session.guidance.contains { $0.extra[GuidanceOrigin.key] != nil }
+                ? Set(session.guidanceWithOrigin(home: store.home).filter { $0.origin.verdict.acts }.map(\.guidance.id)) : nil
+            let unread = session.guidance.filter { item in
+                (item.delivered == nil || held.contains(item.id)) && (relayable?.contains(item.id) ?? true)
+            }
             if !unread.isEmpty && session.status != .paused { return Result(outcome: .guidance, session: session, guidance: unread) }
             if session.status.isTerminal { return Result(outcome: .finished, session: session, guidance: []) }
             if session.status == .paused {

@@ -108,7 +108,7 @@ struct Handlers: Sendable {
                 throw APIError(.notFound, "no session for \(issue.tag)")
             }
             let git = try GitFactReader(repository: try workspace.openRepository()).state(of: session, includeDirty: true)
-            return SessionView(session: session, git: git)
+            return SessionView(session: session, git: git, home: workspace.store.home)
         }
         return json(.document("session", view.json))
     }

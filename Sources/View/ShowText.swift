@@ -31,7 +31,10 @@ public enum ShowText {
             lines.append("  guidance:")
             for item in session.guidance {
                 let read = item.delivered.map { "read \(AnswerText.ago($0, now))" } ?? "not yet read"
-                lines.append("    [\(Timestamp.format(item.at))] \(safe(item.message)) (\(read))")
+                let from = view.origins[item.id].map { origin in
+                    " — " + safe(origin.described) + (origin.verdict.acts ? "" : ", never relayed to the worker; resend it with 'ppds guide' to relay it")
+                } ?? ""
+                lines.append("    [\(Timestamp.format(item.at))] \(safe(item.message)) (\(read))\(from)")
             }
         }
         return lines.joined(separator: "\n")

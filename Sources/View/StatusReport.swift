@@ -65,10 +65,43 @@ public struct StatusProblem: Sendable, Equatable {
 public struct SessionView: Sendable {
     public let session: Session
     public let git: SessionGitState
+    /// Who sent each guidance message that came from another machine, as this machine judges
+    /// it (`home`'s trust file); empty when every message was written here.
+    public let origins: [String: GuidanceOrigin]
 
-    public init(session: Session, git: SessionGitState) {
+    public init(session: Session, git: SessionGitState, home: String? = nil) {
         self.session = session
         self.git = git
+        if let home, session.guidance.contains(where: { $0.extra[GuidanceOrigin.key] != nil }) {
+            origins = Dictionary(session.guidanceWithOrigin(home: home).filter { !$0.origin.isLocal }.map { ($0.guidance.id, $0.origin) },
+                                 uniquingKeysWith: { a, _ in a })
+        } else {
+            origins = [:]
+        }
+    }
+
+    init(session: Session, git: SessionGitState, origins: [String: GuidanceOrigin]) {
+        self.session = session
+        self.git = git
+        self.origins = origins
+    }
+
+    /// This view for the worker: every message this machine does not relay has its words
+    /// replaced by who sent it and where people can read it.
+    public func withholding() -> SessionView {
+        var session = session
+        session.guidance = session.guidance.map { item in
+            guard let origin = origins[item.id], !origin.verdict.acts else { return item }
+            var item = item
+            item.message = "[not relayed: \(origin.described); 'ppds show \(session.issue.value)' outside this worktree reads it]"
+            return item
+        }
+        return SessionView(session: session, git: git, origins: origins)
+    }
+
+    /// Unread messages held back from the worker: from an untrusted or unverified machine.
+    public var held: [(guidance: Guidance, origin: GuidanceOrigin)] {
+        session.undeliveredGuidance.compactMap { item in origins[item.id].flatMap { $0.verdict.acts ? nil : (item, $0) } }
     }
 
     public var json: JSONValue {
@@ -76,6 +109,15 @@ public struct SessionView: Sendable {
         object["git"] = git.json
         // The one grouping every front end shows (StatusGroup.of), by name.
         object["group"] = .string(StatusGroup.of(session).rawValue)
+        // The sender of each message from elsewhere, and whether it is relayed to the worker
+        // (the `from` inside a message is what its sender claims; this is what this machine checked).
+        if !origins.isEmpty {
+            object["guidanceFrom"] = .object(origins.mapValues { origin in
+                var out = origin.json.objectValue ?? [:]
+                out["described"] = .string(origin.described)
+                return .object(out)
+            })
+        }
         return object.objectValue
     }
 
@@ -136,7 +178,7 @@ public struct StatusReport: Sendable {
         var views: [SessionView] = []
         for (session, git) in zip(sessions, states) {
             if session.status.isTerminal && !git.worktreeExists && !git.branchExists && !options.includeGone { continue }
-            views.append(SessionView(session: session, git: git))
+            views.append(SessionView(session: session, git: git, home: workspace.store.home))
             problems += Self.problems(session, git, options: options, now: now)
         }
         return StatusReport(sessions: views, problems: problems, generatedAt: now)

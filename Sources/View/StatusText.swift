@@ -56,6 +56,12 @@ public struct StatusText {
         // Uncommitted work, when it was computed (--dirty), and where to go.
         if let dirty = view.git.dirty, dirty.isDirty { lines[0] += " · dirty: " + dirty.summary }
         lines[0] += " · " + Self.safe(shorten(view.session.worktree))
+        let held = view.held
+        if !held.isEmpty {
+            let senders = Array(Set(held.map { $0.origin.described })).sorted()
+            let count = held.count == 1 ? "1 guidance message" : "\(held.count) guidance messages"
+            lines.append("     Not relayed: \(count) \(Self.safe(senders.joined(separator: "; "))); 'ppds show \(view.session.issue.value)' reads it, 'ppds machines' says whom to trust")
+        }
         return lines
     }
 

@@ -19,6 +19,7 @@ public enum SyncText {
             case .conflict: "CONFLICT"
             case .failed: "FAILED"
             case .ended: "ended (pruned by its machine)"
+            case .refused: "REFUSED"
             }
             var line = "   - \(result.issue.tag)\(who) \(verb)"
             if result.pushed && result.outcome != .unchanged { line += ", pushed" }

@@ -22,11 +22,12 @@ enum GuidanceDelivery {
             out["outcome"] = .string(result.outcome.rawValue)
             out["issue"] = .string(issue.tag)
             out["status"] = .string(result.session.status.fileValue)
-            out["guidance"] = .array(result.guidance.map(messageJSON))
+            let senders = origins(of: result.session, home: store.home)
+            out["guidance"] = .array(result.guidance.map { messageJSON($0, origin: senders[$0.id]) })
             CLI.printJSON(out)
         } else {
             switch result.outcome {
-            case .guidance: print(text(result.guidance, for: issue))
+            case .guidance: print(text(result.guidance, for: issue, origins: origins(of: result.session, home: store.home)))
             case .resumed: print(TerminalText.escaped("\(issue.tag) was resumed; the session is \(result.session.status.fileValue) again"))
             case .finished, .timedOut: break
             }
@@ -49,22 +50,32 @@ enum GuidanceDelivery {
 
     /// Prints the session's unread guidance after another command's output, and marks it read.
     static func deliverUnread(_ session: Session, store: SessionStore, json: Bool) throws {
-        let unread = session.undeliveredGuidance
+        let relayable = session.relayableGuidance(home: store.home)
+        let unread = relayable.map(\.guidance)
         guard !unread.isEmpty else { return }
-        if !json { print(text(unread, for: session.issue)) }
+        if !json { print(text(unread, for: session.issue, origins: Dictionary(relayable.map { ($0.guidance.id, $0.origin) }, uniquingKeysWith: { a, _ in a }))) }
         try confirmPrinted()
         try acknowledge(unread, of: session.issue, in: store)
     }
 
     /// The messages for a terminal: each escaped on its own line (they are anyone's words).
-    static func text(_ messages: [Guidance], for issue: IssueNumber) -> String {
+    static func text(_ messages: [Guidance], for issue: IssueNumber, origins: [String: GuidanceOrigin] = [:]) -> String {
         let count = messages.count == 1 ? "1 message" : "\(messages.count) messages"
         return (["\(issue.tag): guidance from the orchestrator (\(count)):"]
-            + messages.map { "  [\(Timestamp.format($0.at))] \(TerminalText.escaped($0.message))" }).joined(separator: "\n")
+            + messages.map { message in
+                let from = origins[message.id].flatMap { $0.verdict == .own ? nil : " (\($0.described))" } ?? ""
+                return "  [\(Timestamp.format(message.at))] \(TerminalText.escaped(message.message))\(TerminalText.escaped(from))"
+            }).joined(separator: "\n")
     }
 
-    static func messageJSON(_ message: Guidance) -> JSONValue {
-        .object(["id": .string(message.id), "message": .string(message.message), "at": .string(Timestamp.format(message.at))])
+    /// Who sent each message: nil for guidance written on this machine.
+    static func origins(of session: Session, home: String) -> [String: GuidanceOrigin] {
+        Dictionary(session.guidanceWithOrigin(home: home).map { ($0.guidance.id, $0.origin) }, uniquingKeysWith: { a, _ in a })
+    }
+
+    static func messageJSON(_ message: Guidance, origin: GuidanceOrigin? = nil) -> JSONValue {
+        .object(["id": .string(message.id), "message": .string(message.message), "at": .string(Timestamp.format(message.at)),
+                 "from": (origin ?? .local).json])
     }
 
     private static func acknowledge(_ messages: [Guidance], of issue: IssueNumber, in store: SessionStore) throws {

@@ -47,6 +47,11 @@ struct MachinesDemo {
         }
         let laptop = try host("laptop", root)
         let vm = try host("cloud-vm", root)
+        try step("Each machine trusts the other's signing key ('ppds machines trust <id> --key <key>' on each side)") {
+            let laptopKey = try MachineKey.load(home: laptop.workspace.store.home), vmKey = try MachineKey.load(home: vm.workspace.store.home)
+            try MachineTrust.modify(home: laptop.workspace.store.home, machine: laptop.machine) { _ = try $0.trust(vm.machine.id, key: vmKey.publicKeyText) }
+            try MachineTrust.modify(home: vm.workspace.store.home, machine: vm.machine) { _ = try $0.trust(laptop.machine.id, key: laptopKey.publicKeyText) }
+        }
 
         print(heading("1. cloud-vm: ppds start-work 103 (claims #103 on origin first)"))
         let info = IssueInfo(issue: IssueNumber(103)!, title: "Token refresh for sessions", labels: ["enhancement"])

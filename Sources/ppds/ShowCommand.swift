@@ -22,7 +22,7 @@ struct ShowCommand: ParsableCommand {
             let (store, scoped, issue) = try CLI.target(issue, repo: repo)
             // Another machine's session (synced into the mirror folder): its file, without git facts.
             if let scoped, (try? store.loadIfPresent(issue)) == nil, let copy = try? scoped.mirrorStore.loadIfPresent(issue) {
-                let view = SessionView(session: copy, git: SessionGitState())
+                let view = SessionView(session: copy, git: SessionGitState(), home: store.home)
                 if json {
                     CLI.printJSON(.document("session", view.json))
                 } else {
@@ -34,15 +34,21 @@ struct ShowCommand: ParsableCommand {
             let session = try store.load(issue)
             let workspace = try scoped ?? Workspace.locate(repo: session.repo)
             let git = try GitFactReader(repository: try workspace.openRepository()).state(of: session, includeDirty: true)
-            let view = SessionView(session: session, git: git)
+            var view = SessionView(session: session, git: git, home: store.home)
+            let inWorktree = session.worktreeHolds(FileManager.default.currentDirectoryPath)
+            if inWorktree {
+                // Read in its worktree, show is the worker's: what this machine does not relay is
+                // named, not shown (its words are an untrusted machine's instructions).
+                view = view.withholding()
+            }
             if json {
                 CLI.printJSON(.document("session", view.json))
             } else {
                 print(ShowText.render(view))
             }
             // Read from inside its worktree, the guidance has reached the worker.
-            if session.worktreeHolds(FileManager.default.currentDirectoryPath) {
-                let unread = session.undeliveredGuidance.map(\.id)
+            if inWorktree {
+                let unread = session.relayableGuidance(home: store.home).map(\.guidance.id)
                 if !unread.isEmpty {
                     try GuidanceDelivery.confirmPrinted()
                     try WorkerInbox.acknowledge(unread, of: issue, in: store)

@@ -33,7 +33,10 @@ struct SyncCommand: ParsableCommand {
             for conflict in report.conflicts where !json {
                 CLI.printError("warning: " + (conflict.message ?? "\(conflict.issue.tag): conflict"))
             }
-            if !report.failures.isEmpty { throw ExitCode(1) }
+            for result in report.sessions where !json && result.outcome != .conflict && result.outcome != .failed {
+                if let message = result.message { CLI.printError((result.outcome == .refused ? "refused: " : "note: ") + TerminalText.escaped(message)) }
+            }
+            if !report.failures.isEmpty || !report.refused.isEmpty { throw ExitCode(1) }
         }
     }
 

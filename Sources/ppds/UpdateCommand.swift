@@ -44,7 +44,10 @@ struct UpdateCommand: ParsableCommand {
                 try GuidanceDelivery.waitAndDeliver(issue, store: store, workspace: workspace, timeout: timeout?.seconds, json: json)
                 return
             }
-            CLI.report(session, json: json, line: "\(session.issue.tag) is now \(session.status.fileValue)")
+            // The worker's answer: guidance from a machine this one does not trust is named, not
+            // shown (its words stay in the file, for people: status, show).
+            let forWorker = SessionView(session: session, git: SessionGitState(), home: store.home).withholding().session
+            CLI.report(forWorker, json: json, line: "\(session.issue.tag) is now \(session.status.fileValue)")
             try GuidanceDelivery.deliverUnread(session, store: store, json: json)
         }
     }

@@ -23,6 +23,9 @@ import Support
         mutate(&state)
         meta["state"] = state
         meta["lamport"] = lamport
+        // An unsigned commit from a machine nobody trusts (one naming a machine that signs, in
+        // that machine's own sync, is refused: RegistrySigningTests).
+        meta["machine"] = ["id": "id-evil", "label": "evil"]
         let file = machines.seed.folder.file("forged-meta.json")
         try JSONSerialization.data(withJSONObject: meta).write(to: URL(fileURLWithPath: file))
         let blob = try git(["hash-object", "-w", file])

@@ -75,16 +75,63 @@ final class RegistryMachines: @unchecked Sendable {
         let name: String
         let repo: String
         let home: String
-        var environment: [String: String] { ["PPDS_HOME": home, "PPDS_MACHINE_ID": "id-" + name, "PPDS_MACHINE_LABEL": name] }
+        /// The machine id (`id-<name>` unless a test forges another machine's).
+        var id: String
+        /// The label (the name unless a test forges another).
+        var label: String
+        /// Its signing key's public half (base64), made by its first ppds command.
+        var key = ""
+
+        init(name: String, repo: String, home: String, id: String? = nil, label: String? = nil) {
+            self.name = name
+            self.repo = repo
+            self.home = home
+            self.id = id ?? "id-" + name
+            self.label = label ?? name
+        }
+
+        var environment: [String: String] { ["PPDS_HOME": home, "PPDS_MACHINE_ID": id, "PPDS_MACHINE_LABEL": label] }
     }
 
+    /// Machines made with `trusted: true`: each trusts every other one (as two people who ran
+    /// 'ppds machines trust' on each side would have).
+    private var fleet: [Machine] = []
+
     /// A new machine: a clone of the remote, its own home, optionally `registry.remote = "origin"`.
-    func machine(_ name: String, claims: Bool = false) throws -> Machine {
-        let machine = Machine(name: name, repo: seed.folder.file("m-" + name), home: seed.folder.file("home-" + name))
+    /// `trusted`: it and every other trusted machine trust each other's keys. `id` and `label`
+    /// override its identity (a forger's).
+    func machine(_ name: String, claims: Bool = false, trusted: Bool = true, id: String? = nil, label: String? = nil) throws -> Machine {
+        var machine = Machine(name: name, repo: seed.folder.file("m-" + name), home: seed.folder.file("home-" + name), id: id, label: label)
         try runProcess("/usr/bin/git", ["clone", "-q", url, machine.repo]).check()
         try FileManager.default.createDirectory(atPath: machine.home, withIntermediateDirectories: true)
         if claims { try "[registry]\nremote = \"origin\"\n".write(toFile: machine.home + "/config.toml", atomically: true, encoding: .utf8) }
+        machine.key = try selfKey(machine)
+        if trusted {
+            for other in fleet {
+                try addTrust(in: other.home, of: machine)
+                try addTrust(in: machine.home, of: other)
+            }
+            fleet.append(machine)
+        }
         return machine
+    }
+
+    /// The machine's own public key, as 'ppds machines --json' prints it (made on first use).
+    func selfKey(_ machine: Machine) throws -> String {
+        let listing = try ppds(machine, ["machines", "--json"]).check().json()
+        return (listing["self"] as? [String: Any])?["key"] as? String ?? ""
+    }
+
+    /// Writes a trust record into `home`'s machines.json (what 'ppds machines trust ID --key KEY'
+    /// does; written directly, since twenty machines would take 380 runs).
+    func addTrust(in home: String, of machine: Machine) throws {
+        let file = home + "/machines.json"
+        var object = (try? JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: file)))) as? [String: Any] ?? ["version": 1, "seen": [Any]()]
+        var trusted = object["trusted"] as? [[String: Any]] ?? []
+        trusted.removeAll { $0["id"] as? String == machine.id }
+        trusted.append(["id": machine.id, "label": machine.label, "key": machine.key, "since": "2026-01-01T00:00:00Z"])
+        object["trusted"] = trusted
+        try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]).write(to: URL(fileURLWithPath: file))
     }
 
     @discardableResult
