@@ -373,7 +373,7 @@ public struct RegistrySync {
             if let other = [current.machine, localEntry?.owner, remoteEntry?.owner].compactMap({ $0 }).first(where: { $0.id != machine.id }) {
                 result.outcome = .conflict
                 result.machine = other
-                result.message = "\(issue.tag) has a session here and on \(other.label) (\(other.id)); the local one is kept and not synced. Configure registry.remote so start-work claims issues"
+                result.message = "\(issue.tag) has a session here and on \(other.label) (\(other.id)); the local one is kept and not synced. Work on it on one machine and end it on the other ('ppds cancel \(issue.value)')"
                 return result
             }
         } else {

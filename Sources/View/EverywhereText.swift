@@ -16,7 +16,9 @@ public struct EverywhereText {
     }
 
     public func render(_ sessions: [Session]) -> String {
-        guard !sessions.isEmpty else { return "🌐 Other machines: none synced (run 'ppds sync')" }
+        guard !sessions.isEmpty else {
+            return "🌐 Other machines: no session of another machine is mirrored here ('ppds sync' brings them; one that also runs here is a conflict, see 'ppds doctor')"
+        }
         var lines = ["🌐 Other machines: \(sessions.count) session\(sessions.count == 1 ? "" : "s")"]
         for group in StatusGroup.allCases {
             for session in sessions where StatusGroup.of(session) == group {

@@ -30,13 +30,17 @@ struct SyncCommand: ParsableCommand {
             } else {
                 print(SyncText.render(report))
             }
+            let config = try? Config.load(home: SessionStore.defaultHome(), repoRoot: try repo.workspace().repoRoot)
             for conflict in report.conflicts where !json {
-                CLI.printError("warning: " + (conflict.message ?? "\(conflict.issue.tag): conflict"))
+                // Claims prevent this only for starts made after registry.remote was set.
+                let advice = config?.registryRemote == nil ? " Set registry.remote so start-work claims issues from now on." : ""
+                CLI.printError("warning: " + (conflict.message ?? "\(conflict.issue.tag): conflict") + advice)
             }
             for result in report.sessions where !json && result.outcome != .conflict && result.outcome != .failed {
                 if let message = result.message { CLI.printError((result.outcome == .refused ? "refused: " : "note: ") + TerminalText.escaped(message)) }
             }
-            if !report.failures.isEmpty || !report.refused.isEmpty { throw ExitCode(1) }
+            // A conflict is something found that a human must settle: exit 1, as for doctor.
+            if !report.failures.isEmpty || !report.refused.isEmpty || !report.conflicts.isEmpty { throw ExitCode(1) }
         }
     }
 

@@ -66,7 +66,8 @@ import TestSupport
         try machines.ppds(a, ["start-work", "201", "--offline", "--title", "From A"]).check()
         try machines.ppds(b, ["start-work", "201", "--offline", "--title", "From B"]).check()
         try machines.sync(a)
-        try machines.sync(b)
+        let synced = try machines.ppds(b, ["sync"])
+        #expect(synced.status == 1, "a conflict is something found")
         try machines.ppds(b, ["update", "201", "--status", "working"]).check()
         let doctor = try machines.ppds(b, ["doctor"])
         #expect(!doctor.stdout.contains("#201 #201"), "\(doctor.stdout)")
@@ -229,5 +230,21 @@ import TestSupport
         #expect(text.contains("interrupted") && text.contains("ppds start-work 71 72"), "\(text)")
         try fixture.ppds(["start-work", "71", "72", "--offline"]).check()
         #expect(fixture.sessionFileExists(71) && fixture.sessionFileExists(72))
+    }
+
+    // #9: a conflict on a machine that configured the registry after starting says what is true.
+    @Test func aRegistryConflictSaysWhatIsTrue() throws {
+        let machines = try RegistryMachines()
+        let a = try machines.machine("a", claims: true), b = try machines.machine("b")
+        try machines.ppds(b, ["start-work", "201", "--offline"]).check()
+        try "[registry]\nremote = \"origin\"\n".write(toFile: b.home + "/config.toml", atomically: true, encoding: .utf8)
+        try machines.ppds(a, ["start-work", "201", "--offline", "--force"]).check()
+        try machines.sync(a)
+        let synced = try machines.ppds(b, ["sync"])
+        #expect(synced.status == 1, "\(synced.stdout)\(synced.stderr)")
+        #expect(!synced.stderr.contains("Set registry.remote") && !synced.stderr.contains("Configure registry.remote"), "\(synced.stderr)")
+        #expect(synced.stderr.contains("ppds cancel 201"), "\(synced.stderr)")
+        let everywhere = try machines.ppds(b, ["status", "--everywhere"])
+        #expect(!everywhere.stdout.contains("none synced (run 'ppds sync')"), "\(everywhere.stdout)")
     }
 }
