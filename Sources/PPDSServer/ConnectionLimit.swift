@@ -43,7 +43,7 @@ struct ConnectionLimit: Sendable {
     static func openFileLimit() -> Int {
         var limit = rlimit()
         guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 else { return 1024 }
-        return limit.rlim_cur == RLIM_INFINITY ? 1 << 20 : Int(clamping: limit.rlim_cur)
+        return limit.rlim_cur == rlim_t.max ? 1 << 20 : Int(clamping: limit.rlim_cur)
     }
 
     var total: Int { served + spare }

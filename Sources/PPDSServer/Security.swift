@@ -102,7 +102,7 @@ public struct Security: Sendable {
         } else {
             throw APIError(.unauthorized, "a token is required: open the dashboard through the URL 'ppds serve' printed, or send 'Authorization: Bearer' with the token in $PPDS_HOME/serve-token")
         }
-        if credential == .cookie, let site = request.headers[HTTPField.Name("Sec-Fetch-Site")!], site != "same-origin", site != "none" {
+        if credential == .cookie, let site = request.headers[FieldName("Sec-Fetch-Site")!], site != "same-origin", site != "none" {
             // A browser says where the request comes from: a page of another origin (another
             // port of this host is the same site, so SameSite lets the cookie through).
             throw APIError(.forbidden, "a request from another origin (Sec-Fetch-Site: \(site)) is refused")
@@ -136,12 +136,12 @@ public struct Security: Sendable {
     /// sniffed into another type, no referrer leaves, and no other origin may embed a reply.
     /// The dashboard's page sets its own, stricter Content-Security-Policy.
     static func harden(_ headers: inout HTTPFields) {
-        headers[HTTPField.Name("X-Frame-Options")!] = "DENY"
+        headers[FieldName("X-Frame-Options")!] = "DENY"
         if headers[.contentSecurityPolicy] == nil {
             headers[.contentSecurityPolicy] = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
         }
         headers[.xContentTypeOptions] = "nosniff"
-        headers[HTTPField.Name("Referrer-Policy")!] = "no-referrer"
+        headers[FieldName("Referrer-Policy")!] = "no-referrer"
         headers[.crossOriginResourcePolicy] = "same-origin"
     }
 }
@@ -310,3 +310,6 @@ enum MediaType {
         }
     }
 }
+
+/// A header name (`HTTPField.Name`, reached through `HTTPFields`, which Hummingbird exports).
+typealias FieldName = HTTPFields.Element.Name

@@ -265,7 +265,7 @@ func body(_ text: String) -> ByteBuffer { ByteBuffer(string: text) }
             write[.origin] = "http://localhost"
             #expect(try await client.execute(uri: "/api/v1/sessions/2/pause", method: .post, headers: write, body: body("{}")).status == .ok)
             var foreign = withCookie
-            foreign[HTTPField.Name("Sec-Fetch-Site")!] = "same-site"
+            foreign[FieldName("Sec-Fetch-Site")!] = "same-site"
             #expect(try await client.execute(uri: "/api/v1/sessions", method: .get, headers: foreign).status == .forbidden)
             let write2 = try await client.execute(uri: "/api/v1/sessions/2/resume", method: .post,
                                                   headers: [.authorization: "Bearer " + token, .contentType: "application/json"], body: body("{}"))

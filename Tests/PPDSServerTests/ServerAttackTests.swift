@@ -125,7 +125,8 @@ import Glibc
         // A client trickling its head a byte at a time is closed too: the timeout counts from
         // the connection's start, not from its last byte.
         for connection in crowd { _ = connection.read(timeout: 3) { _ in false } }
-        #expect(crowd.allSatisfy(\.isClosed), "half-sent requests were not closed")
+        let allClosed = crowd.allSatisfy { $0.isClosed }
+        #expect(allClosed, "half-sent requests were not closed")
         let trickle = try HTTPConnection(port: server.port)
         let trickleStart = Date()
         for byte in "GET /api/v1/sessions HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa".map(String.init) {
