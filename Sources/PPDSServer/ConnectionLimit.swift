@@ -77,10 +77,20 @@ final class ConnectionGate: Sendable {
 /// is full answers 503 at once (the API's error shape, `Retry-After: 1`), ends its side of the
 /// connection and closes it a moment later, without passing anything on. The 503 does not
 /// wait for a request head: a crowd that never sends one would hold the spare slots.
-final class ConnectionGateHandler: ChannelInboundHandler, RemovableChannelHandler {
+///
+/// It also puts `Security.harden`'s headers on every response head that leaves the connection,
+/// so the responses Hummingbird makes itself (the parser's 400) carry them too.
+final class ConnectionGateHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPRequestPart
     typealias InboundOut = HTTPRequestPart
+    typealias OutboundIn = HTTPResponsePart
     typealias OutboundOut = HTTPResponsePart
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        guard case .head(var head) = unwrapOutboundIn(data) else { return context.write(data, promise: promise) }
+        Security.harden(&head.headerFields)
+        context.write(wrapOutboundOut(.head(head)), promise: promise)
+    }
 
     let gate: ConnectionGate
     private var admitted = true

@@ -194,7 +194,12 @@ import Glibc
             try server.request("GET", "/", host: "evil.example"), try server.request("POST", "/api/v1/sessions/1/pause"),
             try httpRequest(port: server.port, "GET", "/?token=" + server.token),
         ]
-        for reply in replies {
+        // Hummingbird's own answer to a request it cannot parse.
+        let garbage = try HTTPConnection(port: server.port)
+        garbage.send("GARBAGE\r\n\r\n")
+        let parserReply = parseReply(garbage.read(timeout: 5) { $0.contains("\r\n\r\n") })
+        #expect(parserReply.status == 400)
+        for reply in replies + [parserReply] {
             #expect(reply.headers["x-frame-options"] == "DENY", "\(reply.status)")
             #expect(reply.headers["content-security-policy"]?.contains("frame-ancestors 'none'") == true, "\(reply.status)")
         }
