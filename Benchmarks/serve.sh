@@ -44,9 +44,11 @@ for _ in $(seq 1 300); do grep -q "listening on" "$work/serve.log" && break; sle
 url=$(grep -o 'http://[^ ]*' "$work/serve.log" | head -1)
 [ -n "$url" ] || { cat "$work/serve.log"; echo "serve did not start" >&2; exit 1; }
 endpoint="$url/api/v1/sessions"
-sessions=$(curl -s "$endpoint" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["sessions"]))')
+# Every request needs the token serve wrote at its start.
+auth="Authorization: Bearer $(cat "$PPDS_HOME/serve-token")"
+sessions=$(curl -s -H "$auth" "$endpoint" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["sessions"]))')
 [ "$sessions" = 200 ] || { echo "expected 200 sessions, the server shows $sessions" >&2; exit 1; }
-etag=$(curl -s -o /dev/null -D - "$endpoint" | tr -d '\r' | sed -n 's/^[Ee][Tt][Aa][Gg]: //p')
+etag=$(curl -s -o /dev/null -D - -H "$auth" "$endpoint" | tr -d '\r' | sed -n 's/^[Ee][Tt][Aa][Gg]: //p')
 
 # wrk's --latency prints "Requests/sec: N" and a distribution with a "99% N(us|ms|s)" line.
 report() {
@@ -68,9 +70,9 @@ PY
 }
 
 echo "== wrk: 8 connections, ${seconds}s, GET $endpoint"
-wrk -t 2 -c 8 -d "${seconds}s" --latency "$endpoint" > "$work/full.txt"
+wrk -t 2 -c 8 -d "${seconds}s" --latency -H "$auth" "$endpoint" > "$work/full.txt"
 if [ -n "$etag" ]; then
-  wrk -t 2 -c 8 -d "${seconds}s" --latency -H "If-None-Match: $etag" "$endpoint" > "$work/cached.txt"
+  wrk -t 2 -c 8 -d "${seconds}s" --latency -H "$auth" -H "If-None-Match: $etag" "$endpoint" > "$work/cached.txt"
 fi
 echo
 report "GET /api/v1/sessions (200 sessions, full body)" "$work/full.txt"

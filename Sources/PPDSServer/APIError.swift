@@ -29,6 +29,10 @@ public struct APIError: HTTPResponseError, Equatable, Sendable {
         case invalid
         case tooLarge
         case unsupportedMediaType
+        /// A request body that did not arrive in time.
+        case timeout
+        /// The server holds as many connections as it serves; try again shortly.
+        case unavailable
         /// The file system or libgit2 failed.
         case io, git
         /// Anything else; the server's fault.
@@ -44,6 +48,8 @@ public struct APIError: HTTPResponseError, Equatable, Sendable {
             case .invalid: .unprocessableContent
             case .tooLarge: .contentTooLarge
             case .unsupportedMediaType: .unsupportedMediaType
+            case .unavailable: .serviceUnavailable
+            case .timeout: .requestTimeout
             case .io, .git, .failed: .internalServerError
             }
         }

@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import Logging
 import NIOCore
+import HummingbirdCore
 import Config
 import Lifecycle
 import Support
@@ -24,6 +25,11 @@ public struct APIServer: Sendable {
         public var maxBody = 64 * 1024
         /// How long a graceful shutdown may take before it becomes cancellation.
         public var shutdownLimit: Swift.Duration = .seconds(5)
+        /// Connections served at once (fewer when the open-file limit is low); the next ones get 503.
+        public var maxConnections = 128
+        /// How long a connection may take to send a request head, and may stay idle between
+        /// requests, before it is closed; also the limit for reading a request body.
+        public var idleTimeout: TimeInterval = 10
 
         public init() {}
     }
@@ -35,8 +41,9 @@ public struct APIServer: Sendable {
     let security: Security
     let hub = EventHub()
     let view: LiveView
+    let gate: ConnectionGate
 
-    /// Reads (or makes) the bearer token when the bind is not loopback. `logger` defaults to
+    /// Makes a new token (`$PPDS_HOME/serve-token`, 0600). `logger` defaults to
     /// warnings and errors only, or the level in `LOG_LEVEL`.
     public init(workspace: Workspace, config: Config, options: Options, logger: Logger? = nil) throws(PPDSError) {
         self.workspace = workspace
@@ -44,6 +51,7 @@ public struct APIServer: Sendable {
         self.options = options
         self.logger = logger ?? Self.defaultLogger()
         security = try Security.forBind(host: options.host, home: workspace.store.home)
+        gate = ConnectionGate(limit: .fitting(maximum: options.maxConnections))
         let notifier = options.notify ? Notifier(config: config, home: workspace.store.home, desktop: true) : nil
         let folders = (try? workspace.openRepository().commonDir).map { gitDir in
             let sessionsDir = workspace.store.sessionsDir
@@ -52,6 +60,9 @@ public struct APIServer: Sendable {
         try? PrivateFile.ensureFolder(workspace.store.sessionsDir, home: workspace.store.home)
         view = LiveView(workspace: workspace, options: options.status, hub: hub, notifier: notifier, folders: folders)
     }
+
+    /// The token this server made at its start (also in `$PPDS_HOME/serve-token`).
+    public var token: String { security.token }
 
     public static func defaultLogger() -> Logger {
         var logger = Logger(label: "ppds.serve")
@@ -65,7 +76,8 @@ public struct APIServer: Sendable {
     }
 
     var handlers: Handlers {
-        Handlers(workspace: workspace, security: security, hub: hub, view: view, maxBody: options.maxBody)
+        Handlers(workspace: workspace, security: security, hub: hub, view: view, maxBody: options.maxBody,
+                 bodyTimeout: .milliseconds(Int64(options.idleTimeout * 1000)))
     }
 
     /// The watcher service.
@@ -80,9 +92,18 @@ public struct APIServer: Sendable {
     public func application(onListening: @escaping @Sendable (String) -> Void = { _ in })
         throws(PPDSError) -> some ApplicationProtocol {
         let host = options.host
+        let gate = gate
+        // Hummingbird's idle timeout runs from the moment a connection opens, and its clock
+        // moves only when a whole request head (or body part) has been parsed, so it is also
+        // the header timeout: a client that trickles a head byte by byte is closed after it.
+        // It never closes a connection whose response is being written (an event stream).
+        let http1 = HTTP1Channel.Configuration(additionalChannelHandlers: [ConnectionGateHandler(gate: gate)],
+                                               idleTimeout: .milliseconds(Int64(options.idleTimeout * 1000)))
         return Application(
             router: buildRouter(),
-            configuration: .init(address: .hostname(host, port: options.port), serverName: "ppds"),
+            server: .http1(configuration: http1),
+            configuration: .init(address: .hostname(host, port: options.port), serverName: "ppds",
+                                 availableConnectionsDelegate: MaximumAvailableConnections(gate.limit.total, logger: logger)),
             services: [try watcher()],
             onServerRunning: { channel in
                 let port = channel.localAddress?.port ?? 0

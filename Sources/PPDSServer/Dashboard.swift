@@ -5,14 +5,24 @@ import SessionKit
 import Support
 import View
 
-/// The dashboard: one page, embedded in the binary (no CDN, no build step). It loads the
-/// view from `/api/v1/sessions`, then follows `/api/v1/events`.
+/// The dashboard: a page, its style sheet and its script, embedded in the binary (no CDN, no
+/// build step). The script is a file, not inline, so the page's Content-Security-Policy allows
+/// no inline script and no `javascript:` URL. It loads the view from `/api/v1/sessions`, then
+/// follows `/api/v1/events`.
 enum Dashboard {
+    /// Scripts and styles only from this server, requests only to it, no frames, forms or
+    /// plugins; `frame-ancestors 'none'`: no page may frame it.
+    static let policy = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; "
+        + "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+
     static func response() -> Response {
+        file(page, type: "text/html; charset=utf-8")
+    }
+
+    static func file(_ text: String, type: String) -> Response {
         Response(status: .ok,
-                 headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-cache",
-                           .contentSecurityPolicy: "default-src 'self'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; connect-src 'self'"],
-                 body: .init(byteBuffer: ByteBuffer(string: page)))
+                 headers: [.contentType: type, .cacheControl: "no-cache", .contentSecurityPolicy: policy],
+                 body: .init(byteBuffer: ByteBuffer(string: text)))
     }
 
     static let page = #"""
@@ -22,7 +32,18 @@ enum Dashboard {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>ppds — sessions</title>
-<style>
+<link rel="stylesheet" href="/dashboard.css">
+</head>
+<body>
+<header><h1>ppds</h1><span id="repo" class="meta"></span><span id="live" class="off" role="status">connecting…</span></header>
+<main id="view" aria-live="polite"><p class="empty">Loading…</p></main>
+<div id="toast" role="status" aria-live="assertive"></div>
+<script src="/dashboard.js"></script>
+</body>
+</html>
+"""#
+
+    static let styleSheet = #"""
   :root { --bg:#f7f7f8; --card:#fff; --ink:#1d1d1f; --muted:#6b6b73; --line:#e3e3e8; --stuck:#fff4d6; --stuck-line:#e0a800;
           --ok:#0a7d32; --bad:#b3261e; --focus:#1a5fd0; }
   @media (prefers-color-scheme: dark) { :root { --bg:#161618; --card:#212124; --ink:#eeeef0; --muted:#a0a0a8; --line:#36363b;
@@ -58,18 +79,13 @@ enum Dashboard {
            opacity:0; transition:opacity .2s; }
   #toast.show { opacity:.92; }
   .empty { color:var(--muted); }
-</style>
-</head>
-<body>
-<header><h1>ppds</h1><span id="repo" class="meta"></span><span id="live" class="off" role="status">connecting…</span></header>
-<main id="view" aria-live="polite"><p class="empty">Loading…</p></main>
-<div id="toast" role="status" aria-live="assertive"></div>
-<script>
+"""#
+
+    static let script = #"""
 "use strict";
-const params = new URLSearchParams(location.search);
-const token = params.get("token");
-const query = token ? "?token=" + encodeURIComponent(token) : "";
-const headers = Object.assign({"Content-Type": "application/json"}, token ? {"Authorization": "Bearer " + token} : {});
+// The token is in an HttpOnly cookie (set when the URL 'ppds serve' printed was opened); this
+// script never sees it, and every request here is same-origin, so the cookie goes along.
+const headers = {"Content-Type": "application/json"};
 const state = { sessions: new Map(), problems: new Map() };
 const groups = [
   ["stuck", "🟡 Stuck", s => s.status === "stuck"],
@@ -91,6 +107,13 @@ function el(tag, attrs, ...children) {
   for (const child of children.flat()) if (child !== null && child !== undefined) node.append(child);
   return node;
 }
+// Every field is someone else's text: only http: and https: URLs become links, the rest
+// stays text (a javascript: or data: URL never reaches an href).
+function webURL(text) {
+  if (typeof text !== "string") return null;
+  try { const url = new URL(text); return url.protocol === "http:" || url.protocol === "https:" ? url.href : null; }
+  catch (e) { return null; }
+}
 function ago(iso) {
   if (!iso) return "";
   const s = Math.max(0, (Date.now() - Date.parse(iso)) / 1000);
@@ -103,7 +126,7 @@ function toast(text) {
 }
 async function post(issue, action, body) {
   const number = issue.replace("#", "");
-  const response = await fetch(`/api/v1/sessions/${number}/${action}${query}`, { method: "POST", headers, body: JSON.stringify(body || {}) });
+  const response = await fetch(`/api/v1/sessions/${number}/${action}`, { method: "POST", headers, body: JSON.stringify(body || {}) });
   const doc = await response.json().catch(() => ({}));
   if (!response.ok) { toast((doc.error && doc.error.message) || ("HTTP " + response.status)); return false; }
   // The reply is the session as changed: no "answer" in it means it has none now.
@@ -120,7 +143,8 @@ function card(s) {
   if (s.stuck && s.stuck.context) meta.push(el("div", {class: "meta"}, "Context: " + s.stuck.context));
   if (s.answer) meta.push(el("div", {class: "meta answer", "data-answer": s.answer.state},
                              `answered ${ago(s.answer.answeredAt)} ago, ` + (s.answer.state === "read" ? `read ${ago(s.answer.readAt)} ago` : "not yet read")));
-  if (s.pr) meta.push(el("div", {}, el("a", {href: s.pr, rel: "noopener noreferrer", target: "_blank"}, s.pr),
+  if (s.pr) meta.push(el("div", {}, webURL(s.pr) ? el("a", {href: webURL(s.pr), rel: "noopener noreferrer", target: "_blank"}, String(s.pr))
+                                                : el("span", {class: "pr-text"}, String(s.pr)),
                          s.git && s.git.merged && s.git.hasOwnCommits !== false ? el("span", {class: "meta"}, ` merged (${s.git.merged})`) : null));
   meta.push(el("div", {class: "meta"}, `${s.status} · ${ago(s.started)} active · updated ${ago(s.lastUpdate)} ago` +
                  (s.git && s.git.ahead != null ? ` · ${s.git.ahead} ahead, ${s.git.behind} behind` : "")));
@@ -177,11 +201,11 @@ function snapshot(doc) {
   render();
 }
 async function load() {
-  const response = await fetch("/api/v1/sessions" + query, { headers });
+  const response = await fetch("/api/v1/sessions", { headers });
   if (response.ok) snapshot(await response.json());
 }
 function connect() {
-  const source = new EventSource("/api/v1/events" + query);
+  const source = new EventSource("/api/v1/events");
   const live = document.getElementById("live");
   source.onopen = () => { live.className = "on"; live.textContent = "live"; };
   source.onerror = () => { live.className = "off"; live.textContent = "reconnecting…"; };
@@ -199,8 +223,5 @@ function connect() {
 }
 load().then(connect);
 setInterval(render, 30000);
-</script>
-</body>
-</html>
 """#
 }

@@ -7,13 +7,17 @@ import View
 import ServiceLifecycle
 import SessionKit
 
-/// The routes of `ppds serve`, behind the error and security middlewares (in that order, so a
-/// refusal and an unmatched route also get the JSON error shape).
+/// The routes of `ppds serve`, behind the hardening, error and security middlewares (in that
+/// order, so a refusal and an unmatched route also get the JSON error shape, and every
+/// response the headers against framing).
 func buildRouter(_ api: Handlers) -> Router<BasicRequestContext> {
     let router = Router(context: BasicRequestContext.self)
+    router.add(middleware: HardeningMiddleware())
     router.add(middleware: ErrorMiddleware())
     router.add(middleware: SecurityMiddleware(security: api.security))
     router.get("/") { _, _ in Dashboard.response() }
+    router.get("/dashboard.js") { _, _ in Dashboard.file(Dashboard.script, type: "text/javascript; charset=utf-8") }
+    router.get("/dashboard.css") { _, _ in Dashboard.file(Dashboard.styleSheet, type: "text/css; charset=utf-8") }
     router.get("/api/v1/sessions") { request, _ in try await api.list(request) }
     router.get("/api/v1/sessions/:issue") { _, context in try await api.show(try api.issue(context)) }
     for action in Handlers.Action.allCases {
@@ -34,6 +38,8 @@ struct Handlers: Sendable {
     let view: LiveView
     /// Largest accepted request body.
     let maxBody: Int
+    /// How long reading a body may take, however it trickles in.
+    var bodyTimeout: Duration = .seconds(10)
 
     enum Action: String, CaseIterable, Sendable {
         case status, guidance, pause, resume
@@ -55,8 +61,27 @@ struct Handlers: Sendable {
         if let length = request.headers[.contentLength].flatMap({ Int($0) }), length > maxBody { throw tooLarge }
         let buffer: ByteBuffer
         do {
-            var request = request
-            buffer = try await request.collectBody(upTo: maxBody)
+            let maxBody = maxBody, bodyTimeout = bodyTimeout
+            // Hummingbird's idle timeout closes a body that stalls; this one ends a body that
+            // trickles in a byte at a time (hand-written: Hummingbird has no request timeout).
+            let collected = try await withThrowingTaskGroup(of: ByteBuffer?.self) { group in
+                group.addTask {
+                    var request = request
+                    return try await request.collectBody(upTo: maxBody)
+                }
+                group.addTask {
+                    try await Task.sleep(for: bodyTimeout)
+                    return nil
+                }
+                defer { group.cancelAll() }
+                return try await group.next() ?? nil
+            }
+            guard let collected else {
+                throw APIError(.timeout, "the request body took longer than \(bodyTimeout) to arrive")
+            }
+            buffer = collected
+        } catch let error as APIError {
+            throw error
         } catch let error as any HTTPResponseError where error.status == .contentTooLarge {
             // A body sent without a length that grew past the limit.
             throw tooLarge

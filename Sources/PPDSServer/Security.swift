@@ -11,23 +11,30 @@ import Glibc
 import Darwin
 #endif
 
-/// Who may talk to the server. Loopback by default; any other bind needs the bearer token
-/// kept in `$PPDS_HOME/serve-token` (mode 0600). Writes need JSON and no foreign Origin.
+/// Who may talk to the server. Every request needs the token of `$PPDS_HOME/serve-token`
+/// (a new one per start, mode 0600), loopback or not: loopback is no boundary between the
+/// users of one machine. Scripts send it as `Authorization: Bearer …`; a browser opens the URL
+/// `serve` prints (`/?token=…`) once, which answers with an HttpOnly, SameSite=Strict cookie
+/// and a redirect to `/`, so the token leaves the address bar. A loopback bind also needs a
+/// loopback Host (DNS rebinding). Writes need JSON and no foreign Origin.
 public struct Security: Sendable {
-    /// The bearer token every request needs; nil on a loopback bind.
-    let token: String?
+    /// The token this server made when it started.
+    let token: String
     /// Whether the server is bound to loopback; its requests must then name a loopback host.
     let loopback: Bool
+    /// Where the token file is; a token given that is not ours is checked against the file's
+    /// (a later `serve` under the same home rotated it). Nil: only `token`.
+    let home: String?
 
-    init(token: String?, loopback: Bool) {
+    init(token: String, loopback: Bool, home: String? = nil) {
         self.token = token
         self.loopback = loopback
+        self.home = home
     }
 
-    /// The policy for a bind address: loopback needs a loopback Host, anything else the token.
+    /// The policy for a bind address, with a new token written to `$PPDS_HOME/serve-token`.
     static func forBind(host: String, home: String) throws(PPDSError) -> Security {
-        let loopback = isLoopback(host)
-        return Security(token: loopback ? nil : try token(home: home), loopback: loopback)
+        Security(token: try ServeToken.rotate(home: home), loopback: isLoopback(host), home: home)
     }
 
     /// Whether a bind address (no port) is a loopback one.
@@ -35,27 +42,38 @@ public struct Security: Sendable {
         LoopbackHost.isLoopbackName(host)
     }
 
-    /// The token file's content, made (random, 0600) when missing.
-    static func token(home: String) throws(PPDSError) -> String {
-        let file = home + "/serve-token"
-        if let data = FileManager.default.contents(atPath: file) {
-            let text = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-            if text.count >= 32 { return text }
-        }
-        var generator = SystemRandomNumberGenerator()
-        let token = (0..<32).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &generator)) }.joined()
-        do {
-            try FileManager.default.createDirectory(atPath: home, withIntermediateDirectories: true)
-            _ = FileManager.default.createFile(atPath: file, contents: Data((token + "\n").utf8), attributes: [.posixPermissions: 0o600])
-            try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: file)
-        } catch {
-            throw PPDSError.failed("\(file): cannot write the token: \(error.localizedDescription)")
-        }
-        return token
+    /// Whether `given` is a token this server takes: its own, or the one now in the file.
+    func accepts(_ given: String) -> Bool {
+        guard given.utf8.count >= 32 else { return false }
+        if Self.constantTimeEqual(given, token) { return true }
+        guard let home, let current = try? ServeToken.read(home: home) else { return false }
+        return Self.constantTimeEqual(given, current)
     }
 
-    /// Throws the refusal when the request may not go on.
-    func check(_ request: Request) throws(APIError) {
+    /// The cookie that carries the token for one server: named by its port, since a browser
+    /// sends a host's cookies to all of its ports.
+    static func cookieName(authority: String) -> String {
+        "ppds_token_" + (LoopbackHost.port(of: authority) ?? "80")
+    }
+
+    /// The token of the request's cookie for this server, if any.
+    static func cookieToken(_ request: Request, name: String) -> String? {
+        for header in request.headers[values: .cookie] {
+            for pair in header.split(separator: ";") {
+                let pair = pair.trimmingCharacters(in: .whitespaces)
+                guard let equals = pair.firstIndex(of: "="), pair[..<equals] == name else { continue }
+                return String(pair[pair.index(after: equals)...])
+            }
+        }
+        return nil
+    }
+
+    /// How a request proved it may come in.
+    enum Credential { case bearer, cookie }
+
+    /// Nil when the request may go on; a response (the dashboard's token exchange) that
+    /// answers it instead; throws the refusal when it may not go on.
+    func check(_ request: Request) throws(APIError) -> Response? {
         let authority = request.head.authority ?? ""
         if loopback {
             // A page on another site whose name resolves to 127.0.0.1 (DNS rebinding) sends
@@ -64,20 +82,43 @@ public struct Security: Sendable {
                 throw APIError(.forbidden, "Host '\(authority)' is not a loopback name")
             }
         }
-        if let token {
-            let header = request.headers[.authorization] ?? ""
-            let given = header.hasPrefix("Bearer ") ? String(header.dropFirst(7)) : request.uri.queryParameters.get("token") ?? ""
-            guard Self.constantTimeEqual(given, token) else {
-                throw APIError(.unauthorized, "a bearer token is required (see $PPDS_HOME/serve-token)")
-            }
+        let cookie = Self.cookieName(authority: authority)
+        // The one-time exchange: the URL `serve` printed becomes a cookie, and the token leaves
+        // the address bar (and the history) at once.
+        if request.uri.path == "/", request.method == .get || request.method == .head,
+           let given = request.uri.queryParameters.get("token") {
+            guard accepts(given) else { throw APIError(.unauthorized, "this token is not the server's; open the URL 'ppds serve' printed last") }
+            return Response(status: .seeOther, headers: [
+                .location: "/", .cacheControl: "no-store",
+                .setCookie: "\(cookie)=\(given); Path=/; HttpOnly; SameSite=Strict",
+            ])
         }
-        guard Self.isWrite(request.method) else { return }
+        let credential: Credential
+        let header = request.headers[.authorization] ?? ""
+        if header.hasPrefix("Bearer "), accepts(String(header.dropFirst(7))) {
+            credential = .bearer
+        } else if let given = Self.cookieToken(request, name: cookie), accepts(given) {
+            credential = .cookie
+        } else {
+            throw APIError(.unauthorized, "a token is required: open the dashboard through the URL 'ppds serve' printed, or send 'Authorization: Bearer' with the token in $PPDS_HOME/serve-token")
+        }
+        if credential == .cookie, let site = request.headers[FieldName("Sec-Fetch-Site")!], site != "same-origin", site != "none" {
+            // A browser says where the request comes from: a page of another origin (another
+            // port of this host is the same site, so SameSite lets the cookie through).
+            throw APIError(.forbidden, "a request from another origin (Sec-Fetch-Site: \(site)) is refused")
+        }
+        guard Self.isWrite(request.method) else { return nil }
         guard MediaType.isJSON(request.headers[.contentType]) else {
             throw APIError(.unsupportedMediaType, "write requests need Content-Type: application/json")
         }
         if let origin = request.headers[.origin], origin != "http://" + authority {
             throw APIError(.forbidden, "Origin '\(origin)' is not this server")
         }
+        if credential == .cookie, request.headers[.origin] == nil {
+            // Browsers send Origin with every POST; a cookie write without one is not the dashboard's.
+            throw APIError(.forbidden, "a write with the dashboard's cookie needs an Origin")
+        }
+        return nil
     }
 
     /// Methods that change something; the others only read.
@@ -90,6 +131,19 @@ public struct Security: Sendable {
         guard x.count == y.count else { return false }
         return zip(x, y).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0
     }
+
+    /// Headers on every response: no page may frame this one (clickjacking), nothing is
+    /// sniffed into another type, no referrer leaves, and no other origin may embed a reply.
+    /// The dashboard's page sets its own, stricter Content-Security-Policy.
+    static func harden(_ headers: inout HTTPFields) {
+        headers[FieldName("X-Frame-Options")!] = "DENY"
+        if headers[.contentSecurityPolicy] == nil {
+            headers[.contentSecurityPolicy] = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+        }
+        headers[.xContentTypeOptions] = "nosniff"
+        headers[FieldName("Referrer-Policy")!] = "no-referrer"
+        headers[.crossOriginResourcePolicy] = "same-origin"
+    }
 }
 
 /// The security check on every request, matched or not: `Security.check` as a middleware.
@@ -97,8 +151,23 @@ struct SecurityMiddleware<Context: RequestContext>: RouterMiddleware {
     let security: Security
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        try security.check(request)
+        if let answer = try security.check(request) { return answer }
         return try await next(request, context)
+    }
+}
+
+/// The outermost middleware: `Security.harden`'s headers on every response the router makes,
+/// refusals included.
+struct HardeningMiddleware<Context: RequestContext>: RouterMiddleware {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        var response: Response
+        do {
+            response = try await next(request, context)
+        } catch let error as any HTTPResponseError {
+            response = try error.response(from: request, context: context)
+        }
+        Security.harden(&response.headers)
+        return response
     }
 }
 
@@ -164,6 +233,20 @@ public enum LoopbackHost {
         return withUnsafeBytes(of: &address) { bytes in bytes.prefix(15).allSatisfy { $0 == 0 } && bytes[15] == 1 }
     }
 
+    /// The port of a Host value, when it names one.
+    public static func port(of authority: String) -> String? {
+        let rest: Substring
+        if authority.hasPrefix("[") {
+            guard let close = authority.firstIndex(of: "]") else { return nil }
+            rest = authority[authority.index(after: close)...]
+        } else {
+            guard authority.filter({ $0 == ":" }).count == 1, let colon = authority.firstIndex(of: ":") else { return nil }
+            rest = authority[colon...]
+        }
+        guard rest.hasPrefix(":"), isPort(rest.dropFirst()) else { return nil }
+        return String(rest.dropFirst())
+    }
+
     /// 1 to 5 ASCII digits, at most 65535.
     static func isPort(_ text: Substring) -> Bool {
         guard (1...5).contains(text.utf8.count), text.utf8.allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }) else { return false }
@@ -227,3 +310,6 @@ enum MediaType {
         }
     }
 }
+
+/// A header name (`HTTPField.Name`, reached through `HTTPFields`, which Hummingbird exports).
+typealias FieldName = HTTPFields.Element.Name

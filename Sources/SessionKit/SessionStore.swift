@@ -274,7 +274,10 @@ public struct SessionStore: Sendable {
     /// Loads, changes and saves one session under its lock: no update is lost.
     @discardableResult
     public func modify(_ issue: IssueNumber, _ change: (Session) throws -> Session) throws -> Session {
-        try withLock(issue) {
+        // A session that does not exist gets no lock file: a refused request writes nothing.
+        // (One removed after this look is found missing under the lock, as before.)
+        guard Self.entryExists(path(for: issue)) else { throw missing(issue) }
+        return try withLock(issue) {
             // Written back to exactly the file that was read, and only if that file was valid.
             let file = path(for: issue)
             guard let current = try read(file) else { throw missing(issue) }
@@ -286,7 +289,14 @@ public struct SessionStore: Sendable {
 
     /// Deletes a session file (under its lock). A file that does not parse is never deleted here.
     public func remove(_ issue: IssueNumber) throws {
+        guard Self.entryExists(path(for: issue)) else { throw missing(issue) }
         try withLock(issue) { try removeHoldingLock(issue) }
+    }
+
+    /// Whether anything is at `path` (a symlink included, which reading then reports).
+    static func entryExists(_ path: String) -> Bool {
+        var info = stat()
+        return lstat(path, &info) == 0 || errno != ENOENT
     }
 
     /// Deletes a session file; the caller holds the session's lock. Refuses a file that does not parse.

@@ -83,13 +83,17 @@ def main():
         line = server.stdout.readline()
         assert "listening on" in line, line
         url = line.split("listening on ")[1].split(" ")[0]
+        # The dashboard's one-time URL carries the token; the page trades it for a cookie.
+        dashboard = line.split("dashboard at ")[1].split(" ")[0]
+        assert dashboard.startswith(url + "/?token="), line
 
         options = Options()
         for argument in ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--window-size=1280,900"]:
             options.add_argument(argument)
         options.binary_location = shutil.which("chromium") or "/usr/bin/chromium"
         driver = webdriver.Chrome(service=Service(shutil.which("chromedriver") or "/usr/bin/chromedriver"), options=options)
-        driver.get(url + "/")
+        driver.get(dashboard)
+        wait_for(lambda: driver.current_url == url + "/", "the redirect that drops the token from the address")
         wait_for(lambda: driver.find_element(By.CSS_SELECTOR, "article[data-issue='#101']"), "the first render")
         wait_for(lambda: driver.find_element(By.ID, "live").text == "live", "the event stream")
         driver.execute_script("window.__sameDocument = true;")

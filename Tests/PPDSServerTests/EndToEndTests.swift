@@ -12,7 +12,7 @@ import TestSupport
         try fixture.ppds(["start-work", "5", "--offline", "--no-hooks"]).check()
         let server = try ServerProcess(fixture)
         let stream = try HTTPConnection(port: server.port)
-        stream.send("GET /api/v1/events HTTP/1.1\r\nHost: 127.0.0.1:\(server.port)\r\nAccept: text/event-stream\r\n\r\n")
+        stream.send("GET /api/v1/events HTTP/1.1\r\nHost: 127.0.0.1:\(server.port)\r\n" + server.authorizationLine + "Accept: text/event-stream\r\n\r\n")
         var text = stream.read(timeout: 10) { $0.contains("event: snapshot") && $0.contains("\n\n") }
         #expect(text.contains("text/event-stream"))
         #expect(text.contains("event: snapshot"))
@@ -22,7 +22,7 @@ import TestSupport
         #expect(text.contains("event: session"))
         #expect(text.contains("\"change\":\"changed\""))
 
-        let reply = try httpRequest(port: server.port, "POST", "/api/v1/sessions/5/guidance",
+        let reply = try server.request("POST", "/api/v1/sessions/5/guidance",
                                     headers: ["Content-Type": "application/json"], body: #"{"message":"from the API"}"#)
         #expect(reply.status == 200)
         text = stream.read(timeout: 10) { $0.contains("from the API") }
@@ -36,12 +36,12 @@ import TestSupport
         let ids = text.split(whereSeparator: \.isNewline).filter { $0.hasPrefix("id: ") }.compactMap { Int($0.dropFirst(4)) }
         let first = try #require(ids.dropFirst().first, "\(text)")
         let again = try HTTPConnection(port: server.port)
-        again.send("GET /api/v1/events HTTP/1.1\r\nHost: 127.0.0.1:\(server.port)\r\nLast-Event-ID: \(first)\r\n\r\n")
+        again.send("GET /api/v1/events HTTP/1.1\r\nHost: 127.0.0.1:\(server.port)\r\n" + server.authorizationLine + "Last-Event-ID: \(first)\r\n\r\n")
         let replay = again.read(timeout: 5) { $0.contains("from the API") }
         #expect(replay.contains("from the API"))
         #expect(!replay.contains("event: snapshot"))
         let stale = try HTTPConnection(port: server.port)
-        stale.send("GET /api/v1/events HTTP/1.1\r\nHost: 127.0.0.1:\(server.port)\r\nLast-Event-ID: 999999\r\n\r\n")
+        stale.send("GET /api/v1/events HTTP/1.1\r\nHost: 127.0.0.1:\(server.port)\r\n" + server.authorizationLine + "Last-Event-ID: 999999\r\n\r\n")
         #expect(stale.read(timeout: 5) { $0.contains("event: snapshot") }.contains("event: snapshot"))
     }
 
@@ -52,7 +52,7 @@ import TestSupport
         let server = try ServerProcess(fixture, arguments: ["--interval", "30"])
         let clients = try (0..<3).map { _ in try HTTPConnection(port: server.port) }
         for client in clients {
-            client.send("GET /api/v1/events HTTP/1.1\r\nHost: 127.0.0.1:\(server.port)\r\n\r\n")
+            client.send("GET /api/v1/events HTTP/1.1\r\nHost: 127.0.0.1:\(server.port)\r\n" + server.authorizationLine + "\r\n")
             let text = client.read(timeout: 10) { $0.range(of: #"event: snapshot\ndata: [^\n]*\n\n"#, options: .regularExpression) != nil }
             #expect(text.contains("event: snapshot"))
         }
@@ -75,7 +75,7 @@ import TestSupport
         let before = try String(contentsOfFile: fixture.home + "/sessions/work-1.json", encoding: .utf8)
         for framing in ["zz\r\nabc\r\n0\r\n\r\n", "3\r\nabcdef\r\n0\r\n\r\n", "-1\r\n{}\r\n0\r\n\r\n"] {
             let connection = try HTTPConnection(port: server.port)
-            connection.send("POST /api/v1/sessions/1/guidance HTTP/1.1\r\nHost: 127.0.0.1:\(server.port)\r\n"
+            connection.send("POST /api/v1/sessions/1/guidance HTTP/1.1\r\nHost: 127.0.0.1:\(server.port)\r\n" + server.authorizationLine + ""
                 + "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n" + framing)
             let reply = parseReply(connection.read(timeout: 5))
             #expect(reply.status == 400, "\(framing.debugDescription): \(reply.status) \(reply.body)")
@@ -83,7 +83,7 @@ import TestSupport
         }
         #expect(try String(contentsOfFile: fixture.home + "/sessions/work-1.json", encoding: .utf8) == before)
         // The server still answers.
-        #expect(try httpRequest(port: server.port, "GET", "/api/v1/sessions").status == 200)
+        #expect(try server.request("GET", "/api/v1/sessions").status == 200)
     }
 
     /// DNS rebinding over the wire: a name that merely starts like a loopback address.
@@ -92,12 +92,12 @@ import TestSupport
         try fixture.ppds(["start-work", "1", "--offline", "--no-hooks"]).check()
         let server = try ServerProcess(fixture)
         for host in ["evil.example:80", "127.0.0.1.evil.example:\(server.port)", "127.evil.example", "localhost.evil.example"] {
-            let reply = try httpRequest(port: server.port, "GET", "/api/v1/sessions", host: host)
+            let reply = try server.request("GET", "/api/v1/sessions", host: host)
             #expect(reply.status == 403, "\(host)")
             #expect(reply.body.contains("\"kind\":\"forbidden\""), "\(host): \(reply.body)")
         }
         for host in ["127.0.0.1:\(server.port)", "localhost:\(server.port)", "[::1]:\(server.port)"] {
-            #expect(try httpRequest(port: server.port, "GET", "/api/v1/sessions", host: host).status == 200, "\(host)")
+            #expect(try server.request("GET", "/api/v1/sessions", host: host).status == 200, "\(host)")
         }
     }
 

@@ -26,14 +26,21 @@ struct RouteFixture: Sendable {
         server = try APIServer(workspace: try Workspace.locate(repo: fixture.repo, home: fixture.home), config: Config(), options: options)
     }
 
-    /// The whole application (router and watcher service) under `app.test(.router)`.
-    func test<Value: Sendable>(_ body: @Sendable (any TestClientProtocol) async throws -> Value) async throws -> Value {
-        try await server.application().test(.router, body)
+    /// The whole application (router and watcher service) under `app.test(.router)`; requests
+    /// carry the token unless `anonymous`.
+    func test<Value: Sendable>(anonymous: Bool = false, _ body: @Sendable (any TestClientProtocol) async throws -> Value) async throws -> Value {
+        let token = server.token
+        return try await server.application().test(.router) { client in
+            try await body(anonymous ? client : AuthorizedClient(base: client, token: token))
+        }
     }
 
     /// The router alone, as `buildRouter()` returns it: no watcher, the view is built on demand.
-    func testRouter<Value: Sendable>(_ body: @Sendable (any TestClientProtocol) async throws -> Value) async throws -> Value {
-        try await Application(router: server.buildRouter()).test(.router, body)
+    func testRouter<Value: Sendable>(anonymous: Bool = false, _ body: @Sendable (any TestClientProtocol) async throws -> Value) async throws -> Value {
+        let token = server.token
+        return try await Application(router: server.buildRouter()).test(.router) { client in
+            try await body(anonymous ? client : AuthorizedClient(base: client, token: token))
+        }
     }
 
     func sessionFile(_ issue: Int) throws -> String {
@@ -42,6 +49,20 @@ struct RouteFixture: Sendable {
 }
 
 let jsonHeaders: HTTPFields = [.contentType: "application/json"]
+
+/// A test client that sends the server's token with every request that has no credential.
+struct AuthorizedClient: TestClientProtocol {
+    let base: any TestClientProtocol
+    let token: String
+
+    func executeRequest(uri: String, method: HTTPRequest.Method, headers: HTTPFields, body: ByteBuffer?) async throws -> TestResponse {
+        var headers = headers
+        if headers[.authorization] == nil, headers[.cookie] == nil { headers[.authorization] = "Bearer " + token }
+        return try await base.executeRequest(uri: uri, method: method, headers: headers, body: body)
+    }
+
+    var port: Int? { base.port }
+}
 
 extension TestResponse {
     var text: String { String(buffer: body) }
@@ -200,30 +221,63 @@ func body(_ text: String) -> ByteBuffer { ByteBuffer(string: text) }
         }
     }
 
-    @Test func aNonLoopbackBindNeedsTheToken() async throws {
-        let setup = try RouteFixture(host: "0.0.0.0")
+    /// Loopback is no boundary between users: every bind needs the token, a new one per start,
+    /// as a bearer header or the dashboard's cookie; `/?token=` trades it for the cookie.
+    @Test(arguments: ["127.0.0.1", "0.0.0.0"])
+    func everyBindNeedsTheToken(_ host: String) async throws {
+        let setup = try RouteFixture(host: host)
         let tokenFile = setup.fixture.home + "/serve-token"
         let attributes = try FileManager.default.attributesOfItem(atPath: tokenFile)
         #expect((attributes[.posixPermissions] as? Int) == 0o600)
+        #expect((try FileManager.default.attributesOfItem(atPath: setup.fixture.home)[.posixPermissions] as? Int) == 0o700)
         let token = try String(contentsOfFile: tokenFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
-        #expect(token.count >= 32)
-        try await setup.test { client in
+        #expect(token.count == 64)
+        #expect(token == setup.server.token)
+        let cookie = "ppds_token_80"
+        try await setup.test(anonymous: true) { client in
             for (path, headers) in [("/api/v1/sessions", [:]), ("/api/v1/sessions", [.authorization: "Bearer wrong"]),
-                                    ("/", [:]), ("/api/v1/events", [:]), ("/nope", [:]),
-                                    ("/api/v1/sessions?token=" + String(token.dropLast()), [:])] as [(String, HTTPFields)] {
+                                    ("/", [:]), ("/api/v1/events", [:]), ("/nope", [:]), ("/dashboard.js", [:]),
+                                    ("/api/v1/sessions?token=" + token, [:]),
+                                    ("/api/v1/sessions", [.authorization: "Bearer " + String(token.dropLast())]),
+                                    ("/api/v1/sessions", [.cookie: "\(cookie)=" + String(token.dropLast()) + "0"]),
+                                    ("/api/v1/sessions", [.cookie: "ppds_token_81=" + token]),
+                                    ("/?token=" + String(token.dropLast()), [:])] as [(String, HTTPFields)] {
                 let reply = try await client.execute(uri: path, method: .get, headers: headers)
-                #expect(reply.status == .unauthorized, "\(path)")
+                #expect(reply.status == .unauthorized, "\(path) \(headers)")
                 #expect(try reply.apiError().kind == "unauthorized")
             }
+            let pause = try await client.execute(uri: "/api/v1/sessions/2/pause", method: .post, headers: jsonHeaders, body: body("{}"))
+            #expect(pause.status == .unauthorized)
             #expect(try await client.execute(uri: "/api/v1/sessions", method: .get, headers: [.authorization: "Bearer " + token]).status == .ok)
-            #expect(try await client.execute(uri: "/api/v1/sessions?token=" + token, method: .get).status == .ok)
-            let write = try await client.execute(uri: "/api/v1/sessions/2/pause", method: .post,
-                                                 headers: [.authorization: "Bearer " + token, .contentType: "application/json"], body: body("{}"))
-            #expect(write.status == .ok)
+            // The dashboard's URL: a cookie (HttpOnly, SameSite=Strict) and a redirect that drops the token.
+            let exchange = try await client.execute(uri: "/?token=" + token, method: .get)
+            #expect(exchange.status == .seeOther)
+            #expect(exchange.headers[.location] == "/")
+            #expect(exchange.headers[.setCookie] == "\(cookie)=\(token); Path=/; HttpOnly; SameSite=Strict")
+            let withCookie: HTTPFields = [.cookie: "other=1; \(cookie)=\(token)"]
+            #expect(try await client.execute(uri: "/", method: .get, headers: withCookie).status == .ok)
+            #expect(try await client.execute(uri: "/api/v1/sessions", method: .get, headers: withCookie).status == .ok)
+            // A cookie write needs this server's Origin; another origin (another port of this
+            // host is the same site) is refused.
+            var write = withCookie
+            write[.contentType] = "application/json"
+            #expect(try await client.execute(uri: "/api/v1/sessions/2/pause", method: .post, headers: write, body: body("{}")).status == .forbidden)
+            write[.origin] = "http://localhost"
+            #expect(try await client.execute(uri: "/api/v1/sessions/2/pause", method: .post, headers: write, body: body("{}")).status == .ok)
+            var foreign = withCookie
+            foreign[FieldName("Sec-Fetch-Site")!] = "same-site"
+            #expect(try await client.execute(uri: "/api/v1/sessions", method: .get, headers: foreign).status == .forbidden)
+            let write2 = try await client.execute(uri: "/api/v1/sessions/2/resume", method: .post,
+                                                  headers: [.authorization: "Bearer " + token, .contentType: "application/json"], body: body("{}"))
+            #expect(write2.status == .ok)
         }
-        // The same token next time.
+        // A new token next time; the running server takes the file's newest token too (a second
+        // serve under the same home rotated it).
         let again = try APIServer(workspace: setup.server.workspace, config: Config(), options: setup.server.options)
-        #expect(again.security.token == token)
+        #expect(again.token != token)
+        #expect(setup.server.security.accepts(again.token))
+        #expect(setup.server.security.accepts(token))
+        #expect(!again.security.accepts(token))
     }
 }
 

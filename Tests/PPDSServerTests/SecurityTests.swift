@@ -61,7 +61,8 @@ import Testing
     @Test func errorKindsMapToStatusesInOnePlace() {
         let statuses = Dictionary(uniqueKeysWithValues: APIError.Kind.allCases.map { ($0.rawValue, $0.status.code) })
         #expect(statuses == ["usage": 400, "malformed": 400, "unauthorized": 401, "forbidden": 403, "notFound": 404, "conflict": 409,
-                             "refused": 409, "invalid": 422, "tooLarge": 413, "unsupportedMediaType": 415, "io": 500, "git": 500,
+                             "refused": 409, "invalid": 422, "tooLarge": 413, "unsupportedMediaType": 415, "unavailable": 503, "timeout": 408,
+                             "io": 500, "git": 500,
                              "failed": 500])
         let error = APIError(.notFound, "no \"session\"")
         #expect(error.body == #"{"version":1,"error":{"status":404,"kind":"notFound","message":"no \"session\""}}"# + "\n")

@@ -107,9 +107,12 @@ public final class ServerProcess {
     public private(set) var output = ""
     private let pipe = Pipe()
 
-    public init(_ fixture: GitFixture, arguments: [String] = [], environment: [String: String] = [:]) throws {
-        process.executableURL = URL(fileURLWithPath: TestEnvironment.ppdsBinary)
-        process.arguments = ["serve", "--port", "0", "--interval", "1"] + arguments
+    /// `launcher` runs the server (e.g. `["/usr/bin/prlimit", "--nofile=100"]`); the server's
+    /// pid is the launcher's, which must exec it.
+    public init(_ fixture: GitFixture, arguments: [String] = [], environment: [String: String] = [:], launcher: [String] = []) throws {
+        let command = launcher + [TestEnvironment.ppdsBinary, "serve", "--port", "0", "--interval", "1"] + arguments
+        process.executableURL = URL(fileURLWithPath: command[0])
+        process.arguments = Array(command.dropFirst())
         process.currentDirectoryURL = URL(fileURLWithPath: fixture.repo)
         var env = ProcessInfo.processInfo.environment
         env["PPDS_HOME"] = fixture.home
@@ -128,6 +131,23 @@ public final class ServerProcess {
             throw ProcessFailure(result: ProcessResult(status: -1, stdout: output, stderr: "serve did not start"))
         }
         port = Int(output[match].dropFirst().dropLast(2)) ?? 0
+        token = ((try? String(contentsOfFile: fixture.home + "/serve-token", encoding: .utf8)) ?? "")
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// The token the server wrote at its start (`$PPDS_HOME/serve-token`).
+    public private(set) var token = ""
+
+    /// The header every request needs.
+    public var authorization: [String: String] { ["Authorization": "Bearer " + token] }
+
+    /// The same header as a raw request line.
+    public var authorizationLine: String { "Authorization: Bearer \(token)\r\n" }
+
+    /// One request with the token; `headers` add to or replace it.
+    public func request(_ method: String, _ path: String, headers: [String: String] = [:], body: String? = nil,
+                        host: String? = nil, timeout: TimeInterval = 10) throws -> HTTPReply {
+        try httpRequest(port: port, method, path, headers: authorization.merging(headers) { $1 }, body: body, host: host, timeout: timeout)
     }
 
     /// Stops the server; returns its exit status.
