@@ -139,7 +139,22 @@ public struct Config: Sendable {
         // A repository's templates are text from outside: only plain path characters, so no
         // name made from them is ever read as code (a shell's `$(…)`, tmux's `#(…)`, markup).
         func plainTemplate(_ key: String, _ value: String) throws(PPDSError) {
-            let literal = TemplatePlaceholders.placeholders.reduce(value) { $0.replacingOccurrences(of: $1, with: "") }
+            // One pass, left to right: a placeholder is skipped whole, so removing one can never
+            // join its neighbours into another ('{pa{slug}rent}' is refused, not read as {parent}).
+            var literal = ""
+            var rest = Substring(value)
+            while let first = rest.first {
+                if let placeholder = TemplatePlaceholders.placeholders.first(where: { rest.hasPrefix($0) }) {
+                    // A branch name is pushed: the user's folders ({parent}) do not belong in it.
+                    if key == "branch" && placeholder == "{parent}" {
+                        throw fail([key], "{parent} is not allowed in a repository's branch template (it would put your folder names into pushed branch names); set it in $PPDS_HOME/config.toml instead")
+                    }
+                    rest = rest.dropFirst(placeholder.count)
+                } else {
+                    literal.append(first)
+                    rest = rest.dropFirst()
+                }
+            }
             if let bad = literal.unicodeScalars.first(where: { !Self.isPlainPathCharacter($0) }) {
                 throw fail([key], "'\(bad.escaped(asASCII: true))' is not allowed in a repository's template (only letters, digits, '.', '_', '-', '/', '+', '@' and {placeholders}); set it in $PPDS_HOME/config.toml instead")
             }

@@ -48,19 +48,34 @@ public enum Hooks {
     /// tmux reads `#` in many of its arguments as a format, and `#(…)` in a format runs a
     /// command: a value ppds fills into a tmux command (the branch, the worktree path, by
     /// placeholder or `PPDS_*` variable in a shell line) must not carry one. The reason, or nil.
+    /// tmux also hands its command argument to a second shell (`sh -c`), so a value there is
+    /// shell code whatever quoting the first shell or argv gave it: a value with a shell
+    /// metacharacter (`$(…)`, backticks, `;`, quotes…) must not reach a tmux command either.
     public static func formatHazard(_ command: CommandSpec, for session: Session) -> String? {
         let values = [("{branch}", "PPDS_BRANCH", session.branch), ("{worktree}", "PPDS_WORKTREE", session.worktree),
                       ("{title}", "PPDS_TITLE", session.title ?? "")]
+        func hazard(in value: String) -> String? {
+            if value.contains("#") { return "tmux reads its '#' as a format (#(…) runs a command)" }
+            if let bad = value.unicodeScalars.first(where: { "$`;|&<>()\\\"'".unicodeScalars.contains($0) || $0.value < 0x20 }) {
+                return "tmux runs its command through a second shell, where '\(bad.escaped(asASCII: true))' is code"
+            }
+            return nil
+        }
         switch command {
         case .argv(let argv):
-            guard let program = argv.first, (program as NSString).lastPathComponent == "tmux" else { return nil }
-            for (placeholder, _, value) in values where value.contains("#") && argv.dropFirst().contains(where: { $0.contains(placeholder) }) {
-                return "refused: \(placeholder) is '\(TerminalText.escaped(value))', and tmux reads its '#' as a format (#(…) runs a command); use a name without '#'"
+            // `tmux …`, and also `env tmux …` or `nice tmux …`.
+            guard argv.contains(where: { ($0 as NSString).lastPathComponent == "tmux" }) else { return nil }
+            for (placeholder, _, value) in values where argv.dropFirst().contains(where: { $0.contains(placeholder) }) {
+                if let why = hazard(in: value) {
+                    return "refused: \(placeholder) is '\(TerminalText.escaped(value))', and \(why); name it without, or leave \(placeholder) out of the tmux command"
+                }
             }
         case .shell(let line):
             guard line.contains("tmux") else { return nil }
-            for (_, variable, value) in values where value.contains("#") && line.contains(variable) {
-                return "refused: $\(variable) is '\(TerminalText.escaped(value))', and tmux reads its '#' as a format (#(…) runs a command); use a name without '#'"
+            for (_, variable, value) in values where line.contains(variable) {
+                if let why = hazard(in: value) {
+                    return "refused: $\(variable) is '\(TerminalText.escaped(value))', and \(why); leave $\(variable) out of the tmux command"
+                }
             }
         }
         return nil

@@ -195,6 +195,17 @@ public enum WorktreePlacement {
         if let hidden = below.first(where: { $0.hasPrefix(".") }) {
             throw PPDSError.refused("\(issue.tag): \(file)'s worktree template gives \(TerminalText.escaped(resolved)), through the hidden folder '\(TerminalText.escaped(String(hidden)))' under \(root); \(advice)")
         }
+        // Under the default root (the repository's parent, often the home folder), only under a
+        // folder named after the repository: never '~/bin', '~/go/bin' or '/usr/lib/…', where a
+        // checkout would be run or loaded by other programs.
+        if config.worktreeRoots.isEmpty {
+            let repoName = (canonicalPath(repoRoot) as NSString).lastPathComponent
+            let name = below.first.map(String.init) ?? ""
+            let prefixed = [repoName + "-", repoName + "_", repoName + "."].contains { name.hasPrefix($0) && name.count > $0.count }
+            guard prefixed else {
+                throw PPDSError.refused("\(issue.tag): \(file)'s worktree template gives \(TerminalText.escaped(resolved)); an untrusted repository's worktree goes in \(root) under a folder named after the repository ('\(TerminalText.escaped(repoName))-…' or '\(TerminalText.escaped(repoName)).…'); \(advice)")
+            }
+        }
         // Nor into another repository's work tree (its files would gain the checkout).
         let ownRoot = canonicalPath(repoRoot)
         var folder = root == "/" ? "" : root

@@ -31,6 +31,19 @@ public enum PrivateFile {
         for folder in chain.reversed() { try checkFolder(folder, followingLink: folder == top) }
     }
 
+    /// Whether `path` is `$HOME`, `/`, or a folder above `$HOME`.
+    static func isHomeOrAbove(_ path: String) -> Bool {
+        func real(_ p: String) -> String? {
+            guard let r = realpath(p, nil) else { return nil }
+            defer { free(r) }
+            return String(cString: r)
+        }
+        guard let folder = real(path) else { return false }
+        if folder == "/" { return true }
+        guard let home = ProcessInfo.processInfo.environment["HOME"].flatMap(real) else { return false }
+        return home == folder || home.hasPrefix(folder + "/")
+    }
+
     private static func createMissing(_ path: String) throws(FileSystemError) {
         var info = stat()
         if lstat(path, &info) == 0 { return }
@@ -60,6 +73,10 @@ public enum PrivateFile {
             // A shared folder (sticky, like /tmp) is never taken over.
             guard info.st_mode & 0o1000 == 0 else {
                 throw FileSystemError(path: path, message: "it is a shared folder (sticky bit); set PPDS_HOME to a folder of ppds's own")
+            }
+            // Nor a folder that is plainly not ppds's own: the user's home or one above it.
+            if followingLink, isHomeOrAbove(path) {
+                throw FileSystemError(path: path, message: "PPDS_HOME names your home folder (or one above it), which ppds will not make private; set PPDS_HOME to a folder of ppds's own (the default is ~/.ppds)")
             }
             fchmod(fd, folderMode)
         }

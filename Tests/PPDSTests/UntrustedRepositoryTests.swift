@@ -437,4 +437,72 @@ import Config
         let (worktree, _) = try fixture.started(3, title: "untrusted")
         #expect(!exists(worktree + "/HOOK_RAN"))
     }
+
+    // MARK: The fresh-eyes attack on the fixes (F1–F4, F6)
+
+    /// F1: under the default root an untrusted template stays under a folder named after the
+    /// repository: never `~/bin`, which a login puts on PATH.
+    @Test func anUntrustedWorktreeStaysUnderAFolderNamedAfterTheRepository() throws {
+        let fixture = try GitFixture()
+        try write("worktree = \"{parent}/{slug}\"\n", fixture.repo + "/.ppds.toml")
+        let bin = try fixture.ppds(["start-work", "5", "--offline", "--title", "bin"])
+        #expect(bin.status == 2, "\(bin.stdout)\(bin.stderr)")
+        #expect(bin.stderr.contains("named after the repository"), "\(bin.stderr)")
+        #expect(!exists(fixture.folder.file("bin")))
+        try write("worktree = \"{parent}/go/bin/{repo}-{slug}\"\n", fixture.repo + "/.ppds.toml")
+        #expect(try fixture.ppds(["start-work", "6", "--offline", "--title", "x"]).status == 2)
+        // The ordinary templates still work untrusted.
+        try write("worktree = \"{parent}/{repo}.{issue}-{slug}\"\n", fixture.repo + "/.ppds.toml")
+        try fixture.ppds(["start-work", "7", "--offline", "--title", "fine"]).check()
+        #expect(exists(fixture.folder.file("repo.7-fine")))
+    }
+
+    /// F2: tmux hands its command to a second shell: a value with shell code never reaches it,
+    /// by argv, through `env tmux`, or as $PPDS_TITLE in a shell line.
+    @Test func noShellCodeReachesTmuxsSecondShell() throws {
+        let fixture = try GitFixture()
+        let tmuxHome = fixture.folder.file("tmuxhome")
+        let tmux = try TmuxServer(folder: fixture.folder, home: tmuxHome)
+        let mark = tmuxHome + "/PWN"
+        let branch = "z$(touch${IFS}\(mark))"
+        try fixture.git("branch", branch)
+        try write("spawn = [\"env\", \"tmux\", \"new-window\", \"-d\", \"echo working on {branch}; sleep 1\"]\n", fixture.home + "/config.toml")
+        let (argv, argvResults) = try fixture.startWork(["23", "--branch", branch, "--title", "y"], environment: tmux.environment)
+        #expect(argv.status == 1)
+        #expect(((argvResults.first?["hooks"] as? [[String: Any]])?.first?["message"] as? String)?.contains("second shell") == true, "\(argvResults)")
+        try write("spawn = '''tmux new-window -d -c \"$PPDS_WORKTREE\" \"echo \\\"$PPDS_TITLE\\\"; sleep 1\"'''\n", fixture.home + "/config.toml")
+        let (line, lineResults) = try fixture.startWork(["41", "--title", "Fix $(touch \(mark)2) now"], environment: tmux.environment)
+        #expect(line.status == 1, "\(line.stderr)")
+        #expect(((lineResults.first?["hooks"] as? [[String: Any]])?.first?["outcome"] as? String) == "failed", "\(lineResults)")
+        usleep(1_500_000)
+        #expect(!exists(mark) && !exists(mark + "2"))
+        // A plain title still spawns.
+        let (plain, _) = try fixture.startWork(["42", "--title", "Plain words"], environment: tmux.environment)
+        #expect(plain.status == 0, "\(plain.stderr)")
+    }
+
+    /// F3, F4: no {parent} in a repository's branch template, and no placeholder built by nesting.
+    @Test func aRepositoryBranchTemplateCarriesNoFolderAndNoNesting() throws {
+        let fixture = try GitFixture()
+        for template in ["{type}{parent}/{slug}", "{type}/{re{type}po}-{slug}"] {
+            try write("branch = \"\(template)\"\n", fixture.repo + "/.ppds.toml")
+            let result = try fixture.ppds(["start-work", "8", "--offline", "--title", "five"])
+            #expect(result.status != 0, "\(template): \(result.stdout)")
+            #expect(result.stderr.contains("key 'branch'"), "\(template): \(result.stderr)")
+        }
+        try write("worktree = \"{parent}/{pa{slug}rent}{repo}-{slug}\"\n", fixture.repo + "/.ppds.toml")
+        #expect(try fixture.ppds(["start-work", "9", "--offline", "--title", "x"]).status != 0)
+    }
+
+    /// F6: PPDS_HOME naming the user's home is refused, not made 0700.
+    @Test func aHomeThatIsTheUsersHomeIsNotClosed() throws {
+        let fixture = try GitFixture()
+        let userHome = fixture.folder.file("userhome")
+        try FileManager.default.createDirectory(atPath: userHome, withIntermediateDirectories: true)
+        chmod(userHome, 0o755)
+        let result = try fixture.ppds(["start-work", "1", "--offline"], environment: ["PPDS_HOME": userHome, "HOME": userHome])
+        #expect(result.status != 0)
+        #expect(result.stderr.contains("home folder"), "\(result.stderr)")
+        #expect(mode(userHome) == 0o755)
+    }
 }
