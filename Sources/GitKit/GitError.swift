@@ -47,7 +47,7 @@ public struct GitError: Error, CustomStringConvertible, Sendable, Equatable {
 
     /// What a person reads: the product's words. libgit2's text stays in `detail`.
     public var description: String {
-        guard fromLibgit2 else { return detail }
+        guard fromLibgit2 else { return "\(operation) '\(subject)': \(rawMessage)" }
         return "could not \(operation) '\(subject)': \(message)"
     }
 
@@ -63,6 +63,11 @@ public struct GitError: Error, CustomStringConvertible, Sendable, Equatable {
     static func plainWords(for kind: Kind, libgit2Message message: String) -> String {
         let known: [(String, String)] = [
             ("already checked out", "the branch is checked out in another worktree"),
+            ("fetch first", "the remote branch has commits this one lacks: fetch, then merge or rebase"),
+            ("non-fast-forward", "the remote branch has commits this one lacks: fetch, then merge or rebase"),
+            ("unsupported URL protocol", "the remote's URL cannot be reached (a path that does not exist, or a protocol libgit2 lacks)"),
+            ("does not match the type", "it names an object that is not a commit"),
+            ("not a commit", "it names an object that is not a commit"),
             ("could not find repository", "there is no git repository there"),
             ("No such file or directory", "a file or folder it needs does not exist"),
             ("Permission denied", "permission denied"),

@@ -27,8 +27,8 @@ public enum MergeCheck: String, Sendable, CaseIterable, Codable {
         case .ancestor: "merged"
         case .noChanges: "adds nothing to the base"
         case .treeEqual: "same files as the base"
-        case .mergeAddsNothing: "squash-merged"
-        case .patchID: "rebase-merged"
+        case .mergeAddsNothing: "merged (squashed or rebased)"
+        case .patchID: "merged (rebased or cherry-picked)"
         }
     }
 }

@@ -11,14 +11,16 @@ public enum SessionChanges {
     /// that repository (checked on the file as read, inside the lock): a verb run in one
     /// repository never changes another's session.
     public static func apply(_ change: SessionChange, to issue: IssueNumber, in store: SessionStore,
-                             workspace: Workspace? = nil, now: Date = Date()) throws(PPDSError) -> Session {
+                             workspace: Workspace? = nil, now: Date? = nil) throws(PPDSError) -> Session {
         if let workspace, let mirrored = try applyToMirror(change, issue: issue, store: store, workspace: workspace, now: now) {
             return mirrored
         }
         return try PPDSError.wrapping {
             try store.modify(issue) { current in
                 try workspace?.requireOwns(current)
-                return try current.applying(change, at: now)
+                // The time is read under the lock, so concurrent changes are stamped in the
+                // order they were written.
+                return try current.applying(change, at: now ?? Date())
             }
         }
     }
@@ -37,7 +39,7 @@ public enum SessionChanges {
     /// resume change the copy, and the next `ppds sync` carries the change to its machine. Nil
     /// when the issue has a local session or no copy.
     static func applyToMirror(_ change: SessionChange, issue: IssueNumber, store: SessionStore, workspace: Workspace,
-                              now: Date) throws(PPDSError) -> Session? {
+                              now: Date?) throws(PPDSError) -> Session? {
         let local = try? store.loadIfPresent(issue)
         guard local == nil, FileManager.default.fileExists(atPath: store.path(for: issue)) == false,
               let copy = try? workspace.mirrorStore.loadIfPresent(issue) else { return nil }
@@ -48,7 +50,7 @@ public enum SessionChanges {
             throw PPDSError.refused("\(issue.tag) runs on \(owner); only guide, pause and resume reach it from here (through 'ppds sync')")
         }
         return try PPDSError.wrapping {
-            try workspace.mirrorStore.modify(issue) { current in try current.applying(change, at: now) }
+            try workspace.mirrorStore.modify(issue) { current in try current.applying(change, at: now ?? Date()) }
         }
     }
 

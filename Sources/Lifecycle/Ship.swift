@@ -110,7 +110,13 @@ public enum Ship {
         if !force, let refusal = refusal(findings) { throw refusal }
         var url = pr
         if createPR {
-            url = try createPullRequest(branch: session.branch, in: session.worktree)
+            do {
+                url = try createPullRequest(branch: session.branch, in: session.worktree)
+            } catch {
+                // Something did change: the push. Say so, or the reader thinks nothing did.
+                guard let pushed else { throw error }
+                throw PPDSError(error.reason, "\(session.branch) was pushed to \(pushed.remote)\(pushed.setUpstream ? " (upstream set)" : ""); then \(error.message)")
+            }
         }
         guard let url else { throw PPDSError.usage("ship needs --pr URL or --create-pr") }
         try SessionChanges.validatePRURL(url)

@@ -136,12 +136,12 @@ public struct StartWork: Sendable {
                     guard let intent = intents.load(operation, issue.value, repo: workspace.repoRoot) else { continue }
                     let recovery = Recovery(workspace: workspace, repository: repository)
                     guard recovery.rollBackStart(intent).done else {
-                        throw PPDSError.failed("\(issue.tag): an interrupted \(operation.rawValue) left work behind that ppds will not remove; run 'ppds doctor'")
+                        throw PPDSError.refused("\(issue.tag): an interrupted \(operation.rawValue) left work behind that ppds will not remove; run 'ppds doctor'")
                     }
                 }
                 if let existing = try workspace.store.loadIfPresent(issue) {
                     if !workspace.owns(existing) {
-                        throw PPDSError.failed("\(issue.tag): \(workspace.store.path(for: issue)) belongs to the repository \(existing.repo ?? "?"), not \(workspace.repoRoot)")
+                        throw PPDSError.conflict("\(issue.tag): \(workspace.store.path(for: issue)) belongs to the repository \(existing.repo ?? "?"), not \(workspace.repoRoot)")
                     }
                     guard existing.status.isTerminal else {
                         let recreated = try recreateIfGone(existing, repository: repository, result: &result)
@@ -149,7 +149,7 @@ public struct StartWork: Sendable {
                         result.session = existing
                         return nil
                     }
-                    throw PPDSError.failed("\(issue.tag): a finished session (\(existing.status.fileValue)) is still recorded; run 'ppds prune \(issue.value)' first")
+                    throw PPDSError.conflict("\(issue.tag): a finished session (\(existing.status.fileValue)) is still recorded; 'ppds prune \(issue.value) --min-age 0s' clears it once its work is merged (unmerged work stays where it is, and prune says why)")
                 }
                 // With a registry remote, the claim comes first: another machine's claim stops
                 // the issue before anything local exists.
@@ -223,13 +223,13 @@ public struct StartWork: Sendable {
         var start = base.commit
         if let existing = request.branch {
             guard let branch = try repository.branch(existing) else {
-                throw PPDSError.failed("\(issue.tag): there is no local branch '\(existing)'")
+                throw PPDSError.notFound("\(issue.tag): there is no local branch '\(existing)'")
             }
             if let holder = try repository.worktreeHolding(branch: existing) {
-                throw PPDSError.failed("\(issue.tag): the branch \(existing) is checked out at \(holder); a branch can be checked out in one worktree only")
+                throw PPDSError.conflict("\(issue.tag): the branch \(existing) is checked out at \(holder); a branch can be checked out in one worktree only")
             }
             if claimed().branches.contains(existing) {
-                throw PPDSError.failed("\(issue.tag): the branch \(existing) belongs to another session or a start in progress")
+                throw PPDSError.conflict("\(issue.tag): the branch \(existing) belongs to another session or a start in progress")
             }
             start = branch.target
         }

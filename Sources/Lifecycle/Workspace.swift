@@ -37,6 +37,8 @@ public struct Workspace: Sendable {
             var info = stat()
             if lstat(store.home, &info) == 0 { try? PrivateFile.checkFolder(store.home, followingLink: true) }
             return Workspace(repoRoot: canonicalPath(workdir), store: store)
+        } catch let error as GitError where error.kind == .notARepository && repo == nil {
+            throw PPDSError.refused("\(start): \(error.message); run it inside a repository or pass --repo <folder> ('ppds status --all-repos' shows every repository's sessions)")
         } catch let error as GitError {
             throw PPDSError.refused("\(start): \(error.message)")
         } catch {

@@ -17,7 +17,11 @@ public enum ShowText {
         if let base = session.base { lines.append("  base:      \(safe(base))" + (session.baseCommit.map { " at \(safe(String($0.prefix(7))))" } ?? "")) }
         if let ahead = git.ahead, let behind = git.behind { lines.append("  ahead:     \(ahead), behind \(behind)") }
         if let dirty = git.dirty { lines.append("  changes:   \(dirty.summary)") }
-        if let merged = git.merged { lines.append("  merged:    yes, \(merged.spoken)") }
+        if git.hasOwnCommits == false {
+            lines.append("  commits:   none of its own yet")
+        } else if let merged = git.merged {
+            lines.append("  merged:    yes, \(merged.spoken)")
+        }
         if let pr = session.pr { lines.append("  pr:        \(safe(pr))") }
         lines.append("  started:   \(Timestamp.format(session.started)) (\(HumanDuration.describe(now.timeIntervalSince(session.started))) ago)")
         lines.append("  updated:   \(Timestamp.format(session.lastUpdate)) (\(HumanDuration.describe(now.timeIntervalSince(session.lastUpdate))) ago)")

@@ -21,7 +21,10 @@ public enum StartWorkText {
             lines.append("↻ \(result.issue.tag) recreated (\(safe(session.status.fileValue))): \(safe(session.branch)) → \(safe(session.worktree))")
             if let reason = result.reason { lines.append("    \(safe(reason))") }
         case .failed:
-            lines.append("✘ \(result.issue.tag) failed: \(safe(result.reason ?? ""))")
+            // Reasons from below often begin with the issue already: said once.
+            var reason = result.reason ?? ""
+            if reason.hasPrefix(result.issue.tag + ": ") { reason.removeFirst(result.issue.tag.count + 2) }
+            lines.append("✘ \(result.issue.tag) failed: \(safe(reason))")
         case .claimedElsewhere:
             lines.append("✋ \(safe(result.reason ?? "\(result.issue.tag) is claimed by another machine"))")
         }

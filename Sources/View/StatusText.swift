@@ -80,7 +80,7 @@ public struct StatusText {
             return lines
         case .prReady:
             let merged = view.git.hasOwnCommits == false ? nil : view.git.merged
-            return ["   - \(session.issue.tag) \(Self.safe(session.pr ?? session.branch))" + (merged.map { " (\($0.spoken))" } ?? "")]
+            return ["   - \(session.issue.tag)\(title) \(Self.safe(session.pr ?? session.branch))" + (merged.map { " (\($0.spoken))" } ?? "")]
         case .paused:
             let from = session.pausedFrom.map { ", was \(Self.safe($0.fileValue))" } ?? ""
             return ["\(head) (paused \(HumanDuration.describe(now.timeIntervalSince(session.lastUpdate)))\(from))"]

@@ -73,8 +73,12 @@ struct StartWorkCommand: ParsableCommand {
             let starter = StartWork(workspace: workspace, config: config)
             let warnings = starter.runWarnings(request)
             // Ctrl-C in a bulk start: say what happens to the work, then leave as interrupted.
-            let rerun = (["ppds", "start-work"] + numbers.map { String($0.value) }).joined(separator: " ")
-            let interrupt = Self.onInterrupt(saying: "interrupted: issues already started keep their worktree and session; one caught half-way is rolled back by the next run (or by 'ppds doctor --fix'). Run '\(rerun)' again to finish: it skips what exists.")
+            // The same command, flags and all (titles, --agent, --offline): what a rerun must repeat.
+            let quoted = CommandLine.arguments.dropFirst().map { word in
+                word.allSatisfy { $0.isLetter || $0.isNumber || "-_./=#:@+,".contains($0) } ? word : "'" + word.replacingOccurrences(of: "'", with: "'\\''") + "'"
+            }
+            let rerun = "ppds " + quoted.joined(separator: " ") + (issues.contains("-") ? " (with the same input)" : "")
+            let interrupt = Self.onInterrupt(saying: "interrupted: issues already started keep their worktree and session; one caught half-way is rolled back by the next run (or by 'ppds doctor --fix'). To finish, run the same command again (it skips what exists): \(rerun)")
             let results = starter.run(request)
             interrupt.cancel()
             for warning in warnings { CLI.printError("warning: " + warning, prefixed: false) }

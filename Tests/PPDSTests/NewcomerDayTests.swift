@@ -227,7 +227,7 @@ import TestSupport
         process.waitUntilExit()
         let text = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         #expect(process.terminationStatus == 130, "\(text)")
-        #expect(text.contains("interrupted") && text.contains("ppds start-work 71 72"), "\(text)")
+        #expect(text.contains("interrupted") && text.contains("ppds start-work 71 72 --offline --jobs 1 --exec sleep 5"), "\(text)")
         try fixture.ppds(["start-work", "71", "72", "--offline"]).check()
         #expect(fixture.sessionFileExists(71) && fixture.sessionFileExists(72))
     }
@@ -246,5 +246,54 @@ import TestSupport
         #expect(synced.stderr.contains("ppds cancel 201"), "\(synced.stderr)")
         let everywhere = try machines.ppds(b, ["status", "--everywhere"])
         #expect(!everywhere.stdout.contains("none synced (run 'ppds sync')"), "\(everywhere.stdout)")
+    }
+
+    // The second day's findings.
+    @Test func aUsageErrorWithJSONIsAJSONDocument() throws {
+        let result = try fixture.ppds(["status", "--json", "--stale-after", "abc"])
+        #expect(result.status == 64)
+        let error = try #require(try result.json()["error"] as? [String: Any])
+        #expect(error["kind"] as? String == "usage")
+    }
+
+    @Test func aSingleRefusedStartExitsTwoAndNamesTheIssueOnce() throws {
+        let result = try fixture.ppds(["start-work", "242", "--offline", "--branch", "nosuch"])
+        #expect(result.status == 2, "\(result.stderr)")
+        #expect(!result.stderr.contains("#242: #242") && !result.stderr.contains("failed: #242:"), "\(result.stderr)")
+    }
+
+    @Test func concurrentGuidanceIsStampedInTheOrderItIsWritten() throws {
+        try fixture.started(230, title: "Busy")
+        let processes = try (0..<12).map { index in try fixture.launchPPDS(["guide", "230", "message \(index)"]) }
+        for process in processes { process.waitUntilExit() }
+        let session = try #require(try fixture.ppds(["show", "230", "--json"]).json()["session"] as? [String: Any])
+        let stamps = (session["guidance"] as? [[String: Any]] ?? []).compactMap { $0["at"] as? String }
+        #expect(stamps.count == 12)
+        #expect(stamps == stamps.sorted(), "\(stamps)")
+    }
+
+    @Test func aPushBeforeAFailedPRIsSaid() throws {
+        _ = try fixture.addBareOrigin(fileURL: true)
+        let (worktree, branch) = try fixture.started(232, title: "Pushed")
+        try fixture.commit("p.txt", "p\n", in: worktree)
+        let path = try standIn("gh", "echo 'HTTP 502' >&2; exit 1")
+        let result = try fixture.ppds(["ship", "232", "--push", "--create-pr"], environment: ["PATH": path])
+        #expect(result.status != 0)
+        #expect(result.stderr.contains("\(branch) was pushed"), "\(result.stderr)")
+    }
+
+    @Test func outsideARepositoryTheErrorSaysWhereToGo() throws {
+        let outside = fixture.folder.file("nowhere")
+        try FileManager.default.createDirectory(atPath: outside, withIntermediateDirectories: true)
+        let result = try fixture.ppds(["status"], in: outside)
+        #expect(result.status == 2)
+        #expect(result.stderr.contains("--repo") && result.stderr.contains("--all-repos"), "\(result.stderr)")
+    }
+
+    @Test func aSessionWithoutCommitsIsNotCalledMerged() throws {
+        try fixture.started(233, title: "Empty")
+        let show = try fixture.ppds(["show", "233"]).check()
+        #expect(!show.stdout.contains("merged:"), "\(show.stdout)")
+        #expect(show.stdout.contains("none of its own"))
     }
 }

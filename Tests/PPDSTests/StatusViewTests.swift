@@ -50,7 +50,7 @@ import View
                         "⚪ Cancelled: 1 session", "❔ Other status: 1 session", "🧹 Ready to prune: 2"] {
             #expect(text.contains(heading), "\(heading)\n\(text)")
         }
-        #expect(text.contains("   - #7 https://github.com/o/r/pull/42 · "))
+        #expect(text.contains(" https://github.com/o/r/pull/42 · ") && text.contains("   - #7 "), "\(text)")
         // Stuck comes first: it needs a human.
         #expect(text.hasPrefix("🟡 Stuck: 1 session"))
         #expect(text.contains("no commits of its own"))
