@@ -197,7 +197,7 @@ public struct Trash {
             try FaultInjection.checkpoint("trashAfterFolder")
             try FaultInjection.checkpoint("pruneAfterWorktree")
             if let file = move.sessionFile, Self.device(file) != nil {
-                try Self.rename(file, entry + "/session.json")
+                try Self.moveSmallFile(file, entry + "/session.json")
             }
             if move.deleteBranch, let branch = move.branch, let tip = move.branchTip {
                 try PPDSError.wrapping { try repository.deleteBranch(branch, expecting: tip) }
@@ -231,6 +231,21 @@ public struct Trash {
             throw PPDSError.io("cannot move \(from) to \(to): \(String(cString: strerror(code)))"
                                + (code == EXDEV ? " (another file system; ppds never copies across)" : ""))
         }
+    }
+
+    /// A session file may live on another device than the repository (`PPDS_HOME`): renamed
+    /// when it can be, else written whole (atomically, synced) at the destination and only then
+    /// unlinked at the source. It is small and the only copy crosses nothing but a file.
+    static func moveSmallFile(_ from: String, _ to: String) throws(PPDSError) {
+        if Glibc.rename(from, to) == 0 { return }
+        guard errno == EXDEV else { try rename(from, to); return }
+        guard let data = FileManager.default.contents(atPath: from) else { throw PPDSError.io("cannot read \(from)") }
+        do {
+            try AtomicFile.write(data, to: to)
+        } catch {
+            throw PPDSError.from(error)
+        }
+        guard unlink(from) == 0 else { throw PPDSError.io("cannot remove \(from) after copying it to \(to)") }
     }
 
     /// What in the worktree exists nowhere else: untracked and ignored files that are neither
@@ -464,7 +479,7 @@ public struct Trash {
         try FaultInjection.checkpoint("restoreAfterBranch")
         if let file = manifest.sessionFile, Self.device(entry + "/session.json") != nil {
             try? FileManager.default.createDirectory(atPath: (file as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-            try Self.rename(entry + "/session.json", file)
+            try Self.moveSmallFile(entry + "/session.json", file)
         }
         if let folder = manifest.folderTrash, Self.device(folder) != nil {
             try Self.rename(folder, manifest.worktree)

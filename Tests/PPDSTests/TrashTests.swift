@@ -55,8 +55,10 @@ import Support
     func failedIntentIsNoLicence() throws {
         let (worktree, branch, tip) = try merged(2)
         try "edited\n".write(toFile: worktree + "/f2.txt", atomically: true, encoding: .utf8)
-        let intent = Intent(operation: .prune, issue: 2, repo: fixture.repo, branch: branch, worktree: worktree,
-                            adminName: (worktree as NSString).lastPathComponent, commit: tip, pid: 999_999, created: "2026-01-01T00:00:00Z")
+        let record: [String: Any] = ["operation": "prune", "issue": 2, "repo": fixture.repo, "branch": branch, "worktree": worktree,
+                                     "adminName": (worktree as NSString).lastPathComponent, "commit": tip, "pid": 999_999,
+                                     "created": "2026-01-01T00:00:00Z"]
+        let intent = try JSONDecoder().decode(Intent.self, from: JSONSerialization.data(withJSONObject: record))
         try IntentStore(home: fixture.home).record(intent)
         let (_, items) = try fixture.prune()
         #expect(outcome(items, 2) == "keptDirty", "\(items)")
