@@ -180,6 +180,7 @@ public struct Trash {
                 throw PPDSError.failed("could not keep the worktree's commits (\(error.message)); the worktree was kept")
             }
         }
+        var deletedBranch = false
         do {
             try write(manifest)
             try FaultInjection.checkpoint("trashAfterManifest")
@@ -200,8 +201,12 @@ public struct Trash {
                 try Self.moveSmallFile(file, entry + "/session.json")
             }
             if move.deleteBranch, let branch = move.branch, let tip = move.branchTip {
-                try PPDSError.wrapping { try repository.deleteBranch(branch, expecting: tip) }
+                // Recorded before the deletion: a process killed after it still knows to
+                // recreate the branch when the move is put back.
                 manifest.branchDeleted = true
+                try write(manifest)
+                try PPDSError.wrapping { try repository.deleteBranch(branch, expecting: tip) }
+                deletedBranch = true
             }
             try FaultInjection.checkpoint("trashAfterBranch")
             try FaultInjection.checkpoint("pruneAfterBranch")
@@ -211,6 +216,7 @@ public struct Trash {
             // Put back what moved: the worktree stays as it was.
             var failed = manifest
             failed.state = .moving
+            failed.branchDeleted = deletedBranch
             _ = try? putBack(failed, finishing: false)
             throw PPDSError.from(error)
         }

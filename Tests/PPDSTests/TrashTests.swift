@@ -335,10 +335,10 @@ import Support
     @Test("kill -9 at every step of a move, a restore and an empty: doctor --fix completes without loss")
     func killedAnywhere() throws {
         var issue = 40
+        try fixture.commit(".gitignore", ".env\n")
         for point in ["trashAfterManifest", "trashAfterAdmin", "trashAfterFolder", "trashAfterBranch"] {
             let (worktree, branch, tip) = try merged(issue)
             try "mine\n".write(toFile: worktree + "/.env", atomically: true, encoding: .utf8)
-            try fixture.commit(".gitignore", ".env\n")
             let killed = try fixture.ppds(["prune", String(issue)], environment: ["PPDS_FAULT": point + ":kill"])
             #expect(killed.status == 9, "\(point)")
             let fixed = try fixture.ppds(["doctor", "--fix", "--json"])
