@@ -53,8 +53,9 @@ import Support
 
     @Test("2: a failed prune's intent record is no licence: the next prune judges again")
     func failedIntentIsNoLicence() throws {
-        let (worktree, branch, tip) = try merged(2)
-        try "edited\n".write(toFile: worktree + "/f2.txt", atomically: true, encoding: .utf8)
+        let (worktree, branch, tip) = try merged(2, file: "f2.txt")
+        // The worker's edit cuts the file short (what a half-written checkout also looks like).
+        try "feat".write(toFile: worktree + "/f2.txt", atomically: true, encoding: .utf8)
         let record: [String: Any] = ["operation": "prune", "issue": 2, "repo": fixture.repo, "branch": branch, "worktree": worktree,
                                      "adminName": (worktree as NSString).lastPathComponent, "commit": tip, "pid": 999_999,
                                      "created": "2026-01-01T00:00:00Z"]
@@ -62,9 +63,10 @@ import Support
         try IntentStore(home: fixture.home).record(intent)
         let (_, items) = try fixture.prune()
         #expect(outcome(items, 2) == "keptDirty", "\(items)")
-        #expect(try String(contentsOfFile: worktree + "/f2.txt", encoding: .utf8) == "edited\n")
+        #expect(try String(contentsOfFile: worktree + "/f2.txt", encoding: .utf8) == "feat")
+        try IntentStore(home: fixture.home).record(intent)
         let fixed = try fixture.ppds(["doctor", "--fix", "--json"])
-        #expect(try String(contentsOfFile: worktree + "/f2.txt", encoding: .utf8) == "edited\n", "\(fixed.stdout)")
+        #expect(try String(contentsOfFile: worktree + "/f2.txt", encoding: .utf8) == "feat", "\(fixed.stdout)")
     }
 
     @Test("3: a base that is the branch itself (main tracks the branch) is no evidence")
@@ -97,43 +99,30 @@ import Support
         #expect(try fixture.git("rev-parse", "HEAD", in: nested) == commit)
     }
 
-    @Test("5: git am stopped half-way: rebase-apply goes to the trash, listed, and comes back")
+    @Test("5: git am stopped half-way on a clean worktree: rebase-apply goes to the trash, listed, and comes back")
     func amInProgress() throws {
-        let (worktree, _, _) = try merged(5)
-        // Two patches: the second does not apply, so am stops with the series in rebase-apply/.
+        // A mailed series: patch 1 changes am2.txt from "base", patch 2 adds am1.txt.
+        try fixture.commit("am2.txt", "base\n")
+        try fixture.git("checkout", "-q", "-b", "series")
+        try fixture.commit("am2.txt", "two\n")
+        try fixture.commit("am1.txt", "one\n")
         let patches = fixture.folder.file("patches")
-        try fixture.commit("am1.txt", "one\n", in: worktree)
-        try fixture.commit("am2.txt", "two\n", in: worktree)
-        try fixture.git("format-patch", "-q", "-2", "-o", patches, in: worktree)
-        try fixture.git("reset", "-q", "--hard", "HEAD~2", in: worktree)
-        try fixture.commit("am2.txt", "conflict\n", in: worktree)
-        try fixture.git("reset", "-q", "--soft", "HEAD~1", in: worktree)
-        try fixture.git("reset", "-q", "HEAD", in: worktree)
-        try FileManager.default.removeItem(atPath: worktree + "/am2.txt")
-        // am stops on the first patch (am2.txt exists? no): make the second conflict instead.
-        try fixture.commit("am2.txt", "conflict\n", in: worktree)
-        try fixture.git("reset", "-q", "--hard", "HEAD~1", in: worktree)
-        try "x\n".write(toFile: worktree + "/am2.txt", atomically: true, encoding: .utf8)
-        try fixture.git("add", "am2.txt", in: worktree)
-        try fixture.git("commit", "-q", "-m", "conflicting am2", in: worktree)
-        try fixture.git("reset", "-q", "--hard", "HEAD~1", in: worktree)
-        let admin = fixture.repo + "/.git/worktrees/" + (worktree as NSString).lastPathComponent
+        try fixture.git("format-patch", "-q", "-o", patches, "main..series")
+        try fixture.git("checkout", "-q", "main")
+        // The session changed am2.txt, so patch 1 does not apply there; am stops, and a reset
+        // leaves the worktree clean with the series only in rebase-apply/.
+        let (worktree, _, _) = try merged(5, file: "am2.txt")
         let files = try FileManager.default.contentsOfDirectory(atPath: patches).sorted().map { patches + "/" + $0 }
-        _ = try fixture.gitResult(["am"] + files, in: worktree)
-        if !FileManager.default.fileExists(atPath: admin + "/rebase-apply") {
-            // (Whatever git did, make the state the case is about.)
-            try FileManager.default.createDirectory(atPath: admin + "/rebase-apply", withIntermediateDirectories: true)
-            try "series\n".write(toFile: admin + "/rebase-apply/0002", atomically: true, encoding: .utf8)
-        }
-        try? fixture.git("checkout", "-q", "--", ".", in: worktree)
-        _ = try? fixture.git("clean", "-fdq", in: worktree)
+        #expect(try fixture.gitResult(["am"] + files, in: worktree).status != 0)
+        try fixture.git("reset", "-q", "--hard", in: worktree)
+        let admin = fixture.repo + "/.git/worktrees/" + (worktree as NSString).lastPathComponent
         let before = try FileManager.default.contentsOfDirectory(atPath: admin + "/rebase-apply").sorted()
+        #expect(before.contains("0002"))
         let (_, items) = try fixture.prune()
-        if outcome(items, 5) == "removed" {
-            let entry = try #require(try trashList().first)
-            #expect((entry["unique"] as? [String] ?? []).contains("in-progress state: rebase-apply"), "\(entry)")
-            try fixture.ppds(["restore", "5"]).check()
-        }
+        #expect(outcome(items, 5) == "removed", "\(items)")
+        let entry = try #require(try trashList().first)
+        #expect((entry["unique"] as? [String] ?? []).contains("in-progress state: rebase-apply"), "\(entry)")
+        try fixture.ppds(["restore", "5"]).check()
         #expect(try FileManager.default.contentsOfDirectory(atPath: admin + "/rebase-apply").sorted() == before)
     }
 
