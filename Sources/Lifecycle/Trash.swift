@@ -466,7 +466,7 @@ public struct Trash {
         if let folder = manifest.folderTrash, Self.device(folder) != nil, let admin = manifest.adminName {
             let link = Repository.gitdirLink(of: folder).map { canonicalPath($0) }
             let expected = [worktreesDir + "/" + admin, entry + "/admin"].map { canonicalPath($0) }
-            if let link, !expected.contains(link) {
+            if link.map({ !expected.contains($0) }) ?? true {
                 throw PPDSError.refused("\(folder)/.git does not point at .git/worktrees/\(admin); the trash entry \(manifest.id) was not made by ppds; nothing was changed")
             }
         }

@@ -376,6 +376,19 @@ import Support
         _ = try fixture.prune()
         #expect(try String(contentsOfFile: victim + "/worktree/file", encoding: .utf8) == "precious\n")
         #expect(!FileManager.default.fileExists(atPath: fixture.folder.file("w50")))
+        // A manifest whose places are the trash's own, but whose folder is no worktree of ours
+        // (no .git naming its entry): restore refuses and creates nothing.
+        let planted = fixture.repo + "/.git/ppds-trash/52-y"
+        try FileManager.default.createDirectory(atPath: planted + "/worktree", withIntermediateDirectories: true)
+        try "planted\n".write(toFile: planted + "/worktree/file", atomically: true, encoding: .utf8)
+        let target = fixture.folder.file("w52")
+        try """
+        {"version":1,"id":"52-y","state":"trashed","repo":"\(fixture.repo)","issue":52,"worktree":"\(target)","adminName":"w52",
+         "folderTrash":"\(planted)/worktree","trashedAt":"2000-01-01T00:00:00Z","expiresAt":"2999-01-02T00:00:00Z","unique":[],"bytes":0,"branchDeleted":false}
+        """.write(toFile: planted + "/manifest.json", atomically: true, encoding: .utf8)
+        let refused = try fixture.ppds(["restore", "52"])
+        #expect(refused.status == 2, "\(refused.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: target))
     }
 
     @Test("a worktree with another worktree inside stays, and so does the inner one")
