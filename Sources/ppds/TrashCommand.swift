@@ -30,10 +30,10 @@ struct TrashCommand: ParsableCommand {
     static func line(_ entry: TrashManifest) -> String {
         let who = entry.issueNumber?.tag ?? entry.id
         let size = entry.bytes >= 1 << 20 ? "\(entry.bytes >> 20) MiB" : "\(entry.bytes >> 10) KiB"
-        var text = "\(who) \(entry.branch ?? "-") \(entry.worktree) trashed \(entry.trashedAt), expires \(entry.expiresAt), \(size)"
+        var text = TerminalText.escaped("\(who) \(entry.branch ?? "-") \(entry.worktree) trashed \(entry.trashedAt), expires \(entry.expiresAt), \(size)")
         if entry.state != .trashed { text += " [\(entry.state.rawValue), interrupted: 'ppds doctor --fix']" }
-        if !entry.unique.isEmpty { text += "\n    only here: " + entry.unique.joined(separator: "; ") }
-        return TerminalText.escaped(text)
+        if !entry.unique.isEmpty { text += "\n    only here: " + TerminalText.escaped(entry.unique.joined(separator: "; ")) }
+        return text
     }
 }
 

@@ -215,6 +215,8 @@ import Support
         let unique = entry["unique"] as? [String] ?? []
         #expect(unique.contains("ignored: .env"), "\(entry)")
         #expect(!unique.contains { $0.contains("node_modules") }, "\(entry)")
+        let text = try fixture.ppds(["trash"]).check().stdout
+        #expect(text.split(separator: "\n").contains("    only here: ignored: .env"), "\(text)")
         try fixture.ppds(["restore", "11"]).check()
         #expect(try String(contentsOfFile: worktree + "/.env", encoding: .utf8) == "KEY=made-by-the-worker\n")
     }
