@@ -162,7 +162,7 @@ public struct Trash {
         var seen = Set<String>()
         keep = keep.filter { seen.insert($0.hex).inserted && repository.hasObject($0) && (try? repository.parents(of: $0)) != nil }
         manifest.unique = uniqueContents(move, reflogCommits: reflogCommits)
-        manifest.bytes = folderExists ? Self.size(of: move.worktree) : 0
+        // (The size is measured when the trash is listed: a removal costs renames, not a walk.)
 
         do {
             try FileManager.default.createDirectory(atPath: entry, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
@@ -281,7 +281,7 @@ public struct Trash {
             }
         }
         if move.moveFolder && Self.device(move.worktree) != nil {
-            for nested in Self.nestedGitEntries(move.worktree) { unique.append("nested repository: \(nested)") }
+            for nested in Self.nestedGitEntries(move.worktree, skipping: move.regenerable) { unique.append("nested repository: \(nested)") }
         }
         for link in move.gitlinks {
             let folder = move.worktree + "/" + link
@@ -323,9 +323,11 @@ public struct Trash {
 
     /// `.git` entries below the top of `folder` (nested clones, `git init` in a tracked folder,
     /// worktrees of other repositories), relative paths of their folders.
-    static func nestedGitEntries(_ folder: String) -> [String] {
+    static func nestedGitEntries(_ folder: String, skipping regenerable: [String] = []) -> [String] {
         var found: [String] = []
         func walk(_ path: String, _ relative: String, depth: Int) {
+            // Paths the project declares regenerable are rebuilt, never unique: not searched.
+            if !relative.isEmpty, isRegenerable(relative + "/", regenerable) { return }
             guard depth < 64, let dir = opendir(path) else { return }
             defer { closedir(dir) }
             while let item = readdir(dir) {
@@ -381,6 +383,18 @@ public struct Trash {
 
     /// Every entry of this repository's trash, oldest first, and the names of folders whose
     /// manifest is missing, unreadable or forged.
+    /// The entries with their sizes on disk (walked now, one file system, no symlinks followed).
+    public func entriesWithSizes() -> (entries: [TrashManifest], unreadable: [String]) {
+        var listing = entries()
+        for index in listing.entries.indices {
+            let entry = listing.entries[index]
+            let inside = root + "/" + entry.id
+            let outside = entry.folderTrash.flatMap { !$0.hasPrefix(inside + "/") && Self.device($0) != nil ? $0 : nil }
+            listing.entries[index].bytes = (outside.map(Self.size) ?? 0) + Self.size(of: inside)
+        }
+        return listing
+    }
+
     public func entries() -> (entries: [TrashManifest], unreadable: [String]) {
         let names = ((try? FileManager.default.contentsOfDirectory(atPath: root)) ?? []).filter { !$0.hasPrefix(".") }.sorted()
         var found: [TrashManifest] = [], bad: [String] = []

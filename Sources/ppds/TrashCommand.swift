@@ -45,7 +45,7 @@ struct TrashListCommand: ParsableCommand {
     func run() throws {
         try CLI.run {
             let (_, trash) = try TrashCommand.open(repo)
-            let listing = trash.entries()
+            let listing = trash.entriesWithSizes()
             if json {
                 CLI.printJSON(TrashCommand.json(listing.entries))
             } else {

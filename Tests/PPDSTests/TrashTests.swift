@@ -428,4 +428,29 @@ import Support
         #expect(try fixture.git("rev-parse", branch) == tip)
         try fixture.ppds(["trash", "empty"]).check()
     }
+
+    @Test("a full disk: the move needs no space; whatever fails, the worktree is kept or restorable")
+    func fullDisk() throws {
+        guard getuid() == 0 else { return }
+        let mount = fixture.folder.file("full")
+        try FileManager.default.createDirectory(atPath: mount, withIntermediateDirectories: true)
+        guard try runProcess("/bin/mount", ["-t", "tmpfs", "-o", "size=8m", "tmpfs", mount]).status == 0 else { return }
+        defer { _ = try? runProcess("/bin/umount", ["-l", mount]) }
+        try "worktree = \"{parent}/full/{repo}-{slug}\"\n".write(toFile: fixture.repo + "/.ppds.toml", atomically: true, encoding: .utf8)
+        try fixture.commit(".gitignore", "*.bin\n")
+        try fixture.git("add", ".ppds.toml")
+        try fixture.git("commit", "-q", "-m", "config")
+        let (worktree, branch, tip) = try merged(61)
+        // Fill the file system to the last byte with an ignored file of the worker's.
+        _ = try runProcess("/bin/dd", ["if=/dev/zero", "of=" + worktree + "/fill.bin", "bs=64k"])
+        let (_, items) = try fixture.prune()
+        if outcome(items, 61) == "removed" {
+            try fixture.ppds(["restore", "61"]).check()
+        } else {
+            #expect(outcome(items, 61) == "failed", "\(items)")
+        }
+        #expect(FileManager.default.fileExists(atPath: worktree + "/fill.bin"))
+        #expect(try fixture.git("rev-parse", branch) == tip)
+        #expect(try fixture.git("status", "--porcelain", in: worktree) == "")
+    }
 }
