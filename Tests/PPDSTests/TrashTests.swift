@@ -409,7 +409,7 @@ import Support
         guard getuid() == 0 else { return }
         let mount = fixture.folder.file("mnt")
         try FileManager.default.createDirectory(atPath: mount, withIntermediateDirectories: true)
-        guard try runProcess("/bin/mount", ["-t", "tmpfs", "-o", "size=64m", "tmpfs", mount]).status == 0 else { return }
+        try runProcess("/bin/mount", ["-t", "tmpfs", "-o", "size=64m", "tmpfs", mount]).check()
         defer { _ = try? runProcess("/bin/umount", ["-l", mount]) }
         try "worktree = \"{parent}/mnt/{repo}-{slug}\"\n".write(toFile: fixture.repo + "/.ppds.toml", atomically: true, encoding: .utf8)
         try fixture.git("add", ".ppds.toml")
@@ -434,13 +434,14 @@ import Support
         guard getuid() == 0 else { return }
         let mount = fixture.folder.file("full")
         try FileManager.default.createDirectory(atPath: mount, withIntermediateDirectories: true)
-        guard try runProcess("/bin/mount", ["-t", "tmpfs", "-o", "size=8m", "tmpfs", mount]).status == 0 else { return }
+        try runProcess("/bin/mount", ["-t", "tmpfs", "-o", "size=8m", "tmpfs", mount]).check()
         defer { _ = try? runProcess("/bin/umount", ["-l", mount]) }
         try "worktree = \"{parent}/full/{repo}-{slug}\"\n".write(toFile: fixture.repo + "/.ppds.toml", atomically: true, encoding: .utf8)
         try fixture.commit(".gitignore", "*.bin\n")
         try fixture.git("add", ".ppds.toml")
         try fixture.git("commit", "-q", "-m", "config")
         let (worktree, branch, tip) = try merged(61)
+        #expect(worktree.hasPrefix(mount + "/"), "\(worktree)")
         // Fill the file system to the last byte with an ignored file of the worker's.
         _ = try runProcess("/bin/dd", ["if=/dev/zero", "of=" + worktree + "/fill.bin", "bs=64k"])
         let (_, items) = try fixture.prune()
