@@ -337,7 +337,12 @@ public struct Trash {
                     if depth > 0 { found.append(relative) }
                     continue
                 }
-                if item.pointee.d_type == UInt8(DT_DIR) {
+                var isDirectory = item.pointee.d_type == UInt8(DT_DIR)
+                if item.pointee.d_type == UInt8(DT_UNKNOWN) {
+                    var info = stat()
+                    isDirectory = lstat(path + "/" + name, &info) == 0 && info.st_mode & S_IFMT == S_IFDIR
+                }
+                if isDirectory {
                     walk(path + "/" + name, relative.isEmpty ? name : relative + "/" + name, depth: depth + 1)
                 }
             }

@@ -51,7 +51,7 @@ struct TrashListCommand: ParsableCommand {
             } else {
                 if listing.entries.isEmpty { print("The trash is empty.") }
                 for entry in listing.entries { print(TrashCommand.line(entry)) }
-                for bad in listing.unreadable { CLI.printError("\(bad): not a trash entry ppds made (no valid manifest); left alone") }
+                for bad in listing.unreadable { CLI.printError("\(bad): not a trash entry of this repository and PPDS_HOME (its manifest is missing, unreadable, or names places ppds would not use); left alone") }
             }
         }
     }
