@@ -14,6 +14,8 @@
 #   history  a 5,000-commit history: every squash found at 50, 600 and 3,000 commits behind,
 #            no false "merged", and `merged` of one branch in milliseconds
 #   prune    `prune --dry-run` of 100 finished sessions vs `merged` alone on the same branches
+#   removal  prune of a finished, merged worktree holding 30,000 ignored files (node_modules/) vs
+#            `git worktree remove --force` of an equal worktree
 #   status   `status --json` with 200 sessions vs worktree list + rev-list per session
 #   serve    Benchmarks/serve.sh (wrk against `ppds serve`), reported in the table
 # Environment: BENCH_DIR (default /dev/shm), BENCH_PAIRS (pairs per row, default 9, at least 5),
@@ -26,7 +28,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
-all_parts=(start bigfile bulk ladder history prune status serve)
+all_parts=(start bigfile bulk ladder history prune removal status serve)
 if [ "${1:-}" = -h ] || [ "${1:-}" = --help ]; then sed -n '2,/^# shellcheck/{/^# shellcheck/d;s/^# \{0,1\}//;p}' "$0"; exit 0; fi
 parts=("$@")
 [ ${#parts[@]} -gt 0 ] || parts=("${all_parts[@]}")
@@ -276,6 +278,48 @@ part_prune() {
   row ratio "\`prune --dry-run\`, 100 finished sessions (merged, shipped; 300-file worktrees), $would would be removed" \
     "\`ppds merged\` alone on the same 100 branches" "$results/prune.pairs" 2 ${note:+"$note"}
   rm -rf "$work/prune"
+}
+
+# --- removal: one finished worktree with 30,000 ignored files ---------------------------------
+# Each side gets a fresh worktree with the same node_modules/ (copied from one template, not
+# timed); ppds's is a shipped session merged into main. Only the removal is timed.
+rm_n=0
+removal_prep_git() {
+  rm_n=$((rm_n + 1))
+  git -C "$rm_repo" worktree add -q -b "g-$rm_n" "$work/removal/g-$rm_n" main
+  cp -a "$work/removal/node_modules" "$work/removal/g-$rm_n/node_modules"
+  rm_git_wt="$work/removal/g-$rm_n"
+}
+removal_run_git() { git -C "$rm_repo" worktree remove --force "$rm_git_wt"; }
+removal_prep_ppds() {
+  rm_n=$((rm_n + 1))
+  local wt
+  wt=$("$ppds" start-work --offline --no-hooks --repo "$rm_repo" --title "removal $rm_n" --json "$rm_n" \
+    | python3 -c 'import json,sys; print(json.load(sys.stdin)["results"][0]["worktree"])')
+  echo "$rm_n" > "$wt/change-$rm_n.txt"
+  git -C "$wt" add "change-$rm_n.txt"; git -C "$wt" commit -qm "change $rm_n"
+  "$ppds" ship "$rm_n" --pr "https://example.com/pull/$rm_n" --force --repo "$rm_repo" > /dev/null
+  git -C "$rm_repo" merge -q --no-ff -m "merge $rm_n" "$(git -C "$wt" rev-parse --abbrev-ref HEAD)"
+  cp -a "$work/removal/node_modules" "$wt/node_modules"
+  rm_issue=$rm_n
+}
+removal_run_ppds() { "$ppds" prune "$rm_issue" --repo "$rm_repo"; }
+part_removal() {
+  rm_repo="$work/removal/repo"; export PPDS_HOME="$work/removal/home"
+  echo "== removal: fixture (a 300-file repository; node_modules/ of 30,000 files, ignored)"
+  bash Benchmarks/make-fixture.sh "$rm_repo" 300
+  printf 'node_modules/\n' > "$rm_repo/.gitignore"
+  git -C "$rm_repo" add .gitignore; git -C "$rm_repo" commit -qm ignore
+  mkdir -p "$work/removal/node_modules"
+  for d in $(seq 1 300); do
+    mkdir -p "$work/removal/node_modules/p$d"
+    for f in $(seq 1 100); do echo "module.exports = $f" > "$work/removal/node_modules/p$d/f$f.js"; done
+  done
+  echo "== removal: prune of a merged worktree vs git worktree remove --force (each with 30,000 ignored files)"
+  pairs removal removal_prep_git removal_run_git removal_prep_ppds removal_run_ppds
+  row ratio "\`prune\` of one merged, finished worktree holding 30,000 ignored files (moved to the trash)" \
+    "\`git worktree remove --force\` of an equal worktree" "$results/removal.pairs" 0.25
+  rm -rf "$work/removal"
 }
 
 # --- status: 200 sessions -----------------------------------------------------------------------

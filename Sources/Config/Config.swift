@@ -19,6 +19,11 @@ public struct Config: Sendable {
     /// The git remote that carries the session registry between machines (`registry.remote`);
     /// when set, start-work claims issues there first.
     public var registryRemote: String?
+    /// How long a trashed worktree stays restorable (`trash.retention`; default 14 days).
+    public var trashRetention: TimeInterval?
+    /// Ignored paths that are rebuilt from the project (`trash.regenerable`), never listed as
+    /// unique in the trash.
+    public var regenerable: [String]?
     /// The repository file, when its commands are part of this config; they run only once trusted.
     public var repositoryFile: String?
     public var repositoryCommandsTrusted = true
@@ -33,7 +38,7 @@ public struct Config: Sendable {
 
     public init() {}
 
-    static let knownKeys: Set<String> = ["base", "branch", "worktree", "worktree_roots", "default_type", "labels", "copy", "hooks", "spawn", "stale_after", "registry"]
+    static let knownKeys: Set<String> = ["base", "branch", "worktree", "worktree_roots", "default_type", "labels", "copy", "hooks", "spawn", "stale_after", "registry", "trash"]
 
     /// The largest config file read.
     static let maxFileSize = 1 << 20
@@ -222,6 +227,27 @@ public struct Config: Sendable {
                     throw fail(["registry", "remote"], "expected the name of a git remote, e.g. \"origin\"")
                 }
                 if fromRepository { repositoryRegistryRemote = name } else { registryRemote = name }
+            }
+        }
+        if let trash = document.value(at: "trash") {
+            guard case .table(let table) = trash else { throw fail(["trash"], "expected a table (trash.retention = \"14d\")") }
+            for key in table.keys.sorted() where key != "retention" && key != "regenerable" {
+                throw fail(["trash", key], "unknown key (known: regenerable, retention)")
+            }
+            if let value = table["retention"] {
+                guard case .string(let text) = value, let seconds = HumanDuration.parse(text, bareUnit: 86400), seconds > 0 else {
+                    throw fail(["trash", "retention"], "expected a duration such as \"14d\" or \"36h\"")
+                }
+                trashRetention = seconds
+            }
+            if let value = table["regenerable"] {
+                guard case .array(let items) = value else { throw fail(["trash", "regenerable"], "expected an array of paths") }
+                var paths: [String] = []
+                for item in items {
+                    guard case .string(let text) = item, !text.isEmpty else { throw fail(["trash", "regenerable"], "expected an array of paths") }
+                    paths.append(text)
+                }
+                regenerable = paths
             }
         }
         if let value = document.value(at: "stale_after") {

@@ -101,6 +101,8 @@ extension Repository {
             shared = tips
             var held = privateRefTips(ofWorktree: name).map(\.commit)
             if case .detached(let id) = info.head { held.append(id) }
+            // And the commits only its HEAD reflog names (a reset away from them).
+            held += Repository.reflogCommits(worktreesAdminDir + "/" + name + "/logs/HEAD").filter { hasObject($0) }
             var unique = false
             for commit in held where try !isReachable(commit, fromAny: tips) { unique = true }
             if unique { continue }
@@ -108,6 +110,18 @@ extension Repository {
             pruned.append(info)
         }
         return pruned
+    }
+
+    /// Every commit a reflog file names (old and new values).
+    public static func reflogCommits(_ file: String) -> [ObjectID] {
+        guard let data = FileManager.default.contents(atPath: file), data.count < 64 << 20 else { return [] }
+        var found: [ObjectID] = []
+        for line in String(decoding: data, as: UTF8.self).split(separator: "\n") {
+            for field in line.split(separator: " ", maxSplits: 2).prefix(2) where field.count == 40 && !field.allSatisfy({ $0 == "0" }) {
+                if let id = ObjectID(hex: String(field)) { found.append(id) }
+            }
+        }
+        return found
     }
 
     private func adminEntryAge(_ name: String) -> TimeInterval? {

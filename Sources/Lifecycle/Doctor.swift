@@ -91,8 +91,14 @@ public struct Doctor {
             problems.append(DoctorProblem(kind: .interruptedOperation, issue: intent.issueNumber, worktree: intent.worktree,
                                           branch: intent.branch,
                                           message: live ? "\(intent.operation.rawValue) is running (pid \(intent.pid))"
-                                                        : "\(intent.operation.rawValue) was interrupted (pid \(intent.pid) is gone); --fix \(intent.operation == .prune ? "finishes it" : "rolls it back")",
+                                                        : intent.failure.map { "\(intent.operation.rawValue) failed and exited (\($0)); --fix puts back anything it moved and judges it again" }
+                                                        ?? "\(intent.operation.rawValue) was killed (pid \(intent.pid) is gone); --fix \(intent.operation == .prune ? "puts back what it moved to the trash and judges it again" : "rolls it back")",
                                           fixable: !live))
+        }
+        for manifest in Trash(workspace: workspace, repository: repository).interrupted() {
+            problems.append(DoctorProblem(kind: .interruptedOperation, issue: manifest.issueNumber, worktree: manifest.worktree, branch: manifest.branch,
+                                          message: "a trash \(manifest.state == .moving ? "move" : manifest.state == .restoring ? "restore" : "empty") of \(manifest.worktree) was killed (pid \(manifest.pid) is gone); --fix \(manifest.state == .moving ? "puts it back" : "finishes it")",
+                                          fixable: true))
         }
         for file in intents.unreadable {
             problems.append(DoctorProblem(kind: .interruptedOperation, file: file, message: "\(file): an unreadable intent record", fixable: false))
@@ -231,6 +237,12 @@ public struct Doctor {
         let store = workspace.store
         let intentStore = IntentStore(home: store.home)
 
+        // Interrupted trash moves, restores and empties first: each is completed without loss.
+        if problems.contains(where: { $0.kind == .interruptedOperation }) {
+            done += try workspace.withRepositoryLock("prune") { () throws(PPDSError) -> [String] in
+                Trash(workspace: workspace, repository: repository).recover()
+            }
+        }
         // Interrupted operations first: they explain most other findings.
         for problem in problems where problem.kind == .interruptedOperation && problem.fixable {
             guard let issue = problem.issue else { continue }
@@ -243,18 +255,20 @@ public struct Doctor {
                     }
                 }
                 if let intent = intentStore.load(.prune, issue.value, repo: workspace.repoRoot), !intent.isLive {
+                    // What a killed move took is put back first; then the removal is judged
+                    // again like any other (a record is never a licence).
+                    let notes = try workspace.withRepositoryLock("prune") { () throws(PPDSError) -> [String] in
+                        Trash(workspace: workspace, repository: repository).recover()
+                    }
+                    done += notes
                     if (try? store.loadIfPresent(issue)) == nil {
-                        if let leftover = leftoverFolder(of: intent, repository: repository) {
-                            done.append("\(issue.tag): prune left \(intent.worktree) behind: \(leftover)")
-                        } else {
-                            intentStore.clear(intent)
-                            done.append("\(issue.tag): prune had finished; its record was cleared")
-                        }
+                        intentStore.clear(intent)
+                        done.append("\(issue.tag): prune had finished; its record was cleared")
                     } else {
                         let config = try Config.load(home: store.home, repoRoot: workspace.repoRoot)
                         let report = try Prune(workspace: workspace, config: config).run(PruneRequest(issues: [issue], minAge: 0))
                         let result = report.results.first
-                        if result?.outcome == .removed || result?.outcome.isKept == true { intentStore.clear(intent) }
+                        intentStore.clear(intent)
                         done.append("\(issue.tag): prune finished: \(result?.outcome.rawValue ?? "?") (\(result?.reason ?? ""))")
                     }
                 }

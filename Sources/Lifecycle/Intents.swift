@@ -33,6 +33,10 @@ public struct Intent: Codable, Sendable, Equatable {
     public var created: String
     /// start-work with `--branch`: the branch was there before and is never deleted.
     public var existingBranch: Bool? = nil
+    /// prune: the trash entry its move was making (`Trash`), put back if it was killed.
+    public var trashID: String? = nil
+    /// Set when the operation failed and exited normally (it was not killed): why.
+    public var failure: String? = nil
 
     public var issueNumber: IssueNumber? { IssueNumber(issue) }
 

@@ -63,9 +63,14 @@ public struct PruneResult: Sendable {
     /// Ignored files and folders that go (or, dry run, would go) with the worktree, other
     /// than what ppds copied in.
     public var ignored: [String] = []
+    /// The trash entry a removal made, and what in it exists nowhere else.
+    public var trashID: String?
+    public var unique: [String] = []
 
     public var json: JSONValue {
         .object([
+            "trash": trashID.map(JSONValue.string) ?? .null,
+            "unique": .array(unique.map(JSONValue.string)),
             "issue": issue.map { .string($0.tag) } ?? .null,
             "branch": branch.map(JSONValue.string) ?? .null,
             "worktree": worktree.map(JSONValue.string) ?? .null,
@@ -206,26 +211,22 @@ public struct Prune: Sendable {
             }
         }
 
-        // A prune killed while deleting a branch leaves that ref's lock file; git and libgit2
-        // then refuse the branch. Its intent record names the branch, and its process is gone.
-        // A prune killed while removing a worktree leaves it half-deleted, which reads as dirty:
-        // when the folder holds nothing but files of the commit that prune checked, finishing
-        // the removal loses nothing.
+        // An earlier prune that was killed (or failed) left its intent record: a record is never
+        // a licence. What its move to the trash did is put back, and the candidate is judged
+        // again below like any other, with no force path.
         let intents = IntentStore(home: workspace.store.home)
-        for index in candidates.indices {
-            guard let issue = candidates[index].session?.issue, let intent = intents.load(.prune, issue.value, repo: workspace.repoRoot), !intent.isLive,
+        let trash = Trash(workspace: workspace, repository: repository)
+        for note in trash.recover() { warnings.append(note) }
+        for candidate in candidates {
+            guard let issue = candidate.session?.issue, let intent = intents.load(.prune, issue.value, repo: workspace.repoRoot), !intent.isLive,
                   intent.repo == workspace.repoRoot else { continue }
             repository.removeStaleRefLock(branch: intent.branch)
-            guard let commit = intent.commit.flatMap(ObjectID.init(hex:)) else { continue }
-            candidates[index].interruptedCommit = commit
-            candidates[index].interruptedAdminName = intent.adminName
-            // Only the removal that record describes: the same entry, the same folder, the
-            // branch or HEAD it checked.
-            if let worktree = candidates[index].worktree, worktree.name == intent.adminName, samePlace(worktree.path, intent.worktree),
-               worktree.head == .branch(intent.branch) || worktree.head == .detached(commit),
-               repository.folderHoldsOnlyCheckout(at: worktree.path, of: commit) {
-                candidates[index].interruptedRemoval = true
+            if let failure = intent.failure {
+                warnings.append("\(issue.tag): an earlier prune failed and exited (\(failure)); judged again")
+            } else {
+                warnings.append("\(issue.tag): an earlier prune was killed (pid \(intent.pid)); what it moved was put back, judged again")
             }
+            intents.clear(intent)
         }
 
         // Read once per run (after --fetch), not once per candidate.
@@ -279,6 +280,16 @@ public struct Prune: Sendable {
                 stale = try repository.pruneStaleWorktrees(dryRun: request.dryRun, sparing: claimedEntries).map { $0.path.isEmpty ? $0.name : $0.path }
             } catch {
                 warnings.append("could not prune stale worktree entries: \(error.message)")
+            }
+        }
+        // Trash entries past their retention go now (the only deletion prune makes).
+        if !request.dryRun {
+            do {
+                for gone in try trash.expire(now: now) {
+                    warnings.append("trash entry \(gone.issueNumber?.tag ?? gone.id) (\(gone.worktree)) expired and was deleted")
+                }
+            } catch {
+                warnings.append("could not empty expired trash entries: \(error.message)")
             }
         }
         return PruneReport(results: results, staleEntries: stale, warnings: warnings, dryRun: request.dryRun)
@@ -339,7 +350,7 @@ public struct Prune: Sendable {
             facts.baseProblem = "no base found; cannot tell whether \(candidate.branch ?? "the worktree") is merged"
         }
         if request.base == nil, facts.baseProblem == nil {
-            for extra in shared.localDefaults where extra.name != candidate.branch && !bases.contains(where: { $0.commit == extra.commit }) {
+            for extra in shared.localDefaults where !Self.names(extra.name, branch: candidate.branch) && !bases.contains(where: { $0.commit == extra.commit }) {
                 bases.append(extra)
             }
             if bases.isEmpty {
@@ -396,21 +407,34 @@ public struct Prune: Sendable {
 
         if let info = candidate.worktree {
             var worktree = WorktreeFacts(name: info.name, path: info.path, state: info.state, head: info.head)
-            worktree.interruptedRemoval = candidate.interruptedRemoval
-            if case .detached(let id) = info.head, info.state == .ok { facts.detachedHead = commitFacts(id) }
+            // Read from the admin entry, so a missing or unreadable folder never skips it.
+            if case .detached(let id) = info.head { facts.detachedHead = commitFacts(id) }
             if info.state == .ok {
                 worktree.holdsCurrentFolder = samePlace(info.path, currentFolder) || path(canonicalPath(currentFolder), isInside: canonicalPath(info.path))
                 worktree.linkedToEntry = repository.linksToAdminEntry(folder: info.path, name: info.name)
                 worktree.mountPoints = MountTable.mountPoints(atOrBelow: info.path, in: shared.mounts)
                 do {
-                    let status = try repository.worktreeStatus(name: info.name, folder: info.path, includeIgnored: true)
+                    // git's own judgement (ignore rules, config from the environment, sparse
+                    // checkout, split and sparse indexes); libgit2's reading only without git.
+                    var status: WorkingTreeStatus
+                    if GitJudge.git != nil {
+                        do {
+                            let judged = try GitJudge.status(of: info.path)
+                            status = judged.status
+                            worktree.gitlinks = judged.gitlinks
+                        } catch {
+                            throw GitError(.precondition, "git status", info.path, message: error.message)
+                        }
+                    } else {
+                        status = try repository.worktreeStatus(name: info.name, folder: info.path, includeIgnored: true)
+                    }
                     worktree.status = status
                     worktree.ignoredNotCopied = status.ignored.filter { !isCopy($0, in: info.path) }
                     worktree.enclosedWithWork = try repository.enclosedRepositories(worktree: info.name, folder: info.path, status: status)
                         .filter(\.holdsWork).map(\.gitDir)
                 } catch {
                     worktree.status = nil
-                    worktree.statusError = error.message
+                    worktree.statusError = PPDSError.from(error).message
                 }
             }
             // Refs of the worktree's own (refs/worktree/*, refs/bisect/*) go with its entry.
@@ -442,36 +466,64 @@ public struct Prune: Sendable {
         return facts
     }
 
-    /// Applies a removal decision: intent first, then worktree, branch (compare-and-swap) and
-    /// session file, under the session's lock so a concurrent update cannot race it.
+    /// Whether a base's name spells the candidate's own branch (`feat/x`, `heads/feat/x`,
+    /// `refs/heads/feat/x`): merged into itself is no evidence, and it does not survive the removal.
+    static func names(_ base: String, branch: String?) -> Bool {
+        guard let branch else { return false }
+        return base == branch || base == "heads/" + branch || base == "refs/heads/" + branch
+    }
+
+    /// Applies a removal decision: intent first, then the move to the trash (folder, admin
+    /// entry, session file by rename; the commits kept by a ref; the branch deleted by
+    /// compare-and-swap), under the session's lock so a concurrent update cannot race it.
+    /// Nothing is deleted: `ppds restore` undoes it until the entry expires.
     private func apply(_ decision: RemovalDecision, to candidate: Candidate, facts: RemovalFacts, repository: Repository,
                        result: PruneResult) -> PruneResult {
         var result = result
         let intents = IntentStore(home: workspace.store.home)
         let checked = facts.detachedHead?.commit ?? facts.branch?.tip.commit
-        let intent = candidate.session.map {
+        var intent = candidate.session.map {
             Intent(operation: .prune, issue: $0.issue.value, repo: workspace.repoRoot, branch: $0.branch, worktree: $0.worktree,
-                   adminName: candidate.worktree?.name ?? candidate.interruptedAdminName, commit: checked?.hex, pid: getpid(), created: Timestamp.format(now))
+                   adminName: candidate.worktree?.name, commit: checked?.hex, pid: getpid(), created: Timestamp.format(now))
         }
+        let trash = Trash(workspace: workspace, repository: repository)
         do {
             let work = { () throws in
-                if let intent { try intents.record(intent) }
-                // What was checked must still be what is there: a commit made, or a branch
-                // switched, while this waited for the session's lock is not covered by the check.
+                // What was checked must still be what is there: a commit made, a branch
+                // switched, or a file changed while this waited for the session's lock is not
+                // covered by the check.
                 if let worktree = candidate.worktree, let now = repository.worktree(named: worktree.name), now.head != worktree.head {
                     throw PPDSError.conflict("\(worktree.path) changed while prune ran (its HEAD moved); nothing was removed, run prune again")
                 }
-                if decision.removeWorktree, let worktree = candidate.worktree {
-                    try repository.removeWorktree(worktree.name, force: candidate.interruptedRemoval || facts.worktree?.status?.isDirty == true)
+                if let worktree = candidate.worktree, worktree.state == .ok, facts.worktree?.status?.isDirty != true, GitJudge.git != nil {
+                    let again = try GitJudge.status(of: worktree.path).status
+                    if again.isDirty {
+                        throw PPDSError.conflict("\(worktree.path) changed while prune ran (\(again.summary)); nothing was removed")
+                    }
                 }
-                if decision.removeLeftoverFolder, let leftover = facts.folderWithoutEntry {
-                    guard let admin = candidate.interruptedAdminName else { throw PPDSError.failed("\(leftover.path): no record of the entry it belonged to; kept") }
-                    try repository.removeLeftoverWorktreeFolder(leftover.path, adminName: admin)
+                var move = Trash.Move(issue: candidate.session?.issue, branch: facts.branch?.name, branchTip: facts.branch?.tip.commit,
+                                      deleteBranch: decision.deleteBranch, worktree: candidate.path ?? candidate.worktree?.path ?? "",
+                                      adminName: decision.removeWorktree ? candidate.worktree?.name : nil,
+                                      detachedHead: facts.detachedHead?.commit,
+                                      sessionFile: decision.removeSession ? candidate.session.map { workspace.store.path(for: $0.issue) } : nil,
+                                      status: facts.worktree?.status, retention: config.trashRetention ?? Trash.defaultRetention,
+                                      regenerable: config.regenerable ?? Trash.defaultRegenerable)
+                move.gitlinks = facts.worktree?.gitlinks ?? []
+                // The folder goes only with its entry: a folder git has no entry for is not
+                // the worktree's (the policy keeps it), and a missing one has nothing to move.
+                move.moveFolder = decision.removeWorktree && candidate.worktree?.state == .ok
+                if move.worktree.isEmpty { move.worktree = workspace.repoRoot }
+                if var record = intent {
+                    record.trashID = nil
+                    try intents.record(record)
                 }
-                try FaultInjection.checkpoint("pruneAfterWorktree")
-                if decision.deleteBranch, let branch = facts.branch { try repository.deleteBranch(branch.name, expecting: branch.tip.commit) }
-                try FaultInjection.checkpoint("pruneAfterBranch")
-                if decision.removeSession, let session = candidate.session { try workspace.store.removeHoldingLock(session.issue) }
+                let manifest = try trash.move(move, now: now)
+                intent?.trashID = manifest.id
+                if let issue = candidate.session?.issue {
+                    result.reason += "; restore with 'ppds restore \(issue.value)' until \(manifest.expiresAt)"
+                }
+                result.trashID = manifest.id
+                result.unique = manifest.unique
                 if let intent { intents.clear(intent) }
             }
             if let session = candidate.session {
@@ -482,6 +534,16 @@ public struct Prune: Sendable {
         } catch {
             result.outcome = .failed
             result.reason = PPDSError.from(error).message
+            // It failed and exited (it was not killed): the move put back what it had moved,
+            // so the record goes; doctor tells the two apart when one is left.
+            if var record = intent {
+                record.failure = result.reason
+                if (try? trash.entries().entries.contains { $0.issue == record.issue && $0.state == .moving }) == true {
+                    try? intents.record(record)
+                } else {
+                    intents.clear(record)
+                }
+            }
         }
         return result
     }

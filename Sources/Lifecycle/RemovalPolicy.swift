@@ -58,6 +58,8 @@ public struct WorktreeFacts: Sendable, Equatable {
     public var enclosedWithWork: [String] = []
     /// Ignored content that goes with the folder, other than what ppds copied in.
     public var ignoredNotCopied: [String] = []
+    /// The index's submodule paths (git's reading), for what the trash lists as unique.
+    public var gitlinks: [String] = []
     /// A prune killed while removing it left only files of the commit it checked.
     public var interruptedRemoval = false
 

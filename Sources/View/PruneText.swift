@@ -13,7 +13,10 @@ public enum PruneText {
             let who = TerminalText.escaped(result.issue?.tag ?? (result.worktree ?? "?"))
             lines.append("\(symbol(result.outcome)) \(who) \(result.outcome.rawValue): " + (result.branch.map { TerminalText.escaped($0) + " — " } ?? "") + TerminalText.escaped(result.reason))
             if !result.ignored.isEmpty, result.outcome == .wouldRemove || result.outcome == .removed {
-                lines.append("    ignored content \(result.outcome == .removed ? "removed" : "that would go") with it: \(TerminalText.escaped(result.ignored.joined(separator: ", ")))")
+                lines.append("    ignored content \(result.outcome == .removed ? "moved to the trash" : "that would go to the trash") with it: \(TerminalText.escaped(result.ignored.joined(separator: ", ")))")
+            }
+            if !result.unique.isEmpty, result.outcome == .removed {
+                lines.append("    found nowhere else (kept in the trash): \(TerminalText.escaped(result.unique.joined(separator: "; ")))")
             }
         }
         for entry in report.staleEntries {

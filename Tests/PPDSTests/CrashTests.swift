@@ -34,7 +34,8 @@ import View
     }
 
     func reachableCommits(_ fixture: GitFixture) throws -> Int {
-        Int(try fixture.git("rev-list", "--all", "--count")) ?? -1
+        // (The trash's keeper commits under refs/ppds/trash hold others; they are not work.)
+        Int(try fixture.git("rev-list", "--count", "--exclude=refs/ppds/*", "--all")) ?? -1
     }
 
     @Test func randomKillsOfBulkStartWork() throws {

@@ -245,13 +245,15 @@ import View
             if extra { try "new work\n".write(toFile: worktree + "/new.txt", atomically: true, encoding: .utf8) }
             #expect(try fixture.ppds(["doctor"]).status == 1)
             let fixed = try fixture.ppds(["doctor", "--fix"])
-            if extra {
-                #expect(fixed.status == 1, "\(fixed.stdout)")
-                #expect(FileManager.default.fileExists(atPath: worktree + "/new.txt"))
-            } else {
-                #expect(fixed.status == 0, "\(fixed.stdout)")
-                #expect(!FileManager.default.fileExists(atPath: worktree))
-            }
+            // Issue 18: the killed prune had moved the worktree to the trash; a folder now in
+            // its place is someone's and stays, the trashed worktree waits, and doctor says so.
+            #expect(fixed.status == 1, "\(fixed.stdout)")
+            #expect(FileManager.default.fileExists(atPath: worktree + "/README.md"))
+            if extra { #expect(FileManager.default.fileExists(atPath: worktree + "/new.txt")) }
+            // Once the folder is moved away, the trashed worktree is put back whole.
+            try FileManager.default.moveItem(atPath: worktree, toPath: worktree + "-aside")
+            let again = try fixture.ppds(["doctor", "--fix"])
+            #expect(try fixture.git("status", "--porcelain", in: worktree) == "", "\(again.stdout)")
         }
     }
 
