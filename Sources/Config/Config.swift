@@ -234,6 +234,12 @@ public struct Config: Sendable {
             for key in table.keys.sorted() where key != "retention" && key != "regenerable" {
                 throw fail(["trash", key], "unknown key (known: regenerable, retention)")
             }
+            // How long removed work is kept is the user's call: a repository could otherwise
+            // empty the trash of its own worktrees at once. (A repository may say what is
+            // regenerable: that only decides what is listed as unique; it all goes to the trash.)
+            if table["retention"] != nil, fromRepository {
+                throw fail(["trash", "retention"], "only the user's own config ($PPDS_HOME/config.toml) may set how long the trash keeps removed work")
+            }
             if let value = table["retention"] {
                 guard case .string(let text) = value, let seconds = HumanDuration.parse(text, bareUnit: 86400), seconds > 0 else {
                     throw fail(["trash", "retention"], "expected a duration such as \"14d\" or \"36h\"")

@@ -106,10 +106,34 @@ extension Repository {
             var unique = false
             for commit in held where try !isReachable(commit, fromAny: tips) { unique = true }
             if unique { continue }
+            // Its index may hold staged work its HEAD lacks: those blobs are reachable from
+            // nothing else, and the folder may come back with its disk.
+            if adminIndexHoldsStagedWork(name, head: info.head) { continue }
             if !dryRun { try removeAdminEntry(name) }
             pruned.append(info)
         }
         return pruned
+    }
+
+    /// Whether the admin entry's index differs from its HEAD commit's tree (staged work): the
+    /// index is written as a tree and compared by id. Unreadable, conflicted or headless: true.
+    public func adminIndexHoldsStagedWork(_ name: String, head: WorktreeHead) -> Bool {
+        let path = worktreesAdminDir + "/" + name + "/index"
+        guard FileManager.default.fileExists(atPath: path) else { return false }
+        let commit: ObjectID?
+        switch head {
+        case .branch(let branch): commit = (try? self.branch(branch))??.target
+        case .detached(let id): commit = id
+        case .unknown: commit = nil
+        }
+        guard let commit, let headTree = try? treeID(ofCommit: commit) else { return true }
+        var index: OpaquePointer?
+        guard git_index_open(&index, path) == 0, let index else { git_error_clear(); return true }
+        defer { git_index_free(index) }
+        var tree = git_oid()
+        let code = withPointer { git_index_write_tree_to(&tree, index, $0) }
+        guard code == 0 else { git_error_clear(); return true }
+        return ObjectID(tree) != headTree
     }
 
     /// Every commit a reflog file names (old and new values).

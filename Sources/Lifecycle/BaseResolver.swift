@@ -75,9 +75,20 @@ public enum BaseResolver {
     }
 
     /// How long ago the repository last fetched (FETCH_HEAD's age), for a remote-tracking base.
-    public static func lastFetchAge(_ repository: Repository, now: Date = Date()) -> TimeInterval? {
-        guard let attributes = try? FileManager.default.attributesOfItem(atPath: repository.commonDir + "/FETCH_HEAD"),
-              let date = attributes[.modificationDate] as? Date else { return nil }
-        return now.timeIntervalSince(date)
+    /// With `ref` (`origin/main`), also when that ref last moved (its reflog or file): a clone
+    /// or a push updates it without writing FETCH_HEAD, and is not "never fetched".
+    public static func lastFetchAge(_ repository: Repository, ref: String? = nil, now: Date = Date()) -> TimeInterval? {
+        var files = [repository.commonDir + "/FETCH_HEAD"]
+        if let ref {
+            files += [repository.commonDir + "/logs/refs/remotes/" + ref, repository.commonDir + "/refs/remotes/" + ref]
+            // A clone packs its refs: then packed-refs was written when the ref arrived (or later).
+            if !FileManager.default.fileExists(atPath: repository.commonDir + "/refs/remotes/" + ref),
+               repository.referenceExists("refs/remotes/" + ref) {
+                files.append(repository.commonDir + "/packed-refs")
+            }
+        }
+        let dates = files.compactMap { (try? FileManager.default.attributesOfItem(atPath: $0))?[.modificationDate] as? Date }
+        guard let latest = dates.max() else { return nil }
+        return now.timeIntervalSince(latest)
     }
 }

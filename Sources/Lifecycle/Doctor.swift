@@ -118,6 +118,13 @@ public struct Doctor {
                 continue
             }
             let what = entry.state == .halfMade ? "a half-made admin entry" : "its folder \(entry.path) is gone"
+            if entry.state != .halfMade, repository.adminIndexHoldsStagedWork(entry.name, head: entry.head) {
+                problems.append(DoctorProblem(kind: .staleWorktreeEntry, worktree: entry.path.isEmpty ? nil : entry.path,
+                                              branch: entry.head.branchName,
+                                              message: ".git/worktrees/\(entry.name): \(what), and its index holds staged changes found nowhere else; kept for when the folder is back (an unmounted disk?); 'git worktree prune' drops it if the folder is gone for good",
+                                              fixable: false))
+                continue
+            }
             problems.append(DoctorProblem(kind: .staleWorktreeEntry, worktree: entry.path.isEmpty ? nil : entry.path,
                                           branch: entry.head.branchName,
                                           message: ".git/worktrees/\(entry.name): \(what); --fix prunes the entry (files and branch stay)",

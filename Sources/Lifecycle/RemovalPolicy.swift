@@ -27,6 +27,8 @@ public struct RemovalFacts: Sendable, Equatable {
     public var baseName: String = "its base"
     /// Something a user should know about the base: how old its last fetch is.
     public var baseNote: String?
+    /// This run fetched the base's remote (`--fetch`): advice never repeats the flag just used.
+    public var fetchedThisRun = false
     /// The facts could not be gathered: nothing is known, so nothing is removed.
     public var gatheringProblem: String?
 
@@ -191,7 +193,7 @@ public enum RemovalPolicy {
             if let error = commit.mergeError { return .kept(.failed, "merge check failed: \(error)") }
         }
         if let branch = facts.branch, branch.newAndEmpty {
-            return .kept(.keptTooNew, "\(branch.name) has no commits of its own and is younger than --min-age")
+            return .kept(.keptTooNew, "\(branch.name) has no commits of its own and is younger than --min-age (default 1 h); 'ppds prune --min-age 0s' clears it now (into the trash, restorable)")
         }
         if let worktree = facts.worktree, worktree.state == .ok, !worktree.interruptedRemoval {
             guard let status = worktree.status else {
@@ -216,7 +218,7 @@ public enum RemovalPolicy {
             let hint = branch.tip.matchesIgnoringWhitespace
                 ? "; the base has the same change ignoring whitespace, which is not proof (whitespace can matter)" : ""
             let note = facts.baseNote.map { "; \($0)" } ?? ""
-            return .kept(.keptUnmerged, "\(branch.name) is not merged into \(facts.baseName) (\(branch.unpushed))\(hint)\(note); if it was merged elsewhere, 'ppds prune --fetch' (or --base REF) first; --force-delete deletes it")
+            return .kept(.keptUnmerged, "\(branch.name) is not merged into \(facts.baseName) (\(branch.unpushed))\(hint)\(note); if it was merged elsewhere, \(facts.fetchedThisRun ? "name the branch it was merged into with --base REF" : "'ppds prune --fetch' (or --base REF) first"); --force-delete deletes it")
         }
         if let head = facts.detachedHead, head.merged == nil, !options.forceDelete {
             let hint = head.matchesIgnoringWhitespace ? "; the base has the same change ignoring whitespace, which is not proof" : ""

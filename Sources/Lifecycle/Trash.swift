@@ -418,9 +418,19 @@ public struct Trash {
               let manifest = try? JSONDecoder().decode(TrashManifest.self, from: data) else { return nil }
         guard manifest.id == id, manifest.version == 1, manifest.worktree.hasPrefix("/"), canonicalPath(manifest.worktree) == manifest.worktree
                 || !FileManager.default.fileExists(atPath: manifest.worktree) else { return nil }
+        // This repository's entry only (a copied repository shares the manifests, not the trash).
+        guard samePlace(manifest.repo, workspace.repoRoot) else { return nil }
         if let folder = manifest.folderTrash {
             let parent = (manifest.worktree as NSString).deletingLastPathComponent
             guard folder == root + "/" + id + "/worktree" || folder == parent + "/.ppds-trash/" + id + "/worktree" else { return nil }
+            // Beside the worktrees, every folder of the trash's own is a real folder of this
+            // user: a symlinked '.ppds-trash' would aim restore and empty at other folders.
+            if folder != root + "/" + id + "/worktree" {
+                for part in [parent + "/.ppds-trash", parent + "/.ppds-trash/" + id] {
+                    var info = stat()
+                    if lstat(part, &info) == 0, (info.st_mode & S_IFMT) != S_IFDIR || info.st_uid != geteuid() { return nil }
+                }
+            }
         }
         if let admin = manifest.adminName, admin.isEmpty || admin.contains("/") || admin == "." || admin == ".." { return nil }
         if let issue = manifest.issueNumber {
@@ -463,6 +473,11 @@ public struct Trash {
         }
         let parent = (manifest.worktree as NSString).deletingLastPathComponent
         if Self.device(parent) == nil { taken.append("the folder's parent \(parent) is missing") }
+        // The trashed folder itself must be there: a restore without it would bring back the
+        // entry and the branch and forget the folder (a trash beside worktrees on an unmounted disk).
+        if let folder = manifest.folderTrash, manifest.state == .trashed, Self.device(folder) == nil {
+            taken.append("the trashed folder \(folder) is missing (an unmounted disk?)")
+        }
         // Another worktree of this repository at or around that folder.
         if let list = try? repository.worktrees(), list.contains(where: { !$0.isMain && $0.name != manifest.adminName && samePlace($0.path, manifest.worktree) }) {
             taken.append("another worktree is registered at \(manifest.worktree)")

@@ -24,9 +24,10 @@ struct CancelCommand: ParsableCommand {
 
     func run() throws {
         try CLI.run {
-            let store = CLI.store
+            // The same session choice as every verb: this repository's, or exactly one elsewhere.
+            let (store, scoped, issue) = try CLI.target(issue, repo: repo)
             let current = try store.load(issue)
-            let session = current.status == .cancelled ? current : try SessionChanges.apply(.cancel, to: issue, in: store)
+            let session = current.status == .cancelled ? current : try SessionChanges.apply(.cancel, to: issue, in: store, workspace: scoped)
             // A cancelled issue is free for any machine again.
             if let workspace = try? Workspace.locate(repo: repo.repo ?? session.repo),
                let config = try? Config.load(home: workspace.store.home, repoRoot: workspace.repoRoot) {
@@ -36,6 +37,7 @@ struct CancelCommand: ParsableCommand {
                 CLI.report(session, json: json, line: "\(session.issue.tag) cancelled")
                 return
             }
+            if !json { print(TerminalText.escaped("\(session.issue.tag) cancelled; removing its worktree:")) }
             let workspace = try Workspace.locate(repo: repo.repo ?? session.repo)
             let config = try Config.load(home: workspace.store.home, repoRoot: workspace.repoRoot)
             let report = try Prune(workspace: workspace, config: config)

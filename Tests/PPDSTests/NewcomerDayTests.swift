@@ -296,4 +296,35 @@ import TestSupport
         #expect(!show.stdout.contains("merged:"), "\(show.stdout)")
         #expect(show.stdout.contains("none of its own"))
     }
+
+    // Prune's next steps: never the flag just used, never "never fetched" after a clone, and
+    // the way past --min-age.
+    @Test func pruneAdviceLeadsSomewhere() throws {
+        let origin = try fixture.addBareOrigin(fileURL: true)
+        let (worktree, _) = try fixture.started(250, title: "Unmerged")
+        try fixture.commit("u.txt", "u\n", in: worktree)
+        try fixture.ppds(["ship", "250", "--pr", "https://example.com/o/r/pull/250", "--force"]).check()
+        let fetched = try fixture.ppds(["prune", "--fetch", "--dry-run", "--min-age", "0s"])
+        #expect(fetched.stdout.contains("not merged"), "\(fetched.stdout)")
+        #expect(!fetched.stdout.contains("'ppds prune --fetch'"), "\(fetched.stdout)")
+        #expect(fetched.stdout.contains("--base REF"))
+
+        let clone = fixture.folder.file("fresh")
+        try fixture.git("clone", "-q", "file://" + origin, clone)
+        try fixture.ppds(["start-work", "252", "--offline", "--title", "In the clone"], in: clone).check()
+        let worktrees = try fixture.git("worktree", "list", "--porcelain", in: clone)
+        let path = try #require(worktrees.split(separator: "\n").compactMap { $0.hasPrefix("worktree ") ? String($0.dropFirst(9)) : nil }.last)
+        try fixture.commit("c.txt", "c\n", in: path)
+        try fixture.ppds(["ship", "252", "--pr", "https://example.com/o/r/pull/252", "--force"], in: clone).check()
+        let fresh = try fixture.ppds(["prune", "--dry-run", "--min-age", "0s"], in: clone)
+        #expect(!fresh.stdout.contains("never been fetched"), "\(fresh.stdout)")
+
+        try fixture.ppds(["start-work", "253", "--offline", "--title", "Empty"]).check()
+        try fixture.ppds(["cancel", "253"]).check()
+        let young = try fixture.ppds(["prune", "253", "--dry-run"])
+        #expect(young.stdout.contains("--min-age 0s"), "\(young.stdout)")
+        try fixture.ppds(["start-work", "254", "--offline", "--title", "Dropped"]).check()
+        let cancelled = try fixture.ppds(["cancel", "254", "--remove"])
+        #expect(cancelled.stdout.contains("#254 cancelled"), "\(cancelled.stdout)\(cancelled.stderr)")
+    }
 }

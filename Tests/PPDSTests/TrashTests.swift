@@ -411,9 +411,9 @@ import Support
         try FileManager.default.createDirectory(atPath: mount, withIntermediateDirectories: true)
         try runProcess("/bin/mount", ["-t", "tmpfs", "-o", "size=64m", "tmpfs", mount]).check()
         defer { _ = try? runProcess("/bin/umount", ["-l", mount]) }
-        try "worktree = \"{parent}/mnt/{repo}-{slug}\"\n".write(toFile: fixture.repo + "/.ppds.toml", atomically: true, encoding: .utf8)
-        try fixture.git("add", ".ppds.toml")
-        try fixture.git("commit", "-q", "-m", "config")
+        // The user's own template (a repository's may not leave a folder named after it).
+        try FileManager.default.createDirectory(atPath: fixture.home, withIntermediateDirectories: true)
+        try "worktree = \"{parent}/mnt/{repo}-{slug}\"\n".write(toFile: fixture.home + "/config.toml", atomically: true, encoding: .utf8)
         let (worktree, branch, tip) = try merged(60)
         #expect(worktree.hasPrefix(mount + "/"), "\(worktree)")
         try "secret\n".write(toFile: worktree + "/.env", atomically: true, encoding: .utf8)
@@ -436,10 +436,10 @@ import Support
         try FileManager.default.createDirectory(atPath: mount, withIntermediateDirectories: true)
         try runProcess("/bin/mount", ["-t", "tmpfs", "-o", "size=8m", "tmpfs", mount]).check()
         defer { _ = try? runProcess("/bin/umount", ["-l", mount]) }
-        try "worktree = \"{parent}/full/{repo}-{slug}\"\n".write(toFile: fixture.repo + "/.ppds.toml", atomically: true, encoding: .utf8)
+        // The user's own template (a repository's may not leave a folder named after it).
+        try FileManager.default.createDirectory(atPath: fixture.home, withIntermediateDirectories: true)
+        try "worktree = \"{parent}/full/{repo}-{slug}\"\n".write(toFile: fixture.home + "/config.toml", atomically: true, encoding: .utf8)
         try fixture.commit(".gitignore", "*.bin\n")
-        try fixture.git("add", ".ppds.toml")
-        try fixture.git("commit", "-q", "-m", "config")
         let (worktree, branch, tip) = try merged(61)
         #expect(worktree.hasPrefix(mount + "/"), "\(worktree)")
         // Fill the file system to the last byte with an ignored file of the worker's.
@@ -453,5 +453,86 @@ import Support
         #expect(FileManager.default.fileExists(atPath: worktree + "/fill.bin"))
         #expect(try fixture.git("rev-parse", branch) == tip)
         #expect(try fixture.git("status", "--porcelain", in: worktree) == "")
+    }
+
+    // MARK: The fresh-eyes attack on the trash
+
+    @Test("a forged manifest through a symlinked .ppds-trash touches nothing outside the trash")
+    func forgedManifestThroughASymlink() throws {
+        _ = try merged(70)
+        let (_, items) = try fixture.prune(["--min-age", "0s"])
+        #expect(outcome(items, 70) == "removed", "\(items)")
+        let root = fixture.repo + "/.git/ppds-trash"
+        let real = try #require(try FileManager.default.contentsOfDirectory(atPath: root).first { !$0.hasPrefix(".") })
+        var manifest = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: root + "/" + real + "/manifest.json"))) as? [String: Any])
+        // The victim: a folder elsewhere, reached through a symlink planted as the trash beside worktrees.
+        let victim = fixture.folder.file("V")
+        try FileManager.default.createDirectory(atPath: victim + "/projects/important", withIntermediateDirectories: true)
+        try "keep\n".write(toFile: victim + "/projects/important/data", atomically: true, encoding: .utf8)
+        try FileManager.default.createSymbolicLink(atPath: fixture.folder.file(".ppds-trash"), withDestinationPath: victim)
+        manifest["id"] = "projects"
+        manifest["worktree"] = fixture.folder.file("ghost")
+        manifest["folderTrash"] = fixture.folder.file(".ppds-trash/projects/worktree")
+        manifest["expiresAt"] = "2000-01-01T00:00:00Z"
+        manifest["adminName"] = nil
+        try FileManager.default.createDirectory(atPath: root + "/projects", withIntermediateDirectories: true)
+        try JSONSerialization.data(withJSONObject: manifest).write(to: URL(fileURLWithPath: root + "/projects/manifest.json"))
+        _ = try fixture.prune(["--min-age", "0s"])
+        _ = try fixture.ppds(["trash", "empty"])
+        _ = try fixture.ppds(["restore", "70"])
+        #expect(FileManager.default.fileExists(atPath: victim + "/projects/important/data"))
+        // A copy of the repository does not own the original's entries either.
+        let copy = fixture.folder.file("copy")
+        try runProcess("/bin/cp", ["-a", fixture.repo, copy]).check()
+        let listed = try fixture.ppds(["trash", "--json"], in: copy)
+        #expect(!listed.stdout.contains("\"issue\" : 70") && !listed.stdout.contains("\"issue\":70"), "\(listed.stdout)")
+    }
+
+    @Test("a stale admin entry whose index holds staged work is kept by doctor --fix and prune")
+    func stagedWorkInAStaleEntryIsKept() throws {
+        let (worktree, _, _) = try merged(71)
+        try "v1\n".write(toFile: worktree + "/w.txt", atomically: true, encoding: .utf8)
+        try fixture.git("add", "w.txt", in: worktree)
+        try "v2\n".write(toFile: worktree + "/w.txt", atomically: true, encoding: .utf8)
+        let away = fixture.folder.file("away")
+        try FileManager.default.moveItem(atPath: worktree, toPath: away)
+        let admin = fixture.repo + "/.git/worktrees/" + (worktree as NSString).lastPathComponent
+        #expect(FileManager.default.fileExists(atPath: admin))
+        let doctor = try fixture.ppds(["doctor", "--fix"])
+        #expect(FileManager.default.fileExists(atPath: admin + "/index"), "doctor --fix deleted the staged work: \(doctor.stdout)")
+        #expect(doctor.stdout.contains("staged changes"), "\(doctor.stdout)")
+        // Prune moves the entry into the trash, never deletes it: restore brings it back.
+        _ = try fixture.prune(["--min-age", "0s"])
+        if !FileManager.default.fileExists(atPath: admin) { try fixture.ppds(["restore", "71"]).check() }
+        #expect(FileManager.default.fileExists(atPath: admin + "/index"))
+        try FileManager.default.moveItem(atPath: away, toPath: worktree)
+        #expect(try fixture.git("diff", "--cached", "--name-only", in: worktree) == "w.txt")
+    }
+
+    @Test("restore refuses while the trashed folder is missing, and works once it is back")
+    func restoreNeedsTheTrashedFolder() throws {
+        let (worktree, _, _) = try merged(72)
+        let (_, items) = try fixture.prune(["--min-age", "0s"])
+        #expect(outcome(items, 72) == "removed", "\(items)")
+        let root = fixture.repo + "/.git/ppds-trash"
+        let id = try #require(try FileManager.default.contentsOfDirectory(atPath: root).first { !$0.hasPrefix(".") })
+        let folder = root + "/" + id + "/worktree"
+        let aside = fixture.folder.file("aside")
+        try FileManager.default.moveItem(atPath: folder, toPath: aside)
+        let refused = try fixture.ppds(["restore", "72"])
+        #expect(refused.status == 2, "\(refused.stdout)\(refused.stderr)")
+        #expect(refused.stderr.contains("missing"), "\(refused.stderr)")
+        #expect(!fixture.sessionFileExists(72))
+        try FileManager.default.moveItem(atPath: aside, toPath: folder)
+        try fixture.ppds(["restore", "72"]).check()
+        #expect(FileManager.default.fileExists(atPath: worktree + "/f72.txt"))
+    }
+
+    @Test("a repository's .ppds.toml cannot shorten how long the trash keeps work")
+    func retentionIsTheUsersCall() throws {
+        try "[trash]\nretention = \"1s\"\n".write(toFile: fixture.repo + "/.ppds.toml", atomically: true, encoding: .utf8)
+        let result = try fixture.ppds(["prune", "--dry-run"])
+        #expect(result.status != 0)
+        #expect(result.stderr.contains("trash.retention"), "\(result.stderr)")
     }
 }
