@@ -136,6 +136,32 @@ extension Repository {
         return ObjectID(tree) != headTree
     }
 
+    /// A commit (no parents) of the worktree's index as a tree: kept by a ref, it keeps the
+    /// staged blobs of a trashed worktree from `git gc`, which does not read a trashed index.
+    /// Nil when there is no readable index or it cannot be written as a tree (a conflict).
+    public func indexSnapshotCommit(ofWorktree name: String, time: Date) -> ObjectID? {
+        let path = worktreesAdminDir + "/" + name + "/index"
+        guard FileManager.default.fileExists(atPath: path) else { return nil }
+        var index: OpaquePointer?
+        guard git_index_open(&index, path) == 0, let index else { git_error_clear(); return nil }
+        defer { git_index_free(index) }
+        var treeID = git_oid()
+        guard withPointer({ git_index_write_tree_to(&treeID, index, $0) }) == 0 else { git_error_clear(); return nil }
+        var tree: OpaquePointer?
+        guard withPointer({ git_tree_lookup(&tree, $0, &treeID) }) == 0, let tree else { git_error_clear(); return nil }
+        defer { git_tree_free(tree) }
+        var signature: UnsafeMutablePointer<git_signature>?
+        guard git_signature_new(&signature, "ppds", "ppds@localhost", git_time_t(time.timeIntervalSince1970.rounded(.down)), 0) == 0 else {
+            git_error_clear()
+            return nil
+        }
+        defer { git_signature_free(signature) }
+        var commit = git_oid()
+        let code = withPointer { git_commit_create(&commit, $0, nil, signature, signature, nil, "ppds: the index of a trashed worktree\n", tree, 0, nil) }
+        guard code == 0 else { git_error_clear(); return nil }
+        return ObjectID(commit)
+    }
+
     /// Every commit a reflog file names (old and new values).
     public static func reflogCommits(_ file: String) -> [ObjectID] {
         guard let data = FileManager.default.contents(atPath: file), data.count < 64 << 20 else { return [] }

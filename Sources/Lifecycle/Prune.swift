@@ -361,7 +361,7 @@ public struct Prune: Sendable {
         facts.baseName = bases.isEmpty ? (baseName ?? "its base") : bases.map(\.name).joined(separator: " or ")
         if let primary = bases.first?.name, !primary.hasPrefix("refs/heads/"), !repository.referenceExists("refs/heads/" + primary),
            repository.referenceExists("refs/remotes/" + primary) {
-            facts.baseNote = BaseResolver.lastFetchAge(repository, ref: primary).map { "\(primary) was last updated \(HumanDuration.describe($0)) ago" }
+            facts.baseNote = BaseResolver.lastFetchAge(repository, ref: primary).map { "\(primary) was last fetched \(HumanDuration.describe($0)) ago" }
                 ?? "\(primary) has never been fetched here"
         }
         func commitFacts(_ tip: ObjectID) -> CommitFacts {

@@ -159,6 +159,8 @@ public struct Trash {
         let reflogCommits = reflogs.flatMap(Repository.reflogCommits)
         keep += reflogCommits
         if let admin = move.adminName { keep += repository.privateRefTips(ofWorktree: admin).map(\.commit) }
+        // Staged changes live only in the index's blobs: kept through a commit of its tree.
+        if let admin = move.adminName, let index = repository.indexSnapshotCommit(ofWorktree: admin, time: now) { keep.append(index) }
         var seen = Set<String>()
         keep = keep.filter { seen.insert($0.hex).inserted && repository.hasObject($0) && (try? repository.parents(of: $0)) != nil }
         manifest.unique = uniqueContents(move, reflogCommits: reflogCommits)

@@ -15,8 +15,15 @@ enum Dashboard {
     static let policy = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; "
         + "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 
-    static func response() -> Response {
-        file(page, type: "text/html; charset=utf-8")
+    /// The page with the first view's data in it (a JSON data block, never executed), so the
+    /// script draws it at once instead of showing "Loading…" until a fetch returns.
+    static func response(initial: String? = nil) -> Response {
+        guard let initial else { return file(page, type: "text/html; charset=utf-8") }
+        // Inside <script>, only "<" could end the block early: JSON allows it escaped.
+        let data = initial.replacingOccurrences(of: "<", with: "\\u003c")
+        let html = page.replacingOccurrences(of: "<script src=\"/dashboard.js\"></script>",
+                                             with: "<script type=\"application/json\" id=\"initial\">\(data)</script>\n<script src=\"/dashboard.js\"></script>")
+        return file(html, type: "text/html; charset=utf-8")
     }
 
     static func file(_ text: String, type: String) -> Response {
@@ -35,7 +42,7 @@ enum Dashboard {
 <link rel="stylesheet" href="/dashboard.css">
 </head>
 <body>
-<header><h1>ppds</h1><span id="repo" class="meta"></span><span id="live" class="off" role="status">connecting…</span></header>
+<header><h1>ppds</h1><span id="repo" class="meta"></span><span id="live" class="idle" role="status"></span></header>
 <main id="view" aria-live="polite"><p class="empty">Loading…</p></main>
 <div id="toast" role="status" aria-live="assertive"></div>
 <script src="/dashboard.js"></script>
@@ -79,6 +86,13 @@ enum Dashboard {
            opacity:0; transition:opacity .2s; }
   #toast.show { opacity:.92; }
   .empty { color:var(--muted); }
+  /* Group marks are drawn, not emoji: they read the same without an emoji font. */
+  .mark { display:inline-block; width:.7em; height:.7em; border-radius:50%; margin-right:.4em; background:var(--muted); vertical-align:baseline; }
+  .mark.stuck { background:#e0a800; } .mark.planReady { background:#7a5af5; } .mark.prReady { background:#0a7d32; }
+  .mark.working { background:#2fb344; } .mark.planning { background:#1a5fd0; } .mark.starting { background:#6fa8ff; }
+  .mark.paused { background:#8d8d95; border-radius:2px; } .mark.complete { background:#5c9e6d; } .mark.cancelled { background:#d0d0d6; }
+  .mark.readyToPrune { background:#0a7d32; border-radius:2px; } .mark.problems { background:#b3261e; border-radius:2px; }
+  #live.idle { color:var(--muted); }
 """#
 
     static let script = #"""
@@ -86,18 +100,11 @@ enum Dashboard {
 // The token is in an HttpOnly cookie (set when the URL 'ppds serve' printed was opened); this
 // script never sees it, and every request here is same-origin, so the cookie goes along.
 const headers = {"Content-Type": "application/json"};
-const state = { sessions: new Map(), problems: new Map() };
-const groups = [
-  ["stuck", "🟡 Stuck", s => s.status === "stuck"],
-  ["planReady", "📋 Plan ready for review", s => s.status === "planning_complete"],
-  ["working", "🟢 Working", s => s.status === "working"],
-  ["planning", "🔵 Planning", s => s.status === "registered" || s.status === "planning"],
-  ["paused", "⏸️ Paused", s => s.status === "paused"],
-  ["prReady", "✅ PR Ready", s => s.status === "complete" || s.status === "pr_ready"],
-  ["cancelled", "⚪ Cancelled", s => s.status === "cancelled"],
-];
+// The groups, their order and names come from the server (StatusGroup, the CLI's own), and
+// each session says its group: the page never decides grouping for itself.
+const state = { sessions: new Map(), problems: new Map(), groups: [] };
 const known = new Set(["stuck","planning_complete","working","registered","planning","paused","complete","pr_ready","cancelled"]);
-groups.push(["other", "❔ Other status", s => !known.has(s.status)]);
+function mark(key) { return el("span", {class: "mark " + key, "aria-hidden": "true"}); }
 
 function el(tag, attrs, ...children) {
   const node = document.createElement(tag);
@@ -143,12 +150,22 @@ function card(s) {
   if (s.stuck && s.stuck.context) meta.push(el("div", {class: "meta"}, "Context: " + s.stuck.context));
   if (s.answer) meta.push(el("div", {class: "meta answer", "data-answer": s.answer.state},
                              `answered ${ago(s.answer.answeredAt)} ago, ` + (s.answer.state === "read" ? `read ${ago(s.answer.readAt)} ago` : "not yet read")));
+  const merged = s.git && s.git.merged && s.git.hasOwnCommits !== false;
   if (s.pr) meta.push(el("div", {}, webURL(s.pr) ? el("a", {href: webURL(s.pr), rel: "noopener noreferrer", target: "_blank"}, String(s.pr))
                                                 : el("span", {class: "pr-text"}, String(s.pr)),
-                         s.git && s.git.merged && s.git.hasOwnCommits !== false ? el("span", {class: "meta"}, ` merged (${s.git.merged})`) : null));
-  meta.push(el("div", {class: "meta"}, `${s.status} · ${ago(s.started)} active · updated ${ago(s.lastUpdate)} ago` +
-                 (s.git && s.git.ahead != null ? ` · ${s.git.ahead} ahead, ${s.git.behind} behind` : "")));
-  if (s.guidance && s.guidance.length) meta.push(el("div", {class: "meta"}, "Last guidance: " + s.guidance[s.guidance.length - 1].message));
+                         merged ? el("span", {class: "meta"}, " merged") : null));
+  // Ahead/behind says how far work in progress is from its base: not for merged or finished work.
+  const finished = s.status === "complete" || s.status === "cancelled" || merged;
+  meta.push(el("div", {class: "meta"}, `${s.status} · started ${ago(s.started)} ago · updated ${ago(s.lastUpdate)} ago` +
+                 (!finished && s.git && s.git.ahead != null ? ` · ${s.git.ahead} ahead, ${s.git.behind} behind` : "")));
+  if (s.worktree) meta.push(el("div", {class: "meta path"}, String(s.worktree)));
+  // Only guidance given since the session reached its present state answers it.
+  const since = Date.parse((s.status === "stuck" && s.stuck && s.stuck.since) || s.lastUpdate || 0);
+  const last = s.guidance && s.guidance.length ? s.guidance[s.guidance.length - 1] : null;
+  // Guidance from another machine says who sent it, and whether it reaches the worker.
+  const origin = last && s.guidanceFrom ? s.guidanceFrom[last.id] : null;
+  if (last && Date.parse(last.at) >= since) meta.push(el("div", {class: "meta"}, "Last guidance: " + last.message +
+                                                        (origin && origin.described ? " (from " + origin.described + ")" : "")));
   const actions = el("div", {class: "actions"});
   const active = ["registered", "planning", "planning_complete", "working", "stuck"].includes(s.status) || !known.has(s.status);
   if (active) actions.append(el("button", {type: "button", "data-action": "pause", "aria-label": `Pause ${s.issue}`, onclick: () => post(s.issue, "pause")}, "Pause"));
@@ -178,15 +195,24 @@ function render() {
     : null;
   view.replaceChildren();
   const sessions = [...state.sessions.values()].sort((a, b) => parseInt(a.issue.slice(1)) - parseInt(b.issue.slice(1)));
-  for (const [key, label, test] of groups) {
-    const members = sessions.filter(test);
+  const groups = state.groups.length ? state.groups : [{name: "other", title: "Sessions"}];
+  for (const group of groups) {
+    const members = sessions.filter(s => (s.group || "other") === group.name);
     if (!members.length) continue;
-    view.append(el("section", {"data-group": key}, el("h2", {}, `${label}: ${members.length} session${members.length === 1 ? "" : "s"}`), members.map(card)));
+    view.append(el("section", {"data-group": group.name}, el("h2", {}, mark(group.name), `${group.title}: ${members.length} session${members.length === 1 ? "" : "s"}`), members.map(card)));
   }
   if (!sessions.length) view.append(el("p", {class: "empty"}, "No sessions."));
-  const problems = [...state.problems.values()];
+  // Merged and finished is good news, shown apart from what needs fixing (as the CLI does).
+  const all = [...state.problems.values()];
+  const ready = all.filter(p => p.kind === "mergedReadyToPrune");
+  const problems = all.filter(p => p.kind !== "mergedReadyToPrune");
+  if (ready.length) {
+    view.append(el("section", {"data-group": "readyToPrune"}, el("h2", {}, mark("readyToPrune"), `Ready to prune: ${ready.length}`),
+      el("ul", {class: "problems"}, ready.map(p => el("li", {}, p.issue ? p.issue + " " : "", p.message))),
+      el("p", {class: "meta"}, "'ppds prune --dry-run' shows what would be removed; 'ppds prune' moves it to the trash ('ppds restore' undoes it).")));
+  }
   if (problems.length) {
-    view.append(el("section", {"data-group": "problems"}, el("h2", {}, `⚠️ Problems: ${problems.length}`),
+    view.append(el("section", {"data-group": "problems"}, el("h2", {}, mark("problems"), `Problems: ${problems.length}`),
       el("ul", {class: "problems"}, problems.map(p => el("li", {}, p.issue ? p.issue + " " : "", el("span", {class: "kind"}, p.kind), ": " + p.message)))));
   }
   if (focused && document.getElementById(focused)) { const f = document.getElementById(focused); if (typed !== null && "value" in f) f.value = typed; f.focus(); }
@@ -198,6 +224,7 @@ function snapshot(doc) {
   state.sessions.clear(); state.problems.clear();
   for (const s of doc.sessions || []) upsert(s);
   for (const p of doc.problems || []) state.problems.set(problemKey(p), p);
+  if (Array.isArray(doc.groups)) state.groups = doc.groups;
   render();
 }
 async function load() {
@@ -221,7 +248,10 @@ function connect() {
     render();
   });
 }
-load().then(connect);
+// The first view came with the page: drawn now, then kept live by the event stream.
+const initial = document.getElementById("initial");
+if (initial) { try { snapshot(JSON.parse(initial.textContent)); } catch (e) { initial.remove(); } }
+(initial ? Promise.resolve() : load()).then(connect);
 setInterval(render, 30000);
 """#
 }

@@ -15,7 +15,10 @@ func buildRouter(_ api: Handlers) -> Router<BasicRequestContext> {
     router.add(middleware: HardeningMiddleware())
     router.add(middleware: ErrorMiddleware())
     router.add(middleware: SecurityMiddleware(security: api.security))
-    router.get("/") { _, _ in Dashboard.response() }
+    router.get("/") { _, _ in
+        let snapshot = try? await api.view.current().get()
+        return Dashboard.response(initial: snapshot.map { String(buffer: $0.body) })
+    }
     router.get("/dashboard.js") { _, _ in Dashboard.file(Dashboard.script, type: "text/javascript; charset=utf-8") }
     router.get("/dashboard.css") { _, _ in Dashboard.file(Dashboard.styleSheet, type: "text/css; charset=utf-8") }
     router.get("/api/v1/sessions") { request, _ in try await api.list(request) }

@@ -94,6 +94,16 @@ def main():
         driver = webdriver.Chrome(service=Service(shutil.which("chromedriver") or "/usr/bin/chromedriver"), options=options)
         driver.get(dashboard)
         wait_for(lambda: driver.current_url == url + "/", "the redirect that drops the token from the address")
+        # The first view comes with the page: drawn by the time it has loaded, never "Loading…",
+        # and nothing red says "connecting…" while data is shown.
+        assert driver.find_elements(By.CSS_SELECTOR, "article[data-issue='#101']"), "the first view was not drawn at load"
+        assert "Loading…" not in driver.page_source and "connecting…" not in driver.page_source
+        # Group marks are drawn shapes, not emoji: headings read the same without an emoji font
+        # (an emoji there renders as an empty box on a machine without one).
+        headings = driver.execute_script("return [...document.querySelectorAll('h1, h2, header')].map(e => e.textContent).join('\\n');")
+        assert not any(ord(c) >= 0x2190 for c in headings), f"a glyph an emoji font would draw: {headings!r}"
+        # One vocabulary: the groups are the CLI's, in its order.
+        assert "Starting" in driver.page_source or "Working" in driver.page_source
         wait_for(lambda: driver.find_element(By.CSS_SELECTOR, "article[data-issue='#101']"), "the first render")
         wait_for(lambda: driver.find_element(By.ID, "live").text == "live", "the event stream")
         driver.execute_script("window.__sameDocument = true;")

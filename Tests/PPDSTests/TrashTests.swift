@@ -535,4 +535,19 @@ import Support
         #expect(result.status != 0)
         #expect(result.stderr.contains("trash.retention"), "\(result.stderr)")
     }
+
+    @Test("the staged changes of a worktree trashed with --force survive git gc until restored")
+    func stagedBlobsSurviveGC() throws {
+        let (worktree, _, _) = try merged(73)
+        try "staged v1\n".write(toFile: worktree + "/s.txt", atomically: true, encoding: .utf8)
+        try fixture.git("add", "s.txt", in: worktree)
+        try "staged v1\nthen edited\n".write(toFile: worktree + "/s.txt", atomically: true, encoding: .utf8)
+        let (_, items) = try fixture.prune(["--force", "--min-age", "0s"])
+        #expect(outcome(items, 73) == "removed", "\(items)")
+        try fixture.git("gc", "-q", "--prune=now")
+        try fixture.ppds(["restore", "73"]).check()
+        let staged = try fixture.gitResult(["diff", "--cached", "--stat"], in: worktree)
+        #expect(staged.status == 0, "\(staged.stderr)")
+        #expect(try fixture.git("show", ":s.txt", in: worktree) == "staged v1")
+    }
 }
