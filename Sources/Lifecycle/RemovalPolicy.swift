@@ -235,7 +235,9 @@ public enum RemovalPolicy {
         var reasons: [String] = []
         let mergedCommit = facts.branch?.tip.merged != nil ? facts.branch?.tip : facts.detachedHead
         if let merged = mergedCommit?.merged {
-            reasons.append("merged (\(merged.rawValue))" + (mergedCommit?.mergedInto.map { " into \($0)" } ?? ""))
+            // Said as a person would; the JSON's `merged` keeps the exact check.
+            let phrase = merged == .sameCommit ? "merged (the same commit)" : merged.spoken
+            reasons.append(phrase + (mergedCommit?.mergedInto.map { " into \($0)" } ?? ""))
         } else if facts.branch != nil || facts.detachedHead != nil {
             reasons.append("unmerged, removed by --force-delete")
         } else {
