@@ -520,9 +520,9 @@ public struct Prune: Sendable {
                 }
                 let manifest = try trash.move(move, now: now)
                 intent?.trashID = manifest.id
-                if let issue = candidate.session?.issue {
-                    result.reason += "; restore with 'ppds restore \(issue.value)' until \(manifest.expiresAt)"
-                }
+                // Every removal says how to undo it: by issue, or by the entry's id without one.
+                let name = candidate.session.map { String($0.issue.value) } ?? manifest.id
+                result.reason += "; restore with 'ppds restore \(name)' until \(manifest.expiresAt)"
                 result.trashID = manifest.id
                 result.unique = manifest.unique
                 if let intent { intents.clear(intent) }

@@ -447,6 +447,15 @@ public struct Trash {
 
     /// Puts a trashed worktree back exactly where it was: folder, admin entry, branch at its old
     /// tip, session file. Refuses, changing nothing, while any of those places is taken.
+    /// An entry by its id (`ppds trash` shows it): worktrees removed without a session
+    /// (`prune --all`) have no issue to name them by.
+    public func restore(id: String) throws(PPDSError) -> TrashManifest {
+        guard let manifest = entries().entries.first(where: { $0.id == id && ($0.state == .trashed || $0.state == .restoring) }) else {
+            throw PPDSError.notFound("'\(id)' is not in the trash of \(workspace.repoRoot) ('ppds trash' lists the entries)")
+        }
+        return try putBack(manifest, finishing: true)
+    }
+
     public func restore(issue: IssueNumber) throws(PPDSError) -> TrashManifest {
         let candidates = entries().entries.filter { $0.issue == issue.value && ($0.state == .trashed || $0.state == .restoring) }
         guard let manifest = candidates.last else {

@@ -82,15 +82,17 @@ struct RestoreCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "restore",
         abstract: "Put a removed worktree back from the trash: folder, git entry, branch at its old tip, session.")
-    @Argument(help: "The issue.") var issue: IssueNumber
+    @Argument(help: "The issue, or the entry's id as 'ppds trash' shows it (for a worktree that had no session).") var entry: String
     @OptionGroup var repo: RepoOption
     @Flag(help: "Print JSON.") var json = false
 
     func run() throws {
         try CLI.run {
             let (workspace, trash) = try TrashCommand.open(repo)
+            let issue = IssueNumber(parsing: entry)
             let restored = try workspace.withRepositoryLock("prune") { () throws(PPDSError) -> TrashManifest in
-                try trash.restore(issue: issue)
+                if let issue { return try trash.restore(issue: issue) }
+                return try trash.restore(id: entry)
             }
             if json {
                 var out = OrderedJSON()
@@ -98,7 +100,7 @@ struct RestoreCommand: ParsableCommand {
                 out["restored"] = restored.json
                 CLI.printJSON(out)
             } else {
-                print(TerminalText.escaped("\(issue.tag) restored: \(restored.worktree)" + (restored.branch.map { " on \($0)" } ?? "")))
+                print(TerminalText.escaped("\(issue?.tag ?? restored.id) restored: \(restored.worktree)" + (restored.branch.map { " on \($0)" } ?? "")))
             }
         }
     }

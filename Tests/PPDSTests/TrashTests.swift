@@ -550,4 +550,17 @@ import Support
         #expect(staged.status == 0, "\(staged.stderr)")
         #expect(try fixture.git("show", ":s.txt", in: worktree) == "staged v1")
     }
+
+    @Test("a worktree removed without a session (prune --all) is restored by its entry id")
+    func restoreByID() throws {
+        let path = fixture.folder.file("loose")
+        try fixture.git("worktree", "add", "-q", "-b", "loose", path)
+        try fixture.git("merge", "-q", "loose")
+        let result = try fixture.ppds(["prune", "--all", "--min-age", "0s"])
+        let line = try #require(result.stdout.split(separator: "\n").first { $0.contains("restore with 'ppds restore ") }, "\(result.stdout)")
+        let id = try #require(line.range(of: "ppds restore ").map { line[$0.upperBound...].prefix { $0 != "'" } })
+        #expect(!FileManager.default.fileExists(atPath: path))
+        try fixture.ppds(["restore", String(id)]).check()
+        #expect(FileManager.default.fileExists(atPath: path + "/README.md"))
+    }
 }
