@@ -477,6 +477,10 @@ public struct Trash {
         if let file = manifest.sessionFile, Self.device(entry + "/session.json") != nil, Self.device(file) != nil {
             taken.append("the session \(manifest.issueNumber?.tag ?? "") exists (\(file))")
         }
+        // git checks a branch out in one worktree only.
+        if let branch = manifest.branch, let holder = try? repository.worktreeHolding(branch: branch), !samePlace(holder, manifest.worktree) {
+            taken.append("the branch \(branch) is checked out at \(holder)")
+        }
         if let branch = manifest.branch, manifest.branchDeleted, let tip = manifest.branchTip {
             if let existing = try? repository.branch(branch), existing.target.hex != tip {
                 taken.append("the branch \(branch) exists (at \(existing.target.short), not \(String(tip.prefix(7))))")

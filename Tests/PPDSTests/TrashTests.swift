@@ -563,4 +563,16 @@ import Support
         try fixture.ppds(["restore", String(id)]).check()
         #expect(FileManager.default.fileExists(atPath: path + "/README.md"))
     }
+
+    @Test("restore refuses a branch another worktree has checked out")
+    func restoreRefusesABranchCheckedOutElsewhere() throws {
+        let (_, branch, tip) = try merged(75)
+        let (_, items) = try fixture.prune(["--min-age", "0s"])
+        #expect(outcome(items, 75) == "removed", "\(items)")
+        if !(try fixture.branchExists(branch)) { try fixture.git("branch", branch, tip) }
+        try fixture.git("worktree", "add", "-q", fixture.folder.file("elsewhere"), branch)
+        let refused = try fixture.ppds(["restore", "75"])
+        #expect(refused.status == 2, "\(refused.stdout)\(refused.stderr)")
+        #expect(refused.stderr.contains("checked out at"), "\(refused.stderr)")
+    }
 }
