@@ -40,11 +40,20 @@ struct WatchCommand: ParsableCommand {
                 CLI.printError("--notify: notify-send is not on PATH (Debian's libnotify-bin); hooks.on_stuck and on_complete still run")
             }
             var previous: [IssueNumber: String] = [:]
+            var previousProblems: [StatusProblem] = []
             var drawn = 0
             while true {
                 let report = try StatusReport.build(workspace, options: options)
                 if notify { notifier.observe(report) }
                 let changes = WatchScreen.changes(from: previous, to: report)
+                // Without a terminal each view is appended: a new one only when something changed.
+                let unchanged = drawn > 0 && changes.isEmpty && report.problems == previousProblems
+                    && Set(report.sessions.map(\.session.issue)) == Set(previous.keys)
+                if !terminal && unchanged {
+                    _ = watcher.wait(timeout: interval)
+                    continue
+                }
+                previousProblems = report.problems
                 WatchScreen.draw(report, changes: changes, terminal: terminal, first: drawn == 0)
                 previous = Dictionary(uniqueKeysWithValues: report.sessions.map { ($0.session.issue, WatchScreen.fingerprint($0)) })
                 drawn += 1
