@@ -23,7 +23,7 @@ struct UpdateCommand: ParsableCommand {
     @Option(help: "The pull request URL.") var pr: String?
     @Flag(help: "Update even though a human paused the session.") var force = false
     @Flag(help: "Then wait for guidance (as 'ppds wait'), print it and exit 0; exit 3 on --timeout.") var wait = false
-    @Option(help: "With --wait: give up after this long (90s, 10m, 1h).") var timeout: DurationArgument?
+    @Option(help: "With --wait: give up after this long (90s, 10m, 1h; a bare number is minutes, as everywhere in ppds).") var timeout: DurationArgument?
     @Flag(help: "Print JSON.") var json = false
 
     func change() throws(PPDSError) -> SessionChange {

@@ -16,7 +16,7 @@ struct WaitCommand: ParsableCommand {
     var issue: IssueNumber?
     @OptionGroup var repo: RepoOption
     @OptionGroup var sync: SyncIntervalOption
-    @Option(help: "Give up after this long (90s, 10m, 1h). Default: wait until something comes.")
+    @Option(help: "Give up after this long (90s, 10m, 1h; a bare number is minutes, as everywhere in ppds). Default: wait until something comes.")
     var timeout: DurationArgument?
     @Flag(help: "Print JSON: {\"version\":1,\"outcome\":…,\"guidance\":[…]}.") var json = false
 
