@@ -203,6 +203,11 @@ public struct Trash {
                 try Self.moveSmallFile(file, entry + "/session.json")
             }
             if move.deleteBranch, let branch = move.branch, let tip = move.branchTip {
+                // The branch's reflog goes with it (its "Created from" record is what lets a
+                // later prune show ppds made the branch): kept in the entry, put back with it.
+                if let log = FileManager.default.contents(atPath: repository.commonDir + "/logs/refs/heads/" + branch) {
+                    try? AtomicFile.write(log, to: entry + "/branch.reflog")
+                }
                 // Recorded before the deletion: a process killed after it still knows to
                 // recreate the branch when the move is put back.
                 manifest.branchDeleted = true
@@ -528,6 +533,12 @@ public struct Trash {
                     try repository.updateReference("refs/heads/" + branch, to: tip, expecting: nil, message: "ppds: restored from the trash \(manifest.id)")
                 } catch {
                     throw PPDSError.conflict("cannot restore the branch \(branch): \(error.message)")
+                }
+                // Its history before the trash, then the restore's own line.
+                let logFile = repository.commonDir + "/logs/refs/heads/" + branch
+                if let saved = FileManager.default.contents(atPath: entry + "/branch.reflog") {
+                    let now = FileManager.default.contents(atPath: logFile) ?? Data()
+                    try? AtomicFile.write(saved + now, to: logFile)
                 }
             }
         }

@@ -575,4 +575,18 @@ import Support
         #expect(refused.status == 2, "\(refused.stdout)\(refused.stderr)")
         #expect(refused.stderr.contains("checked out at"), "\(refused.stderr)")
     }
+
+    @Test("a move killed after the branch was deleted puts the branch back with its reflog, so the rerun removes it")
+    func aBranchPutBackKeepsItsReflog() throws {
+        let (_, branch, _) = try merged(76)
+        _ = try fixture.ppds(["prune", "--min-age", "0s"], environment: ["PPDS_FAULT": "trashAfterBranch:kill"])
+        try fixture.ppds(["doctor", "--fix"]).check()
+        _ = try fixture.prune(["--min-age", "0s"])
+        #expect(!(try fixture.branchExists(branch)), "the branch came back without its 'Created from' record and was kept")
+        #expect(!fixture.sessionFileExists(76))
+        try fixture.ppds(["restore", "76"]).check()
+        #expect(try fixture.branchExists(branch))
+        let log = try String(contentsOfFile: fixture.repo + "/.git/logs/refs/heads/" + branch, encoding: .utf8)
+        #expect(log.contains("branch: Created from"), "\(log)")
+    }
 }
