@@ -45,3 +45,47 @@ int ppds_pipe_cloexec(int fds[2]) {
 #include <stdio.h>
 void ppds_line_buffer_stdout(void) { setvbuf(stdout, NULL, _IOLBF, 0); }
 int ppds_stdout_ok(void) { return fflush(stdout) == 0 && !ferror(stdout); }
+
+#include <signal.h>
+#include <unistd.h>
+static void ppds_restore_cursor(int number) {
+    static const char show[] = "\033[?25h\n";
+    ssize_t ignored = write(1, show, sizeof show - 1);
+    (void)ignored;
+    _exit(number == SIGINT ? 0 : 128 + number);
+}
+void ppds_restore_cursor_on_signals(void) {
+    struct sigaction action;
+    action.sa_handler = ppds_restore_cursor;
+    sigemptyset(&action.sa_mask);
+    action.sa_flags = 0;
+    sigaction(SIGINT, &action, NULL);
+    sigaction(SIGTERM, &action, NULL);
+    sigaction(SIGHUP, &action, NULL);
+}
+
+#include <stdlib.h>
+#include <string.h>
+static char *ppds_interrupt_message = NULL;
+static void ppds_say_and_leave(int number) {
+    (void)number;
+    if (ppds_interrupt_message) {
+        ssize_t ignored = write(2, ppds_interrupt_message, strlen(ppds_interrupt_message));
+        (void)ignored;
+    }
+    _exit(130);
+}
+void ppds_on_interrupt_say(const char *message) {
+    struct sigaction action;
+    sigemptyset(&action.sa_mask);
+    action.sa_flags = 0;
+    if (message == NULL) {
+        action.sa_handler = SIG_DFL;
+        sigaction(SIGINT, &action, NULL);
+        return;
+    }
+    char *copy = strdup(message);
+    ppds_interrupt_message = copy;
+    action.sa_handler = ppds_say_and_leave;
+    sigaction(SIGINT, &action, NULL);
+}

@@ -218,3 +218,12 @@ public func lineBufferStandardOutput() { ppds_line_buffer_stdout() }
 /// Whether everything written to stdout got out (a line-buffered write fails at print time, so
 /// a later fflush alone cannot tell).
 public func standardOutputWasWritten() -> Bool { ppds_stdout_ok() != 0 }
+
+/// For a full-screen view: the cursor is shown again on Ctrl-C, SIGTERM or SIGHUP, then exit.
+public func restoreCursorOnSignals() { ppds_restore_cursor_on_signals() }
+
+/// On Ctrl-C: `message` on stderr, then exit 130 (a plain handler: it works whatever thread the
+/// signal lands on). Nil restores the default.
+public func sayOnInterrupt(_ message: String?) {
+    if let message { message.withCString { ppds_on_interrupt_say($0) } } else { ppds_on_interrupt_say(nil) }
+}

@@ -78,9 +78,9 @@ struct StartWorkCommand: ParsableCommand {
                 word.allSatisfy { $0.isLetter || $0.isNumber || "-_./=#:@+,".contains($0) } ? word : "'" + word.replacingOccurrences(of: "'", with: "'\\''") + "'"
             }
             let rerun = "ppds " + quoted.joined(separator: " ") + (issues.contains("-") ? " (with the same input)" : "")
-            let interrupt = Self.onInterrupt(saying: "interrupted: issues already started keep their worktree and session; one caught half-way is rolled back by the next run (or by 'ppds doctor --fix'). To finish, run the same command again (it skips what exists): \(rerun)")
+            Self.onInterrupt(saying: "interrupted: issues already started keep their worktree and session; one caught half-way is rolled back by the next run (or by 'ppds doctor --fix'). To finish, run the same command again (it skips what exists): \(rerun)")
             let results = starter.run(request)
-            interrupt.cancel()
+            sayOnInterrupt(nil)
             for warning in warnings { CLI.printError("warning: " + warning, prefixed: false) }
             if json {
                 var out = OrderedJSON()
@@ -111,17 +111,9 @@ struct StartWorkCommand: ParsableCommand {
         }
     }
 
-    /// On SIGINT: `message` on stderr, then exit 130. Cancel the source to restore the default.
-    static func onInterrupt(saying message: String) -> DispatchSourceSignal {
-        signal(SIGINT, SIG_IGN)
-        let source = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
-        source.setEventHandler {
-            CLI.printError(message)
-            Foundation.exit(130)
-        }
-        source.setCancelHandler { signal(SIGINT, SIG_DFL) }
-        source.resume()
-        return source
+    /// On SIGINT: `message` on stderr (made safe to print now), then exit 130.
+    static func onInterrupt(saying message: String) {
+        sayOnInterrupt(TerminalText.block(message, prefix: "ppds: ") + "\n")
     }
 
     /// Lines of stdin: issue numbers separated by white space or commas, or `N title…` (a

@@ -72,17 +72,11 @@ enum WatchScreen {
     /// Hides the cursor while redrawing; Ctrl-C (SIGINT), SIGTERM and SIGHUP restore it and
     /// leave. The caller keeps the returned signal sources for as long as it draws.
     static func enter() -> [DispatchSourceSignal] {
+        // A plain signal handler, not a dispatch source: with the signal ignored for the source,
+        // a signal the kernel hands to another thread was dropped and watch never left.
+        restoreCursorOnSignals()
         print("\u{1B}[?25l", terminator: "")
-        return [SIGINT, SIGTERM, SIGHUP].map { number in
-            signal(number, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-            source.setEventHandler {
-                leave()
-                exit(number == SIGINT ? 0 : 128 + number)
-            }
-            source.resume()
-            return source
-        }
+        return []
     }
 
     static func leave() {

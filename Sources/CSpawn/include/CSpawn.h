@@ -17,6 +17,14 @@ int ppds_pipe_cloexec(int fds[2]);
 /// agent reading through a pipe gets each line when it is printed.
 void ppds_line_buffer_stdout(void);
 
+/// On SIGINT, SIGTERM and SIGHUP: writes "show the cursor" to fd 1 and exits at once (0 for
+/// SIGINT, else 128 + the signal). A plain handler (write + _exit: async-signal-safe), so the
+/// terminal is restored whatever thread the signal lands on.
+void ppds_restore_cursor_on_signals(void);
+
+/// On SIGINT: writes `message` (copied) to fd 2 and exits 130. NULL restores the default.
+void ppds_on_interrupt_say(const char *message);
+
 /// Flushes stdout and says whether everything written to it so far got out (0: a write failed).
 int ppds_stdout_ok(void);
 #endif
