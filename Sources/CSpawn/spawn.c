@@ -48,6 +48,15 @@ int ppds_stdout_ok(void) { return fflush(stdout) == 0 && !ferror(stdout); }
 
 #include <signal.h>
 #include <unistd.h>
+#include <pthread.h>
+/* A signal mask is inherited (from a parent's thread that blocked it, or a runtime that does):
+   the handler only runs for a signal this thread does not block. */
+static void ppds_unblock(int number) {
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, number);
+    pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+}
 static void ppds_restore_cursor(int number) {
     static const char show[] = "\033[?25h\n";
     ssize_t ignored = write(1, show, sizeof show - 1);
@@ -62,6 +71,9 @@ void ppds_restore_cursor_on_signals(void) {
     sigaction(SIGINT, &action, NULL);
     sigaction(SIGTERM, &action, NULL);
     sigaction(SIGHUP, &action, NULL);
+    ppds_unblock(SIGINT);
+    ppds_unblock(SIGTERM);
+    ppds_unblock(SIGHUP);
 }
 
 #include <stdlib.h>
@@ -88,4 +100,5 @@ void ppds_on_interrupt_say(const char *message) {
     ppds_interrupt_message = copy;
     action.sa_handler = ppds_say_and_leave;
     sigaction(SIGINT, &action, NULL);
+    ppds_unblock(SIGINT);
 }

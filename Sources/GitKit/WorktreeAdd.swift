@@ -153,7 +153,10 @@ extension Repository {
         }
     }
 
-    private func withAdminFolderLock(_ body: () throws(GitError) -> Void) throws(GitError) {
+    /// Every change to `.git/worktrees` (an add, a removal) holds this lock: libgit2 reads the
+    /// whole folder to answer "is this branch checked out?", and an entry vanishing mid-read
+    /// made it answer yes for a branch nobody had (a parallel recreate failed).
+    func withAdminFolderLock(_ body: () throws(GitError) -> Void) throws(GitError) {
         do {
             try FileLock.withLock(worktreesAdminDir, folder: true) { () throws -> Void in try body() }
         } catch let error as GitError {

@@ -195,11 +195,12 @@ extension Repository {
         }
         try? FileManager.default.createDirectory(atPath: trash, withIntermediateDirectories: true)
         let moved = trash + "/" + name + "-" + String(UInt32.random(in: 0...UInt32.max), radix: 16)
-        if rename(worktreesAdminDir + "/" + name, moved) == 0 {
-            try removeFolder(moved)
-        } else {
-            try removeFolder(worktreesAdminDir + "/" + name)
+        var renamed = false
+        try withAdminFolderLock { () throws(GitError) in
+            renamed = rename(worktreesAdminDir + "/" + name, moved) == 0
+            if !renamed { try removeFolder(worktreesAdminDir + "/" + name) }
         }
+        if renamed { try removeFolder(moved) }
     }
 }
 

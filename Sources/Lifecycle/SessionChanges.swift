@@ -28,11 +28,15 @@ public enum SessionChanges {
     /// The session a verb reaches for `issue`: this machine's, or else another machine's copy
     /// synced into the mirror folder (what guide, pause and resume change; see `applyToMirror`).
     public static func reachable(_ issue: IssueNumber, in store: SessionStore, workspace: Workspace?) throws(PPDSError) -> Session {
-        if let workspace, (try? store.loadIfPresent(issue)) == nil, !FileManager.default.fileExists(atPath: store.path(for: issue)),
-           let copy = try? workspace.mirrorStore.loadIfPresent(issue) {
-            return copy
-        }
+        if let workspace, let copy = mirrorCopy(issue, store: store, workspace: workspace) { return copy }
         return try PPDSError.wrapping { try store.load(issue) }
+    }
+
+    /// Another machine's copy of `issue`, only when this machine has no file for it (an
+    /// unreadable local file is never passed over for a copy).
+    public static func mirrorCopy(_ issue: IssueNumber, store: SessionStore, workspace: Workspace) -> Session? {
+        guard !FileManager.default.fileExists(atPath: store.path(for: issue)) else { return nil }
+        return try? workspace.mirrorStore.loadIfPresent(issue)
     }
 
     /// Another machine's session (no local one, a copy in the mirror folder): guide, pause and
@@ -40,9 +44,7 @@ public enum SessionChanges {
     /// when the issue has a local session or no copy.
     static func applyToMirror(_ change: SessionChange, issue: IssueNumber, store: SessionStore, workspace: Workspace,
                               now: Date?) throws(PPDSError) -> Session? {
-        let local = try? store.loadIfPresent(issue)
-        guard local == nil, FileManager.default.fileExists(atPath: store.path(for: issue)) == false,
-              let copy = try? workspace.mirrorStore.loadIfPresent(issue) else { return nil }
+        guard let copy = mirrorCopy(issue, store: store, workspace: workspace) else { return nil }
         switch change {
         case .guide, .pause, .resume: break
         default:

@@ -45,22 +45,35 @@ struct PPDS: AsyncParsableCommand {
             CLI.fail(PPDSError.usage(problem))
             exit(withError: ExitCode(64))
         }
-        // With --json, a usage error is a JSON document too (the parser would print text only).
-        let jsonRun = arguments.prefix(while: { $0 != "--" && $0 != "--exec" }).contains("--json")
-        if jsonRun || arguments.contains(where: { $0.hasPrefix("--") }) {
-            do { _ = try parseAsRoot(arguments) } catch where exitCode(for: error) != .success {
-                // An option given another option as its value ('--base --upload-pack=…') is
-                // the parser's to name.
-                if !message(for: error).contains("Missing value"), let problem = CommandHints.unknownOption(arguments, root: PPDS.self) {
-                    CLI.fail(PPDSError.usage(problem))
-                    exit(withError: ExitCode(64))
-                }
-                if jsonRun {
-                    CLI.fail(PPDSError.usage(message(for: error)))
-                    exit(withError: ExitCode(64))
-                }
-            } catch {}
+        // Parsed once, here, so a refusal can be said better than the parser says it; then run
+        // as ArgumentParser's own main would.
+        var command: ParsableCommand
+        do {
+            command = try parseAsRoot(arguments)
+        } catch where exitCode(for: error) != .success {
+            // An option given another option as its value ('--base --upload-pack=…') is
+            // the parser's to name.
+            if !message(for: error).contains("Missing value"), let problem = CommandHints.unknownOption(arguments, root: PPDS.self) {
+                CLI.fail(PPDSError.usage(problem))
+                exit(withError: ExitCode(64))
+            }
+            // With --json, a usage error is a JSON document too (the parser prints text only).
+            if arguments.prefix(while: { $0 != "--" && $0 != "--exec" }).contains("--json") {
+                CLI.fail(PPDSError.usage(message(for: error)))
+                exit(withError: ExitCode(64))
+            }
+            exit(withError: error)
+        } catch {
+            exit(withError: error)
         }
-        await main(arguments)
+        do {
+            if var asyncCommand = command as? AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            exit(withError: error)
+        }
     }
 }

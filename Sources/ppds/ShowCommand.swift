@@ -21,7 +21,7 @@ struct ShowCommand: ParsableCommand {
         try CLI.run {
             let (store, scoped, issue) = try CLI.target(issue, repo: repo)
             // Another machine's session (synced into the mirror folder): its file, without git facts.
-            if let scoped, (try? store.loadIfPresent(issue)) == nil, let copy = try? scoped.mirrorStore.loadIfPresent(issue) {
+            if let scoped, let copy = SessionChanges.mirrorCopy(issue, store: store, workspace: scoped) {
                 let view = SessionView(session: copy, git: SessionGitState(), home: store.home)
                 if json {
                     CLI.printJSON(.document("session", view.json))

@@ -34,7 +34,7 @@ struct WatchCommand: ParsableCommand {
             let watcher = ChangeWatcher { ChangeWatcher.folders(gitDir: gitDir, sessionsDir: workspace.store.sessionsDir) }
             sync.start(repo: repo)
             let terminal = isatty(STDOUT_FILENO) == 1
-            let signalSources = terminal ? WatchScreen.enter() : []
+            if terminal { WatchScreen.enter() }
             let notifier = Notifier(config: config, home: workspace.store.home, desktop: notify)
             if notify && ProcessRunner.find("notify-send") == nil {
                 CLI.printError("--notify: notify-send is not on PATH (Debian's libnotify-bin); hooks.on_stuck and on_complete still run")
@@ -61,7 +61,6 @@ struct WatchCommand: ParsableCommand {
                 _ = watcher.wait(timeout: interval)
             }
             if terminal { WatchScreen.leave() }
-            withExtendedLifetime(signalSources) {}
         }
     }
 }
@@ -70,13 +69,12 @@ struct WatchCommand: ParsableCommand {
 /// restored on Ctrl-C.
 enum WatchScreen {
     /// Hides the cursor while redrawing; Ctrl-C (SIGINT), SIGTERM and SIGHUP restore it and
-    /// leave. The caller keeps the returned signal sources for as long as it draws.
-    static func enter() -> [DispatchSourceSignal] {
+    /// leave.
+    static func enter() {
         // A plain signal handler, not a dispatch source: with the signal ignored for the source,
         // a signal the kernel hands to another thread was dropped and watch never left.
         restoreCursorOnSignals()
         print("\u{1B}[?25l", terminator: "")
-        return []
     }
 
     static func leave() {
