@@ -239,7 +239,7 @@ func body(_ text: String) -> ByteBuffer { ByteBuffer(string: text) }
                                     ("/", [:]), ("/api/v1/events", [:]), ("/nope", [:]), ("/dashboard.js", [:]),
                                     ("/api/v1/sessions?token=" + token, [:]),
                                     ("/api/v1/sessions", [.authorization: "Bearer " + String(token.dropLast())]),
-                                    ("/api/v1/sessions", [.cookie: "\(cookie)=" + String(token.dropLast()) + "0"]),
+                                    ("/api/v1/sessions", [.cookie: "\(cookie)=" + String(token.dropLast()) + (token.hasSuffix("0") ? "1" : "0")]),
                                     ("/api/v1/sessions", [.cookie: "ppds_token_81=" + token]),
                                     ("/?token=" + String(token.dropLast()), [:])] as [(String, HTTPFields)] {
                 let reply = try await client.execute(uri: path, method: .get, headers: headers)
