@@ -6,7 +6,7 @@ import SessionKit
 import Support
 import View
 
-struct AdoptCommand: ParsableCommand {
+struct AdoptCommand: JSONCommand {
     static let configuration = CommandConfiguration(
         commandName: "adopt",
         abstract: "Make a linked worktree made with `git worktree add` the session of an issue.",
@@ -19,14 +19,11 @@ struct AdoptCommand: ParsableCommand {
     @Argument(help: "The issue (456, #456 or work-456).") var issue: IssueNumber
     @OptionGroup var repo: RepoOption
     @Option(help: "The issue's title.") var title: String?
-    @Flag(help: "Print JSON.") var json = false
+    @OptionGroup var output: OutputOptions
 
-    func run() throws {
-        try CLI.run {
-            let workspace = try repo.workspace()
-            let config = try Config.load(home: workspace.store.home, repoRoot: workspace.repoRoot)
-            let session = try Adopt.run(path: path, issue: issue, workspace: workspace, config: config, title: title)
-            CLI.report(session, json: json, line: "\(session.issue.tag) adopted: \(session.branch) → \(session.worktree) (base \(session.base ?? "?"))")
-        }
+    func execute() throws {
+        let (workspace, config) = try repo.configured()
+        let session = try Adopt.run(path: path, issue: issue, workspace: workspace, config: config, title: title)
+        CLI.report(session, json: json, line: "\(session.issue.tag) adopted: \(session.branch) → \(session.worktree) (base \(session.base ?? "?"))")
     }
 }

@@ -9,7 +9,7 @@ extension AgentKind: ExpressibleByArgument {
     public static var defaultCompletionKind: CompletionKind { .list(allValueStrings) }
 }
 
-struct AgentHooksCommand: ParsableCommand {
+struct AgentHooksCommand: JSONCommand, SessionCommand {
     static let configuration = CommandConfiguration(
         commandName: "agent-hooks",
         abstract: "Print, or write into the session's worktree, Claude Code hooks that keep the session's status current.",
@@ -20,42 +20,39 @@ struct AgentHooksCommand: ParsableCommand {
             """)
 
     @Argument(help: "The agent: claude.") var agent: AgentKind
-    @Argument(help: "The issue. Default: the session whose worktree you are in.") var issue: IssueNumber?
-    @OptionGroup var repo: RepoOption
+    @OptionGroup var target: CurrentSessionTarget
     @Flag(help: "Write the hooks into the worktree's .claude/settings.local.json instead of printing them.") var write = false
-    @Flag(help: "Print JSON.") var json = false
+    @OptionGroup var output: OutputOptions
 
-    func run() throws {
-        try CLI.run {
-            let (store, scoped, issue) = try CLI.target(issue, repo: repo)
-            let session = try PPDSError.wrapping { try store.load(issue) }
-            try scoped?.requireOwns(session)
-            let executable = CLI.executablePath
-            guard write else {
-                let entries = ClaudeSettings.entries(command: ClaudeSettings.command(executable: executable, issue: issue))
-                if json {
-                    var out = OrderedJSON.document("issue", .string(issue.tag))
-                    out["settings"] = (try? JSONValue.parse(entries)) ?? .null
-                    CLI.printJSON(out)
-                } else {
-                    // The settings JSON itself, exact, to paste into a settings file.
-                    FileHandle.standardOutput.write(entries)
-                }
-                return
-            }
-            let workspace = try scoped ?? Workspace.locate(repo: session.worktree)
-            let done = try AgentHooks.install(for: session, workspace: workspace, executable: executable)
+    func execute() throws {
+        let (store, scoped, issue) = try CLI.target(issue, repo: repo)
+        let session = try PPDSError.wrapping { try store.load(issue) }
+        try scoped?.requireOwns(session)
+        let executable = CLI.executablePath
+        guard write else {
+            let entries = ClaudeSettings.entries(command: ClaudeSettings.command(executable: executable, issue: issue))
             if json {
                 var out = OrderedJSON.document("issue", .string(issue.tag))
-                out["result"] = done.json
+                out["settings"] = (try? JSONValue.parse(entries)) ?? .null
                 CLI.printJSON(out)
-                return
+            } else {
+                // The settings JSON itself, exact, to paste into a settings file.
+                FileHandle.standardOutput.write(entries)
             }
-            print(TerminalText.escaped(done.changed ? "\(issue.tag): wrote Claude Code hooks into \(done.file)"
-                                                    : "\(issue.tag): Claude Code hooks already current in \(done.file)"))
-            if let exclude = done.excludedIn {
-                print(TerminalText.escaped("added \(ClaudeSettings.excludeLine) to \(exclude), so git ignores it in every worktree"))
-            }
+            return
+        }
+        let workspace = try scoped ?? Workspace.locate(repo: session.worktree)
+        let done = try AgentHooks.install(for: session, workspace: workspace, executable: executable)
+        if json {
+            var out = OrderedJSON.document("issue", .string(issue.tag))
+            out["result"] = done.json
+            CLI.printJSON(out)
+            return
+        }
+        print(TerminalText.escaped(done.changed ? "\(issue.tag): wrote Claude Code hooks into \(done.file)"
+                                                : "\(issue.tag): Claude Code hooks already current in \(done.file)"))
+        if let exclude = done.excludedIn {
+            print(TerminalText.escaped("added \(ClaudeSettings.excludeLine) to \(exclude), so git ignores it in every worktree"))
         }
     }
 }

@@ -30,12 +30,7 @@ enum CommandHints {
     /// with the closest known option. Without this, `--titel "Fix thing"` is reported as
     /// "'Fix thing' is not an issue number", the parser's complaint about the value it skipped.
     static func unknownOption(_ arguments: [String], root: ParsableCommand.Type) -> String? {
-        var command: ParsableCommand.Type = root
-        var rest = arguments[...]
-        while let next = rest.first, let sub = command.configuration.subcommands.first(where: { $0._commandName == next }) {
-            command = sub
-            rest = rest.dropFirst()
-        }
+        let (command, rest) = named(arguments, root: root)
         guard ObjectIdentifier(command) != ObjectIdentifier(root) else { return nil }
         let help = root.helpMessage(for: command, includeHidden: true, columns: 10_000)
         var known: Set<String> = ["--help", "--version", "--generate-completion-script", "--experimental-dump-help"]
@@ -55,6 +50,26 @@ enum CommandHints {
             return "unknown option '\(name)' for '\(command._commandName)'\(suggestion) (see 'ppds \(command._commandName) --help')"
         }
         return nil
+    }
+
+    /// Whether arguments the parser refused asked for JSON: the command they name takes
+    /// `--json` (a `JSONCommand`) and `--json` stands among its own words, before `--` or
+    /// `--exec` (the words after those are another program's). A command that parsed says it
+    /// itself (`PPDSCommand.json`).
+    static func asksForJSON(_ arguments: [String], root: ParsableCommand.Type) -> Bool {
+        let (command, rest) = named(arguments, root: root)
+        return command is any JSONCommand.Type && rest.prefix(while: { $0 != "--" && $0 != "--exec" }).contains("--json")
+    }
+
+    /// The (sub)command the leading words name, and the words after them.
+    static func named(_ arguments: [String], root: ParsableCommand.Type) -> (ParsableCommand.Type, ArraySlice<String>) {
+        var command: ParsableCommand.Type = root
+        var rest = arguments[...]
+        while let next = rest.first, let sub = command.configuration.subcommands.first(where: { $0._commandName == next }) {
+            command = sub
+            rest = rest.dropFirst()
+        }
+        return (command, rest)
     }
 
     /// Levenshtein distance, with a transposition counted as one edit.

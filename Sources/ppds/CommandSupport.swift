@@ -48,59 +48,62 @@ struct RepoOption: ParsableArguments {
     func workspace() throws(PPDSError) -> Workspace {
         try Workspace.locate(repo: repo)
     }
+
+    /// The repository with its configuration (config.toml, and .ppds.toml once trusted): where
+    /// most verbs start.
+    func configured() throws(PPDSError) -> (Workspace, Config) {
+        let workspace = try workspace()
+        return (workspace, try workspace.config())
+    }
 }
 
-extension PPDSError {
-    /// The contract's exit code for this error: the one place reasons become exit codes.
-    var exitCode: Int32 {
-        switch reason {
-        case .usage: 64
-        case .notFound, .conflict, .refused, .invalid: 2
-        case .io, .git, .failed: 1
-        }
+/// The one session a verb acts on: `<issue>` and `--repo` (see `CLI.target`).
+struct SessionTarget: ParsableArguments {
+    @Argument(help: "The issue (456, #456 or work-456).") var issue: IssueNumber
+    @OptionGroup var repo: RepoOption
+}
+
+/// The session a verb acts on: `[<issue>]` and `--repo`; without an issue, the session whose
+/// worktree holds the current folder.
+struct CurrentSessionTarget: ParsableArguments {
+    @Argument(help: "The issue (456, #456 or work-456). Default: the session whose worktree you are in.") var issue: IssueNumber?
+    @OptionGroup var repo: RepoOption
+}
+
+/// A verb on one named session: it declares `@OptionGroup var target: SessionTarget`.
+protocol NamedSessionCommand: PPDSCommand {
+    var target: SessionTarget { get }
+}
+
+extension NamedSessionCommand {
+    var issue: IssueNumber { target.issue }
+    var repo: RepoOption { target.repo }
+}
+
+/// A verb on the named session or the current folder's: `@OptionGroup var target: CurrentSessionTarget`.
+protocol SessionCommand: PPDSCommand {
+    var target: CurrentSessionTarget { get }
+}
+
+extension SessionCommand {
+    var issue: IssueNumber? { target.issue }
+    var repo: RepoOption { target.repo }
+}
+
+extension Workspace {
+    /// This repository's configuration as this PPDS_HOME sees it: the one place commands load it.
+    func config() throws(PPDSError) -> Config {
+        try Config.load(home: store.home, repoRoot: repoRoot)
     }
 }
 
 enum CLI {
     static var store: SessionStore { SessionStore(home: SessionStore.defaultHome()) }
 
-    /// Runs a command body; maps failures to a message on stderr and the contract's exit code.
-    static func run(_ body: () throws -> Void) throws {
-        do {
-            try body()
-        } catch let error as ExitCode {
-            throw error
-        } catch {
-            let failure = PPDSError.from(error)
-            fail(failure)
-            throw ExitCode(failure.exitCode)
-        }
-    }
-
     /// `ppds: <message>` on stderr. Messages quote untrusted text (paths, branches, git and hook
     /// output), so control characters are escaped; line breaks are kept, with the lines after
     /// the first indented so nothing in a message can pass for a line of its own.
-    /// Whether this run asked for JSON: then its errors are a JSON document on stdout too.
-    static var wantsJSON: Bool { CommandLine.arguments.dropFirst().contains("--json") }
-
-    /// Reports a failure: the message on stderr (the contract's place for messages), and with
-    /// `--json` also as a JSON document on stdout, so a script reading stdout gets JSON.
-    static func fail(_ failure: PPDSError) {
-        if wantsJSON {
-            var fields: [String: JSONValue] = ["kind": .string(failure.reason.rawValue), "message": .string(failure.message),
-                                               "exitCode": .int(Int64(failure.exitCode))]
-            if let detail = failure.detail { fields["detail"] = .string(detail) }
-            printJSON(.document("error", .object(fields)))
-        }
-        printError(failure.message)
-        if verbose, let detail = failure.detail { printError("detail: " + detail) }
-    }
-
-    /// `--verbose` anywhere on the command line (taken out before parsing): lower layers' own
-    /// words (libgit2's) after a failure.
-    nonisolated(unsafe) static var verbose = false
-
-    /// A message on stderr; `prefixed: false` for text that is already safe (a rendered report).
+    /// `prefixed: false` for text that is already safe (a rendered report).
     static func printError(_ message: String, prefixed: Bool = true, newline: Bool = true) {
         let text = prefixed ? TerminalText.block(message, prefix: "ppds: ") : message
         FileHandle.standardError.write(Data((text + (newline ? "\n" : "")).utf8))

@@ -6,7 +6,7 @@ import SessionKit
 import Support
 import View
 
-struct DemoCommand: ParsableCommand {
+struct DemoCommand: PPDSCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo",
         abstract: "Run the whole lifecycle on a throwaway repository: bulk start, stuck, guide, ship, merge, prune.")
@@ -18,13 +18,11 @@ struct DemoCommand: ParsableCommand {
         guard machines == 1 || machines == 2 else { throw ValidationError("--machines must be 1 or 2") }
     }
 
-    func run() throws {
-        try CLI.run {
-            if machines == 2 {
-                try MachinesDemo(keep: keep, color: CLI.useColor).run()
-            } else {
-                try Demo(keep: keep, color: CLI.useColor).run()
-            }
+    func execute() throws {
+        if machines == 2 {
+            try MachinesDemo(keep: keep, color: CLI.useColor).run()
+        } else {
+            try Demo(keep: keep, color: CLI.useColor).run()
         }
     }
 }

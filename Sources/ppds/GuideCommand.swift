@@ -7,7 +7,7 @@ import SessionKit
 import Support
 import View
 
-struct GuideCommand: ParsableCommand {
+struct GuideCommand: JSONCommand, NamedSessionCommand {
     static let configuration = CommandConfiguration(
         commandName: "guide",
         abstract: "Relay the orchestrator's guidance to a session; without a message, ask for it.",
@@ -16,10 +16,9 @@ struct GuideCommand: ParsableCommand {
             and reads one line: an option's number, or your own words.
             """)
 
-    @Argument(help: "The issue.") var issue: IssueNumber
+    @OptionGroup var target: SessionTarget
     @Argument(help: "The guidance. Default: show the question and read the answer.") var message: String?
-    @OptionGroup var repo: RepoOption
-    @Flag(help: "Print JSON.") var json = false
+    @OptionGroup var output: OutputOptions
 
     func validate() throws {
         if let message, message.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
@@ -27,20 +26,18 @@ struct GuideCommand: ParsableCommand {
         }
     }
 
-    func run() throws {
-        try CLI.run {
-            let (store, workspace, issue) = try CLI.target(issue, repo: repo)
-            var text = message
-            if text == nil {
-                let session = try SessionChanges.reachable(issue, in: store, workspace: workspace)
-                guard case .answer(let answer) = GuideCommand.ask(session) else {
-                    throw PPDSError.usage("no guidance given for \(issue.tag); nothing sent")
-                }
-                text = answer
+    func execute() throws {
+        let (store, workspace, issue) = try CLI.target(issue, repo: repo)
+        var text = message
+        if text == nil {
+            let session = try SessionChanges.reachable(issue, in: store, workspace: workspace)
+            guard case .answer(let answer) = GuideCommand.ask(session) else {
+                throw PPDSError.usage("no guidance given for \(issue.tag); nothing sent")
             }
-            let session = try SessionChanges.apply(.guide(message: text!), to: issue, in: store, workspace: workspace)
-            CLI.report(session, json: json, line: GuideCommand.sent(session))
+            text = answer
         }
+        let session = try SessionChanges.apply(.guide(message: text!), to: issue, in: store, workspace: workspace)
+        CLI.report(session, json: json, line: GuideCommand.sent(session))
     }
 
     enum Reply { case answer(String), skip, endOfInput }

@@ -17,60 +17,54 @@ struct MachinesCommand: ParsableCommand {
         subcommands: [List.self, Trust.self, Untrust.self],
         defaultSubcommand: List.self)
 
-    struct List: ParsableCommand {
+    struct List: JSONCommand {
         static let configuration = CommandConfiguration(commandName: "list", abstract: "List the machines (the default).")
-        @Flag(help: "Print JSON.") var json = false
+        @OptionGroup var output: OutputOptions
 
-        func run() throws {
-            try CLI.run {
-                let home = CLI.store.home
-                let trust = try MachineTrust.load(home: home)
-                if json {
-                    CLI.printJSON(MachinesCommand.json(trust))
-                    return
-                }
-                let me = trust.me
-                print("this machine: \(TerminalText.escaped(me.label)) (\(TerminalText.escaped(me.id))) \(trust.myKey.fingerprint)")
-                print("  key: \(trust.myKey.publicKeyText)")
-                print("  on another machine, 'ppds machines trust \(me.id) --key \(trust.myKey.publicKeyText)' trusts this one")
-                let rows = MachinesCommand.rows(trust)
-                if rows.isEmpty { print("No other machine seen yet; 'ppds sync' records the machines whose commits it reads.") }
-                for row in rows {
-                    let did = row.actions.isEmpty ? "" : " · did: " + row.actions.suffix(3).joined(separator: "; ")
-                    let seen = row.lastSeen.map { " · last seen \(Timestamp.format($0))" } ?? ""
-                    print("\(TerminalText.escaped(row.label)) (\(TerminalText.escaped(row.id))) \(row.fingerprint ?? "unsigned") · \(row.state)\(seen)\(TerminalText.escaped(did))")
-                }
+        func execute() throws {
+            let home = CLI.store.home
+            let trust = try MachineTrust.load(home: home)
+            if json {
+                CLI.printJSON(MachinesCommand.json(trust))
+                return
+            }
+            let me = trust.me
+            print("this machine: \(TerminalText.escaped(me.label)) (\(TerminalText.escaped(me.id))) \(trust.myKey.fingerprint)")
+            print("  key: \(trust.myKey.publicKeyText)")
+            print("  on another machine, 'ppds machines trust \(me.id) --key \(trust.myKey.publicKeyText)' trusts this one")
+            let rows = MachinesCommand.rows(trust)
+            if rows.isEmpty { print("No other machine seen yet; 'ppds sync' records the machines whose commits it reads.") }
+            for row in rows {
+                let did = row.actions.isEmpty ? "" : " · did: " + row.actions.suffix(3).joined(separator: "; ")
+                let seen = row.lastSeen.map { " · last seen \(Timestamp.format($0))" } ?? ""
+                print("\(TerminalText.escaped(row.label)) (\(TerminalText.escaped(row.id))) \(row.fingerprint ?? "unsigned") · \(row.state)\(seen)\(TerminalText.escaped(did))")
             }
         }
     }
 
-    struct Trust: ParsableCommand {
+    struct Trust: PPDSCommand {
         static let configuration = CommandConfiguration(
             commandName: "trust", abstract: "Trust a machine: its guidance is relayed to agents here, its pauses and claims obeyed.")
         @Argument(help: "The machine's id or key fingerprint (as 'ppds machines' lists them).") var machine: String
         @Option(help: "The machine's public key (base64, as 'ppds machines' prints it on that machine), to trust it before any sync.") var key: String?
 
-        func run() throws {
-            try CLI.run {
-                var trusted: MachineTrust.Trusted?
-                try MachineTrust.modify(home: CLI.store.home) { trust in trusted = try trust.trust(machine, key: key) }
-                guard let trusted else { return }
-                print("trusted \(TerminalText.escaped(trusted.label)) (\(TerminalText.escaped(trusted.id))) \(MachineKey.fingerprint(of: trusted.key)); its guidance, pauses and claims act here from now on")
-            }
+        func execute() throws {
+            var trusted: MachineTrust.Trusted?
+            try MachineTrust.modify(home: CLI.store.home) { trust in trusted = try trust.trust(machine, key: key) }
+            guard let trusted else { return }
+            print("trusted \(TerminalText.escaped(trusted.label)) (\(TerminalText.escaped(trusted.id))) \(MachineKey.fingerprint(of: trusted.key)); its guidance, pauses and claims act here from now on")
         }
     }
 
-    struct Untrust: ParsableCommand {
+    struct Untrust: PPDSCommand {
         static let configuration = CommandConfiguration(commandName: "untrust", abstract: "Stop trusting a machine.")
         @Argument(help: "The machine's id or key fingerprint.") var machine: String
 
-        func run() throws {
-            try CLI.run {
-                var removed: [MachineTrust.Trusted] = []
-                try MachineTrust.modify(home: CLI.store.home) { trust in removed = try trust.untrust(machine) }
-                for item in removed {
-                    print("no longer trusted: \(TerminalText.escaped(item.label)) (\(TerminalText.escaped(item.id))) \(MachineKey.fingerprint(of: item.key))")
-                }
+        func execute() throws {
+            var removed: [MachineTrust.Trusted] = []
+            try MachineTrust.modify(home: CLI.store.home) { trust in removed = try trust.untrust(machine) }
+            for item in removed {
+                print("no longer trusted: \(TerminalText.escaped(item.label)) (\(TerminalText.escaped(item.id))) \(MachineKey.fingerprint(of: item.key))")
             }
         }
     }

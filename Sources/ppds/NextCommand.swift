@@ -5,7 +5,7 @@ import SessionKit
 import Support
 import View
 
-struct NextCommand: ParsableCommand {
+struct NextCommand: PPDSCommand {
     static let configuration = CommandConfiguration(
         commandName: "next",
         abstract: "Walk the stuck sessions, oldest first: show each question, relay your answer.",
@@ -18,45 +18,43 @@ struct NextCommand: ParsableCommand {
     @OptionGroup var repo: RepoOption
     @Flag(help: "Also ask about sessions whose answer the worker has not read yet.") var all = false
 
-    func run() throws {
-        try CLI.run {
-            let (store, workspace) = try CLI.scope(repo)
-            let listing = store.list()
-            for error in listing.errors { CLI.printError("skipped \(error.file): \(error.reason)") }
-            var sessions = listing.sessions.filter { workspace?.owns($0) ?? true }
-            // Other machines' sessions (synced copies) are answered from here as well.
-            if let workspace {
-                let local = Set(sessions.map(\.issue))
-                sessions += workspace.mirrorStore.list().sessions.filter { !local.contains($0.issue) }
-            }
-            let waiting = NextCommand.queue(sessions, includeAnswered: all, home: store.home)
-            guard !waiting.isEmpty else {
-                print("No session is waiting for an answer.")
-                return
-            }
-            var guided = 0, skipped = 0
-            walk: for (position, queued) in waiting.enumerated() {
-                // Read again: while the human answered the last one, this one may have moved on,
-                // or been answered from elsewhere (the dashboard, another 'guide').
-                guard let session = try? SessionChanges.reachable(queued.issue, in: store, workspace: workspace), session.status == .stuck,
-                      all || !NextCommand.answered(session, home: store.home) else { continue }
-                CLI.printError("[\(position + 1) of \(waiting.count)]", prefixed: false)
-                for held in SessionView(session: session, git: SessionGitState(), home: store.home).held {
-                    CLI.printError("  not relayed, \(TerminalText.escaped(held.origin.described)): \(TerminalText.escaped(held.guidance.message))", prefixed: false)
-                }
-                switch GuideCommand.ask(session) {
-                case .endOfInput:
-                    break walk
-                case .skip:
-                    skipped += 1
-                case .answer(let text):
-                    let guidedSession = try SessionChanges.apply(.guide(message: text), to: session.issue, in: store, workspace: workspace)
-                    print(TerminalText.escaped(GuideCommand.sent(guidedSession)))
-                    guided += 1
-                }
-            }
-            print("Guided \(guided), skipped \(skipped), of \(waiting.count) waiting.")
+    func execute() throws {
+        let (store, workspace) = try CLI.scope(repo)
+        let listing = store.list()
+        for error in listing.errors { CLI.printError("skipped \(error.file): \(error.reason)") }
+        var sessions = listing.sessions.filter { workspace?.owns($0) ?? true }
+        // Other machines' sessions (synced copies) are answered from here as well.
+        if let workspace {
+            let local = Set(sessions.map(\.issue))
+            sessions += workspace.mirrorStore.list().sessions.filter { !local.contains($0.issue) }
         }
+        let waiting = NextCommand.queue(sessions, includeAnswered: all, home: store.home)
+        guard !waiting.isEmpty else {
+            print("No session is waiting for an answer.")
+            return
+        }
+        var guided = 0, skipped = 0
+        walk: for (position, queued) in waiting.enumerated() {
+            // Read again: while the human answered the last one, this one may have moved on,
+            // or been answered from elsewhere (the dashboard, another 'guide').
+            guard let session = try? SessionChanges.reachable(queued.issue, in: store, workspace: workspace), session.status == .stuck,
+                  all || !NextCommand.answered(session, home: store.home) else { continue }
+            CLI.printError("[\(position + 1) of \(waiting.count)]", prefixed: false)
+            for held in SessionView(session: session, git: SessionGitState(), home: store.home).held {
+                CLI.printError("  not relayed, \(TerminalText.escaped(held.origin.described)): \(TerminalText.escaped(held.guidance.message))", prefixed: false)
+            }
+            switch GuideCommand.ask(session) {
+            case .endOfInput:
+                break walk
+            case .skip:
+                skipped += 1
+            case .answer(let text):
+                let guidedSession = try SessionChanges.apply(.guide(message: text), to: session.issue, in: store, workspace: workspace)
+                print(TerminalText.escaped(GuideCommand.sent(guidedSession)))
+                guided += 1
+            }
+        }
+        print("Guided \(guided), skipped \(skipped), of \(waiting.count) waiting.")
     }
 
     /// Stuck sessions, the longest waiting first; answered-but-unread ones only with `includeAnswered`.

@@ -13,11 +13,21 @@ struct PPDS: AsyncParsableCommand {
         commandName: "ppds",
         abstract: "Git worktrees for parallel work sessions: start, watch, ship and prune without losing work.",
         version: "0.1.0",
-        subcommands: [
-            StatusCommand.self, WatchCommand.self, ServeCommand.self, ShowCommand.self, UpdateCommand.self, WaitCommand.self, GuideCommand.self, NextCommand.self,
-            PauseCommand.self, ResumeCommand.self, StartWorkCommand.self, ShipCommand.self,
-            CancelCommand.self, PruneCommand.self, TrashCommand.self, RestoreCommand.self, SyncCommand.self, MachinesCommand.self, TrustCommand.self, DoctorCommand.self, MergedCommand.self, DemoCommand.self,
-            PathCommand.self, ShellInitCommand.self, ListCommand.self, AdoptCommand.self, AgentHooksCommand.self, HookCommand.self,
+        // Help lists the commands by who uses them.
+        groupedSubcommands: [
+            CommandGroup(name: "worker", subcommands: [UpdateCommand.self, WaitCommand.self, ShipCommand.self, PathCommand.self]),
+            CommandGroup(name: "orchestrator", subcommands: [
+                StatusCommand.self, ListCommand.self, ShowCommand.self, WatchCommand.self, ServeCommand.self, GuideCommand.self,
+                NextCommand.self, PauseCommand.self, ResumeCommand.self,
+            ]),
+            CommandGroup(name: "lifecycle", subcommands: [
+                StartWorkCommand.self, AdoptCommand.self, CancelCommand.self, PruneCommand.self, TrashCommand.self, RestoreCommand.self,
+                MergedCommand.self, DoctorCommand.self,
+            ]),
+            CommandGroup(name: "machines", subcommands: [SyncCommand.self, MachinesCommand.self]),
+            CommandGroup(name: "setup", subcommands: [
+                TrustCommand.self, AgentHooksCommand.self, ShellInitCommand.self, DemoCommand.self, HookCommand.self,
+            ]),
         ]
     )
 
@@ -41,9 +51,11 @@ struct PPDS: AsyncParsableCommand {
             Foundation.exit(0)
         }
         let names = configuration.subcommands.compactMap { $0.configuration.commandName }
+        // A usage error comes before any command exists: JSON when the command named takes
+        // --json and was given it.
+        let json = CommandHints.asksForJSON(arguments, root: PPDS.self)
         if let problem = CommandHints.problem(arguments, subcommands: names) {
-            CLI.fail(PPDSError.usage(problem))
-            exit(withError: ExitCode(64))
+            exit(withError: CLI.exitCode(for: PPDSError.usage(problem), json: json))
         }
         // Parsed once, here, so a refusal can be said better than the parser says it; then run
         // as ArgumentParser's own main would.
@@ -54,13 +66,11 @@ struct PPDS: AsyncParsableCommand {
             // An option given another option as its value ('--base --upload-pack=…') is
             // the parser's to name.
             if !message(for: error).contains("Missing value"), let problem = CommandHints.unknownOption(arguments, root: PPDS.self) {
-                CLI.fail(PPDSError.usage(problem))
-                exit(withError: ExitCode(64))
+                exit(withError: CLI.exitCode(for: PPDSError.usage(problem), json: json))
             }
             // With --json, a usage error is a JSON document too (the parser prints text only).
-            if arguments.prefix(while: { $0 != "--" && $0 != "--exec" }).contains("--json") {
-                CLI.fail(PPDSError.usage(message(for: error)))
-                exit(withError: ExitCode(64))
+            if json {
+                exit(withError: CLI.exitCode(for: PPDSError.usage(message(for: error)), json: true))
             }
             exit(withError: error)
         } catch {

@@ -4,24 +4,20 @@ import Lifecycle
 import SessionKit
 import Support
 
-struct PathCommand: ParsableCommand {
+struct PathCommand: SessionCommand {
     static let configuration = CommandConfiguration(
         commandName: "path",
         abstract: "Print a session's worktree path (what 'ppds cd' changes into; see 'ppds shell-init').")
 
-    @Argument(help: "The issue (456, #456 or work-456). Default: the session whose worktree you are in.")
-    var issue: IssueNumber?
-    @OptionGroup var repo: RepoOption
+    @OptionGroup var target: CurrentSessionTarget
 
-    func run() throws {
-        try CLI.run {
-            // Only this repository's sessions (when run inside one, or with --repo).
-            let (store, _, issue) = try CLI.target(issue, repo: repo)
-            let session = try store.load(issue)
-            guard FileManager.default.fileExists(atPath: session.worktree) else {
-                throw PPDSError.notFound("\(issue.tag)'s worktree \(session.worktree) does not exist")
-            }
-            print(session.worktree)
+    func execute() throws {
+        // Only this repository's sessions (when run inside one, or with --repo).
+        let (store, _, issue) = try CLI.target(issue, repo: repo)
+        let session = try store.load(issue)
+        guard FileManager.default.fileExists(atPath: session.worktree) else {
+            throw PPDSError.notFound("\(issue.tag)'s worktree \(session.worktree) does not exist")
         }
+        print(session.worktree)
     }
 }

@@ -6,7 +6,7 @@ import SessionKit
 import Support
 import View
 
-struct PruneCommand: ParsableCommand {
+struct PruneCommand: JSONCommand {
     static let configuration = CommandConfiguration(
         commandName: "prune",
         abstract: "Clean up finished work: merged worktrees, branches and sessions. Never loses work.")
@@ -23,21 +23,18 @@ struct PruneCommand: ParsableCommand {
             completion: Completions.refKind)
     var base: String?
     @Flag(help: "Fetch the bases' remotes first (libgit2), so work merged on the forge counts as merged.") var fetch = false
-    @Flag(help: "Print JSON.") var json = false
+    @OptionGroup var output: OutputOptions
 
-    func run() throws {
-        try CLI.run {
-            let workspace = try repo.workspace()
-            let config = try Config.load(home: workspace.store.home, repoRoot: workspace.repoRoot)
-            var request = PruneRequest(issues: issues, dryRun: dryRun, force: force, forceDelete: forceDelete,
-                                       minAge: minAge?.seconds ?? PruneRequest.defaultMinAge, all: all, base: base)
-            request.fetch = fetch
-            var report = try Prune(workspace: workspace, config: config).run(request)
-            report.warnings += RegistryClaims.release(report.results.filter { $0.outcome == .removed }.compactMap(\.issue),
-                                                      workspace: workspace, config: config)
-            Self.output(report, json: json)
-            if report.anyFailed { throw ExitCode(1) }
-        }
+    func execute() throws {
+        let (workspace, config) = try repo.configured()
+        var request = PruneRequest(issues: issues, dryRun: dryRun, force: force, forceDelete: forceDelete,
+                                   minAge: minAge?.seconds ?? PruneRequest.defaultMinAge, all: all, base: base)
+        request.fetch = fetch
+        var report = try Prune(workspace: workspace, config: config).run(request)
+        report.warnings += RegistryClaims.release(report.results.filter { $0.outcome == .removed }.compactMap(\.issue),
+                                                  workspace: workspace, config: config)
+        Self.output(report, json: json)
+        if report.anyFailed { throw ExitCode(.failed) }
     }
 
     static func output(_ report: PruneReport, json: Bool) {

@@ -8,7 +8,7 @@ import SessionKit
 import Support
 import View
 
-struct ServeCommand: AsyncParsableCommand {
+struct ServeCommand: AsyncPPDSCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
         abstract: "The live API, server-sent events and a dashboard in the browser.")
@@ -29,16 +29,8 @@ struct ServeCommand: AsyncParsableCommand {
         guard idleTimeout >= 0.1 && idleTimeout <= 3600 else { throw ValidationError("--idle-timeout must be between 0.1 and 3600 seconds") }
     }
 
-    func run() async throws {
-        let workspace: Workspace
-        let config: Config
-        do {
-            workspace = try repo.workspace()
-            config = try Config.load(home: workspace.store.home, repoRoot: workspace.repoRoot)
-        } catch {
-            CLI.printError(error.message)
-            throw ExitCode(error.exitCode)
-        }
+    func execute() async throws {
+        let (workspace, config) = try repo.configured()
         sync.start(repo: repo)
         var options = APIServer.Options()
         options.host = host
@@ -49,19 +41,14 @@ struct ServeCommand: AsyncParsableCommand {
         options.idleTimeout = idleTimeout
         options.status = CLI.statusOptions(staleAfter: nil, config: config)
         let home = workspace.store.home
-        do {
-            let server = try APIServer(workspace: workspace, config: config, options: options)
-            let token = server.token
-            try await server.run { url in
-                // The dashboard's URL carries the token once: opening it trades the token for a
-                // cookie. Scripts send 'Authorization: Bearer' with the token file's content.
-                print("ppds serve: listening on \(url) (dashboard at \(url)/?token=\(token) ; "
-                      + "scripts: Authorization: Bearer <\(TerminalText.escaped(home))/serve-token>)")
-                fflush(nil)
-            }
-        } catch {
-            CLI.printError(error.message)
-            throw ExitCode(error.exitCode)
+        let server = try APIServer(workspace: workspace, config: config, options: options)
+        let token = server.token
+        try await server.run { url in
+            // The dashboard's URL carries the token once: opening it trades the token for a
+            // cookie. Scripts send 'Authorization: Bearer' with the token file's content.
+            print("ppds serve: listening on \(url) (dashboard at \(url)/?token=\(token) ; "
+                  + "scripts: Authorization: Bearer <\(TerminalText.escaped(home))/serve-token>)")
+            fflush(nil)
         }
     }
 }

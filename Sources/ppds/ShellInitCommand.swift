@@ -1,6 +1,6 @@
 import ArgumentParser
 
-struct ShellInitCommand: ParsableCommand {
+struct ShellInitCommand: PPDSCommand {
     static let configuration = CommandConfiguration(
         commandName: "shell-init",
         abstract: "Print a shell function that lets 'ppds cd <issue>' and 'ppds start-work <issue> --cd' change your shell's folder.",
@@ -12,7 +12,7 @@ struct ShellInitCommand: ParsableCommand {
 
     @Argument(help: "bash, zsh or fish.") var shell: Shell
 
-    func run() {
+    func execute() {
         print(Self.script(for: shell))
     }
 

@@ -6,7 +6,7 @@ import SessionKit
 import Support
 import View
 
-struct ShipCommand: ParsableCommand {
+struct ShipCommand: JSONCommand, SessionCommand {
     static let configuration = CommandConfiguration(
         commandName: "ship",
         abstract: "Mark the work complete with its pull request URL.",
@@ -16,13 +16,12 @@ struct ShipCommand: ParsableCommand {
             the branch first; --create-pr runs `gh pr create --fill --head <branch>` and records its URL.
             """)
 
-    @Argument(help: "The issue. Default: the session whose worktree you are in.") var issue: IssueNumber?
-    @OptionGroup var repo: RepoOption
+    @OptionGroup var target: CurrentSessionTarget
     @Option(help: "The pull request URL.") var pr: String?
     @Flag(help: "Push the branch to its remote (or origin) first, setting its upstream when it has none.") var push = false
     @Flag(help: "Create the pull request with `gh pr create --fill` and record its URL.") var createPr = false
     @Flag(help: "Ship even though a human paused the session, the worktree is dirty or the branch is not pushed.") var force = false
-    @Flag(help: "Print JSON.") var json = false
+    @OptionGroup var output: OutputOptions
 
     func validate() throws {
         switch (pr, createPr) {
@@ -34,18 +33,16 @@ struct ShipCommand: ParsableCommand {
         }
     }
 
-    func run() throws {
-        try CLI.run {
-            let (store, workspace, issue) = try CLI.target(issue, repo: repo)
-            let result = try Ship.run(issue, store: store, workspace: workspace, pr: pr, push: push, createPR: createPr, force: force)
-            if !json {
-                if let pushed = result.pushed {
-                    print(TerminalText.escaped("pushed \(pushed.branch) to \(pushed.remote)" + (pushed.setUpstream ? " (upstream set)" : "")))
-                }
-                for finding in result.overridden { CLI.printError("warning (--force): " + finding.message) }
+    func execute() throws {
+        let (store, workspace, issue) = try CLI.target(issue, repo: repo)
+        let result = try Ship.run(issue, store: store, workspace: workspace, pr: pr, push: push, createPR: createPr, force: force)
+        if !json {
+            if let pushed = result.pushed {
+                print(TerminalText.escaped("pushed \(pushed.branch) to \(pushed.remote)" + (pushed.setUpstream ? " (upstream set)" : "")))
             }
-            let session = result.session
-            CLI.report(session, json: json, line: "\(session.issue.tag) shipped: \(session.status.fileValue)" + (session.pr.map { ", PR \($0)" } ?? ""))
+            for finding in result.overridden { CLI.printError("warning (--force): " + finding.message) }
         }
+        let session = result.session
+        CLI.report(session, json: json, line: "\(session.issue.tag) shipped: \(session.status.fileValue)" + (session.pr.map { ", PR \($0)" } ?? ""))
     }
 }

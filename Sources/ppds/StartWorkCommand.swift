@@ -7,7 +7,7 @@ import SessionKit
 import Support
 import View
 
-struct StartWorkCommand: ParsableCommand {
+struct StartWorkCommand: JSONCommand {
     static let configuration = CommandConfiguration(
         commandName: "start-work",
         abstract: "Create a branch, a worktree and a session for each issue ('-' reads more issue numbers from stdin).")
@@ -23,7 +23,7 @@ struct StartWorkCommand: ParsableCommand {
     @Flag(name: .customLong("no-hooks"), help: "Do not run post_create hooks or the spawn command.") var noHooks = false
     @Option(help: "Use this existing local branch instead of creating one (one issue; refused when it is checked out).") var branch: String?
     @Option(help: "Write this agent's hooks into each new worktree, as 'ppds agent-hooks claude --write' does (claude).") var agent: AgentKind?
-    @Flag(help: "Print JSON.") var json = false
+    @OptionGroup var output: OutputOptions
     @Flag(help: "Print only the new worktree's path on stdout (the rest on stderr), for 'ppds shell-init', whose wrapper then changes into it.")
     var cd = false
     @Option(parsing: .remaining, help: "Last: a command and its arguments, run (argv, no shell) in each new worktree with the PPDS_* variables, like spawn.")
@@ -44,71 +44,68 @@ struct StartWorkCommand: ParsableCommand {
         guard (1...64).contains(jobs) else { throw ValidationError("--jobs must be between 1 and 64") }
     }
 
-    func run() throws {
-        try CLI.run {
-            var numbers: [IssueNumber] = []
-            var known: [IssueNumber: IssueInfo] = [:]
-            for value in issues {
-                if value == "-" {
-                    var lines: [String] = []
-                    while let line = readLine() { lines.append(line) }
-                    for entry in try Self.parseStdin(lines) {
-                        numbers.append(entry.issue)
-                        if let title = entry.title, known[entry.issue] == nil {
-                            known[entry.issue] = IssueInfo(issue: entry.issue, title: title)
-                        }
+    func execute() throws {
+        var numbers: [IssueNumber] = []
+        var known: [IssueNumber: IssueInfo] = [:]
+        for value in issues {
+            if value == "-" {
+                var lines: [String] = []
+                while let line = readLine() { lines.append(line) }
+                for entry in try Self.parseStdin(lines) {
+                    numbers.append(entry.issue)
+                    if let title = entry.title, known[entry.issue] == nil {
+                        known[entry.issue] = IssueInfo(issue: entry.issue, title: title)
                     }
-                } else {
-                    numbers.append(IssueNumber(parsing: value)!)
                 }
-            }
-            guard !numbers.isEmpty else { throw PPDSError.usage("no issues given") }
-            let workspace = try repo.workspace()
-            let config = try Config.load(home: workspace.store.home, repoRoot: workspace.repoRoot)
-            if let title { known[numbers[0]] = IssueInfo(issue: numbers[0], title: title) }
-            var request = StartWorkRequest(issues: numbers, base: base, known: known, type: type, jobs: jobs,
-                                           offline: offline, runHooks: !noHooks, branch: branch, exec: exec,
-                                           agent: agent.map { ($0, CLI.executablePath) })
-            request.force = force
-            let starter = StartWork(workspace: workspace, config: config)
-            let warnings = starter.runWarnings(request)
-            // Ctrl-C in a bulk start: say what happens to the work, then leave as interrupted.
-            // The same command, flags and all (titles, --agent, --offline): what a rerun must repeat.
-            let quoted = CommandLine.arguments.dropFirst().map { word in
-                word.allSatisfy { $0.isLetter || $0.isNumber || "-_./=#:@+,".contains($0) } ? word : "'" + word.replacingOccurrences(of: "'", with: "'\\''") + "'"
-            }
-            let rerun = "ppds " + quoted.joined(separator: " ") + (issues.contains("-") ? " (with the same input)" : "")
-            Self.onInterrupt(saying: "interrupted: issues already started keep their worktree and session; one caught half-way is rolled back by the next run (or by 'ppds doctor --fix'). To finish, run the same command again (it skips what exists): \(rerun)")
-            let results = starter.run(request)
-            sayOnInterrupt(nil)
-            for warning in warnings { CLI.printError("warning: " + warning, prefixed: false) }
-            if json {
-                var out = OrderedJSON()
-                out["version"] = .int(1)
-                out["results"] = .array(results.map(\.json))
-                if !warnings.isEmpty { out["warnings"] = .array(warnings.map(JSONValue.string)) }
-                CLI.printJSON(out)
-            } else if cd {
-                for result in results { CLI.printError(StartWorkText.describe(result), prefixed: false) }
-                if let session = results.first?.session, results.first?.outcome != .failed { print(session.worktree) }
             } else {
-                // A failure is said once, on stderr; the rest of the report on stdout.
-                for result in results where result.outcome != .failed && result.outcome != .claimedElsewhere { print(StartWorkText.describe(result)) }
+                numbers.append(IssueNumber(parsing: value)!)
             }
-            if !cd {
-                for result in results where result.outcome == .failed || result.outcome == .claimedElsewhere {
-                    CLI.printError(json ? result.reason ?? "\(result.issue.tag) failed" : StartWorkText.describe(result), prefixed: json)
-                }
-            }
-            // The contract: a bulk item that failed is exit 1. One issue alone keeps its failure's
-            // kind to the exit code (2 for no such issue, a corrupt file, a refusal).
-            let failed = results.filter { $0.outcome == .failed }
-            if results.contains(where: \.hookFailed) { throw ExitCode(1) }
-            if failed.count == 1, results.count == 1 { throw ExitCode(PPDSError(failed[0].failure ?? .failed, "").exitCode) }
-            if !failed.isEmpty { throw ExitCode(1) }
-            // Refused, as the contract's exit 2: another machine holds the claim.
-            if results.contains(where: { $0.outcome == .claimedElsewhere }) { throw ExitCode(2) }
         }
+        guard !numbers.isEmpty else { throw PPDSError.usage("no issues given") }
+        let (workspace, config) = try repo.configured()
+        if let title { known[numbers[0]] = IssueInfo(issue: numbers[0], title: title) }
+        var request = StartWorkRequest(issues: numbers, base: base, known: known, type: type, jobs: jobs,
+                                       offline: offline, runHooks: !noHooks, branch: branch, exec: exec,
+                                       agent: agent.map { ($0, CLI.executablePath) })
+        request.force = force
+        let starter = StartWork(workspace: workspace, config: config)
+        let warnings = starter.runWarnings(request)
+        // Ctrl-C in a bulk start: say what happens to the work, then leave as interrupted.
+        // The same command, flags and all (titles, --agent, --offline): what a rerun must repeat.
+        let quoted = CommandLine.arguments.dropFirst().map { word in
+            word.allSatisfy { $0.isLetter || $0.isNumber || "-_./=#:@+,".contains($0) } ? word : "'" + word.replacingOccurrences(of: "'", with: "'\\''") + "'"
+        }
+        let rerun = "ppds " + quoted.joined(separator: " ") + (issues.contains("-") ? " (with the same input)" : "")
+        Self.onInterrupt(saying: "interrupted: issues already started keep their worktree and session; one caught half-way is rolled back by the next run (or by 'ppds doctor --fix'). To finish, run the same command again (it skips what exists): \(rerun)")
+        let results = starter.run(request)
+        sayOnInterrupt(nil)
+        for warning in warnings { CLI.printError("warning: " + warning, prefixed: false) }
+        if json {
+            var out = OrderedJSON()
+            out["version"] = .int(1)
+            out["results"] = .array(results.map(\.json))
+            if !warnings.isEmpty { out["warnings"] = .array(warnings.map(JSONValue.string)) }
+            CLI.printJSON(out)
+        } else if cd {
+            for result in results { CLI.printError(StartWorkText.describe(result), prefixed: false) }
+            if let session = results.first?.session, results.first?.outcome != .failed { print(session.worktree) }
+        } else {
+            // A failure is said once, on stderr; the rest of the report on stdout.
+            for result in results where result.outcome != .failed && result.outcome != .claimedElsewhere { print(StartWorkText.describe(result)) }
+        }
+        if !cd {
+            for result in results where result.outcome == .failed || result.outcome == .claimedElsewhere {
+                CLI.printError(json ? result.reason ?? "\(result.issue.tag) failed" : StartWorkText.describe(result), prefixed: json)
+            }
+        }
+        // The contract: a bulk item that failed is exit 1. One issue alone keeps its failure's
+        // kind to the exit code (2 for no such issue, a corrupt file, a refusal).
+        let failed = results.filter { $0.outcome == .failed }
+        if results.contains(where: \.hookFailed) { throw ExitCode(.failed) }
+        if failed.count == 1, results.count == 1 { throw ExitCode(failed[0].failure ?? .failed) }
+        if !failed.isEmpty { throw ExitCode(.failed) }
+        // Refused, as the contract's exit 2: another machine holds the claim.
+        if results.contains(where: { $0.outcome == .claimedElsewhere }) { throw ExitCode(.refused) }
     }
 
     /// On SIGINT: `message` on stderr (made safe to print now), then exit 130.

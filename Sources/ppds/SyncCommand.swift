@@ -6,7 +6,7 @@ import SessionKit
 import Support
 import View
 
-struct SyncCommand: ParsableCommand {
+struct SyncCommand: JSONCommand {
     static let configuration = CommandConfiguration(
         commandName: "sync",
         abstract: "Replicate this repository's sessions with other machines through a git remote (refs/ppds/*).",
@@ -20,35 +20,32 @@ struct SyncCommand: ParsableCommand {
 
     @Option(help: "The git remote. Default: registry.remote from the config, else origin.") var remote: String?
     @OptionGroup var repo: RepoOption
-    @Flag(help: "Print JSON.") var json = false
+    @OptionGroup var output: OutputOptions
 
-    func run() throws {
-        try CLI.run {
-            let report = try Self.sync(repo: repo, remote: remote)
-            if json {
-                CLI.printJSON(report.json)
-            } else {
-                print(SyncText.render(report))
-            }
-            let config = try? Config.load(home: SessionStore.defaultHome(), repoRoot: try repo.workspace().repoRoot)
-            for conflict in report.conflicts where !json {
-                // Claims prevent this only for starts made after registry.remote was set.
-                let advice = config?.registryRemote == nil ? " Set registry.remote so start-work claims issues from now on." : ""
-                CLI.printError("warning: " + (conflict.message ?? "\(conflict.issue.tag): conflict") + advice)
-            }
-            for result in report.sessions where !json && result.outcome != .conflict && result.outcome != .failed {
-                if let message = result.message { CLI.printError((result.outcome == .refused ? "refused: " : "note: ") + TerminalText.escaped(message)) }
-            }
-            // A conflict is something found that a human must settle: exit 1, as for doctor.
-            if !report.failures.isEmpty || !report.refused.isEmpty || !report.conflicts.isEmpty { throw ExitCode(1) }
+    func execute() throws {
+        let report = try Self.sync(repo: repo, remote: remote)
+        if json {
+            CLI.printJSON(report.json)
+        } else {
+            print(SyncText.render(report))
         }
+        let config = try? repo.workspace().config()
+        for conflict in report.conflicts where !json {
+            // Claims prevent this only for starts made after registry.remote was set.
+            let advice = config?.registryRemote == nil ? " Set registry.remote so start-work claims issues from now on." : ""
+            CLI.printError("warning: " + (conflict.message ?? "\(conflict.issue.tag): conflict") + advice)
+        }
+        for result in report.sessions where !json && result.outcome != .conflict && result.outcome != .failed {
+            if let message = result.message { CLI.printError((result.outcome == .refused ? "refused: " : "note: ") + TerminalText.escaped(message)) }
+        }
+        // A conflict is something found that a human must settle: exit 1, as for doctor.
+        if !report.failures.isEmpty || !report.refused.isEmpty || !report.conflicts.isEmpty { throw ExitCode(.failed) }
     }
 
     /// One sync of the repository around the current folder (or `--repo`), for `sync` itself
     /// and the periodic sync of `wait`, `watch` and `serve`.
     static func sync(repo: RepoOption, remote: String?) throws(PPDSError) -> SyncReport {
-        let workspace = try repo.workspace()
-        let config = try Config.load(home: workspace.store.home, repoRoot: workspace.repoRoot)
+        let (workspace, config) = try repo.configured()
         let machine = try Machine.current(home: workspace.store.home)
         return try RegistrySync(workspace: workspace, remote: RegistrySync.remoteName(given: remote, config: config), machine: machine).run()
     }

@@ -37,71 +37,65 @@ struct TrashCommand: ParsableCommand {
     }
 }
 
-struct TrashListCommand: ParsableCommand {
+struct TrashListCommand: JSONCommand {
     static let configuration = CommandConfiguration(commandName: "list", abstract: "List the trash (the default).")
     @OptionGroup var repo: RepoOption
-    @Flag(help: "Print JSON.") var json = false
+    @OptionGroup var output: OutputOptions
 
-    func run() throws {
-        try CLI.run {
-            let (_, trash) = try TrashCommand.open(repo)
-            let listing = trash.entriesWithSizes()
-            if json {
-                CLI.printJSON(TrashCommand.json(listing.entries))
-            } else {
-                if listing.entries.isEmpty { print("The trash is empty.") }
-                for entry in listing.entries { print(TrashCommand.line(entry)) }
-                for bad in listing.unreadable { CLI.printError("\(bad): not a trash entry of this repository and PPDS_HOME (its manifest is missing, unreadable, or names places ppds would not use); left alone") }
-            }
+    func execute() throws {
+        let (_, trash) = try TrashCommand.open(repo)
+        let listing = trash.entriesWithSizes()
+        if json {
+            CLI.printJSON(TrashCommand.json(listing.entries))
+        } else {
+            if listing.entries.isEmpty { print("The trash is empty.") }
+            for entry in listing.entries { print(TrashCommand.line(entry)) }
+            for bad in listing.unreadable { CLI.printError("\(bad): not a trash entry of this repository and PPDS_HOME (its manifest is missing, unreadable, or names places ppds would not use); left alone") }
         }
     }
 }
 
-struct TrashEmptyCommand: ParsableCommand {
+struct TrashEmptyCommand: JSONCommand {
     static let configuration = CommandConfiguration(commandName: "empty", abstract: "Delete trash entries (and the refs that keep their commits).")
     @OptionGroup var repo: RepoOption
     @Option(name: .customLong("older-than"), help: "Only entries trashed longer ago than this (e.g. 7d, 12h).") var olderThan: DurationArgument?
-    @Flag(help: "Print JSON.") var json = false
+    @OptionGroup var output: OutputOptions
 
-    func run() throws {
-        try CLI.run {
-            let (workspace, trash) = try TrashCommand.open(repo)
-            let removed = try workspace.withRepositoryLock("prune") { () throws(PPDSError) -> [TrashManifest] in
-                try trash.empty(before: olderThan.map { Date().addingTimeInterval(-$0.seconds) })
-            }
-            if json {
-                CLI.printJSON(TrashCommand.json(removed, key: "deleted"))
-            } else {
-                print(removed.isEmpty ? "Nothing to delete." : removed.map { "deleted \($0.issueNumber?.tag ?? $0.id) (\($0.worktree))" }.joined(separator: "\n"))
-            }
+    func execute() throws {
+        let (workspace, trash) = try TrashCommand.open(repo)
+        let removed = try workspace.withRepositoryLock("prune") { () throws(PPDSError) -> [TrashManifest] in
+            try trash.empty(before: olderThan.map { Date().addingTimeInterval(-$0.seconds) })
+        }
+        if json {
+            CLI.printJSON(TrashCommand.json(removed, key: "deleted"))
+        } else {
+            print(removed.isEmpty ? "Nothing to delete." : removed.map { "deleted \($0.issueNumber?.tag ?? $0.id) (\($0.worktree))" }.joined(separator: "\n"))
         }
     }
 }
 
-struct RestoreCommand: ParsableCommand {
+struct RestoreCommand: JSONCommand {
     static let configuration = CommandConfiguration(
         commandName: "restore",
         abstract: "Put a removed worktree back from the trash: folder, git entry, branch at its old tip, session.")
     @Argument(help: "The issue, or the entry's id as 'ppds trash' shows it (for a worktree that had no session).") var entry: String
     @OptionGroup var repo: RepoOption
-    @Flag(help: "Print JSON.") var json = false
+    @OptionGroup var output: OutputOptions
 
-    func run() throws {
-        try CLI.run {
-            let (workspace, trash) = try TrashCommand.open(repo)
-            let issue = IssueNumber(parsing: entry)
-            let restored = try workspace.withRepositoryLock("prune") { () throws(PPDSError) -> TrashManifest in
-                if let issue { return try trash.restore(issue: issue) }
-                return try trash.restore(id: entry)
-            }
-            if json {
-                var out = OrderedJSON()
-                out["version"] = .int(1)
-                out["restored"] = restored.json
-                CLI.printJSON(out)
-            } else {
-                print(TerminalText.escaped("\(issue?.tag ?? restored.id) restored: \(restored.worktree)" + (restored.branch.map { " on \($0)" } ?? "")))
-            }
+    func execute() throws {
+        let (workspace, trash) = try TrashCommand.open(repo)
+        let issue = IssueNumber(parsing: entry)
+        let restored = try workspace.withRepositoryLock("prune") { () throws(PPDSError) -> TrashManifest in
+            if let issue { return try trash.restore(issue: issue) }
+            return try trash.restore(id: entry)
+        }
+        if json {
+            var out = OrderedJSON()
+            out["version"] = .int(1)
+            out["restored"] = restored.json
+            CLI.printJSON(out)
+        } else {
+            print(TerminalText.escaped("\(issue?.tag ?? restored.id) restored: \(restored.worktree)" + (restored.branch.map { " on \($0)" } ?? "")))
         }
     }
 }

@@ -7,14 +7,12 @@ import SessionKit
 import Support
 import View
 
-struct UpdateCommand: ParsableCommand {
+struct UpdateCommand: JSONCommand, SessionCommand {
     static let configuration = CommandConfiguration(
         commandName: "update",
         abstract: "A worker reports progress: a new status, why it is stuck, or its PR.")
 
-    @Argument(help: "The issue. Default: the session whose worktree you are in.")
-    var issue: IssueNumber?
-    @OptionGroup var repo: RepoOption
+    @OptionGroup var target: CurrentSessionTarget
     @Option(help: "registered, planning, planning_complete, working, stuck or complete.")
     var status: SessionStatus
     @Option(help: "Why the session is stuck (required with --status stuck).") var reason: String?
@@ -24,7 +22,7 @@ struct UpdateCommand: ParsableCommand {
     @Flag(help: "Update even though a human paused the session.") var force = false
     @Flag(help: "Then wait for guidance (as 'ppds wait'), print it and exit 0; exit 3 on --timeout.") var wait = false
     @Option(help: "With --wait: give up after this long (90s, 10m, 1h; a bare number is minutes, as everywhere in ppds).") var timeout: DurationArgument?
-    @Flag(help: "Print JSON.") var json = false
+    @OptionGroup var output: OutputOptions
 
     func change() throws(PPDSError) -> SessionChange {
         try SessionChanges.update(status: status.fileValue, reason: reason, context: context, options: options, pr: pr, force: force)
@@ -35,21 +33,19 @@ struct UpdateCommand: ParsableCommand {
         if timeout != nil && !wait { throw ValidationError("--timeout goes with --wait") }
     }
 
-    func run() throws {
-        try CLI.run {
-            let (store, workspace, issue) = try CLI.target(issue, repo: repo)
-            let session = try SessionChanges.apply(try change(), to: issue, in: store, workspace: workspace)
-            if wait {
-                // The waiting is the answer: with --json, only the wait's document is printed.
-                if !json { print(TerminalText.escaped("\(session.issue.tag) is now \(session.status.fileValue); waiting for guidance")) }
-                try GuidanceDelivery.waitAndDeliver(issue, store: store, workspace: workspace, timeout: timeout?.seconds, json: json)
-                return
-            }
-            // The worker's answer: guidance from a machine this one does not trust is named, not
-            // shown (its words stay in the file, for people: status, show).
-            let forWorker = SessionView(session: session, git: SessionGitState(), home: store.home).withholding().session
-            CLI.report(forWorker, json: json, line: "\(session.issue.tag) is now \(session.status.fileValue)")
-            try GuidanceDelivery.deliverUnread(session, store: store, json: json)
+    func execute() throws {
+        let (store, workspace, issue) = try CLI.target(issue, repo: repo)
+        let session = try SessionChanges.apply(try change(), to: issue, in: store, workspace: workspace)
+        if wait {
+            // The waiting is the answer: with --json, only the wait's document is printed.
+            if !json { print(TerminalText.escaped("\(session.issue.tag) is now \(session.status.fileValue); waiting for guidance")) }
+            try GuidanceDelivery.waitAndDeliver(issue, store: store, workspace: workspace, timeout: timeout?.seconds, json: json)
+            return
         }
+        // The worker's answer: guidance from a machine this one does not trust is named, not
+        // shown (its words stay in the file, for people: status, show).
+        let forWorker = SessionView(session: session, git: SessionGitState(), home: store.home).withholding().session
+        CLI.report(forWorker, json: json, line: "\(session.issue.tag) is now \(session.status.fileValue)")
+        try GuidanceDelivery.deliverUnread(session, store: store, json: json)
     }
 }

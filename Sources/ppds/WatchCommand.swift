@@ -7,7 +7,7 @@ import SessionKit
 import Support
 import View
 
-struct WatchCommand: ParsableCommand {
+struct WatchCommand: PPDSCommand {
     static let configuration = CommandConfiguration(
         commandName: "watch",
         abstract: "The orchestrator view, kept live: redrawn when session files or git refs change.")
@@ -24,44 +24,41 @@ struct WatchCommand: ParsableCommand {
         if let count, count < 1 { throw ValidationError("--count must be at least 1") }
     }
 
-    func run() throws {
-        try CLI.run {
-            let workspace = try repo.workspace()
-            let config = try Config.load(home: workspace.store.home, repoRoot: workspace.repoRoot)
-            let options = CLI.statusOptions(staleAfter: staleAfter, config: config)
-            let gitDir = try workspace.openRepository().commonDir
-            try PrivateFile.ensureFolder(workspace.store.sessionsDir, home: workspace.store.home)
-            let watcher = ChangeWatcher { ChangeWatcher.folders(gitDir: gitDir, sessionsDir: workspace.store.sessionsDir) }
-            sync.start(repo: repo)
-            let terminal = isatty(STDOUT_FILENO) == 1
-            if terminal { WatchScreen.enter() }
-            let notifier = Notifier(config: config, home: workspace.store.home, desktop: notify)
-            if notify && ProcessRunner.find("notify-send") == nil {
-                CLI.printError("--notify: notify-send is not on PATH (Debian's libnotify-bin); hooks.on_stuck and on_complete still run")
-            }
-            var previous: [IssueNumber: String] = [:]
-            var previousProblems: [StatusProblem] = []
-            var drawn = 0
-            while true {
-                let report = try StatusReport.build(workspace, options: options)
-                if notify { notifier.observe(report) }
-                let changes = WatchScreen.changes(from: previous, to: report)
-                // Without a terminal each view is appended: a new one only when something changed.
-                let unchanged = drawn > 0 && changes.isEmpty && report.problems == previousProblems
-                    && Set(report.sessions.map(\.session.issue)) == Set(previous.keys)
-                if !terminal && unchanged {
-                    _ = watcher.wait(timeout: interval)
-                    continue
-                }
-                previousProblems = report.problems
-                WatchScreen.draw(report, changes: changes, terminal: terminal, first: drawn == 0)
-                previous = Dictionary(uniqueKeysWithValues: report.sessions.map { ($0.session.issue, WatchScreen.fingerprint($0)) })
-                drawn += 1
-                if let count, drawn >= count { break }
-                _ = watcher.wait(timeout: interval)
-            }
-            if terminal { WatchScreen.leave() }
+    func execute() throws {
+        let (workspace, config) = try repo.configured()
+        let options = CLI.statusOptions(staleAfter: staleAfter, config: config)
+        let gitDir = try workspace.openRepository().commonDir
+        try PrivateFile.ensureFolder(workspace.store.sessionsDir, home: workspace.store.home)
+        let watcher = ChangeWatcher { ChangeWatcher.folders(gitDir: gitDir, sessionsDir: workspace.store.sessionsDir) }
+        sync.start(repo: repo)
+        let terminal = isatty(STDOUT_FILENO) == 1
+        if terminal { WatchScreen.enter() }
+        let notifier = Notifier(config: config, home: workspace.store.home, desktop: notify)
+        if notify && ProcessRunner.find("notify-send") == nil {
+            CLI.printError("--notify: notify-send is not on PATH (Debian's libnotify-bin); hooks.on_stuck and on_complete still run")
         }
+        var previous: [IssueNumber: String] = [:]
+        var previousProblems: [StatusProblem] = []
+        var drawn = 0
+        while true {
+            let report = try StatusReport.build(workspace, options: options)
+            if notify { notifier.observe(report) }
+            let changes = WatchScreen.changes(from: previous, to: report)
+            // Without a terminal each view is appended: a new one only when something changed.
+            let unchanged = drawn > 0 && changes.isEmpty && report.problems == previousProblems
+                && Set(report.sessions.map(\.session.issue)) == Set(previous.keys)
+            if !terminal && unchanged {
+                _ = watcher.wait(timeout: interval)
+                continue
+            }
+            previousProblems = report.problems
+            WatchScreen.draw(report, changes: changes, terminal: terminal, first: drawn == 0)
+            previous = Dictionary(uniqueKeysWithValues: report.sessions.map { ($0.session.issue, WatchScreen.fingerprint($0)) })
+            drawn += 1
+            if let count, drawn >= count { break }
+            _ = watcher.wait(timeout: interval)
+        }
+        if terminal { WatchScreen.leave() }
     }
 }
 
