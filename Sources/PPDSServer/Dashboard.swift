@@ -95,6 +95,31 @@ enum Dashboard {
   #live.idle { color:var(--muted); }
 """#
 
+    /// What the page may do with a session in each status, keyed by the file's spelling (and
+    /// `"*"` for a status ppds does not know): made from `SessionStatus`, the one table, so the
+    /// script holds no list of statuses of its own.
+    static var statusTable: String {
+        var rows: [String: JSONValue] = [:]
+        for known in SessionStatus.Known.allCases { rows[known.rawValue] = row(known.status) }
+        for (alias, status) in SessionStatus.aliases { rows[alias] = row(status) }
+        rows["*"] = row(.other("*"))
+        return JSONWriter.write(.object(rows), pretty: false)
+    }
+
+    static func row(_ status: SessionStatus) -> JSONValue {
+        .object(["active": .bool(status.isActive), "paused": .bool(status == .paused), "stuck": .bool(status == .stuck),
+                 "finished": .bool(status.isTerminal), "guide": .bool(offersGuidance(status))])
+    }
+
+    /// Whether a card offers a guidance box: while a worker is at it (a registered session has
+    /// none started yet; a paused or finished one reads nothing).
+    static func offersGuidance(_ status: SessionStatus) -> Bool {
+        switch status {
+        case .planning, .planningComplete, .working, .stuck, .other: true
+        case .registered, .paused, .complete, .cancelled: false
+        }
+    }
+
     static let script = #"""
 "use strict";
 // The token is in an HttpOnly cookie (set when the URL 'ppds serve' printed was opened); this
@@ -103,7 +128,9 @@ const headers = {"Content-Type": "application/json"};
 // The groups, their order and names come from the server (StatusGroup, the CLI's own), and
 // each session says its group: the page never decides grouping for itself.
 const state = { sessions: new Map(), problems: new Map(), groups: [] };
-const known = new Set(["stuck","planning_complete","working","registered","planning","paused","complete","pr_ready","cancelled"]);
+// What each status allows, from the server's table (SessionStatus); "*" is any other status.
+const statuses = \#(statusTable);
+function status(s) { return statuses[s.status] || statuses["*"]; }
 function mark(key) { return el("span", {class: "mark " + key, "aria-hidden": "true"}); }
 
 function el(tag, attrs, ...children) {
@@ -145,7 +172,8 @@ function card(s) {
   const title = el("div", {}, el("span", {class: "title"}, `${s.issue} ${s.title || ""}`), " ",
                    el("span", {class: "meta"}, s.branch));
   const meta = [];
-  if (s.status === "stuck" && s.stuck) meta.push(el("div", {}, el("span", {class: "reason"}, `“${s.stuck.reason}”`),
+  const st = status(s);
+  if (st.stuck && s.stuck) meta.push(el("div", {}, el("span", {class: "reason"}, `“${s.stuck.reason}”`),
                                                  el("span", {class: "meta"}, ` waiting ${ago(s.stuck.since)}`)));
   if (s.stuck && s.stuck.context) meta.push(el("div", {class: "meta"}, "Context: " + s.stuck.context));
   if (s.answer) meta.push(el("div", {class: "meta answer", "data-answer": s.answer.state},
@@ -155,23 +183,22 @@ function card(s) {
                                                 : el("span", {class: "pr-text"}, String(s.pr)),
                          merged ? el("span", {class: "meta"}, " merged") : null));
   // Ahead/behind says how far work in progress is from its base: not for merged or finished work.
-  const finished = s.status === "complete" || s.status === "cancelled" || merged;
+  const finished = st.finished || merged;
   meta.push(el("div", {class: "meta"}, `${s.status} · started ${ago(s.started)} ago · updated ${ago(s.lastUpdate)} ago` +
                  (!finished && s.git && s.git.ahead != null ? ` · ${s.git.ahead} ahead, ${s.git.behind} behind` : "")));
   if (s.worktree) meta.push(el("div", {class: "meta path"}, String(s.worktree)));
   // Only guidance given since the session reached its present state answers it.
-  const since = Date.parse((s.status === "stuck" && s.stuck && s.stuck.since) || s.lastUpdate || 0);
+  const since = Date.parse((st.stuck && s.stuck && s.stuck.since) || s.lastUpdate || 0);
   const last = s.guidance && s.guidance.length ? s.guidance[s.guidance.length - 1] : null;
   // Guidance from another machine says who sent it, and whether it reaches the worker.
   const origin = last && s.guidanceFrom ? s.guidanceFrom[last.id] : null;
   if (last && Date.parse(last.at) >= since) meta.push(el("div", {class: "meta"}, "Last guidance: " + last.message +
                                                         (origin && origin.described ? " (from " + origin.described + ")" : "")));
   const actions = el("div", {class: "actions"});
-  const active = ["registered", "planning", "planning_complete", "working", "stuck"].includes(s.status) || !known.has(s.status);
-  if (active) actions.append(el("button", {type: "button", "data-action": "pause", "aria-label": `Pause ${s.issue}`, onclick: () => post(s.issue, "pause")}, "Pause"));
-  if (s.status === "paused") actions.append(el("button", {type: "button", "data-action": "resume", "aria-label": `Resume ${s.issue}`, onclick: () => post(s.issue, "resume")}, "Resume"));
-  const node = el("article", {class: "card" + (s.status === "stuck" ? " stuck" : ""), "data-issue": s.issue}, el("div", {}, title, meta), actions);
-  if (s.status === "stuck" || s.status === "planning_complete" || (active && s.status !== "registered")) {
+  if (st.active) actions.append(el("button", {type: "button", "data-action": "pause", "aria-label": `Pause ${s.issue}`, onclick: () => post(s.issue, "pause")}, "Pause"));
+  if (st.paused) actions.append(el("button", {type: "button", "data-action": "resume", "aria-label": `Resume ${s.issue}`, onclick: () => post(s.issue, "resume")}, "Resume"));
+  const node = el("article", {class: "card" + (st.stuck ? " stuck" : ""), "data-issue": s.issue}, el("div", {}, title, meta), actions);
+  if (st.guide) {
     const input = el("input", {type: "text", id: "guide-" + id, placeholder: "Guidance for " + s.issue, "aria-label": "Guidance for " + s.issue});
     const send = async text => { if (text.trim() && await post(s.issue, "guidance", {message: text})) { toast("Sent to " + s.issue); input.value = ""; } };
     input.addEventListener("keydown", e => { if (e.key === "Enter") send(input.value); });

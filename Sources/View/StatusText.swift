@@ -18,17 +18,27 @@ public struct StatusText {
     }
 
     /// Icons are text: the view must read the same without an emoji font.
-    static let icons: [StatusGroup: String] = [
-        .stuck: "🟡", .planReady: "📋", .prReady: "✅", .working: "🟢", .planning: "🔵", .starting: "🔹",
-        .paused: "⏸️ ", .complete: "☑️ ", .cancelled: "⚪", .other: "❔",
-    ]
+    static func icon(_ group: StatusGroup) -> String {
+        switch group {
+        case .stuck: "🟡"
+        case .planReady: "📋"
+        case .prReady: "✅"
+        case .working: "🟢"
+        case .planning: "🔵"
+        case .starting: "🔹"
+        case .paused: "⏸️ "
+        case .complete: "☑️ "
+        case .cancelled: "⚪"
+        case .other: "❔"
+        }
+    }
 
     public func render(_ report: StatusReport) -> String {
         var lines: [String] = []
         for group in StatusGroup.allCases {
             let members = report.sessions.filter { StatusGroup.of($0.session) == group }
             guard !members.isEmpty else { continue }
-            lines.append(bold("\(Self.icons[group] ?? "") \(group.title): \(members.count) session\(members.count == 1 ? "" : "s")"))
+            lines.append(bold("\(Self.icon(group)) \(group.title): \(members.count) session\(members.count == 1 ? "" : "s")"))
             for view in members { lines += describe(view, in: group) }
         }
         if report.sessions.isEmpty { lines.append("No sessions.") }

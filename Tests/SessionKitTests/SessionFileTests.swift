@@ -78,6 +78,22 @@ import Support
         #expect(try Session.decode(Data(ready.utf8), file: "f").status == .complete)
     }
 
+    /// One table: each status ppds knows reads back from its own spelling, and only another
+    /// tool's value is `.other`.
+    @Test func everyKnownStatusReadsFromItsSpelling() {
+        for known in SessionStatus.Known.allCases {
+            #expect(SessionStatus(fileValue: known.rawValue) == known.status)
+            #expect(known.status.fileValue == known.rawValue)
+            #expect(known.status.known == known)
+            #expect(SessionStatus(userValue: known.rawValue) == known.status)
+        }
+        #expect(SessionStatus.canonical == SessionStatus.Known.allCases.map(\.status))
+        #expect(SessionStatus(fileValue: "shipping") == .other("shipping"))
+        #expect(SessionStatus.other("shipping").known == nil)
+        #expect(SessionStatus(userValue: "shipping") == nil)
+        #expect(SessionStatus(userValue: "pr_ready") == .complete)
+    }
+
     @Test func corruptFilesAreNamedWithTheReason() {
         let cases: [(String, String)] = [
             ("{not json", "not valid JSON"),
