@@ -58,6 +58,9 @@ struct RegistryEntry {
 /// and `meta.json` (`lamport`, `machine`, the keys `changed` since the first parent, and the
 /// mergeable `state`).
 final class RegistryStorage {
+    /// The meta.json `version` this ppds writes and the newest it reads.
+    static let formatVersion: Int64 = 1
+
     let repository: Repository
     /// This machine's key: every commit written is signed with it (nil only for readers).
     let key: MachineKey?
@@ -71,12 +74,18 @@ final class RegistryStorage {
     func entry(_ id: ObjectID) throws(PPDSError) -> RegistryEntry {
         if let cached = cache[id] { return cached }
         let files = try PPDSError.wrapping { try repository.files(ofCommit: id) }
-        guard let data = files["meta.json"], let meta = (try? JSONValue.parse(data))?.objectValue,
-              let stateJSON = meta["state"], let replica = SessionReplica(json: stateJSON),
-              case .int(let lamport)? = meta["lamport"] else {
+        guard let data = files["meta.json"], let meta = (try? JSONValue.parse(data))?.objectValue else {
             throw PPDSError.invalid("registry commit \(id.short) has no readable meta.json")
         }
         let machine = Machine(json: meta["machine"])
+        // A newer ppds may write a state this one would misread: checked before anything else.
+        if case .int(let version)? = meta["version"], version > Self.formatVersion {
+            let writer = machine.map { "\($0.label) (\($0.id))" } ?? "another machine"
+            throw PPDSError.refused("registry commit \(id.short), written by \(writer), is in registry format \(version); this ppds reads format \(Self.formatVersion) only. Upgrade ppds on this machine, then run 'ppds sync' again (nothing of this session was changed here)")
+        }
+        guard let stateJSON = meta["state"], let replica = SessionReplica(json: stateJSON), case .int(let lamport)? = meta["lamport"] else {
+            throw PPDSError.invalid("registry commit \(id.short) has no readable meta.json")
+        }
         let parents = try PPDSError.wrapping { try repository.parents(of: id) }.map(\.hex)
         let entry = RegistryEntry(id: id, replica: replica, lamport: Int(lamport), machine: machine,
                                   signature: RegistrySignature.check(files: files, parents: parents, named: machine),
@@ -89,7 +98,7 @@ final class RegistryStorage {
     func write(_ replica: SessionReplica, session: Session, parents: [ObjectID], lamport: Int, machine: Machine,
                changed: [String], now: Date) throws(PPDSError) -> ObjectID {
         let meta: JSONValue = .object([
-            "version": .int(1),
+            "version": .int(Self.formatVersion),
             "lamport": .int(Int64(lamport)),
             "machine": machine.json,
             "changed": .array(changed.sorted().map(JSONValue.string)),
