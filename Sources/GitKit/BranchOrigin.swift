@@ -7,10 +7,6 @@ public struct BranchOrigin: Sendable, Equatable {
     public let commit: ObjectID
     /// The reflog message, e.g. `branch: Created from 1a2b…`.
     public let message: String
-
-    /// True when the entry records a branch creation (`branch: Created from …`), the message
-    /// both libgit2's `git_branch_create` and `git branch` write.
-    public var isCreation: Bool { message.hasPrefix("branch: Created from ") }
 }
 
 extension Repository {

@@ -44,7 +44,6 @@ public final class MergeDetector {
 
     public let repository: Repository
     private var patchIDs: [PatchIDKey: ObjectID?] = [:]
-    private var basePatchIDSets: [String: Set<ObjectID>] = [:]
 
     /// The exact patch-id decides; git's whitespace-blind one only hints.
     private enum PatchIDKind: String { case verbatim, ignoringWhitespace }

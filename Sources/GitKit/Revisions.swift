@@ -36,12 +36,6 @@ extension Repository {
         }
     }
 
-    /// The commit time (seconds since the epoch).
-    public func commitTime(_ id: ObjectID) throws(GitError) -> Int64 {
-        let commit = try lookupCommit(id)
-        return commit.withPointer { Int64(git_commit_time($0)) }
-    }
-
     /// The best common ancestor, or nil when the histories are unrelated.
     public func mergeBase(_ a: ObjectID, _ b: ObjectID) throws(GitError) -> ObjectID? {
         var out = git_oid()

@@ -115,8 +115,6 @@ public actor EventHub {
         return ServerEvent(id: nextID - 1, name: "snapshot", data: data)
     }
 
-    public var subscriberCount: Int { subscribers.count }
-
     /// Sends a keep-alive comment to every client.
     public func heartbeat() {
         for continuation in subscribers.values { continuation.yield(.heartbeat) }
