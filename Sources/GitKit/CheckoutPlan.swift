@@ -88,7 +88,7 @@ enum CheckoutPlan {
         }
 
         // Attribute sources, as git reads them for a checkout into an empty folder.
-        let attributes = GitAttributes()
+        var attributes = GitAttributes()
         for file in tree.attributeFiles {
             guard file.mode == 0o100644 || file.mode == 0o100755 else {
                 request.reasons.append("'\(file.display)' is not a regular file in the commit")
@@ -111,19 +111,19 @@ enum CheckoutPlan {
             }
             add(bytes)
         }
-        readFile(repository.commonDir + "/info/attributes", attributes.addInfo)
+        readFile(repository.commonDir + "/info/attributes") { attributes.addInfo($0) }
         if let raw = config.attributesFile {
             guard let expanded = CheckoutConfig.expand(raw, environment: environment), expanded.hasPrefix("/") else {
                 request.reasons.append("configuration: core.attributesFile '\(raw)' is not an absolute path ppds can follow")
                 return .git(request)
             }
-            readFile(expanded, attributes.addGlobal)
+            readFile(expanded) { attributes.addGlobal($0) }
         } else if let global = config.globalAttributesPath {
-            readFile(global, attributes.addGlobal)
+            readFile(global) { attributes.addGlobal($0) }
         }
         switch CheckoutConfig.parseEnvBool(environment["GIT_ATTR_NOSYSTEM"]) {
         case .some(true): break
-        case .some(false): readFile("/etc/gitattributes", attributes.addSystem)
+        case .some(false): readFile("/etc/gitattributes") { attributes.addSystem($0) }
         case .none: request.reasons.append("configuration: GIT_ATTR_NOSYSTEM is not a boolean")
         }
         attributes.finish()

@@ -12,9 +12,9 @@ import Support
 /// libgit2's attribute functions are not used: each lookup costs it several system calls
 /// (realpath, stat of every attributes file), and its matching is not git's in every case.
 ///
-/// Built on one thread (`add…`, then `finish`), then only read, by the checkout's writer threads:
-/// that is why it may be shared (`@unchecked Sendable`) without a lock.
-final class GitAttributes: @unchecked Sendable {
+/// A value: built (`add…`, then `finish`), then handed to the checkout's writer threads, which
+/// each read their own copy; nothing is shared, so no lock.
+struct GitAttributes: Sendable {
     /// An attribute's state on one line: `name`, `-name`, `!name` or `name=value`.
     enum Setting: Equatable, Sendable {
         case set, unset, unspecified
@@ -76,12 +76,12 @@ final class GitAttributes: @unchecked Sendable {
         return list
     }
 
-    func addInfo(_ bytes: [UInt8]) { GitAttributes.parse(bytes, source: .file, into: &info, names: &names) }
-    func addGlobal(_ bytes: [UInt8]) { GitAttributes.parse(bytes, source: .file, into: &global, names: &names) }
-    func addSystem(_ bytes: [UInt8]) { GitAttributes.parse(bytes, source: .file, into: &system, names: &names) }
+    mutating func addInfo(_ bytes: [UInt8]) { GitAttributes.parse(bytes, source: .file, into: &info, names: &names) }
+    mutating func addGlobal(_ bytes: [UInt8]) { GitAttributes.parse(bytes, source: .file, into: &global, names: &names) }
+    mutating func addSystem(_ bytes: [UInt8]) { GitAttributes.parse(bytes, source: .file, into: &system, names: &names) }
 
     /// A `.gitattributes` blob of the commit, in folder `folder` ("" for the root).
-    func addTree(_ bytes: [UInt8], folder: [UInt8]) {
+    mutating func addTree(_ bytes: [UInt8], folder: [UInt8]) {
         if folder.isEmpty {
             GitAttributes.parse(bytes, source: .tree(root: true), into: &root, names: &names)
         } else {
@@ -92,7 +92,7 @@ final class GitAttributes: @unchecked Sendable {
     }
 
     /// Call once after adding every file: resolves macros (`determine_macros`).
-    func finish() {
+    mutating func finish() {
         macros = [:]
         for frame in [info, root, global, system, builtinFrame] {
             for rule in frame.rules.reversed() {

@@ -15,7 +15,7 @@ import TestSupport
     }
 
     func relevant(_ text: String, _ config: CheckoutConfig) -> Bool {
-        let attributes = GitAttributes()
+        var attributes = GitAttributes()
         attributes.addTree(Array(text.utf8), folder: [])
         attributes.finish()
         return attributes.anyAssignmentChangesBytes(config)

@@ -57,7 +57,7 @@ import TestSupport
         let folder = TemporaryFolder()
         let repo = folder.file("repo")
         try runProcess("/usr/bin/git", ["init", "-q", repo]).check()
-        let attributes = GitAttributes()
+        var attributes = GitAttributes()
         var files: [(String, String)] = [(".gitattributes", generator.file(lines: 8, macros: true))]
         for sub in ["dir", "sub", "a", "a/x", "deep/er"] where generator.next(2) == 0 {
             files.append((sub + "/.gitattributes", generator.file(lines: 4, macros: generator.next(4) == 0)))
