@@ -1,6 +1,7 @@
 import Foundation
 import Synchronization
 import Hummingbird
+import NIOPosix
 import Config
 import Lifecycle
 import Support
@@ -174,11 +175,7 @@ actor Refresher {
 }
 
 /// Runs blocking work (libgit2, file locks) off the server's event loops and Swift's
-/// cooperative threads.
+/// cooperative threads, on NIO's pool for blocking work (bounded; what Hummingbird's file I/O uses).
 func offload<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-    try await withCheckedThrowingContinuation { continuation in
-        DispatchQueue.global().async {
-            continuation.resume(with: Result { try body() })
-        }
-    }
+    try await NIOThreadPool.singleton.runIfActive(body)
 }
