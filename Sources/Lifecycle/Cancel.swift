@@ -54,7 +54,8 @@ public enum Cancel {
         }
         var report = CancelReport(session: session, claimWarnings: claimWarnings, removal: nil)
         guard request.remove else { return report }
-        let workspace = try located ?? Workspace.locate(repo: session.repo)
+        let workspace: Workspace
+        if let located { workspace = located } else { workspace = try Workspace.locate(repo: session.repo) }
         let config = try Config.load(home: workspace.store.home, repoRoot: workspace.repoRoot)
         report.removal = try Prune(workspace: workspace, config: config)
             .run(PruneRequest(issues: [issue], force: request.force, forceDelete: request.forceDelete, minAge: 0))

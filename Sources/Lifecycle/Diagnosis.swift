@@ -234,6 +234,11 @@ public struct DiagnosisFacts: Sendable {
     public struct CorruptFile: Sendable, Equatable {
         public var file: String
         public var reason: String
+
+        public init(file: String, reason: String) {
+            self.file = file
+            self.reason = reason
+        }
     }
 
     /// One intent record of this repository.
@@ -246,6 +251,17 @@ public struct DiagnosisFacts: Sendable {
         public var failure: String?
         /// Its process is still running.
         public var live: Bool
+
+        public init(operation: Intent.Operation, issue: IssueNumber?, worktree: String, branch: String, pid: Int32,
+                    failure: String?, live: Bool) {
+            self.operation = operation
+            self.issue = issue
+            self.worktree = worktree
+            self.branch = branch
+            self.pid = pid
+            self.failure = failure
+            self.live = live
+        }
     }
 
     /// One git worktree entry besides the main one.
@@ -261,6 +277,18 @@ public struct DiagnosisFacts: Sendable {
         public var claimed: Bool
         /// Its index holds staged changes found nowhere else (read for a missing folder only).
         public var holdsStagedWork: Bool
+
+        public init(name: String, path: String, branch: String?, state: WorktreeEntryState, isLocked: Bool, inUse: Bool,
+                    claimed: Bool, holdsStagedWork: Bool) {
+            self.name = name
+            self.path = path
+            self.branch = branch
+            self.state = state
+            self.isLocked = isLocked
+            self.inUse = inUse
+            self.claimed = claimed
+            self.holdsStagedWork = holdsStagedWork
+        }
     }
 
     /// Where the session's worktree stands in git.
@@ -289,6 +317,21 @@ public struct DiagnosisFacts: Sendable {
         /// How the branch relates to its base, when read (status reads it).
         public var merged: MergeCheck?
         public var hasOwnCommits: Bool?
+
+        public init(session: Session, checkout: Checkout, folderExists: Bool, parentExists: Bool, branchExists: Bool,
+                    branchHeldBy: String?, operationRunning: Bool, canonicalWorktree: String,
+                    merged: MergeCheck? = nil, hasOwnCommits: Bool? = nil) {
+            self.session = session
+            self.checkout = checkout
+            self.folderExists = folderExists
+            self.parentExists = parentExists
+            self.branchExists = branchExists
+            self.branchHeldBy = branchHeldBy
+            self.operationRunning = operationRunning
+            self.canonicalWorktree = canonicalWorktree
+            self.merged = merged
+            self.hasOwnCommits = hasOwnCommits
+        }
     }
 
     public var scope: Scope

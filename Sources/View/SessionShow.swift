@@ -18,7 +18,8 @@ public enum SessionShow: Sendable {
             return .elsewhere(SessionView(session: copy, git: SessionGitState(), home: store.home), owner: copy.machine)
         }
         let session = try PPDSError.wrapping { try store.load(issue) }
-        let located = try workspace ?? Workspace.locate(repo: session.repo)
+        let located: Workspace
+        if let workspace { located = workspace } else { located = try Workspace.locate(repo: session.repo) }
         let git = try GitFactReader(repository: try located.openRepository()).state(of: session, includeDirty: true)
         return .here(SessionView(session: session, git: git, home: store.home))
     }
