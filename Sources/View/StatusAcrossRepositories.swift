@@ -23,7 +23,7 @@ public struct StatusAcrossRepositories: Sendable {
         }
         var entries: [Entry] = []
         for root in roots.sorted() {
-            guard let workspace = try? Workspace.locate(repo: root) else {
+            guard let workspace = try? Workspace.locate(repo: root, home: store.home) else {
                 entries.append(Entry(root: root, report: nil))
                 continue
             }
