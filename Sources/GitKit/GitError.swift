@@ -10,7 +10,7 @@ public struct GitError: Error, CustomStringConvertible, Sendable, Equatable {
         case alreadyExists
         case invalidName
         case notARepository
-        /// The repository is owned by someone else (libgit2's misleading `safe.directory` message).
+        /// The repository is owned by someone else (`GIT_EOWNER`; libgit2's message misleadingly names `safe.directory`).
         case notOwned
         case checkedOut
         case dirty
@@ -104,7 +104,9 @@ public struct GitError: Error, CustomStringConvertible, Sendable, Equatable {
         case GIT_EINVALIDSPEC.rawValue: kind = .invalidName
         case GIT_ELOCKED.rawValue: kind = .locked
         case GIT_EMODIFIED.rawValue: kind = .moved
-        default: kind = message.contains("not owned by current user") ? .notOwned : .libgit2
+        // 1.5.1's owner validation returns its own code (repository.c, validate_ownership).
+        case GIT_EOWNER.rawValue: kind = .notOwned
+        default: kind = .libgit2
         }
         var error = GitError(kind, operation, subject, code: code, message: message)
         error.fromLibgit2 = true

@@ -15,6 +15,13 @@ public struct HookResult: Sendable, Equatable {
     public let outcome: Outcome
     public let message: String?
 
+    public init(kind: String, command: String, outcome: Outcome, message: String?) {
+        self.kind = kind
+        self.command = command
+        self.outcome = outcome
+        self.message = message
+    }
+
     public var json: JSONValue {
         var fields: [String: JSONValue] = ["kind": .string(kind), "command": .string(command), "outcome": .string(outcome.rawValue)]
         if let message { fields["message"] = .string(message) }

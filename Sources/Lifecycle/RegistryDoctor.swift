@@ -6,8 +6,9 @@ import Support
 extension Doctor {
     /// The registry against the local files, for every remote this repository synced with:
     /// sessions changed or committed but not pushed, histories that diverged, an issue that
-    /// another machine runs too, and this machine's claims whose session is gone.
-    func registryProblems(_ repository: Repository, sessions: [Session]) -> [DoctorProblem] {
+    /// another machine runs too, and this machine's claims whose session is gone. What each
+    /// finding says is View's (`ProblemText`).
+    static func registryFindings(_ repository: Repository, workspace: Workspace, sessions: [Session]) -> [Problem.RegistryFinding] {
         guard let tracking = try? repository.references(under: "refs/ppds-remote/"), !tracking.isEmpty
                 || !((try? repository.references(under: "refs/ppds/")) ?? [:]).isEmpty else { return [] }
         let remotes = Set(tracking.keys.compactMap { $0.dropFirst("refs/ppds-remote/".count).split(separator: "/").first.map(String.init) })
@@ -15,7 +16,7 @@ extension Doctor {
         let me = try? Machine.current(home: workspace.store.home)
         let storage = RegistryStorage(repository: repository)
         let byIssue = Dictionary(sessions.map { ($0.issue, $0) }, uniquingKeysWith: { first, _ in first })
-        var problems: [DoctorProblem] = []
+        var problems: [Problem.RegistryFinding] = []
         let vetting = me.flatMap { try? MachineTrust.load(home: workspace.store.home, machine: $0) }.map(Vetting.init)
         for remote in remotes.sorted() {
             let prefix = RegistryRefs.tracking(remote, of: RegistryRefs.sessions)
@@ -25,7 +26,7 @@ extension Doctor {
                     guard let issue = RegistryRefs.issue(of: name, under: prefix) else { continue }
                     let ours = local[RegistryRefs.session(issue)]
                     guard ours != id, let refusal = try? vetting.vet(issue, from: id, excluding: ours, repository, storage) else { continue }
-                    problems.append(DoctorProblem(kind: .registryRefused, issue: issue, message: refusal, fixable: false))
+                    problems.append(.refused(issue, reason: refusal))
                 }
             }
             for issue in Set(local.keys.compactMap { RegistryRefs.issue(of: $0, under: RegistryRefs.sessions) }).sorted() {
@@ -36,35 +37,32 @@ extension Doctor {
                     let ahead = (try? repository.isAncestor(theirs, of: ours)) ?? false
                     let behind = (try? repository.isAncestor(ours, of: theirs)) ?? false
                     if !ahead && !behind {
-                        problems.append(DoctorProblem(kind: .registryDiverged, issue: issue, message: "this machine's history and '\(remote)'s diverged; 'ppds sync' merges them", fixable: false))
+                        problems.append(.diverged(issue, remote: remote))
                         continue
                     }
                     if ahead {
-                        problems.append(DoctorProblem(kind: .registryNotPushed, issue: issue, message: "committed here but not pushed to '\(remote)'; run 'ppds sync'", fixable: false))
+                        problems.append(.notPushed(issue, remote: remote, .ahead))
                         continue
                     }
                 } else if theirs == nil {
-                    problems.append(DoctorProblem(kind: .registryNotPushed, issue: issue, message: "never pushed to '\(remote)'; run 'ppds sync'", fixable: false))
+                    problems.append(.notPushed(issue, remote: remote, .neverPushed))
                     continue
                 }
                 if let entry = try? storage.entry(ours), let synced = try? entry.replica.session(file: "registry"),
                    entry.replica.recording(session, at: Stamp(lamport: entry.lamport + 1, machine: me?.id ?? "")) != entry.replica,
                    synced != session {
-                    problems.append(DoctorProblem(kind: .registryNotPushed, issue: issue, file: workspace.store.path(for: issue),
-                                                  message: "the session changed since the last 'ppds sync' with '\(remote)'", fixable: false))
+                    problems.append(.notPushed(issue, remote: remote, .changedSinceSync(file: workspace.store.path(for: issue))))
                 }
             }
             for (name, id) in tracking where name.hasPrefix(prefix) {
                 guard let issue = RegistryRefs.issue(of: name, under: prefix), let session = byIssue[issue], let me,
                       let owner = (try? storage.entry(id))?.owner, owner.id != me.id,
                       session.machine?.id ?? me.id == me.id else { continue }
-                problems.append(DoctorProblem(kind: .registryConflict, issue: issue,
-                                              message: "runs here and on \(owner.label) (\(owner.id)); sync keeps the local session and does not replicate it. Work on it on one machine and end it on the other ('ppds cancel \(issue.value)'): claims (registry.remote) prevent this only for sessions started after it was set", fixable: false))
+                problems.append(.conflict(issue, ownerLabel: owner.label, ownerID: owner.id))
             }
             if let me {
                 for (issue, claim) in RegistryClaims.fetchedClaims(repository, remote: remote) where claim.machine.id == me.id && byIssue[issue] == nil {
-                    problems.append(DoctorProblem(kind: .claimWithoutSession, issue: issue,
-                                                  message: "is claimed on '\(remote)' by this machine but has no session here; no other machine can start it. 'git push \(remote) :\(RegistryRefs.claim(issue))' releases it", fixable: false))
+                    problems.append(.claimWithoutSession(issue, remote: remote))
                 }
             }
         }

@@ -41,39 +41,75 @@ public struct StartWorkRequest: Sendable {
     }
 }
 
-/// One issue's result.
+/// One issue's result: what became of it (with what each outcome has), then what ran and
+/// was copied on the way.
 public struct StartResult: Sendable {
-    public enum Outcome: String, Sendable {
+    public enum Outcome: Sendable {
         /// Branch, worktree and session were created.
-        case started
+        case started(Session)
         /// A live session for the issue exists; nothing changed.
-        case existing
+        case existing(Session)
         /// A live session's worktree folder was gone: it was made again from the session's
         /// branch (which holds the work). The session file is unchanged; hooks do not run.
-        case recreated
-        /// Nothing of the issue remains (all-or-nothing).
-        case failed
+        case recreated(Session, note: String)
+        /// Nothing of the issue remains (all-or-nothing); the error keeps its kind to the edge.
+        case failed(PPDSError)
         /// Another machine holds the issue's claim on the registry remote; nothing was created.
-        case claimedElsewhere
+        case claimedElsewhere(message: String)
+
+        /// The outcome's name in the JSON.
+        public var name: String {
+            switch self {
+            case .started: "started"
+            case .existing: "existing"
+            case .recreated: "recreated"
+            case .failed: "failed"
+            case .claimedElsewhere: "claimedElsewhere"
+            }
+        }
     }
 
     public var issue: IssueNumber
     public var outcome: Outcome
-    public var session: Session?
-    public var reason: String?
-    /// Why it failed, kept typed to the edge (exit code, JSON `reasonKind`).
-    public var failure: PPDSError.Reason?
     public var hooks: [HookResult] = []
     public var warnings: [String] = []
     public var copied: [String] = []
+
+    public init(issue: IssueNumber, outcome: Outcome) {
+        self.issue = issue
+        self.outcome = outcome
+    }
+
+    /// The session the issue has now, unless it failed or is claimed elsewhere.
+    public var session: Session? {
+        switch outcome {
+        case .started(let session), .existing(let session), .recreated(let session, _): session
+        case .failed, .claimedElsewhere: nil
+        }
+    }
+
+    /// The error, when it failed.
+    public var failure: PPDSError? {
+        if case .failed(let error) = outcome { return error }
+        return nil
+    }
+
+    /// Nothing was made: it failed or another machine holds the claim.
+    public var isRefusal: Bool { session == nil }
 
     /// A configured hook failed (the session stays `registered`).
     public var hookFailed: Bool { hooks.contains { $0.outcome == .failed } }
 
     public var json: JSONValue {
-        var fields: [String: JSONValue] = ["issue": .string(issue.tag), "outcome": .string(outcome.rawValue)]
-        fields["reason"] = reason.map(JSONValue.string) ?? .null
-        if let failure { fields["reasonKind"] = .string(failure.rawValue) }
+        var fields: [String: JSONValue] = ["issue": .string(issue.tag), "outcome": .string(outcome.name)]
+        switch outcome {
+        case .started, .existing: fields["reason"] = .null
+        case .recreated(_, let note): fields["reason"] = .string(note)
+        case .failed(let error):
+            fields["reason"] = .string(error.message)
+            fields["reasonKind"] = .string(error.reason.rawValue)
+        case .claimedElsewhere(let message): fields["reason"] = .string(message)
+        }
         if let session {
             fields["id"] = .string(session.id)
             fields["branch"] = .string(session.branch)
@@ -87,6 +123,39 @@ public struct StartResult: Sendable {
         if !warnings.isEmpty { fields["warnings"] = .array(warnings.map(JSONValue.string)) }
         if !copied.isEmpty { fields["copied"] = .array(copied.map(JSONValue.string)) }
         return .object(fields)
+    }
+}
+
+/// A whole start-work run: each issue's result, the run's warnings, and the contract's exit
+/// policy, the same for every front end.
+public struct StartWorkReport: Sendable {
+    public var results: [StartResult]
+    public var warnings: [String]
+
+    public init(results: [StartResult], warnings: [String]) {
+        self.results = results
+        self.warnings = warnings
+    }
+
+    /// Why the run as a whole did not succeed, as an error kind the edge maps (exit code, HTTP
+    /// status); nil when it did. A bulk item that failed, or a failed hook, is `.failed` (exit
+    /// 1); one issue alone keeps its failure's kind (2 for no such issue, a corrupt file, a
+    /// refusal); another machine's claim is a refusal.
+    public var failure: PPDSError.Reason? {
+        let failed = results.compactMap(\.failure)
+        if results.contains(where: \.hookFailed) { return .failed }
+        if failed.count == 1, results.count == 1 { return failed[0].reason }
+        if !failed.isEmpty { return .failed }
+        if results.contains(where: { if case .claimedElsewhere = $0.outcome { true } else { false } }) { return .refused }
+        return nil
+    }
+
+    public var json: OrderedJSON {
+        var out = OrderedJSON()
+        out["version"] = .int(1)
+        out["results"] = .array(results.map(\.json))
+        if !warnings.isEmpty { out["warnings"] = .array(warnings.map(JSONValue.string)) }
+        return out
     }
 }
 
@@ -114,6 +183,12 @@ public struct StartWork: Sendable {
         return wantsGh && ProcessRunner.find("gh") == nil ? [Self.ghMissingWarning] : []
     }
 
+    /// The start-work operation: every issue attempted, with the run's warnings.
+    public func report(_ request: StartWorkRequest) -> StartWorkReport {
+        let warnings = runWarnings(request)
+        return StartWorkReport(results: run(request), warnings: warnings)
+    }
+
     /// Attempts every issue (in parallel up to `jobs`), returning results in input order.
     public func run(_ request: StartWorkRequest) -> [StartResult] {
         var seen = Set<IssueNumber>()
@@ -128,9 +203,10 @@ public struct StartWork: Sendable {
     }
 
     func start(_ issue: IssueNumber, request: StartWorkRequest) -> StartResult {
-        var result = StartResult(issue: issue, outcome: .failed)
+        // The outcome is set once the issue's fate is known; until then it has failed.
+        var result = StartResult(issue: issue, outcome: .failed(PPDSError.failed("\(issue.tag) failed")))
         do {
-            let created: Session? = try workspace.store.withLock(issue) { () throws -> Session? in
+            let outcome: StartResult.Outcome = try workspace.store.withLock(issue) { () throws -> StartResult.Outcome in
                 let repository = try workspace.openRepository()
                 for operation in Intent.Operation.rolledBack {
                     guard let intent = intents.load(operation, issue.value, repo: workspace.repoRoot) else { continue }
@@ -144,10 +220,10 @@ public struct StartWork: Sendable {
                         throw PPDSError.conflict("\(issue.tag): \(workspace.store.path(for: issue)) belongs to the repository \(existing.repo ?? "?"), not \(workspace.repoRoot)")
                     }
                     guard existing.status.isTerminal else {
-                        let recreated = try recreateIfGone(existing, repository: repository, result: &result)
-                        result.outcome = recreated ? .recreated : .existing
-                        result.session = existing
-                        return nil
+                        if let note = try recreateIfGone(existing, repository: repository, result: &result) {
+                            return .recreated(existing, note: note)
+                        }
+                        return .existing(existing)
                     }
                     throw PPDSError.conflict("\(issue.tag): a finished session (\(existing.status.fileValue)) is still recorded; 'ppds prune \(issue.value) --min-age 0s' clears it once its work is merged (unmerged work stays where it is, and prune says why)")
                 }
@@ -161,43 +237,39 @@ public struct StartWork: Sendable {
                         if claimed.outcome == .claimed { claims = claimer }
                         if let warning = claimed.warning { result.warnings.append(warning) }
                     } catch let error as PPDSError where error.reason == .conflict {
-                        result.outcome = .claimedElsewhere
-                        result.reason = error.message
-                        return nil
+                        return .claimedElsewhere(message: error.message)
                     }
                 }
                 do {
-                    return try create(issue, request: request, repository: repository, result: &result)
+                    return .started(try create(issue, request: request, repository: repository, result: &result))
                 } catch {
                     // A claim made for a start that failed is given back.
                     _ = try? claims?.release(issue)
                     throw error
                 }
             }
-            if let created {
-                result.outcome = .started
-                result.session = created
-            }
+            result.outcome = outcome
             // Before post_create and spawn, so an agent spawned there already has its hooks.
-            if let agent = request.agent, let session = result.session, result.outcome == .started || result.outcome == .recreated {
+            let made: Session?
+            switch outcome {
+            case .started(let session), .recreated(let session, _): made = session
+            case .existing, .failed, .claimedElsewhere: made = nil
+            }
+            if let agent = request.agent, let session = made {
                 result.hooks.append(AgentHooks.installResult(for: session, workspace: workspace, agent: agent.kind, executable: agent.executable))
             }
-            if let created, request.runHooks {
+            if case .started(let created) = outcome, request.runHooks {
                 result.hooks += Hooks.runAfterCreate(created, config: config, home: workspace.store.home)
             }
-            if !request.exec.isEmpty, let session = result.session, result.outcome == .started || result.outcome == .recreated,
-               let hazard = Hooks.formatHazard(.argv(request.exec), for: session) {
+            if !request.exec.isEmpty, let session = made, let hazard = Hooks.formatHazard(.argv(request.exec), for: session) {
                 result.hooks.append(HookResult(kind: "exec", command: CommandSpec.argv(request.exec).display, outcome: .failed, message: hazard))
-            } else if !request.exec.isEmpty, let session = result.session, result.outcome == .started || result.outcome == .recreated {
+            } else if !request.exec.isEmpty, let session = made {
                 result.hooks.append(Hooks.spawn(kind: "exec", argv: Hooks.argv(.argv(request.exec), for: session),
                                                 display: CommandSpec.argv(request.exec).display, session: session,
                                                 home: workspace.store.home))
             }
         } catch {
-            result.outcome = .failed
-            let failure = PPDSError.from(error)
-            result.reason = failure.message
-            result.failure = failure.reason
+            result.outcome = .failed(PPDSError.from(error))
         }
         return result
     }
@@ -288,13 +360,13 @@ public struct StartWork: Sendable {
     /// A live session whose folder was deleted by hand (nothing at the path, not even a
     /// dangling link) gets its worktree back, from its branch. git's admin entry for the folder,
     /// when stale, is pruned first; an entry that is locked, or a branch checked out elsewhere,
-    /// is refused. Returns false (nothing done) when the folder exists.
-    private func recreateIfGone(_ session: Session, repository: Repository, result: inout StartResult) throws -> Bool {
+    /// is refused. Returns what was done, or nil (nothing done) when the folder exists.
+    private func recreateIfGone(_ session: Session, repository: Repository, result: inout StartResult) throws -> String? {
         var facts = stat()
-        guard lstat(session.worktree, &facts) != 0, errno == ENOENT else { return false }
+        guard lstat(session.worktree, &facts) != 0, errno == ENOENT else { return nil }
         let issue = session.issue
         guard (try repository.branch(session.branch)) != nil else {
-            throw PPDSError.failed("\(issue.tag): the worktree \(session.worktree) is gone and so is the branch \(session.branch); run 'ppds cancel \(issue.value)' or 'ppds prune \(issue.value)'")
+            throw PPDSError.notFound("\(issue.tag): the worktree \(session.worktree) is gone and so is the branch \(session.branch); run 'ppds cancel \(issue.value)' or 'ppds prune \(issue.value)'")
         }
         // A missing parent folder is more likely a disk that is not mounted than a folder someone
         // removed: recreating there would hide the real worktree once the disk is back.
@@ -307,10 +379,10 @@ public struct StartWork: Sendable {
         var stale: [WorktreeInfo] = []
         for entry in entries where !entry.path.isEmpty && canonicalPath(entry.path) == wanted || entry.head == .branch(session.branch) {
             guard entry.state == .folderMissing && !entry.isMain else {
-                throw PPDSError.failed("\(issue.tag): the worktree \(session.worktree) is gone, but \(session.branch) is checked out at \(entry.isMain ? entry.path : entry.path.isEmpty ? entry.name : entry.path)")
+                throw PPDSError.conflict("\(issue.tag): the worktree \(session.worktree) is gone, but \(session.branch) is checked out at \(entry.isMain ? entry.path : entry.path.isEmpty ? entry.name : entry.path)")
             }
             guard !entry.isLocked else {
-                throw PPDSError.failed("\(issue.tag): the worktree \(session.worktree) is gone, but git's entry '\(entry.name)' for it is locked; run 'git worktree unlock \(entry.name)' and retry")
+                throw PPDSError.conflict("\(issue.tag): the worktree \(session.worktree) is gone, but git's entry '\(entry.name)' for it is locked; run 'git worktree unlock \(entry.name)' and retry")
             }
             stale.append(entry)
         }
@@ -319,7 +391,7 @@ public struct StartWork: Sendable {
             // for a moment (made, its folder not yet), and it must not be pruned from under it.
             try repository.pruneStaleWorktrees(only: Set(stale.map(\.name)))
             if let kept = stale.first(where: { repository.worktree(named: $0.name) != nil }) {
-                throw PPDSError.failed("\(issue.tag): git's stale entry '\(kept.name)' for \(session.worktree) could not be pruned (it holds commits found nowhere else); run 'ppds doctor'")
+                throw PPDSError.conflict("\(issue.tag): git's stale entry '\(kept.name)' for \(session.worktree) could not be pruned (it holds commits found nowhere else); run 'ppds doctor'")
             }
         }
         var recreating: Intent?
@@ -336,7 +408,7 @@ public struct StartWork: Sendable {
             // Recorded first: a recreate killed half-way leaves a worktree with files missing,
             // which a rerun would otherwise take for the session's own ("existing").
             guard let tip = try repository.branch(session.branch)?.target else {
-                throw PPDSError.failed("\(issue.tag): the branch \(session.branch) is gone")
+                throw PPDSError.notFound("\(issue.tag): the branch \(session.branch) is gone")
             }
             let intent = Intent(operation: .recreate, issue: issue.value, repo: workspace.repoRoot, branch: session.branch,
                                 worktree: session.worktree, adminName: admin, commit: tip.hex, pid: getpid(),
@@ -344,7 +416,7 @@ public struct StartWork: Sendable {
             try intents.record(intent)
             recreating = intent
         }
-        guard let intent = recreating else { return false }
+        guard let intent = recreating else { return nil }
         do {
             try repository.addWorktree(name: intent.adminName!, path: session.worktree, branch: session.branch, external: GitCLICheckout())
             try FaultInjection.checkpoint("afterRecreate")
@@ -357,9 +429,8 @@ public struct StartWork: Sendable {
         intents.clear(intent)
         result.copied = copies.copied
         result.warnings += copies.warnings
-        result.reason = "the worktree folder was gone; made it again from \(session.branch)"
+        return "the worktree folder was gone; made it again from \(session.branch)"
             + (stale.isEmpty ? "" : " (pruned git's stale entry '\(stale.map(\.name).joined(separator: "', '"))')")
-        return true
     }
 
     /// Branches and folders that sessions and in-flight starts hold.

@@ -231,8 +231,9 @@ function render() {
   if (!sessions.length) view.append(el("p", {class: "empty"}, "No sessions."));
   // Merged and finished is good news, shown apart from what needs fixing (as the CLI does).
   const all = [...state.problems.values()];
-  const ready = all.filter(p => p.kind === "mergedReadyToPrune");
-  const problems = all.filter(p => p.kind !== "mergedReadyToPrune");
+  // The one diagnosis's groups and names (a server before them sent only kind).
+  const ready = all.filter(p => (p.group || (p.kind === "mergedReadyToPrune" ? "readyToPrune" : "problems")) === "readyToPrune");
+  const problems = all.filter(p => !ready.includes(p));
   if (ready.length) {
     view.append(el("section", {"data-group": "readyToPrune"}, el("h2", {}, mark("readyToPrune"), `Ready to prune: ${ready.length}`),
       el("ul", {class: "problems"}, ready.map(p => el("li", {}, p.issue ? p.issue + " " : "", p.message))),
@@ -240,7 +241,7 @@ function render() {
   }
   if (problems.length) {
     view.append(el("section", {"data-group": "problems"}, el("h2", {}, mark("problems"), `Problems: ${problems.length}`),
-      el("ul", {class: "problems"}, problems.map(p => el("li", {}, p.issue ? p.issue + " " : "", el("span", {class: "kind"}, p.kind), ": " + p.message)))));
+      el("ul", {class: "problems"}, problems.map(p => el("li", {}, p.issue ? p.issue + " " : "", el("span", {class: "kind"}, p.name || p.kind), ": " + p.message)))));
   }
   if (focused && document.getElementById(focused)) { const f = document.getElementById(focused); if (typed !== null && "value" in f) f.value = typed; f.focus(); }
   else if (buttonKey && document.querySelector(buttonKey)) document.querySelector(buttonKey).focus();

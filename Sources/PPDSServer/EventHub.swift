@@ -56,7 +56,8 @@ public actor EventHub {
         sessions = current
         var currentProblems: [String: JSONValue] = [:]
         for problem in report.problems {
-            currentProblems[JSONWriter.write(problem.json, pretty: false)] = problem.json
+            let json = ProblemText.statusJSON(problem)
+            currentProblems[JSONWriter.write(json, pretty: false)] = json
         }
         if !first {
             for key in currentProblems.keys.sorted() where problems[key] == nil {

@@ -114,7 +114,7 @@ final class LiveView: Sendable {
     static func encode(_ report: StatusReport) -> Snapshot {
         var content = OrderedJSON()
         content["sessions"] = .array(report.sessions.map(\.json))
-        content["problems"] = .array(report.problems.map(\.json))
+        content["problems"] = .array(report.problems.map(ProblemText.statusJSON))
         let body = JSONWriter.write(report.json, pretty: false) + "\n"
         let etag = "W/\"\(fnv1a(JSONWriter.write(content, pretty: false)))\""
         return Snapshot(report: report, body: ByteBuffer(string: body), etag: etag)

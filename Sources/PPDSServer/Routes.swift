@@ -131,14 +131,14 @@ struct Handlers: Sendable {
 
     func show(_ issue: IssueNumber) async throws -> Response {
         let workspace = workspace
-        let view = try await offload { () throws -> SessionView in
-            guard let session = try workspace.store.loadIfPresent(issue) else {
+        // The CLI's show: this machine's session, or another machine's synced copy.
+        let shown = try await offload { () throws -> SessionShow in
+            guard try workspace.store.loadIfPresent(issue) != nil || SessionChanges.mirrorCopy(issue, store: workspace.store, workspace: workspace) != nil else {
                 throw APIError(.notFound, "no session for \(issue.tag)")
             }
-            let git = try GitFactReader(repository: try workspace.openRepository()).state(of: session, includeDirty: true)
-            return SessionView(session: session, git: git, home: workspace.store.home)
+            return try SessionShow.read(issue, store: workspace.store, workspace: workspace)
         }
-        return json(.document("session", view.json))
+        return json(shown.json)
     }
 
     /// The same validation and transitions as the CLI's update, guide, pause and resume. The

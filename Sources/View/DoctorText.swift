@@ -26,8 +26,8 @@ public enum DoctorText {
         return lines.joined(separator: "\n")
     }
 
-    public static func describe(_ problem: DoctorProblem) -> String {
+    public static func describe(_ problem: Problem) -> String {
         let who = problem.issue.map { "\($0.tag) " } ?? ""
-        return "   - \(problem.kind.rawValue) \(who)\(problem.fixable ? "[fixable] " : "")\(TerminalText.escaped(problem.message))"
+        return "   - \(problem.name) \(who)\(problem.fixable ? "[fixable] " : "")\(TerminalText.escaped(ProblemText.message(problem)))"
     }
 }

@@ -6,8 +6,9 @@ import Lifecycle
 import SessionKit
 import Support
 
-/// Desktop notifications and `hooks.on_stuck` / `hooks.on_complete` when a session becomes
-/// stuck (with its reason) or complete (with its PR). Fed successive status reports.
+/// Notices when a session becomes stuck (with its reason) or complete (with its PR), and words
+/// it; `NotificationDelivery` sends the desktop notification and runs `hooks.on_stuck` /
+/// `hooks.on_complete`. Fed successive status reports.
 public final class Notifier: Sendable {
     public struct Event: Sendable, Equatable {
         public enum Kind: String, Sendable { case stuck, complete }
@@ -17,9 +18,8 @@ public final class Notifier: Sendable {
         public let body: String
     }
 
-    private let config: Config
-    private let home: String
-    private let desktop: Bool
+    /// Runs notify-send and the hooks (Lifecycle's): this type only sees changes and words them.
+    private let delivery: NotificationDelivery
     /// The statuses of the last report seen: the baseline for the next.
     private let previous = Mutex<[IssueNumber: Mark]?>(nil)
 
@@ -31,9 +31,7 @@ public final class Notifier: Sendable {
 
     /// `desktop` sends notify-send notifications (when it is on PATH); hooks run either way.
     public init(config: Config, home: String, desktop: Bool) {
-        self.config = config
-        self.home = home
-        self.desktop = desktop
+        delivery = NotificationDelivery(config: config, desktop: desktop)
     }
 
     /// Compares with the last report and fires what changed. The first report only sets the baseline.
@@ -99,18 +97,7 @@ public final class Notifier: Sendable {
     }
 
     private func fire(_ event: Event, session: Session) {
-        if desktop, ProcessRunner.find("notify-send") != nil {
-            _ = try? ProcessRunner.run(["notify-send"] + Notifier.desktopArguments(title: event.title, body: event.body), timeout: 10)
-        }
-        let key = event.kind == .stuck ? "hooks.on_stuck" : "hooks.on_complete"
-        let commands = event.kind == .stuck ? config.onStuck : config.onComplete
-        guard config.mayRun(key) else { return }
-        var env = Hooks.environment(for: session)
-        env["PPDS_EVENT"] = event.kind.rawValue
-        if let reason = session.stuck?.reason { env["PPDS_REASON"] = reason }
-        if let pr = session.pr { env["PPDS_PR"] = pr }
-        for command in commands where Hooks.formatHazard(command, for: session) == nil {
-            _ = try? ProcessRunner.run(Hooks.argv(command, for: session), in: session.repo, environment: env, timeout: 60)
-        }
+        delivery.deliver(event.kind == .stuck ? .stuck : .complete, session: session,
+                         desktopArguments: Notifier.desktopArguments(title: event.title, body: event.body))
     }
 }

@@ -10,23 +10,20 @@ public enum StartWorkText {
         let safe = { (text: String) in TerminalText.escaped(text) }  // paths, file names, hook output
         var lines: [String] = []
         switch result.outcome {
-        case .started:
-            let session = result.session!
+        case .started(let session):
             lines.append("✔ \(result.issue.tag) started: \(safe(session.branch)) → \(safe(session.worktree))")
-        case .existing:
-            let session = result.session!
+        case .existing(let session):
             lines.append("= \(result.issue.tag) already has a session (\(safe(session.status.fileValue))): \(safe(session.branch)) → \(safe(session.worktree))")
-        case .recreated:
-            let session = result.session!
+        case .recreated(let session, let note):
             lines.append("↻ \(result.issue.tag) recreated (\(safe(session.status.fileValue))): \(safe(session.branch)) → \(safe(session.worktree))")
-            if let reason = result.reason { lines.append("    \(safe(reason))") }
-        case .failed:
+            lines.append("    \(safe(note))")
+        case .failed(let error):
             // Reasons from below often begin with the issue already: said once.
-            var reason = result.reason ?? ""
+            var reason = error.message
             if reason.hasPrefix(result.issue.tag + ": ") { reason.removeFirst(result.issue.tag.count + 2) }
             lines.append("✘ \(result.issue.tag) failed: \(safe(reason))")
-        case .claimedElsewhere:
-            lines.append("✋ \(safe(result.reason ?? "\(result.issue.tag) is claimed by another machine"))")
+        case .claimedElsewhere(let message):
+            lines.append("✋ \(safe(message))")
         }
         for file in result.copied { lines.append("    copied \(safe(file))") }
         for hook in result.hooks {

@@ -42,25 +42,6 @@ public enum StatusGroup: String, CaseIterable, Sendable {
     }
 }
 
-/// Something git says that the session file does not.
-public struct StatusProblem: Sendable, Equatable {
-    public enum Kind: String, Sendable {
-        case worktreeMissing, branchMissing, branchMismatch, mergedReadyToPrune, stale, corruptSessionFile, interruptedOperation
-    }
-
-    public let kind: Kind
-    public let issue: IssueNumber?
-    public let file: String?
-    public let message: String
-
-    public var json: JSONValue {
-        var fields: [String: JSONValue] = ["kind": .string(kind.rawValue), "message": .string(message)]
-        fields["issue"] = issue.map { .string($0.tag) } ?? .null
-        if let file { fields["file"] = .string(file) }
-        return .object(fields)
-    }
-}
-
 /// One session with its git state.
 public struct SessionView: Sendable {
     public let session: Session
@@ -138,7 +119,8 @@ public struct SessionView: Sendable {
 /// The orchestrator view: session files and git state together.
 public struct StatusReport: Sendable {
     public var sessions: [SessionView]
-    public var problems: [StatusProblem]
+    /// The one diagnosis's problems of the sessions shown (`Diagnosis.diagnose`, session scope).
+    public var problems: [Problem]
     public var generatedAt: Date
 
     public struct Options: Sendable {
@@ -158,57 +140,32 @@ public struct StatusReport: Sendable {
     public static func build(_ workspace: Workspace, options: Options = Options(), now: Date = Date(),
                              jobs: Int = ProcessInfo.processInfo.activeProcessorCount) throws(PPDSError) -> StatusReport {
         let listing = workspace.store.list()
-        var problems: [StatusProblem] = listing.errors.map {
-            StatusProblem(kind: .corruptSessionFile, issue: nil, file: $0.file, message: "\($0.file): \($0.reason)")
-        }
+        var facts = DiagnosisFacts(scope: .sessions, now: now, staleAfter: options.staleAfter, quarantine: workspace.store.quarantineDir)
+        facts.corruptFiles = listing.errors.map { DiagnosisFacts.CorruptFile(file: $0.file, reason: $0.reason) }
         // Interrupted work is visible where people look, not only in doctor.
-        for intent in IntentStore(home: workspace.store.home).all().intents where intent.repo == workspace.repoRoot && !intent.isLive {
-            let next = intent.operation == .prune ? "finishes it" : "rolls it back"
-            problems.append(StatusProblem(kind: .interruptedOperation, issue: intent.issueNumber, file: nil,
-                                          message: "\(intent.operation.rawValue) was interrupted (pid \(intent.pid) is gone); 'ppds doctor --fix' \(next), and a rerun then succeeds"))
-        }
+        facts.operations = DiagnosisFacts.operations(workspace)
+        let running = Set(facts.operations.filter(\.live).map { canonicalPath($0.worktree) })
         let sessions = listing.sessions.filter { workspace.owns($0) }
         let worktrees: [WorktreeInfo]
         worktrees = try PPDSError.wrapping { try workspace.openRepository().worktrees() }
-        let states = parallelMap(sessions, jobs: sessions.count < 16 ? 1 : jobs, context: {
+        let byPath = Dictionary(worktrees.filter { !$0.path.isEmpty }.map { (canonicalPath($0.path), $0) }, uniquingKeysWith: { a, _ in a })
+        let read = parallelMap(sessions, jobs: sessions.count < 16 ? 1 : jobs, context: {
             try? GitFactReader(repository: workspace.openRepository(), worktrees: worktrees)
-        }) { reader, session in
-            reader?.state(of: session, includeDirty: options.includeDirty) ?? SessionGitState()
+        }) { reader, session -> (SessionGitState, DiagnosisFacts.SessionFacts?) in
+            let git = reader?.state(of: session, includeDirty: options.includeDirty) ?? SessionGitState()
+            guard let reader else { return (git, nil) }
+            let path = canonicalPath(session.worktree)
+            return (git, DiagnosisFacts.SessionFacts.read(session, entry: byPath[path], canonicalWorktree: path, repository: reader.repository,
+                                                          heldBy: git.branchHeldBy, operationRunning: running.contains(path),
+                                                          merged: git.merged, hasOwnCommits: git.hasOwnCommits))
         }
         var views: [SessionView] = []
-        for (session, git) in zip(sessions, states) {
+        for (session, (git, sessionFacts)) in zip(sessions, read) {
             if session.status.isTerminal && !git.worktreeExists && !git.branchExists && !options.includeGone { continue }
             views.append(SessionView(session: session, git: git, home: workspace.store.home))
-            problems += Self.problems(session, git, options: options, now: now)
+            if let sessionFacts { facts.sessions.append(sessionFacts) }
         }
-        return StatusReport(sessions: views, problems: problems, generatedAt: now)
-    }
-
-    static func problems(_ session: Session, _ git: SessionGitState, options: Options, now: Date) -> [StatusProblem] {
-        var found: [StatusProblem] = []
-        func add(_ kind: StatusProblem.Kind, _ message: String) {
-            found.append(StatusProblem(kind: kind, issue: session.issue, file: nil, message: message))
-        }
-        let terminal = session.status.isTerminal
-        if !git.worktreeExists && !terminal { add(.worktreeMissing, "worktree \(session.worktree) is gone") }
-        if !git.branchExists && !terminal { add(.branchMissing, "branch \(session.branch) does not exist") }
-        if git.worktreeExists, let other = git.checkedOutBranch {
-            add(.branchMismatch, "the worktree has \(other) checked out, not \(session.branch)")
-        }
-        if let holder = git.branchHeldBy, !terminal {
-            add(.branchMismatch, "\(session.branch) is checked out in \(holder), not in the session's worktree")
-        }
-        if terminal, let merged = git.merged, git.worktreeExists || git.branchExists {
-            if git.hasOwnCommits == false {
-                add(.mergedReadyToPrune, "no commits of its own; 'ppds prune' cleans it up once older than --min-age")
-            } else {
-                add(.mergedReadyToPrune, "\(merged.spoken); 'ppds prune' will clean it up")
-            }
-        }
-        if session.status.isActive, now.timeIntervalSince(session.lastUpdate) > options.staleAfter {
-            add(.stale, "no update for \(HumanDuration.describe(now.timeIntervalSince(session.lastUpdate)))")
-        }
-        return found
+        return StatusReport(sessions: views, problems: Diagnosis.diagnose(facts), generatedAt: now)
     }
 
     public var json: OrderedJSON {
@@ -216,7 +173,7 @@ public struct StatusReport: Sendable {
         out["version"] = .int(1)
         out["generatedAt"] = .string(Timestamp.format(generatedAt))
         out["sessions"] = .array(sessions.map(\.json))
-        out["problems"] = .array(problems.map(\.json))
+        out["problems"] = .array(problems.map(ProblemText.statusJSON))
         out["groups"] = .array(StatusGroup.allCases.map { .object(["name": .string($0.rawValue), "title": .string($0.title)]) })
         return out
     }

@@ -43,19 +43,19 @@ public struct StatusText {
         }
         if report.sessions.isEmpty { lines.append("No sessions.") }
         // Merged and finished is good news: said apart from what needs fixing.
-        let ready = report.problems.filter { $0.kind == .mergedReadyToPrune }
-        let problems = report.problems.filter { $0.kind != .mergedReadyToPrune }
+        let ready = report.problems.filter { $0.group == .readyToPrune }
+        let problems = report.problems.filter { $0.group == .problems }
         if !ready.isEmpty {
             lines.append(bold("🧹 Ready to prune: \(ready.count)"))
             for item in ready {
-                lines.append("   - \(item.issue.map { "\($0.tag) " } ?? "")\(Self.safe(shorten(item.message)))")
+                lines.append("   - \(item.issue.map { "\($0.tag) " } ?? "")\(Self.safe(shorten(ProblemText.message(item))))")
             }
         }
         if !problems.isEmpty {
             lines.append(bold("⚠️  Problems: \(problems.count)"))
             for problem in problems {
                 let who = problem.issue.map { "\($0.tag) " } ?? ""
-                lines.append("   - \(who)\(problem.kind.rawValue): \(Self.safe(shorten(problem.message)))")
+                lines.append("   - \(who)\(problem.name): \(Self.safe(shorten(ProblemText.message(problem))))")
             }
         }
         return lines.joined(separator: "\n")

@@ -24,23 +24,15 @@ struct CancelCommand: JSONCommand, NamedSessionCommand {
     func execute() throws {
         // The same session choice as every verb: this repository's, or exactly one elsewhere.
         let (store, scoped, issue) = try CLI.target(issue, repo: repo)
-        let current = try store.load(issue)
-        let session = current.status == .cancelled ? current : try SessionChanges.apply(.cancel, to: issue, in: store, workspace: scoped)
-        // A cancelled issue is free for any machine again.
-        if let workspace = try? Workspace.locate(repo: repo.repo ?? session.repo),
-           let config = try? workspace.config() {
-            for warning in RegistryClaims.release([issue], workspace: workspace, config: config) { CLI.printError("warning: " + warning) }
+        let report = try Cancel.run(CancelRequest(issue: issue, remove: remove, force: force, forceDelete: forceDelete),
+                                    store: store, workspace: scoped)
+        for warning in report.claimWarnings { CLI.printError("warning: " + warning) }
+        if let removal = report.removal {
+            if !json { print(TerminalText.escaped("\(issue.tag) cancelled; removing its worktree:")) }
+            PruneCommand.output(removal, json: json)
+        } else {
+            CLI.report(report.session, json: json, line: "\(issue.tag) cancelled")
         }
-        guard remove else {
-            CLI.report(session, json: json, line: "\(session.issue.tag) cancelled")
-            return
-        }
-        if !json { print(TerminalText.escaped("\(session.issue.tag) cancelled; removing its worktree:")) }
-        let workspace = try Workspace.locate(repo: repo.repo ?? session.repo)
-        let config = try workspace.config()
-        let report = try Prune(workspace: workspace, config: config)
-            .run(PruneRequest(issues: [issue], force: force, forceDelete: forceDelete, minAge: 0))
-        PruneCommand.output(report, json: json)
-        if report.anyFailed { throw ExitCode(.failed) }
+        if let failure = report.failure { throw ExitCode(PPDSError(failure, "").exitCode) }
     }
 }

@@ -79,8 +79,8 @@ public struct Demo {
         let started = StartWork(workspace: workspace, config: config)
             .run(StartWorkRequest(issues: Array(known.keys).sorted(), known: known, jobs: 2, offline: true, runHooks: false))
         for result in started {
-            guard let session = result.session, result.outcome == .started else {
-                throw PPDSError.failed("demo: \(result.issue.tag) did not start: \(result.reason ?? "")")
+            guard case .started(let session) = result.outcome else {
+                throw PPDSError.failed("demo: \(result.issue.tag) did not start: \(StartWorkText.describe(result))")
             }
             print("✔ \(result.issue.tag) \(session.branch) → \(session.worktree)" + (result.copied.isEmpty ? "" : " (copied \(result.copied.joined(separator: ", ")))"))
         }

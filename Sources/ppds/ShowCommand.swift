@@ -17,21 +17,17 @@ struct ShowCommand: JSONCommand, SessionCommand {
 
     func execute() throws {
         let (store, scoped, issue) = try CLI.target(issue, repo: repo)
-        // Another machine's session (synced into the mirror folder): its file, without git facts.
-        if let scoped, let copy = SessionChanges.mirrorCopy(issue, store: store, workspace: scoped) {
-            let view = SessionView(session: copy, git: SessionGitState(), home: store.home)
+            let shown = try SessionShow.read(issue, store: store, workspace: scoped)
+            guard case .here(var view) = shown else {
             if json {
-                CLI.printJSON(.document("session", view.json))
-            } else {
-                let owner = copy.machine.map { "\(TerminalText.escaped($0.label)) (\(TerminalText.escaped($0.id)))" } ?? "another machine"
-                print(ShowText.render(view, gitFacts: false) + "\nRuns on \(owner), as of the last 'ppds sync'; guide, pause and resume reach it on the next sync.")
+                    CLI.printJSON(shown.json)
+                } else if case .elsewhere(let copy, let machine) = shown {
+                    let owner = machine.map { "\(TerminalText.escaped($0.label)) (\(TerminalText.escaped($0.id)))" } ?? "another machine"
+                    print(ShowText.render(copy, gitFacts: false) + "\nRuns on \(owner), as of the last 'ppds sync'; guide, pause and resume reach it on the next sync.")
             }
             return
         }
-        let session = try store.load(issue)
-        let workspace = try scoped ?? Workspace.locate(repo: session.repo)
-        let git = try GitFactReader(repository: try workspace.openRepository()).state(of: session, includeDirty: true)
-        var view = SessionView(session: session, git: git, home: store.home)
+            let session = view.session
         let inWorktree = session.worktreeHolds(FileManager.default.currentDirectoryPath)
         if inWorktree {
             // Read in its worktree, show is the worker's: what this machine does not relay is

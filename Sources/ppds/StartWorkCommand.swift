@@ -69,7 +69,6 @@ struct StartWorkCommand: JSONCommand {
                                        agent: agent.map { ($0, CLI.executablePath) })
         request.force = force
         let starter = StartWork(workspace: workspace, config: config)
-        let warnings = starter.runWarnings(request)
         // Ctrl-C in a bulk start: say what happens to the work, then leave as interrupted.
         // The same command, flags and all (titles, --agent, --offline): what a rerun must repeat.
         let quoted = CommandLine.arguments.dropFirst().map { word in
@@ -77,35 +76,31 @@ struct StartWorkCommand: JSONCommand {
         }
         let rerun = "ppds " + quoted.joined(separator: " ") + (issues.contains("-") ? " (with the same input)" : "")
         Self.onInterrupt(saying: "interrupted: issues already started keep their worktree and session; one caught half-way is rolled back by the next run (or by 'ppds doctor --fix'). To finish, run the same command again (it skips what exists): \(rerun)")
-        let results = starter.run(request)
+        let report = starter.report(request)
         sayOnInterrupt(nil)
-        for warning in warnings { CLI.printError("warning: " + warning, prefixed: false) }
+        Self.render(report, json: json, cd: cd)
+        if let failure = report.failure { throw ExitCode(PPDSError(failure, "").exitCode) }
+    }
+
+    /// The report on stdout, each refusal once on stderr (a plain message with --json).
+    static func render(_ report: StartWorkReport, json: Bool, cd: Bool) {
+        for warning in report.warnings { CLI.printError("warning: " + warning, prefixed: false) }
         if json {
-            var out = OrderedJSON()
-            out["version"] = .int(1)
-            out["results"] = .array(results.map(\.json))
-            if !warnings.isEmpty { out["warnings"] = .array(warnings.map(JSONValue.string)) }
-            CLI.printJSON(out)
+            CLI.printJSON(report.json)
         } else if cd {
-            for result in results { CLI.printError(StartWorkText.describe(result), prefixed: false) }
-            if let session = results.first?.session, results.first?.outcome != .failed { print(session.worktree) }
+            for result in report.results { CLI.printError(StartWorkText.describe(result), prefixed: false) }
+            if let session = report.results.first?.session { print(session.worktree) }
         } else {
-            // A failure is said once, on stderr; the rest of the report on stdout.
-            for result in results where result.outcome != .failed && result.outcome != .claimedElsewhere { print(StartWorkText.describe(result)) }
+            for result in report.results where !result.isRefusal { print(StartWorkText.describe(result)) }
         }
-        if !cd {
-            for result in results where result.outcome == .failed || result.outcome == .claimedElsewhere {
-                CLI.printError(json ? result.reason ?? "\(result.issue.tag) failed" : StartWorkText.describe(result), prefixed: json)
+        guard !cd else { return }
+        for result in report.results {
+            switch result.outcome {
+            case .failed(let error): CLI.printError(json ? error.message : StartWorkText.describe(result), prefixed: json)
+            case .claimedElsewhere(let message): CLI.printError(json ? message : StartWorkText.describe(result), prefixed: json)
+            case .started, .existing, .recreated: break
             }
         }
-        // The contract: a bulk item that failed is exit 1. One issue alone keeps its failure's
-        // kind to the exit code (2 for no such issue, a corrupt file, a refusal).
-        let failed = results.filter { $0.outcome == .failed }
-        if results.contains(where: \.hookFailed) { throw ExitCode(.failed) }
-        if failed.count == 1, results.count == 1 { throw ExitCode(failed[0].failure ?? .failed) }
-        if !failed.isEmpty { throw ExitCode(.failed) }
-        // Refused, as the contract's exit 2: another machine holds the claim.
-        if results.contains(where: { $0.outcome == .claimedElsewhere }) { throw ExitCode(.refused) }
     }
 
     /// On SIGINT: `message` on stderr (made safe to print now), then exit 130.

@@ -45,36 +45,16 @@ struct StatusCommand: JSONCommand {
 
     /// One report per repository that has sessions here (found by the sessions' `repo` key).
     func runForEveryRepository() throws {
-        let listing = CLI.store.list()
-        var roots: [String] = []
-        for session in listing.sessions {
-            guard let repo = session.repo, !roots.contains(where: { samePlace($0, repo) }) else { continue }
-            roots.append(repo)
-        }
-        var documents: [JSONValue] = []
-        var texts: [String] = []
-        for root in roots.sorted() {
-            guard let workspace = try? Workspace.locate(repo: root) else {
-                texts.append("▸ \(TerminalText.escaped(root)) (not reachable here)")
-                documents.append(.object(["repo": .string(root), "reachable": .bool(false)]))
-                continue
-            }
-            let config = try workspace.config()
+        let overview = try StatusAcrossRepositories.build(CLI.store) { config in
             var options = CLI.statusOptions(staleAfter: staleAfter, config: config)
             options.includeGone = all
             options.includeDirty = dirty
-            let report = try StatusReport.build(workspace, options: options)
-            var document = report.json
-            document["repo"] = .string(workspace.repoRoot)
-            document["version"] = nil
-            documents.append(document.objectValue)
-            let body = table ? StatusTable().render(report) : StatusText(color: CLI.useColor).render(report)
-            texts.append("▸ \(TerminalText.escaped(workspace.repoRoot))\n" + body.split(separator: "\n", omittingEmptySubsequences: false).map { "  " + $0 }.joined(separator: "\n"))
+            return options
         }
         if json {
-            CLI.printJSON(.document("repositories", .array(documents)))
+            CLI.printJSON(overview.json)
         } else {
-            print(texts.isEmpty ? "No sessions." : texts.joined(separator: "\n\n"))
+            print(overview.render { table ? StatusTable().render($0) : StatusText(color: CLI.useColor).render($0) })
         }
     }
 }

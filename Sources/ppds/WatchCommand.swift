@@ -38,7 +38,7 @@ struct WatchCommand: PPDSCommand {
             CLI.printError("--notify: notify-send is not on PATH (Debian's libnotify-bin); hooks.on_stuck and on_complete still run")
         }
         var previous: [IssueNumber: String] = [:]
-        var previousProblems: [StatusProblem] = []
+            var previousProblems: [Problem] = []
         var drawn = 0
         while true {
             let report = try StatusReport.build(workspace, options: options)

@@ -325,8 +325,10 @@ import View
         let elsewhere = fixture.folder.file("elsewhere")
         try fixture.git("worktree", "add", "-q", elsewhere, branch)
         let (refused, refusedResults) = try fixture.startWork(["70"])
-        #expect(refused.status == 1)
+        // A conflict, kept to the edge: exit 2 for one issue alone (the contract's refusal).
+        #expect(refused.status == 2)
         #expect(refusedResults.first?["outcome"] as? String == "failed")
+        #expect(refusedResults.first?["reasonKind"] as? String == "conflict")
         #expect((refusedResults.first?["reason"] as? String ?? "").contains("checked out at \(elsewhere)"))
         #expect(!FileManager.default.fileExists(atPath: worktree))
     }

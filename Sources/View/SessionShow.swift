@@ -1,0 +1,34 @@
+import Foundation
+import GitKit
+import Lifecycle
+import SessionKit
+import Support
+
+/// `show`'s one lookup, for the CLI and the server: this machine's session with its git
+/// facts, or, when only another machine runs it, that machine's copy (synced into the mirror
+/// folder) without git facts.
+public enum SessionShow: Sendable {
+    case here(SessionView)
+    /// Another machine's session, as of the last `ppds sync`.
+    case elsewhere(SessionView, owner: Machine?)
+
+    /// `workspace` is the repository the caller is scoped to, if any (the mirror is per repository).
+    public static func read(_ issue: IssueNumber, store: SessionStore, workspace: Workspace?) throws(PPDSError) -> SessionShow {
+        if let workspace, let copy = SessionChanges.mirrorCopy(issue, store: store, workspace: workspace) {
+            return .elsewhere(SessionView(session: copy, git: SessionGitState(), home: store.home), owner: copy.machine)
+        }
+        let session = try PPDSError.wrapping { try store.load(issue) }
+        let located: Workspace
+        if let workspace { located = workspace } else { located = try Workspace.locate(repo: session.repo) }
+        let git = try GitFactReader(repository: try located.openRepository()).state(of: session, includeDirty: true)
+        return .here(SessionView(session: session, git: git, home: store.home))
+    }
+
+    public var view: SessionView {
+        switch self {
+        case .here(let view), .elsewhere(let view, _): view
+        }
+    }
+
+    public var json: OrderedJSON { .document("session", view.json) }
+}
