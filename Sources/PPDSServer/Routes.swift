@@ -29,6 +29,13 @@ func buildRouter(_ api: Handlers) -> Router<BasicRequestContext> {
             return try await api.change(try api.issue(context), action: action, body: body)
         }
     }
+    router.get("/api/v1/sessions/:issue/plan") { _, context in try await api.plan(try api.issue(context)) }
+    router.post("/api/v1/sessions/:issue/approve") { request, context in
+        try await api.answerPlan(try api.issue(context), verdict: .approved, body: try await api.body(request))
+    }
+    router.post("/api/v1/sessions/:issue/revise") { request, context in
+        try await api.answerPlan(try api.issue(context), verdict: .revise, body: try await api.body(request))
+    }
     router.get("/api/v1/events") { request, _ in await api.events(request) }
     return router
 }
