@@ -47,10 +47,11 @@ extension Session {
         let relayed: String
         switch verdict {
         case .approved:
-            relayed = "Plan v\(latest.version) approved" + (words.map { ": \($0)" } ?? ".") + " Go ahead and implement it."
+            relayed = "Plan v\(latest.version) approved: implement it." + (words.map { " The reviewer adds: \($0)" } ?? "")
         case .revise:
-            relayed = "Plan v\(latest.version) sent back with requested changes: \(words!)\n"
-                + "Revise the plan, then attach the new version: ppds update --status planning_complete --plan FILE"
+            // One line: relays print each message on a line of its own.
+            relayed = "Plan v\(latest.version) sent back with requested changes: \(words!) "
+                + "(revise the plan, then attach the new version: ppds update --status planning_complete --plan FILE)"
         }
         let guidanceItem = Guidance(id: Guidance.newID(), message: relayed, at: now)
         guidance.append(guidanceItem)

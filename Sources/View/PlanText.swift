@@ -36,7 +36,8 @@ public enum PlanText {
 
     /// The plan's lines, escaped and indented.
     public static func body(_ text: String) -> [String] {
-        var lines = TerminalText.escaped(text, keepingNewlines: true).split(separator: "\n", omittingEmptySubsequences: false).map { "    " + $0 }
+        var lines = TerminalText.escaped(text, keepingNewlines: true).split(separator: "\n", omittingEmptySubsequences: false)
+            .map { $0.trimmingCharacters(in: .whitespaces).isEmpty ? "" : "    " + $0 }
         while lines.last?.trimmingCharacters(in: .whitespaces).isEmpty == true { lines.removeLast() }
         return lines
     }

@@ -92,7 +92,7 @@ import Support
         let answer = try #require(try JSONSerialization.jsonObject(with: output.fileHandleForReading.readDataToEndOfFile()) as? [String: Any])
         #expect(answer["outcome"] as? String == "guidance")
         let message = try #require((answer["guidance"] as? [[String: Any]])?.first?["message"] as? String)
-        #expect(message.contains("Plan v1 approved: looks good"))
+        #expect(message.contains("Plan v1 approved: implement it. The reviewer adds: looks good"))
 
         // Recorded with the plan: who, when, what, which version; and the session is working.
         let recorded = try #require((try plans(43).first?["answers"] as? [[String: Any]])?.first)
@@ -260,7 +260,7 @@ import Support
         let prompt = String(decoding: try JSONSerialization.data(withJSONObject: ["session_id": "abc123", "cwd": worktree, "hook_event_name": "UserPromptSubmit",
                                                                                    "transcript_path": "/t.jsonl", "prompt": "continue"]), as: UTF8.self)
         let relayed = try fixture.ppds(["hook", "claude", "52"], in: worktree, environment: ["CLAUDE_PROJECT_DIR": ""], stdin: prompt).check()
-        #expect(relayed.stdout.contains("Plan v1 approved: go"))
+        #expect(relayed.stdout.contains("Plan v1 approved: implement it. The reviewer adds: go"))
 
         // A payload without a plan still records planning_complete (no new version).
         try fixture.ppds(["update", "52", "--status", "planning"]).check()
