@@ -7,10 +7,11 @@ import SessionKit
 import Support
 
 /// Desktop notifications and `hooks.on_stuck` / `hooks.on_complete` when a session becomes
-/// stuck (with its reason) or complete (with its PR). Fed successive status reports.
+/// stuck (with its reason) or complete (with its PR); a desktop notification when a plan waits
+/// for review (its version and first line). Fed successive status reports.
 public final class Notifier: Sendable {
     public struct Event: Sendable, Equatable {
-        public enum Kind: String, Sendable { case stuck, complete }
+        public enum Kind: String, Sendable { case stuck, complete, planReady }
         public let kind: Kind
         public let issue: IssueNumber
         public let title: String
@@ -27,6 +28,7 @@ public final class Notifier: Sendable {
     private struct Mark: Equatable {
         let status: SessionStatus
         let stuckSince: Date?
+        let planVersion: Int?
     }
 
     /// `desktop` sends notify-send notifications (when it is on PATH); hooks run either way.
@@ -39,7 +41,8 @@ public final class Notifier: Sendable {
     /// Compares with the last report and fires what changed. The first report only sets the baseline.
     @discardableResult
     public func observe(_ report: StatusReport) -> [Event] {
-        let current = Dictionary(report.sessions.map { ($0.session.issue, Mark(status: $0.session.status, stuckSince: $0.session.stuck?.since)) },
+        let current = Dictionary(report.sessions.map { ($0.session.issue, Mark(status: $0.session.status, stuckSince: $0.session.stuck?.since,
+                                                                              planVersion: $0.session.latestPlan?.version)) },
                                  uniquingKeysWith: { a, _ in a })
         let before = previous.withLock { previous in
             defer { previous = current }
@@ -56,6 +59,9 @@ public final class Notifier: Sendable {
             } else if session.status == .complete {
                 events.append(Event(kind: .complete, issue: session.issue, title: "ppds: \(session.issue.tag) PR ready",
                                     body: TerminalText.escaped(session.pr ?? session.branch)))
+            } else if let plan = session.planSummary, plan.state == .waiting {
+                events.append(Event(kind: .planReady, issue: session.issue, title: "ppds: \(session.issue.tag) plan ready for review",
+                                    body: "plan v\(plan.version): " + TerminalText.escaped(plan.firstLine)))
             }
         }
         for event in events {
@@ -102,8 +108,12 @@ public final class Notifier: Sendable {
         if desktop, ProcessRunner.find("notify-send") != nil {
             _ = try? ProcessRunner.run(["notify-send"] + Notifier.desktopArguments(title: event.title, body: event.body), timeout: 10)
         }
-        let key = event.kind == .stuck ? "hooks.on_stuck" : "hooks.on_complete"
-        let commands = event.kind == .stuck ? config.onStuck : config.onComplete
+        let key: String, commands: [CommandSpec]
+        switch event.kind {
+        case .stuck: (key, commands) = ("hooks.on_stuck", config.onStuck)
+        case .complete: (key, commands) = ("hooks.on_complete", config.onComplete)
+        case .planReady: return  // no configured hook for it (yet): the notification alone
+        }
         guard config.mayRun(key) else { return }
         var env = Hooks.environment(for: session)
         env["PPDS_EVENT"] = event.kind.rawValue

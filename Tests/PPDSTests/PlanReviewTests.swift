@@ -1,8 +1,11 @@
 import Foundation
 import Testing
 import TestSupport
+import Config
+import Lifecycle
 import SessionKit
 import Support
+import View
 
 /// Plan review at planning_complete, through the built binary in real temporary repositories:
 /// a worker attaches its plan, the orchestrator reads it, approves or sends it back, and a
@@ -267,5 +270,21 @@ import Support
         try fixture.ppds(["hook", "claude", "52"], in: worktree, environment: ["CLAUDE_PROJECT_DIR": ""], stdin: try exitPlanMode(cwd: worktree, plan: nil)).check()
         #expect(try sessionJSON(52)["status"] as? String == "planning_complete")
         #expect(try plans(52).count == 1)
+    }
+
+    @Test func aPlanWaitingForReviewIsNotifiedOncePerVersion() throws {
+        try fixture.started(53)
+        let workspace = try Workspace.locate(repo: fixture.repo, home: fixture.home)
+        let notifier = Notifier(config: Config(), home: fixture.home, desktop: false)
+        notifier.observe(try StatusReport.build(workspace))
+        try fixture.ppds(["update", "53", "--status", "planning_complete", "--plan", "-"], stdin: "Plan \u{1B}[31mred\n").check()
+        let events = notifier.observe(try StatusReport.build(workspace))
+        #expect(events.map(\.kind) == [.planReady])
+        #expect(events.first?.body == "plan v1: Plan \\e[31mred")
+        #expect(notifier.observe(try StatusReport.build(workspace)).isEmpty)
+        try fixture.ppds(["revise", "53", "smaller"]).check()
+        #expect(notifier.observe(try StatusReport.build(workspace)).isEmpty)
+        try fixture.ppds(["update", "53", "--status", "planning_complete", "--plan", "-"], stdin: "Plan two\n").check()
+        #expect(notifier.observe(try StatusReport.build(workspace)).map(\.body) == ["plan v2: Plan two"])
     }
 }
