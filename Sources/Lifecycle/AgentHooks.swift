@@ -20,7 +20,8 @@ import Support
 //   `ExitPlanMode` tool, whose input carries the plan as `tool_input.plan`: the hook with matcher
 //   `ExitPlanMode` records `planning_complete` with that plan (`ppds approve` answers it, relayed as
 //   guidance at the agent's next prompt, tool call or turn end). A payload without a plan (newer
-//   versions may keep it in a file) still records `planning_complete`.
+//   versions may keep it in a file) still records `planning_complete`. PostToolUse runs after a tool
+//   completed: for `ExitPlanMode`, the human accepted the plan in the agent's terminal (`working`).
 
 /// The agents ppds writes hooks for.
 public enum AgentKind: String, Sendable, CaseIterable {
@@ -35,6 +36,9 @@ public struct ClaudeHookPayload: Sendable, Equatable {
         case userPromptSubmit
         case stop
         case postToolUse
+        /// PostToolUse of `ExitPlanMode`: the tool completed, so the human accepted the plan in
+        /// the agent's own terminal.
+        case planAccepted
         /// A tool is about to run; for `ExitPlanMode`, `plan` is `tool_input.plan`.
         case preToolUse(tool: String, plan: String?)
         case other(String)
@@ -66,7 +70,7 @@ public struct ClaudeHookPayload: Sendable, Equatable {
             event = .notification(message: object["message"]?.stringValue ?? "", type: object["notification_type"]?.stringValue)
         case "UserPromptSubmit": event = .userPromptSubmit
         case "Stop": event = .stop
-        case "PostToolUse": event = .postToolUse
+        case "PostToolUse": event = object["tool_name"]?.stringValue == AgentHooks.exitPlanModeTool ? .planAccepted : .postToolUse
         case "PreToolUse":
             let tool = object["tool_name"]?.stringValue ?? ""
             event = .preToolUse(tool: tool, plan: object["tool_input"]?.objectValue?["plan"]?.stringValue)
@@ -158,6 +162,11 @@ public enum AgentHooks {
             // A prompt while planning is part of the plan; any other prompt means work.
             if session.status == .planning { return .leave("the session is planning") }
             return .set(.working, stuck: nil)
+        case .planAccepted:
+            // Accepted in the terminal, not through ppds: the session works on; the plan stays
+            // unanswered in its history ("not answered").
+            if session.status == .planningComplete { return .set(.working, stuck: nil) }
+            return byHook ? .set(.working, stuck: nil) : .leave("not waiting on a plan or a prompt the hook recorded")
         case .stop, .postToolUse:
             // The turn ended, or a tool ran: the wait the hook recorded is over. An idle
             // notification follows if the agent then waits for a prompt.
@@ -227,7 +236,7 @@ public enum AgentHooks {
     public static func pendingGuidance(_ payload: ClaudeHookPayload, issue given: IssueNumber?, projectDir: String?,
                                        home: String? = nil) -> (store: SessionStore, issue: IssueNumber, guidance: [Guidance], answer: String)? {
         switch payload.event {
-        case .userPromptSubmit, .stop, .postToolUse: break
+        case .userPromptSubmit, .stop, .postToolUse, .planAccepted: break
         default: return nil
         }
         guard let (workspace, session) = try? locate(payload, issue: given, projectDir: projectDir, home: home) else { return nil }

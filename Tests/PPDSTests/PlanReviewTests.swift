@@ -270,6 +270,10 @@ import View
         try fixture.ppds(["hook", "claude", "52"], in: worktree, environment: ["CLAUDE_PROJECT_DIR": ""], stdin: try exitPlanMode(cwd: worktree, plan: nil)).check()
         #expect(try sessionJSON(52)["status"] as? String == "planning_complete")
         #expect(try plans(52).count == 1)
+        // Accepted in the agent's terminal instead (ExitPlanMode completed): the session works on.
+        let accepted = try exitPlanMode(cwd: worktree, plan: nil).replacingOccurrences(of: "PreToolUse", with: "PostToolUse")
+        try fixture.ppds(["hook", "claude", "52"], in: worktree, environment: ["CLAUDE_PROJECT_DIR": ""], stdin: accepted).check()
+        #expect(try sessionJSON(52)["status"] as? String == "working")
     }
 
     @Test func aPlanWaitingForReviewIsNotifiedOncePerVersion() throws {
