@@ -29,6 +29,23 @@ extension Handlers {
         return json(out)
     }
 
+    /// `POST …/status` with `{"status": "planning_complete", "plan": "…", "force"?}`: a worker
+    /// attaches its plan (bounded by the request body's limit as well as the plan's).
+    func planSubmission(_ body: [String: JSONValue]) throws(APIError) -> SessionChange {
+        guard let plan = body["plan"]?.stringValue else { throw APIError(.usage, "'plan' must be a string") }
+        guard body["status"]?.stringValue.flatMap(SessionStatus.init(userValue:)) == .planningComplete else {
+            throw APIError(.usage, "a 'plan' goes with \"status\": \"planning_complete\"")
+        }
+        for key in ["reason", "context", "options", "pr"] where body[key] != nil && body[key] != .null {
+            throw APIError(.usage, "'\(key)' does not go with a 'plan'")
+        }
+        guard !plan.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { throw APIError(.usage, "the plan is empty") }
+        guard plan.utf8.count <= PlanVersion.maxBytes else {
+            throw APIError(.usage, "the plan is \(plan.utf8.count) bytes; a plan may have at most \(PlanVersion.maxBytes) bytes")
+        }
+        return .submitPlan(text: plan, force: body["force"] == .bool(true))
+    }
+
     /// `POST /api/v1/sessions/:issue/approve` (`{"message"?, "version"?}`) and `…/revise`
     /// (`{"message", "version"?}`). `version` is the plan the page showed: a newer one is a conflict.
     func answerPlan(_ issue: IssueNumber, verdict: PlanAnswer.Verdict, body: [String: JSONValue]) async throws -> Response {

@@ -158,6 +158,8 @@ struct Handlers: Sendable {
         }
         let change: SessionChange
         switch action {
+        case .status where body["plan"] != nil:
+            change = try planSubmission(body)
         case .status:
             guard let raw = try text("status") else { throw APIError(.usage, "'status' is required") }
             let options = try (body["options"]?.arrayValue ?? []).map { (item: JSONValue) throws(APIError) -> String in

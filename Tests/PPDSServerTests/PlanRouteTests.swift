@@ -50,6 +50,17 @@ import TestSupport
 
             let none = try await client.execute(uri: "/api/v1/sessions/3/plan", method: .get)
             #expect(none.status == .notFound)
+
+            // A worker attaches the next version through the API, as with 'update --plan'.
+            let wrongStatus = try await client.execute(uri: "/api/v1/sessions/2/status", method: .post, headers: jsonHeaders,
+                                                       body: body(#"{"status":"working","plan":"x"}"#))
+            #expect(wrongStatus.status == .badRequest)
+            let attached = try await client.execute(uri: "/api/v1/sessions/2/status", method: .post, headers: jsonHeaders,
+                                                    body: body(#"{"status":"planning_complete","plan":"Plan two, smaller\n"}"#))
+            #expect(attached.status == .ok, "\(attached.text)")
+            let second = try await client.execute(uri: "/api/v1/sessions/2/plan", method: .get).object()
+            #expect((second["plan"] as? [String: Any])?["version"] as? Int == 2)
+            #expect((second["plan"] as? [String: Any])?["text"] as? String == "Plan two, smaller\n")
         }
         // Without the token, no answer.
         try await setup.test(anonymous: true) { client in
