@@ -15,6 +15,13 @@ import Support
 // - Exit codes: 0 is success; 2 blocks (UserPromptSubmit erases the prompt, Stop keeps Claude going);
 //   others are non-blocking errors shown to the user. With exit 0, UserPromptSubmit's stdout is added to
 //   Claude's context. So the hook always exits 0 and prints nothing on stdout.
+// - PreToolUse (https://code.claude.com/docs/en/hooks#pretooluse-input) adds `tool_name`, `tool_input`
+//   and `tool_use_id`; its matcher is the tool name. Claude Code leaves plan mode through its
+//   `ExitPlanMode` tool, whose input carries the plan as `tool_input.plan`: the hook with matcher
+//   `ExitPlanMode` records `planning_complete` with that plan (`ppds approve` answers it, relayed as
+//   guidance at the agent's next prompt, tool call or turn end). A payload without a plan (newer
+//   versions may keep it in a file) still records `planning_complete`. PostToolUse runs after a tool
+//   completed: for `ExitPlanMode`, the human accepted the plan in the agent's terminal (`working`).
 
 /// The agents ppds writes hooks for.
 public enum AgentKind: String, Sendable, CaseIterable {
@@ -29,6 +36,11 @@ public struct ClaudeHookPayload: Sendable, Equatable {
         case userPromptSubmit
         case stop
         case postToolUse
+        /// PostToolUse of `ExitPlanMode`: the tool completed, so the human accepted the plan in
+        /// the agent's own terminal.
+        case planAccepted
+        /// A tool is about to run; for `ExitPlanMode`, `plan` is `tool_input.plan`.
+        case preToolUse(tool: String, plan: String?)
         case other(String)
     }
 
@@ -58,7 +70,10 @@ public struct ClaudeHookPayload: Sendable, Equatable {
             event = .notification(message: object["message"]?.stringValue ?? "", type: object["notification_type"]?.stringValue)
         case "UserPromptSubmit": event = .userPromptSubmit
         case "Stop": event = .stop
-        case "PostToolUse": event = .postToolUse
+        case "PostToolUse": event = object["tool_name"]?.stringValue == AgentHooks.exitPlanModeTool ? .planAccepted : .postToolUse
+        case "PreToolUse":
+            let tool = object["tool_name"]?.stringValue ?? ""
+            event = .preToolUse(tool: tool, plan: object["tool_input"]?.objectValue?["plan"]?.stringValue)
         default: event = .other(name)
         }
         return ClaudeHookPayload(event: event, cwd: object["cwd"]?.stringValue)
@@ -97,7 +112,26 @@ public enum AgentHooks {
 
     enum Decision: Equatable {
         case set(SessionStatus, stuck: StuckRequest?)
+        /// The agent left plan mode: planning_complete, with its plan when the payload has one.
+        case submitPlan(String?)
         case leave(String)
+    }
+
+    /// The tool whose call means the agent leaves plan mode with a plan for review.
+    public static let exitPlanModeTool = "ExitPlanMode"
+
+    /// A plan the agent wrote, cut to what a session keeps (the agent's own copy stays whole).
+    static func keptPlan(_ text: String) -> String {
+        guard text.utf8.count > PlanVersion.maxBytes else { return text }
+        let note = "\n\n[cut by ppds: the plan was \(text.utf8.count) bytes; a session keeps at most \(PlanVersion.maxBytes)]"
+        let budget = PlanVersion.maxBytes - note.utf8.count
+        var kept = "", size = 0
+        for character in text {
+            size += character.utf8.count
+            if size > budget { break }
+            kept.append(character)
+        }
+        return kept + note
     }
 
     /// Whether the session's stuck state is the one the hook set.
@@ -128,10 +162,23 @@ public enum AgentHooks {
             // A prompt while planning is part of the plan; any other prompt means work.
             if session.status == .planning { return .leave("the session is planning") }
             return .set(.working, stuck: nil)
+        case .planAccepted:
+            // Accepted in the terminal, not through ppds: the session works on; the plan stays
+            // unanswered in its history ("not answered").
+            if session.status == .planningComplete { return .set(.working, stuck: nil) }
+            return byHook ? .set(.working, stuck: nil) : .leave("not waiting on a plan or a prompt the hook recorded")
         case .stop, .postToolUse:
             // The turn ended, or a tool ran: the wait the hook recorded is over. An idle
             // notification follows if the agent then waits for a prompt.
             return byHook ? .set(.working, stuck: nil) : .leave("not waiting on a prompt the hook recorded")
+        case .preToolUse(let tool, let plan):
+            guard tool == exitPlanModeTool else { return .leave("tool \(tool)") }
+            let text = plan.flatMap { $0.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty ? nil : keptPlan($0) }
+            // Claude Code may offer the same plan again (its own prompt was declined): one version.
+            if session.status == .planningComplete, session.latestPlan?.answer == nil, text == nil || session.latestPlan?.text == text {
+                return .leave("the plan already waits for review")
+            }
+            return .submitPlan(text)
         case .other(let name):
             return .leave("event \(name)")
         }
@@ -147,6 +194,8 @@ public enum AgentHooks {
         case .other(let name): return .ignored("ppds does not react to \(name)")
         case .notification(_, let type?) where !waitingNotificationTypes.contains(type):
             return .ignored("notification '\(type)' is not a wait")
+        case .preToolUse(let tool, _) where tool != exitPlanModeTool:
+            return .ignored("ppds reacts to PreToolUse of \(exitPlanModeTool) only, not \(tool)")
         default: break
         }
         let (workspace, session) = try locate(payload, issue: given, projectDir: projectDir, home: home)
@@ -187,7 +236,7 @@ public enum AgentHooks {
     public static func pendingGuidance(_ payload: ClaudeHookPayload, issue given: IssueNumber?, projectDir: String?,
                                        home: String? = nil) -> (store: SessionStore, issue: IssueNumber, guidance: [Guidance], answer: String)? {
         switch payload.event {
-        case .userPromptSubmit, .stop, .postToolUse: break
+        case .userPromptSubmit, .stop, .postToolUse, .planAccepted: break
         default: return nil
         }
         guard let (workspace, session) = try? locate(payload, issue: given, projectDir: projectDir, home: home) else { return nil }
@@ -221,6 +270,11 @@ public enum AgentHooks {
                 case .leave(let why):
                     left = why
                     return current
+                case .submitPlan(let text):
+                    var next = try current.applying(text.map { .submitPlan(text: $0, force: false) }
+                        ?? .update(status: .planningComplete, stuck: nil, pr: nil, force: false), at: now)
+                    next.extra[markerKey] = nil
+                    return next
                 case .set(let status, let stuck):
                     var next = try current.applying(.update(status: status, stuck: stuck, pr: nil, force: false), at: now)
                     if let recorded = next.stuck, stuck != nil {
@@ -246,6 +300,7 @@ public enum ClaudeSettings {
     /// Events and their matchers (nil: none, as the docs allow for non-tool events).
     public static let events: [(name: String, matcher: String?)] = [
         ("Notification", nil), ("UserPromptSubmit", nil), ("Stop", nil), ("PostToolUse", "*"),
+        ("PreToolUse", AgentHooks.exitPlanModeTool),
     ]
     /// Seconds Claude Code gives the hook (its default is 60): a hook must never hold the agent up.
     public static let timeout = 10

@@ -6,7 +6,7 @@ import Support
 /// PATH) and the user's `hooks.on_stuck` / `hooks.on_complete` (trusted config only). The
 /// words come from View; running programs is this service's.
 public struct NotificationDelivery: Sendable {
-    public enum Event: String, Sendable { case stuck, complete }
+    public enum Event: String, Sendable { case stuck, complete, planReady }
 
     public let config: Config
     /// Send desktop notifications; hooks run either way.
@@ -22,8 +22,12 @@ public struct NotificationDelivery: Sendable {
         if desktop, ProcessRunner.find("notify-send") != nil {
             _ = try? ProcessRunner.run(["notify-send"] + desktopArguments, timeout: 10)
         }
-        let key = event == .stuck ? "hooks.on_stuck" : "hooks.on_complete"
-        let commands = event == .stuck ? config.onStuck : config.onComplete
+        let key: String, commands: [CommandSpec]
+        switch event {
+        case .stuck: (key, commands) = ("hooks.on_stuck", config.onStuck)
+        case .complete: (key, commands) = ("hooks.on_complete", config.onComplete)
+        case .planReady: return  // no configured hook for it (yet): the notification alone
+        }
         guard config.mayRun(key) else { return }
         var env = Hooks.environment(for: session)
         env["PPDS_EVENT"] = event.rawValue

@@ -93,6 +93,9 @@ enum Dashboard {
   .mark.paused { background:#8d8d95; border-radius:2px; } .mark.complete { background:#5c9e6d; } .mark.cancelled { background:#d0d0d6; }
   .mark.readyToPrune { background:#0a7d32; border-radius:2px; } .mark.problems { background:#b3261e; border-radius:2px; }
   #live.idle { color:var(--muted); }
+  .plan { grid-column: 1 / -1; border-left:3px solid #7a5af5; padding:.2rem 0 .2rem .7rem; }
+  .plan pre { white-space:pre-wrap; overflow-wrap:anywhere; max-height:24rem; overflow:auto; margin:.3rem 0 0; font:13px/1.4 ui-monospace, monospace; }
+  button.approve { border-color:#0a7d32; } button.revise { border-color:#e0a800; }
 """#
 
     /// What the page may do with a session in each status, keyed by the file's spelling (and
@@ -108,6 +111,7 @@ enum Dashboard {
 
     static func row(_ status: SessionStatus) -> JSONValue {
         .object(["active": .bool(status.isActive), "paused": .bool(status == .paused), "stuck": .bool(status == .stuck),
+                 "planReady": .bool(status == .planningComplete),
                  "finished": .bool(status.isTerminal), "guide": .bool(offersGuidance(status))])
     }
 
@@ -198,13 +202,31 @@ function card(s) {
   if (st.active) actions.append(el("button", {type: "button", "data-action": "pause", "aria-label": `Pause ${s.issue}`, onclick: () => post(s.issue, "pause")}, "Pause"));
   if (st.paused) actions.append(el("button", {type: "button", "data-action": "resume", "aria-label": `Resume ${s.issue}`, onclick: () => post(s.issue, "resume")}, "Resume"));
   const node = el("article", {class: "card" + (st.stuck ? " stuck" : ""), "data-issue": s.issue}, el("div", {}, title, meta), actions);
+  // The plan is the worker's text: appended as text (el() never parses HTML), in a <pre>.
+  const plan = Array.isArray(s.plans) && s.plans.length ? s.plans[s.plans.length - 1] : null;
+  const reviewable = st.planReady && plan && typeof plan.text === "string" && !(plan.answers && plan.answers.length);
+  if (plan && (reviewable || st.planReady)) {
+    node.append(el("div", {class: "plan", "data-plan-version": String(plan.version)},
+      el("div", {class: "meta"}, `Plan v${plan.version} · attached ${ago(plan.at)} ago` + (s.plans.length > 1 ? ` · ${s.plans.length} versions ('ppds plan ${id} --history')` : "")),
+      el("pre", {class: "plan-text"}, String(plan.text))));
+  }
   if (st.guide) {
     const input = el("input", {type: "text", id: "guide-" + id, placeholder: "Guidance for " + s.issue, "aria-label": "Guidance for " + s.issue});
     const send = async text => { if (text.trim() && await post(s.issue, "guidance", {message: text})) { toast("Sent to " + s.issue); input.value = ""; } };
     input.addEventListener("keydown", e => { if (e.key === "Enter") send(input.value); });
     const options = ((s.stuck && s.stuck.options) || []).map(option =>
       el("button", {type: "button", class: "option", "data-option": option, onclick: () => send(option)}, option));
-    node.append(el("div", {class: "guide"}, options, input, el("button", {type: "button", "data-action": "send", onclick: () => send(input.value)}, "Send")));
+    // Approve and Request changes answer the version shown: the server refuses it once a newer one came.
+    const review = reviewable ? [
+      el("button", {type: "button", class: "approve", "data-action": "approve", "aria-label": `Approve plan v${plan.version} of ${s.issue}`,
+                    onclick: async () => { if (await post(s.issue, "approve", {version: plan.version, message: input.value.trim() || null})) { toast("Plan approved: " + s.issue); input.value = ""; } }}, "Approve"),
+      el("button", {type: "button", class: "revise", "data-action": "revise", "aria-label": `Request changes to plan v${plan.version} of ${s.issue}`,
+                    onclick: async () => {
+                      if (!input.value.trim()) { toast("Type the changes you want in the field first"); input.focus(); return; }
+                      if (await post(s.issue, "revise", {version: plan.version, message: input.value})) { toast("Plan sent back: " + s.issue); input.value = ""; }
+                    }}, "Request changes")] : [];
+    if (reviewable) input.setAttribute("placeholder", "Changes wanted, or words with the approval, for " + s.issue);
+    node.append(el("div", {class: "guide"}, options, input, el("button", {type: "button", "data-action": "send", onclick: () => send(input.value)}, "Send"), review));
   }
   return node;
 }

@@ -29,6 +29,13 @@ func buildRouter(_ api: Handlers) -> Router<BasicRequestContext> {
             return try await api.change(try api.issue(context), action: action, body: body)
         }
     }
+    router.get("/api/v1/sessions/:issue/plan") { _, context in try await api.plan(try api.issue(context)) }
+    router.post("/api/v1/sessions/:issue/approve") { request, context in
+        try await api.answerPlan(try api.issue(context), verdict: .approved, body: try await api.body(request))
+    }
+    router.post("/api/v1/sessions/:issue/revise") { request, context in
+        try await api.answerPlan(try api.issue(context), verdict: .revise, body: try await api.body(request))
+    }
     router.get("/api/v1/events") { request, _ in await api.events(request) }
     return router
 }
@@ -151,6 +158,8 @@ struct Handlers: Sendable {
         }
         let change: SessionChange
         switch action {
+        case .status where body["plan"] != nil:
+            change = try planSubmission(body)
         case .status:
             guard let raw = try text("status") else { throw APIError(.usage, "'status' is required") }
             let options = try (body["options"]?.arrayValue ?? []).map { (item: JSONValue) throws(APIError) -> String in

@@ -81,6 +81,8 @@ public struct Session: Sendable, Equatable {
     public var pr: String?
     public var guidance: [Guidance]
     public var pausedFrom: SessionStatus?
+    /// The worker's plan, every version with its answers (`plans`; see Plan.swift).
+    public var plans: [PlanVersion]
 
     /// Keys ppds does not know, kept through every rewrite.
     public var extra: [String: JSONValue]
@@ -103,6 +105,7 @@ public struct Session: Sendable, Equatable {
         self.pr = nil
         self.guidance = []
         self.pausedFrom = nil
+        self.plans = []
         self.extra = [:]
     }
 
@@ -120,7 +123,7 @@ public struct Session: Sendable, Equatable {
     }
 
     static let specKeys = ["id", "status", "issue", "branch", "worktree", "started", "lastUpdate", "stuck"]
-    static let ownKeys = ["title", "repo", "base", "baseCommit", "pr", "guidance", "pausedFrom"]
+    static let ownKeys = ["title", "repo", "base", "baseCommit", "pr", "guidance", "pausedFrom", Session.plansKey]
 }
 
 // MARK: - Reading and writing
@@ -200,6 +203,7 @@ extension Session {
         if let pausedFrom = session.pausedFrom, !(1...64).contains(pausedFrom.fileValue.utf8.count) {
             throw SessionFileError(file: file, reason: "'pausedFrom' \(quote(pausedFrom.fileValue)) is not a status value (1 to 64 bytes)")
         }
+        session.plans = try PlanReader.read(object[Session.plansKey], fail: reader.fail)
         let known = Set(specKeys + ownKeys)
         session.extra = object.filter { !known.contains($0.key) }
         return session
@@ -233,6 +237,7 @@ extension Session {
             out["guidance"] = .array(guidance.map(\.json))
         }
         out.set("pausedFrom", pausedFrom.map { .string($0.fileValue) })
+        if !plans.isEmpty { out[Session.plansKey] = .array(plans.map(\.json)) }
         for key in extra.keys.sorted() { out[key] = extra[key] }
         return out
     }

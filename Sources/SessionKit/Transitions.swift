@@ -10,6 +10,13 @@ public enum SessionChange: Sendable {
     case resume
     case ship(pr: String, force: Bool)
     case cancel
+    /// A worker attaches its plan: the session goes to planning_complete with the plan as its
+    /// next version. `force` overrides a human's pause, as for `update`.
+    case submitPlan(text: String, force: Bool)
+    /// A human answers the latest plan of a session at planning_complete: approval (the session
+    /// goes to working) or changes requested (back to planning). Relayed to the worker as
+    /// guidance. `version`, when given, must be the latest: an answer to a replaced plan is refused.
+    case answerPlan(PlanAnswer.Verdict, message: String?, version: Int?, by: PlanReviewer)
 }
 
 /// What a worker says when it gets stuck.
@@ -29,6 +36,7 @@ public struct StuckRequest: Sendable, Equatable {
 public struct TransitionError: Error, Sendable, Equatable, CustomStringConvertible {
     public enum Kind: String, Sendable {
         case terminal, paused, stuckNeedsReason, notPaused, alreadyPaused, useOtherCommand, emptyMessage, tooMuchGuidance
+        case emptyPlan, planTooLarge, noPlanWaiting, stalePlan
     }
 
     public let kind: Kind
@@ -113,6 +121,13 @@ extension Session {
             next.status = .cancelled
             next.stuck = nil
             next.pausedFrom = nil
+        case .submitPlan(let text, let force):
+            if status == .paused && !force {
+                throw refuse(.paused, "a human paused this session; wait for 'ppds resume', or pass --force")
+            }
+            try next.attachPlan(text, at: now)
+        case .answerPlan(let verdict, let message, let version, let by):
+            try next.answerPlan(verdict, message: message, version: version, by: by, at: now)
         }
         if case .guide = change { return next }
         next.lastUpdate = now

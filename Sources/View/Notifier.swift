@@ -6,12 +6,13 @@ import Lifecycle
 import SessionKit
 import Support
 
-/// Notices when a session becomes stuck (with its reason) or complete (with its PR), and words
-/// it; `NotificationDelivery` sends the desktop notification and runs `hooks.on_stuck` /
-/// `hooks.on_complete`. Fed successive status reports.
+/// Notices when a session becomes stuck (with its reason) or complete (with its PR), or when a
+/// plan waits for review (its version and first line), and words it; `NotificationDelivery`
+/// sends the desktop notification and runs `hooks.on_stuck` / `hooks.on_complete`. Fed
+/// successive status reports.
 public final class Notifier: Sendable {
     public struct Event: Sendable, Equatable {
-        public enum Kind: String, Sendable { case stuck, complete }
+        public enum Kind: String, Sendable { case stuck, complete, planReady }
         public let kind: Kind
         public let issue: IssueNumber
         public let title: String
@@ -27,6 +28,7 @@ public final class Notifier: Sendable {
     private struct Mark: Equatable {
         let status: SessionStatus
         let stuckSince: Date?
+        let planVersion: Int?
     }
 
     /// `desktop` sends notify-send notifications (when it is on PATH); hooks run either way.
@@ -37,7 +39,8 @@ public final class Notifier: Sendable {
     /// Compares with the last report and fires what changed. The first report only sets the baseline.
     @discardableResult
     public func observe(_ report: StatusReport) -> [Event] {
-        let current = Dictionary(report.sessions.map { ($0.session.issue, Mark(status: $0.session.status, stuckSince: $0.session.stuck?.since)) },
+        let current = Dictionary(report.sessions.map { ($0.session.issue, Mark(status: $0.session.status, stuckSince: $0.session.stuck?.since,
+                                                                              planVersion: $0.session.latestPlan?.version)) },
                                  uniquingKeysWith: { a, _ in a })
         let before = previous.withLock { previous in
             defer { previous = current }
@@ -54,6 +57,9 @@ public final class Notifier: Sendable {
             } else if session.status == .complete {
                 events.append(Event(kind: .complete, issue: session.issue, title: "ppds: \(session.issue.tag) PR ready",
                                     body: TerminalText.escaped(session.pr ?? session.branch)))
+            } else if let plan = session.planSummary, plan.state == .waiting {
+                events.append(Event(kind: .planReady, issue: session.issue, title: "ppds: \(session.issue.tag) plan ready for review",
+                                    body: "plan v\(plan.version): " + TerminalText.escaped(plan.firstLine)))
             }
         }
         for event in events {
@@ -97,7 +103,11 @@ public final class Notifier: Sendable {
     }
 
     private func fire(_ event: Event, session: Session) {
-        delivery.deliver(event.kind == .stuck ? .stuck : .complete, session: session,
-                         desktopArguments: Notifier.desktopArguments(title: event.title, body: event.body))
+        let kind: NotificationDelivery.Event = switch event.kind {
+        case .stuck: .stuck
+        case .complete: .complete
+        case .planReady: .planReady
+        }
+        delivery.deliver(kind, session: session, desktopArguments: Notifier.desktopArguments(title: event.title, body: event.body))
     }
 }

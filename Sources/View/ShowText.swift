@@ -31,6 +31,7 @@ public enum ShowText {
             if !stuck.options.isEmpty { lines.append("    options: \(stuck.options.map { safe($0) }.joined(separator: ", "))") }
             if let answer = session.stuckAnswer { lines.append("    answer:  \(AnswerText.describe(answer, now: now))") }
         }
+        if let plan = session.planSummary { lines.append("  plan:      " + PlanText.summaryLine(plan, now: now) + " ('ppds plan \(session.issue.value)' reads it)") }
         if !session.guidance.isEmpty {
             lines.append("  guidance:")
             for item in session.guidance {

@@ -90,6 +90,8 @@ public struct SessionView: Sendable {
         object["git"] = git.json
         // The one grouping every front end shows (StatusGroup.of), by name.
         object["group"] = .string(StatusGroup.of(session).rawValue)
+        // The plan at a glance (the whole of every version is in `plans`).
+        if let plan = session.planSummary { object["planSummary"] = plan.json }
         // The sender of each message from elsewhere, and whether it is relayed to the worker
         // (the `from` inside a message is what its sender claims; this is what this machine checked).
         if !origins.isEmpty {

@@ -95,7 +95,8 @@ public struct StatusText {
             let from = session.pausedFrom.map { ", was \(Self.safe($0.fileValue))" } ?? ""
             return ["\(head) (paused \(HumanDuration.describe(now.timeIntervalSince(session.lastUpdate)))\(from))"]
         case .planReady:
-            return ["\(head) (plan waiting \(HumanDuration.describe(now.timeIntervalSince(session.lastUpdate))))"]
+            let plan = session.planSummary.map { ["     " + PlanText.summaryLine($0, now: now)] } ?? []
+            return ["\(head) (plan waiting \(HumanDuration.describe(now.timeIntervalSince(session.lastUpdate))))"] + plan
         case .other:
             return ["\(head) [\(Self.safe(session.status.fileValue))] (\(active))"]
         case .cancelled, .complete:

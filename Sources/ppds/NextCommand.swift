@@ -8,11 +8,12 @@ import View
 struct NextCommand: PPDSCommand {
     static let configuration = CommandConfiguration(
         commandName: "next",
-        abstract: "Walk the stuck sessions, oldest first: show each question, relay your answer.",
+        abstract: "Walk the stuck sessions and the plans waiting for review, oldest first: relay your answer.",
         discussion: """
-            Reads one line per session: an option's number or your own words; an empty line skips \
-            the session, end of input (Ctrl-D) stops. Sessions already answered but not yet read \
-            are left out unless --all.
+            Reads one line per session: for a question, an option's number or your own words; for \
+            a plan, 'a' approves it and other words send it back with them as the changes wanted. An \
+            empty line skips the session, end of input (Ctrl-D) stops. Sessions already answered but \
+            not yet read are left out unless --all.
             """)
 
     @OptionGroup var repo: RepoOption
@@ -37,8 +38,17 @@ struct NextCommand: PPDSCommand {
         walk: for (position, queued) in waiting.enumerated() {
             // Read again: while the human answered the last one, this one may have moved on,
             // or been answered from elsewhere (the dashboard, another 'guide').
-            guard let session = try? SessionChanges.reachable(queued.issue, in: store, workspace: workspace), session.status == .stuck,
-                  all || !NextCommand.answered(session, home: store.home) else { continue }
+                guard let session = try? SessionChanges.reachable(queued.issue, in: store, workspace: workspace) else { continue }
+                if session.planWaitsForReview {
+                    CLI.printError("[\(position + 1) of \(waiting.count)]", prefixed: false)
+                    switch try NextPlanReview.review(session, store: store, workspace: workspace) {
+                    case .endOfInput: break walk
+                    case .skip: skipped += 1
+                    case .answer: guided += 1
+                    }
+                    continue
+                }
+                guard session.status == .stuck, all || !NextCommand.answered(session, home: store.home) else { continue }
             CLI.printError("[\(position + 1) of \(waiting.count)]", prefixed: false)
             for held in SessionView(session: session, git: SessionGitState(), home: store.home).held {
                 CLI.printError("  not relayed, \(TerminalText.escaped(held.origin.described)): \(TerminalText.escaped(held.guidance.message))", prefixed: false)
@@ -57,11 +67,13 @@ struct NextCommand: PPDSCommand {
         print("Guided \(guided), skipped \(skipped), of \(waiting.count) waiting.")
     }
 
-    /// Stuck sessions, the longest waiting first; answered-but-unread ones only with `includeAnswered`.
+    /// Stuck sessions and plans waiting for review, the longest waiting first; answered-but-unread
+    /// questions only with `includeAnswered`.
     static func queue(_ sessions: [Session], includeAnswered: Bool, home: String? = nil) -> [Session] {
-        sessions
-            .filter { $0.status == .stuck && (includeAnswered || !answered($0, home: home)) }
-            .sorted { ($0.stuck?.since ?? .distantPast, $0.issue.value) < ($1.stuck?.since ?? .distantPast, $1.issue.value) }
+        func since(_ session: Session) -> Date { session.stuck?.since ?? session.latestPlan?.at ?? .distantPast }
+        return sessions
+            .filter { ($0.status == .stuck && (includeAnswered || !answered($0, home: home))) || $0.planWaitsForReview }
+            .sorted { (since($0), $0.issue.value) < (since($1), $1.issue.value) }
     }
 
     /// Answered and not yet read by the worker. An unread answer from a machine this one does

@@ -35,6 +35,17 @@ import View
         #expect(FileManager.default.fileExists(atPath: screenshot))
     }
 
+    /// Plan review: a hostile plan shown as text, Approve and Request changes, a stale version
+    /// refused (Tests/Browser/plan_test.py).
+    @Test(.enabled(if: browserAvailable || required, "needs chromium, chromium-driver and python3-selenium (bash .ci/deps --browser)"))
+    func dashboardReviewsAHostilePlan() throws {
+        #expect(Self.browserAvailable, "the browser test needs chromium, chromium-driver and python3-selenium: run bash .ci/deps --browser")
+        guard Self.browserAvailable else { return }
+        let result = try runProcess(Self.python, [TestEnvironment.packageRoot + "/Tests/Browser/plan_test.py", TestEnvironment.ppdsBinary])
+        #expect(result.status == 0, "\(result.stdout)\n\(result.stderr)")
+        #expect(result.stdout.contains("plan test: passed"))
+    }
+
     /// Hostile values in every field the page shows, the page's policy, the token's cookie, and
     /// a page on another origin that frames the dashboard and calls the API
     /// (Tests/Browser/hostile_test.py).

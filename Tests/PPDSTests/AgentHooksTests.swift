@@ -77,7 +77,7 @@ import Support
         #expect((settings["permissions"] as? [String: Any])?["allow"] as? [String] == ["Bash(npm test)"])
         #expect(settings["model"] as? String == "opus")
         #expect((settings["env"] as? [String: Any])?["FOO"] as? String == "1.5")
-        #expect(commands(settings, "PreToolUse") == ["./check.sh"])
+        #expect(commands(settings, "PreToolUse").first == "./check.sh")
         // Their order and their numbers as they wrote them; ppds's new events after theirs.
         let text = try String(contentsOfFile: file, encoding: .utf8)
         let order = ["\"permissions\"", "\"model\"", "\"env\"", "\"cleanupPeriodDays\": 1.50", "\"hooks\"", "\"PreToolUse\"",
@@ -90,6 +90,8 @@ import Support
         // The old entry (another executable path) is replaced; the user's command beside it stays.
         #expect(commands(settings, "Notification") == ["notify-send hi", ours])
         #expect(commands(settings, "PostToolUse") == [ours])
+        // Theirs first, then ppds's ExitPlanMode entry (plan review).
+        #expect(commands(settings, "PreToolUse") == ["./check.sh", ours])
         let stop = (settings["hooks"] as? [String: Any])?["Stop"] as? [[String: Any]]
         let entry = (stop?.last?["hooks"] as? [[String: Any]])?.first
         #expect(entry?["type"] as? String == "command")
@@ -310,7 +312,7 @@ import Support
                 : try #require(try JSONValue.parse(Data(document.utf8)).objectValue)
             var hooks = after.removeValue(forKey: "hooks")?.objectValue ?? [:]
             var theirs = before.removeValue(forKey: "hooks")?.objectValue ?? [:]
-            for event in ["Notification", "UserPromptSubmit", "Stop", "PostToolUse"] {
+            for event in ["Notification", "UserPromptSubmit", "Stop", "PostToolUse", "PreToolUse"] {
                 let groups = hooks.removeValue(forKey: event)?.arrayValue ?? []
                 #expect(groups.last?.objectValue?["hooks"]?.arrayValue?.first?.objectValue?["command"] == .string("'/p/ppds' hook claude 3"), "\(document)")
                 let kept = theirs.removeValue(forKey: event)?.arrayValue ?? []

@@ -1,0 +1,28 @@
+import ArgumentParser
+import Foundation
+import Lifecycle
+import SessionKit
+import Support
+
+struct ReviseCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "revise",
+        abstract: "Send a session's plan back with the changes you want: relayed as guidance; the session goes back to planning.",
+        discussion: "The worker attaches the revised plan as the next version ('ppds plan --history' shows them all).")
+
+    @Argument(help: "The issue.") var issue: IssueNumber
+    @Argument(help: "What to change.") var message: String
+    @OptionGroup var repo: RepoOption
+    @Option(help: "The plan version you read (as 'ppds plan' shows it): refused if the worker has attached a newer one.") var version: Int?
+    @Flag(help: "Print JSON.") var json = false
+
+    func validate() throws {
+        if message.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { throw ValidationError("say what to change: the message is empty") }
+    }
+
+    func run() throws {
+        try CLI.run {
+            try PlanAnswerCommand.answer(.revise, message: message, version: version, issue: issue, repo: repo, json: json)
+        }
+    }
+}
