@@ -30,6 +30,7 @@ func buildRouter(_ api: Handlers) -> Router<BasicRequestContext> {
         }
     }
     router.get("/api/v1/events") { request, _ in await api.events(request) }
+    addForgeRoutes(router, api)
     return router
 }
 
@@ -136,7 +137,9 @@ struct Handlers: Sendable {
                 throw APIError(.notFound, "no session for \(issue.tag)")
             }
             let git = try GitFactReader(repository: try workspace.openRepository()).state(of: session, includeDirty: true)
-            return SessionView(session: session, git: git, home: workspace.store.home)
+            var view = SessionView(session: session, git: git, home: workspace.store.home)
+            if session.pr != nil { view.pullRequest = PullRequestRefresh.cached(session, in: ForgeCache(workspace).loadPullRequests()) }
+            return view
         }
         return json(.document("session", view.json))
     }

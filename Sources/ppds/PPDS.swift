@@ -18,6 +18,7 @@ struct PPDS: AsyncParsableCommand {
             PauseCommand.self, ResumeCommand.self, StartWorkCommand.self, ShipCommand.self,
             CancelCommand.self, PruneCommand.self, TrashCommand.self, RestoreCommand.self, SyncCommand.self, MachinesCommand.self, TrustCommand.self, DoctorCommand.self, MergedCommand.self, DemoCommand.self,
             PathCommand.self, ShellInitCommand.self, ListCommand.self, AdoptCommand.self, AgentHooksCommand.self, HookCommand.self,
+            IssuesCommand.self,
         ]
     )
 

@@ -35,6 +35,7 @@ struct ShowCommand: ParsableCommand {
             let workspace = try scoped ?? Workspace.locate(repo: session.repo)
             let git = try GitFactReader(repository: try workspace.openRepository()).state(of: session, includeDirty: true)
             var view = SessionView(session: session, git: git, home: store.home)
+            if session.pr != nil { view.pullRequest = PullRequestRefresh.cached(session, in: ForgeCache(workspace).loadPullRequests()) }
             let inWorktree = session.worktreeHolds(FileManager.default.currentDirectoryPath)
             if inWorktree {
                 // Read in its worktree, show is the worker's: what this machine does not relay is
