@@ -56,6 +56,11 @@ import View
         if on { try "".write(toFile: flag, atomically: true, encoding: .utf8) } else { try? FileManager.default.removeItem(atPath: flag) }
     }
 
+    func priorities() throws {
+        try FileManager.default.createDirectory(atPath: fixture.home, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        try "[issues]\nlabel_priority = [\"p0\", \"p1\"]\n".write(toFile: fixture.home + "/config.toml", atomically: true, encoding: .utf8)
+    }
+
     func ghCalls() -> [String] {
         ((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
     }
@@ -70,7 +75,7 @@ import View
 
     @Test func theListShowsEachIssuesStateAndPutsUnclaimedFirstByLabelPriority() throws {
         try record("issues.json", Self.issues)
-        try "[issues]\nlabel_priority = [\"p0\", \"p1\"]\n".write(toFile: fixture.home + "/config.toml", atomically: true, encoding: .utf8)
+        try priorities()
         try fixture.started(14, title: "Already started here")
         let result = try fixture.ppds(["issues", "--label", "ready", "--json"], environment: environment).check()
         let json = try result.json()
@@ -89,7 +94,7 @@ import View
         #expect(text.contains("#14 Already started here [p0] — here: registered on "), "\(text)")
         // The tracker's text never reaches the terminal raw.
         #expect(!text.contains("\u{1B}"), "\(text)")
-        #expect(text.contains("\\u{1B}]0;pwned"), "\(text)")
+        #expect(text.contains("\\e]0;pwned"), "\(text)")
     }
 
     @Test func offlineTheLastListIsShownWithItsAgeAndANote() throws {
@@ -111,8 +116,8 @@ import View
         let json = try cached.json()
         #expect(json["source"] as? String == "cache")
         #expect((json["note"] as? String)?.contains("the tracker could not be asked (error connecting to api.github.com") == true)
-        // The label filter is applied to the cached list again.
-        #expect((json["issues"] as? [[String: Any]])?.map { $0["issue"] as? String } == ["#13", "#14"])
+        // The label filter is applied to the cached list again (no label priority here: the oldest first).
+        #expect((json["issues"] as? [[String: Any]])?.map { $0["issue"] as? String } == ["#14", "#13"])
         let text = try fixture.ppds(["issues"], environment: environment).check().stdout
         #expect(text.hasPrefix("note: the tracker could not be asked"), "\(text)")
         #expect(text.contains("(cached "), "\(text)")
@@ -123,7 +128,7 @@ import View
 
     @Test func startWorkFromIssuesStartsTheUnclaimedOnesInOrder() throws {
         try record("issues.json", Self.issues)
-        try "[issues]\nlabel_priority = [\"p0\", \"p1\"]\n".write(toFile: fixture.home + "/config.toml", atomically: true, encoding: .utf8)
+        try priorities()
         try fixture.started(14, title: "Already started here")
         let result = try fixture.ppds(["start-work", "--from-issues", "--label", "ready", "--limit", "2", "--json"], environment: environment).check()
         let results = try #require((try result.json())["results"] as? [[String: Any]])
