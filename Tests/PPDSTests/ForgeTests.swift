@@ -308,3 +308,28 @@ import View
         #expect(PullRequestStatus(gh: .object(["state": .string("WEIRD")]), url: "u", fetchedAt: Date()) == nil)
     }
 }
+
+extension ForgeTests {
+    /// Another machine's session (as sync mirrors it) makes an issue claimed elsewhere.
+    @Test func anotherMachinesSessionIsShownElsewhere() throws {
+        try record("issues.json", Self.issues)
+        try fixture.started(11, title: "Mine")
+        let local = fixture.home + "/sessions/work-11.json"
+        var object = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: local))) as? [String: Any])
+        object["id"] = "work-12"
+        object["issue"] = "#12"
+        object["machine"] = ["id": "m-laptop", "label": "laptop"]
+        let mirror = fixture.home + "/registry/" + SessionStore.folderKey(forRepo: fixture.repo) + "/sessions"
+        try FileManager.default.createDirectory(atPath: mirror, withIntermediateDirectories: true)
+        try JSONSerialization.data(withJSONObject: object).write(to: URL(fileURLWithPath: mirror + "/work-12.json"))
+        let json = try fixture.ppds(["issues", "--json"], environment: environment).check().json()
+        let issues = try #require(json["issues"] as? [[String: Any]])
+        let twelve = try #require(issues.first { $0["issue"] as? String == "#12" })
+        #expect(twelve["claimed"] as? Bool == true)
+        #expect((twelve["elsewhere"] as? [String: Any])?["kind"] as? String == "session")
+        #expect(((twelve["elsewhere"] as? [String: Any])?["machine"] as? [String: Any])?["label"] as? String == "laptop")
+        #expect(issues.suffix(2).compactMap { $0["issue"] as? String }.sorted() == ["#11", "#12"])
+        let text = try fixture.ppds(["issues"], environment: environment).check().stdout
+        #expect(text.contains("#12 Crash on empty cart [ready, p1] @octocat — on laptop: registered"), "\(text)")
+    }
+}
