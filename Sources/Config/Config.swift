@@ -24,6 +24,8 @@ public struct Config: Sendable {
     /// Ignored paths that are rebuilt from the project (`trash.regenerable`), never listed as
     /// unique in the trash.
     public var regenerable: [String]?
+    /// Labels in the order `ppds issues` puts them first (`issues.label_priority`).
+    public var labelPriority: [String] = []
     /// The repository file, when its commands are part of this config; they run only once trusted.
     public var repositoryFile: String?
     public var repositoryCommandsTrusted = true
@@ -38,7 +40,7 @@ public struct Config: Sendable {
 
     public init() {}
 
-    static let knownKeys: Set<String> = ["base", "branch", "worktree", "worktree_roots", "default_type", "labels", "copy", "hooks", "spawn", "stale_after", "registry", "trash"]
+    static let knownKeys: Set<String> = ["base", "branch", "worktree", "worktree_roots", "default_type", "labels", "copy", "hooks", "spawn", "stale_after", "registry", "trash", "issues"]
 
     /// The largest config file read.
     static let maxFileSize = 1 << 20
@@ -254,6 +256,19 @@ public struct Config: Sendable {
                     paths.append(text)
                 }
                 regenerable = paths
+            }
+        }
+        if let issues = document.value(at: "issues") {
+            guard case .table(let table) = issues else { throw fail(["issues"], "expected a table (issues.label_priority = [\"p0\", \"p1\"])") }
+            for key in table.keys.sorted() where key != "label_priority" { throw fail(["issues", key], "unknown key (known: label_priority)") }
+            if let value = table["label_priority"] {
+                guard case .array(let items) = value else { throw fail(["issues", "label_priority"], "expected an array of label names") }
+                var labels: [String] = []
+                for item in items {
+                    guard case .string(let label) = item, !label.isEmpty else { throw fail(["issues", "label_priority"], "expected an array of label names") }
+                    labels.append(label)
+                }
+                labelPriority = labels
             }
         }
         if let value = document.value(at: "stale_after") {

@@ -8,6 +8,8 @@ import Support
 public enum IssueLookup: Sendable {
     /// gh found it: its title and labels.
     case found(IssueInfo)
+    /// gh found it closed.
+    case closed(IssueInfo)
     /// gh answered that the repository has no such issue (a typo, most likely).
     case missing(String)
     /// Nothing could be checked (gh is missing, offline, or said something else); the reason,
@@ -17,12 +19,13 @@ public enum IssueLookup: Sendable {
 
 /// Titles and labels from the `gh` CLI, when it is on PATH.
 public enum IssueSource {
-    /// `gh issue view <n> --json number,title,labels`, run by argv in the repository.
+    /// `gh issue view <n> --json number,title,labels,state`, run by argv in the repository
+    /// (`state` is `OPEN` or `CLOSED`: gh's manual, https://cli.github.com/manual/gh_issue_view).
     public static func lookup(_ issue: IssueNumber, repoRoot: String) -> IssueLookup {
         guard ProcessRunner.find("gh") != nil else { return .unchecked(nil) }
         let output: ProcessRunner.Output
         do {
-            output = try ProcessRunner.run(["gh", "issue", "view", String(issue.value), "--json", "number,title,labels"],
+            output = try ProcessRunner.run(["gh", "issue", "view", String(issue.value), "--json", "number,title,labels,state"],
                                            in: repoRoot, timeout: 30)
         } catch {
             return .unchecked("gh could not check \(issue.tag) (\(error.message)); started without checking that it exists")
@@ -40,6 +43,7 @@ public enum IssueSource {
         }
         let title = object["title"]?.stringValue
         let labels = (object["labels"]?.arrayValue ?? []).compactMap { $0.objectValue?["name"]?.stringValue ?? $0.stringValue }
-        return .found(IssueInfo(issue: issue, title: title, labels: labels))
+        let info = IssueInfo(issue: issue, title: title, labels: labels)
+        return object["state"]?.stringValue?.uppercased() == "CLOSED" ? .closed(info) : .found(info)
     }
 }

@@ -22,7 +22,7 @@ public struct StartWorkRequest: Sendable {
     /// Agent hooks to write into each worktree start-work makes (before hooks and spawn run):
     /// the agent and the ppds executable the hooks call.
     public var agent: (kind: AgentKind, executable: String)?
-    /// Start even an issue that gh says does not exist.
+    /// Start even an issue that gh says does not exist or is closed.
     public var force: Bool = false
 
     public init(issues: [IssueNumber], base: String? = nil, known: [IssueNumber: IssueInfo] = [:], type: String? = nil,
@@ -284,6 +284,11 @@ public struct StartWork: Sendable {
             case .missing(let reason) where !request.force:
                 throw PPDSError.notFound("\(issue.tag): gh says this repository has no such issue (\(reason)); nothing was created. Check the number, or pass --force to start it anyway")
             case .missing(let reason): result.warnings.append("gh says \(issue.tag) does not exist (\(reason)); started anyway (--force)")
+            case .closed where !request.force:
+                throw PPDSError.refused("\(issue.tag) is closed on the tracker; nothing was created. Reopen it, or pass --force to start it anyway")
+            case .closed(let found):
+                info = found
+                result.warnings.append("\(issue.tag) is closed on the tracker; started anyway (--force)")
             case .unchecked(let warning): if let warning { result.warnings.append(warning) }
             }
         }

@@ -186,6 +186,8 @@ function card(s) {
   if (s.pr) meta.push(el("div", {}, webURL(s.pr) ? el("a", {href: webURL(s.pr), rel: "noopener noreferrer", target: "_blank"}, String(s.pr))
                                                 : el("span", {class: "pr-text"}, String(s.pr)),
                          merged ? el("span", {class: "meta"}, " merged") : null));
+  if (s.pullRequest && s.pullRequest.summary) meta.push(el("div", {class: "meta pr-state", "data-ci": String(s.pullRequest.ci)},
+                                                          String(s.pullRequest.summary) + ` (checked ${ago(s.pullRequest.fetchedAt)} ago)`));
   // Ahead/behind says how far work in progress is from its base: not for merged or finished work.
   const finished = st.finished || merged;
   meta.push(el("div", {class: "meta"}, `${s.status} · started ${ago(s.started)} ago · updated ${ago(s.lastUpdate)} ago` +
@@ -247,6 +249,8 @@ function render() {
   const groups = state.groups.length ? state.groups : [{name: "other", title: "Sessions"}];
   for (const group of groups) {
     const members = sessions.filter(s => (s.group || "other") === group.name);
+    // PRs waiting for a human: approved and green first, then waiting for review, then failing.
+    if (group.name === "prReady") members.sort((a, b) => (a.reviewRank ?? 3) - (b.reviewRank ?? 3));
     if (!members.length) continue;
     view.append(el("section", {"data-group": group.name}, el("h2", {}, mark(group.name), `${group.title}: ${members.length} session${members.length === 1 ? "" : "s"}`), members.map(card)));
   }

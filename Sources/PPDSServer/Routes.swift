@@ -37,6 +37,7 @@ func buildRouter(_ api: Handlers) -> Router<BasicRequestContext> {
         try await api.answerPlan(try api.issue(context), verdict: .revise, body: try await api.body(request))
     }
     router.get("/api/v1/events") { request, _ in await api.events(request) }
+    addForgeRoutes(router, api)
     return router
 }
 

@@ -21,7 +21,10 @@ public enum SessionShow: Sendable {
         let located: Workspace
         if let workspace { located = workspace } else { located = try Workspace.locate(repo: session.repo) }
         let git = try GitFactReader(repository: try located.openRepository()).state(of: session, includeDirty: true)
-        return .here(SessionView(session: session, git: git, home: store.home))
+        var view = SessionView(session: session, git: git, home: store.home)
+        // The PR's state on the forge, as of the last refresh (a hint, never evidence).
+        if session.pr != nil { view.pullRequest = PullRequestRefresh.cached(session, in: ForgeCache(located).loadPullRequests()) }
+        return .here(view)
     }
 
     public var view: SessionView {

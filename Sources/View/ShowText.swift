@@ -23,6 +23,9 @@ public enum ShowText {
             lines.append("  merged:    yes, \(merged.spoken)")
         }
         if let pr = session.pr { lines.append("  pr:        \(safe(pr))") }
+        if let pr = view.pullRequest {
+            lines.append("  forge:     " + PullRequestText.describe(pr, mergedInGit: git.merged != nil) + PullRequestText.age(pr, now: now))
+        }
         lines.append("  started:   \(Timestamp.format(session.started)) (\(HumanDuration.describe(now.timeIntervalSince(session.started))) ago)")
         lines.append("  updated:   \(Timestamp.format(session.lastUpdate)) (\(HumanDuration.describe(now.timeIntervalSince(session.lastUpdate))) ago)")
         if let stuck = session.stuck {

@@ -49,6 +49,8 @@ public struct SessionView: Sendable {
     /// Who sent each guidance message that came from another machine, as this machine judges
     /// it (`home`'s trust file); empty when every message was written here.
     public let origins: [String: GuidanceOrigin]
+    /// The PR's state on the forge as last fetched (`status --prs`, watch, serve); a hint only.
+    public var pullRequest: PullRequestStatus?
 
     public init(session: Session, git: SessionGitState, home: String? = nil) {
         self.session = session
@@ -77,7 +79,9 @@ public struct SessionView: Sendable {
             item.message = "[not relayed: \(origin.described); 'ppds show \(session.issue.value)' outside this worktree reads it]"
             return item
         }
-        return SessionView(session: session, git: git, origins: origins)
+        var view = SessionView(session: session, git: git, origins: origins)
+        view.pullRequest = pullRequest
+        return view
     }
 
     /// Unread messages held back from the worker: from an untrusted or unverified machine.
@@ -92,6 +96,13 @@ public struct SessionView: Sendable {
         object["group"] = .string(StatusGroup.of(session).rawValue)
         // The plan at a glance (the whole of every version is in `plans`).
         if let plan = session.planSummary { object["planSummary"] = plan.json }
+        if let pullRequest {
+            // The same words as the CLI's, for the dashboard.
+            var pr = pullRequest.json.objectValue ?? [:]
+            pr["summary"] = .string(PullRequestText.describe(pullRequest, mergedInGit: git.merged != nil && git.hasOwnCommits != false))
+            object["pullRequest"] = .object(pr)
+        }
+        if session.pr != nil { object["reviewRank"] = .int(Int64(ReviewQueue.rank(pullRequest))) }
         // The sender of each message from elsewhere, and whether it is relayed to the worker
         // (the `from` inside a message is what its sender claims; this is what this machine checked).
         if !origins.isEmpty {
@@ -162,9 +173,12 @@ public struct StatusReport: Sendable {
                                                           merged: git.merged, hasOwnCommits: git.hasOwnCommits))
         }
         var views: [SessionView] = []
+        let pullRequests = sessions.contains { $0.pr != nil } ? ForgeCache(workspace).loadPullRequests() : [:]
         for (session, (git, sessionFacts)) in zip(sessions, read) {
             if session.status.isTerminal && !git.worktreeExists && !git.branchExists && !options.includeGone { continue }
-            views.append(SessionView(session: session, git: git, home: workspace.store.home))
+            var view = SessionView(session: session, git: git, home: workspace.store.home)
+            view.pullRequest = PullRequestRefresh.cached(session, in: pullRequests)
+            views.append(view)
             if let sessionFacts { facts.sessions.append(sessionFacts) }
         }
         return StatusReport(sessions: views, problems: Diagnosis.diagnose(facts), generatedAt: now)

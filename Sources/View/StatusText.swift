@@ -36,7 +36,9 @@ public struct StatusText {
     public func render(_ report: StatusReport) -> String {
         var lines: [String] = []
         for group in StatusGroup.allCases {
-            let members = report.sessions.filter { StatusGroup.of($0.session) == group }
+            var members = report.sessions.filter { StatusGroup.of($0.session) == group }
+            // PRs are the "Review PRs" queue: approved and green first, then waiting, then failing.
+            if group == .prReady { members = ReviewQueue.ordered(members, pr: \.pullRequest, since: \.session.lastUpdate) }
             guard !members.isEmpty else { continue }
             lines.append(bold("\(Self.icon(group)) \(group.title): \(members.count) session\(members.count == 1 ? "" : "s")"))
             for view in members { lines += describe(view, in: group) }
@@ -90,7 +92,11 @@ public struct StatusText {
             return lines
         case .prReady:
             let merged = view.git.hasOwnCommits == false ? nil : view.git.merged
-            return ["   - \(session.issue.tag)\(title) \(Self.safe(session.pr ?? session.branch))" + (merged.map { " (\($0.spoken))" } ?? "")]
+            var line = "   - \(session.issue.tag)\(title) \(Self.safe(session.pr ?? session.branch))" + (merged.map { " (\($0.spoken))" } ?? "")
+            if let pr = view.pullRequest {
+                line += " · " + PullRequestText.describe(pr, mergedInGit: merged != nil) + PullRequestText.age(pr, now: now)
+            }
+            return [line]
         case .paused:
             let from = session.pausedFrom.map { ", was \(Self.safe($0.fileValue))" } ?? ""
             return ["\(head) (paused \(HumanDuration.describe(now.timeIntervalSince(session.lastUpdate)))\(from))"]

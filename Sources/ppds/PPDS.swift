@@ -18,7 +18,7 @@ struct PPDS: AsyncParsableCommand {
             CommandGroup(name: "worker", subcommands: [UpdateCommand.self, WaitCommand.self, ShipCommand.self, PathCommand.self]),
             CommandGroup(name: "orchestrator", subcommands: [
                 StatusCommand.self, ListCommand.self, ShowCommand.self, WatchCommand.self, ServeCommand.self, GuideCommand.self,
-                NextCommand.self, PlanCommand.self, ApproveCommand.self, ReviseCommand.self, PauseCommand.self, ResumeCommand.self,
+                IssuesCommand.self, NextCommand.self, PlanCommand.self, ApproveCommand.self, ReviseCommand.self, PauseCommand.self, ResumeCommand.self,
             ]),
             CommandGroup(name: "lifecycle", subcommands: [
                 StartWorkCommand.self, AdoptCommand.self, CancelCommand.self, PruneCommand.self, TrashCommand.self, RestoreCommand.self,

@@ -15,6 +15,7 @@ struct ServeCommand: AsyncPPDSCommand {
 
     @OptionGroup var repo: RepoOption
     @OptionGroup var sync: SyncIntervalOption
+    @OptionGroup var prRefresh: PRIntervalOption
     @Option(help: "The address to bind. Loopback or not, every request needs the token (a new one per start) in $PPDS_HOME/serve-token.") var host = "127.0.0.1"
     @Option(help: "The port (0 picks a free one).") var port = 3847
     @Flag(help: "When a session becomes stuck or complete: a desktop notification (notify-send) and hooks.on_stuck / on_complete.") var notify = false
@@ -32,6 +33,7 @@ struct ServeCommand: AsyncPPDSCommand {
     func execute() async throws {
         let (workspace, config) = try repo.configured()
         sync.start(repo: repo)
+        prRefresh.start(workspace)
         var options = APIServer.Options()
         options.host = host
         options.port = port

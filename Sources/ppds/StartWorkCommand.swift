@@ -12,14 +12,17 @@ struct StartWorkCommand: JSONCommand {
         commandName: "start-work",
         abstract: "Create a branch, a worktree and a session for each issue ('-' reads more issue numbers from stdin).")
 
-    @Argument(help: "Issues (456, #456 or work-456); '-' reads more from stdin.") var issues: [String]
+    @Argument(help: "Issues (456, #456 or work-456); '-' reads more from stdin.") var issues: [String] = []
+    @Flag(name: .customLong("from-issues"), help: "Start the tracker's unclaimed open issues, as 'ppds issues' lists them (with --label, --search, --limit).")
+    var fromIssues = false
+    @OptionGroup var fromFilter: IssueQueryOptions
     @OptionGroup var repo: RepoOption
     @Option(help: "The ref to branch from. Default: config, then origin/HEAD, origin/main, then the local default.", completion: Completions.refKind) var base: String?
     @Option(help: "The issue title (single issue). Default: from gh, when it is on PATH.") var title: String?
     @Option(help: "The branch type (fix, feat, docs, chore, …). Default: from labels, then config, then feat.") var type: String?
     @Option(help: "How many issues to start at once.") var jobs: Int = 2
     @Flag(help: "Do not ask gh for titles and labels.") var offline = false
-    @Flag(help: "Start even an issue that gh says does not exist.") var force = false
+    @Flag(help: "Start even an issue that gh says does not exist or is closed.") var force = false
     @Flag(name: .customLong("no-hooks"), help: "Do not run post_create hooks or the spawn command.") var noHooks = false
     @Option(help: "Use this existing local branch instead of creating one (one issue; refused when it is checked out).") var branch: String?
     @Option(help: "Write this agent's hooks into each new worktree, as 'ppds agent-hooks claude --write' does (claude).") var agent: AgentKind?
@@ -30,6 +33,10 @@ struct StartWorkCommand: JSONCommand {
     var exec: [String] = []
 
     func validate() throws {
+        if fromIssues && !issues.isEmpty { throw ValidationError("--from-issues takes the issues from the tracker: give no issue numbers with it") }
+        if !fromIssues && (!fromFilter.labels.isEmpty || fromFilter.search != nil || fromFilter.limit != nil) {
+            throw ValidationError("--label, --search and --limit go with --from-issues")
+        }
         if cd && (issues.count != 1 || issues == ["-"]) { throw ValidationError("--cd goes with exactly one issue") }
         if cd && json { throw ValidationError("--cd and --json do not go together") }
         for value in issues where value != "-" && IssueNumber(parsing: value) == nil {
@@ -61,8 +68,19 @@ struct StartWorkCommand: JSONCommand {
                 numbers.append(IssueNumber(parsing: value)!)
             }
         }
-        guard !numbers.isEmpty else { throw PPDSError.usage("no issues given") }
         let (workspace, config) = try repo.configured()
+        if fromIssues {
+            let picked = try Self.pickFromTracker(workspace, config: config, filter: fromFilter)
+            guard !picked.isEmpty else {
+                if json { CLI.printJSON(OrderedJSON.document("results", .array([]))) } else { print("No unclaimed open issue matches; nothing was started.") }
+                return
+            }
+            for info in picked {
+                numbers.append(info.issue)
+                known[info.issue] = info
+            }
+        }
+        guard !numbers.isEmpty else { throw PPDSError.usage("no issues given") }
         if let title { known[numbers[0]] = IssueInfo(issue: numbers[0], title: title) }
         var request = StartWorkRequest(issues: numbers, base: base, known: known, type: type, jobs: jobs,
                                        offline: offline, runHooks: !noHooks, branch: branch, exec: exec,
@@ -101,6 +119,14 @@ struct StartWorkCommand: JSONCommand {
             case .started, .existing, .recreated: break
             }
         }
+    }
+
+    /// `--from-issues`: the board's unclaimed open issues, in its order, at most `--limit`; their
+    /// titles and labels come with them (no second question to gh per issue).
+    static func pickFromTracker(_ workspace: Workspace, config: Config, filter: IssueQueryOptions) throws(PPDSError) -> [IssueInfo] {
+        let board = try IssueBoard.load(workspace, config: config, query: IssueQuery(labels: filter.labels, search: filter.search, limit: max(filter.limit ?? 0, 100)))
+        if let note = board.note { CLI.printError("warning: " + note, prefixed: true) }
+        return board.startable(limit: filter.limit).map { IssueInfo(issue: $0.issue.number, title: $0.issue.title, labels: $0.issue.labels) }
     }
 
     /// On SIGINT: `message` on stderr (made safe to print now), then exit 130.

@@ -20,6 +20,8 @@ struct StatusCommand: JSONCommand {
     @Flag(help: "One line per session: issue, status, branch, ahead/behind, dirty, last update, path.") var table = false
     @Flag(name: .customLong("all-repos"), help: "Every repository's sessions under this PPDS_HOME, grouped by repository.")
     var allRepos = false
+    @Flag(help: "Ask the forge (gh pr view) for each shipped session's PR and CI state first; otherwise the last answer is shown, with its age.")
+    var prs = false
     @Flag(help: "Also show other machines' sessions (as of the last 'ppds sync'), with each machine's label.")
     var everywhere = false
 
@@ -29,6 +31,7 @@ struct StatusCommand: JSONCommand {
         var options = CLI.statusOptions(staleAfter: staleAfter, config: config)
         options.includeGone = all
         options.includeDirty = dirty
+            if prs { PRRefreshReport.say(PullRequestRefresh.run(workspace)) }
         let report = try StatusReport.build(workspace, options: options)
         let elsewhere = everywhere ? EverywhereText.sessions(workspace) : []
         if json {

@@ -14,6 +14,7 @@ struct WatchCommand: PPDSCommand {
 
     @OptionGroup var repo: RepoOption
     @OptionGroup var sync: SyncIntervalOption
+    @OptionGroup var prRefresh: PRIntervalOption
     @Option(help: "Seconds between redraws when nothing signals a change (the polling fallback).") var interval: Double = 5
     @Option(name: .customLong("stale-after"), help: "Minutes without an update before a session counts as stale.") var staleAfter: DurationArgument?
     @Option(help: "Stop after this many views (for scripts and tests).") var count: Int?
@@ -31,6 +32,7 @@ struct WatchCommand: PPDSCommand {
         try PrivateFile.ensureFolder(workspace.store.sessionsDir, home: workspace.store.home)
         let watcher = ChangeWatcher { ChangeWatcher.folders(gitDir: gitDir, sessionsDir: workspace.store.sessionsDir) }
         sync.start(repo: repo)
+            prRefresh.start(workspace)
         let terminal = isatty(STDOUT_FILENO) == 1
         if terminal { WatchScreen.enter() }
         let notifier = Notifier(config: config, home: workspace.store.home, desktop: notify)
@@ -80,7 +82,7 @@ enum WatchScreen {
     }
 
     static func fingerprint(_ view: SessionView) -> String {
-        "\(view.session.status.fileValue)|\(view.session.lastUpdate.timeIntervalSince1970)|\(view.git.head ?? "")|\(view.git.merged?.rawValue ?? "")"
+        "\(view.session.status.fileValue)|\(view.session.lastUpdate.timeIntervalSince1970)|\(view.git.head ?? "")|\(view.git.merged?.rawValue ?? "")|\(view.pullRequest.map { "\($0.state)\($0.ci)\($0.review)" } ?? "")"
     }
 
     /// Per issue: "new", "changed" or "stuck" (newly stuck stands out).

@@ -218,7 +218,7 @@ import View
         let item = try #require((try result.json())["results"] as? [[String: Any]]).first
         #expect(item?["branch"] as? String == "fix/crash-when-the-cart-is-empty-touch-gh")
         #expect(item?["title"] as? String == "Crash when the cart is empty $(touch gh-pwned)")
-        #expect(try String(contentsOfFile: log, encoding: .utf8) == "issue\nview\n77\n--json\nnumber,title,labels\n")
+        #expect(try String(contentsOfFile: log, encoding: .utf8) == "issue\nview\n77\n--json\nnumber,title,labels,state\n")
         #expect(!FileManager.default.fileExists(atPath: fixture.repo + "/gh-pwned"))
         // --offline never asks gh.
         try FileManager.default.removeItem(atPath: log)
