@@ -17,7 +17,7 @@ struct PPDS: AsyncParsableCommand {
             StatusCommand.self, WatchCommand.self, ServeCommand.self, ShowCommand.self, UpdateCommand.self, WaitCommand.self, GuideCommand.self, NextCommand.self,
             PauseCommand.self, ResumeCommand.self, StartWorkCommand.self, ShipCommand.self,
             CancelCommand.self, PruneCommand.self, TrashCommand.self, RestoreCommand.self, SyncCommand.self, MachinesCommand.self, TrustCommand.self, DoctorCommand.self, MergedCommand.self, DemoCommand.self,
-            PathCommand.self, ShellInitCommand.self, ListCommand.self, AdoptCommand.self, AgentHooksCommand.self, HookCommand.self,
+            PathCommand.self, ShellInitCommand.self, ListCommand.self, AdoptCommand.self, AgentHooksCommand.self, HookCommand.self, MCPCommand.self,
         ]
     )
 
