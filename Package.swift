@@ -3,7 +3,8 @@ import PackageDescription
 
 // The layers, bottom up; no target depends on one above it:
 //   CGit2 → GitKit ─┐
-//   Support ────────┼→ SessionKit → Config → Lifecycle → View → PPDSServer → ppds (CLI)
+//   Support ────────┼→ SessionKit → Config → Lifecycle → View ─┬→ PPDSServer ─┬→ ppds (CLI)
+//                                                              └→ PPDSMCP ────┘
 let package = Package(
     name: "ppds",
     platforms: [.macOS(.v13)],
@@ -23,6 +24,9 @@ let package = Package(
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
         // Ed25519 for the per-machine registry signing keys.
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
+        // The official MCP SDK, for `ppds mcp` (stdio).
+        .package(url: "https://github.com/modelcontextprotocol/swift-sdk", from: "0.12.1"),
+        .package(url: "https://github.com/apple/swift-system", from: "1.0.0"),
     ],
     targets: [
         // Debian's libgit2 1.5.1 (apt libgit2-dev).
@@ -60,16 +64,30 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        // ppds mcp: the same operations as tools and resources for an orchestrating agent, over stdio.
+        .target(
+            name: "PPDSMCP",
+            dependencies: [
+                "View", "Lifecycle", "SessionKit", "Config", "Support",
+                .product(name: "MCP", package: "swift-sdk"),
+                .product(name: "SystemPackage", package: "swift-system"),
+            ]
+        ),
         .executableTarget(
             name: "ppds",
             dependencies: [
-                "View", "Lifecycle", "GitKit", "SessionKit", "Config", "Support", "PPDSServer",
+                "View", "Lifecycle", "GitKit", "SessionKit", "Config", "Support", "PPDSServer", "PPDSMCP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(name: "GitKitTests", dependencies: ["GitKit", "Support", "TestSupport"]),
         .testTarget(name: "SessionKitTests", dependencies: ["SessionKit", "Support", "TestSupport", "ppds"]),
         .testTarget(name: "PPDSTests", dependencies: ["View", "Lifecycle", "Config", "GitKit", "SessionKit", "Support", "TestSupport", "ppds"]),
+        .testTarget(name: "PPDSMCPTests", dependencies: [
+            "PPDSMCP", "Lifecycle", "SessionKit", "Support", "TestSupport", "ppds",
+            .product(name: "MCP", package: "swift-sdk"),
+            .product(name: "SystemPackage", package: "swift-system"),
+        ]),
         .testTarget(name: "PPDSServerTests", dependencies: [
             "PPDSServer", "View", "Lifecycle", "SessionKit", "Support", "TestSupport", "ppds",
             .product(name: "HummingbirdTesting", package: "hummingbird"),

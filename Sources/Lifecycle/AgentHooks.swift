@@ -356,22 +356,7 @@ public enum ClaudeSettings {
     public static func merge(_ existing: Data?, command: String, file: String) throws(PPDSError) -> Data {
         var settings: [(key: String, value: SettingsJSON)] = []
         if let existing, !existing.allSatisfy({ [0x20, 0x0a, 0x0d, 0x09].contains($0) }) {
-            guard existing.count <= Session.maxFileSize, JSONValue.nestingDepth(existing) <= Session.maxNesting else {
-                throw PPDSError.invalid("\(file): too large or nested too deeply for a settings file; nothing was written")
-            }
-            let parsed: SettingsJSON
-            if let ordered = SettingsJSON.parse(existing, maxDepth: Session.maxNesting) {
-                parsed = ordered
-            } else {
-                // Foundation's reader says where the file broke (and would take what ours is too strict for).
-                do { parsed = SettingsJSON.from(try JSONValue.parse(existing)) } catch {
-                    throw PPDSError.invalid("\(file) is not valid JSON (\(error)); fix or remove it, nothing was written")
-                }
-            }
-            guard let entries = parsed.objectEntries else {
-                throw PPDSError.invalid("\(file): the top level is \(parsed.kindDescription), not an object; nothing was written")
-            }
-            settings = entries
+            settings = try SettingsJSON.parseObject(existing, file: file)
         }
         var hooks: [(key: String, value: SettingsJSON)] = []
         if let current = SettingsJSON.object(settings)["hooks"], !current.isNull {

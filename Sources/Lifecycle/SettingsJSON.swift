@@ -1,4 +1,5 @@
 import Foundation
+import SessionKit
 import Support
 
 /// A JSON document that keeps its keys in the order they were written and its numbers as
@@ -242,5 +243,27 @@ indirect enum SettingsJSON: Equatable {
             position += 4
             return value
         }
+    }
+}
+
+extension SettingsJSON {
+    /// A settings file's top-level object, bounded; anything else is an error naming `file`.
+    static func parseObject(_ data: Data, file: String) throws(PPDSError) -> [(key: String, value: SettingsJSON)] {
+        guard data.count <= Session.maxFileSize, JSONValue.nestingDepth(data) <= Session.maxNesting else {
+            throw PPDSError.invalid("\(file): too large or nested too deeply for a settings file; nothing was written")
+        }
+        let parsed: SettingsJSON
+        if let ordered = SettingsJSON.parse(data, maxDepth: Session.maxNesting) {
+            parsed = ordered
+        } else {
+            // Foundation's reader says where the file broke (and would take what ours is too strict for).
+            do { parsed = SettingsJSON.from(try JSONValue.parse(data)) } catch {
+                throw PPDSError.invalid("\(file) is not valid JSON (\(error)); fix or remove it, nothing was written")
+            }
+        }
+        guard let entries = parsed.objectEntries else {
+            throw PPDSError.invalid("\(file): the top level is \(parsed.kindDescription), not an object; nothing was written")
+        }
+        return entries
     }
 }

@@ -5,7 +5,7 @@ import SessionKit
 import Support
 import View
 
-struct ApproveCommand: ParsableCommand {
+struct ApproveCommand: JSONCommand {
     static let configuration = CommandConfiguration(
         commandName: "approve",
         abstract: "Approve a session's plan: relayed to the worker as guidance; the session goes to working.",
@@ -15,12 +15,10 @@ struct ApproveCommand: ParsableCommand {
     @Argument(help: "Words to go with the approval.") var message: String?
     @OptionGroup var repo: RepoOption
     @Option(help: "The plan version you read (as 'ppds plan' shows it): refused if the worker has attached a newer one.") var version: Int?
-    @Flag(help: "Print JSON.") var json = false
+    @OptionGroup var output: OutputOptions
 
-    func run() throws {
-        try CLI.run {
-            try PlanAnswerCommand.answer(.approved, message: message, version: version, issue: issue, repo: repo, json: json)
-        }
+    func execute() throws {
+        try PlanAnswerCommand.answer(.approved, message: message, version: version, issue: issue, repo: repo, json: json)
     }
 }
 

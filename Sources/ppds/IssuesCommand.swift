@@ -19,7 +19,7 @@ struct IssueQueryOptions: ParsableArguments {
     }
 }
 
-struct IssuesCommand: ParsableCommand {
+struct IssuesCommand: JSONCommand {
     static let configuration = CommandConfiguration(
         commandName: "issues",
         abstract: "The tracker's open issues (from gh), each with its session here and elsewhere, unclaimed first.")
@@ -27,18 +27,16 @@ struct IssuesCommand: ParsableCommand {
     @OptionGroup var repo: RepoOption
     @OptionGroup var filter: IssueQueryOptions
     @Flag(name: .customLong("all-states"), help: "Closed issues too.") var allStates = false
-    @Flag(help: "Print JSON.") var json = false
+    @OptionGroup var output: OutputOptions
 
-    func run() throws {
-        try CLI.run {
-            let workspace = try repo.workspace()
-            let config = try Config.load(home: workspace.store.home, repoRoot: workspace.repoRoot)
-            let board = try IssueBoard.load(workspace, config: config, query: filter.query(allStates: allStates))
-            if json {
-                CLI.printJSON(board.json)
-            } else {
-                print(IssuesText().render(board))
-            }
+    func execute() throws {
+        let workspace = try repo.workspace()
+        let config = try workspace.config()
+        let board = try IssueBoard.load(workspace, config: config, query: filter.query(allStates: allStates))
+        if json {
+            CLI.printJSON(board.json)
+        } else {
+            print(IssuesText().render(board))
         }
     }
 }

@@ -19,6 +19,7 @@ struct PPDS: AsyncParsableCommand {
             CommandGroup(name: "orchestrator", subcommands: [
                 StatusCommand.self, ListCommand.self, ShowCommand.self, WatchCommand.self, ServeCommand.self, GuideCommand.self,
                 IssuesCommand.self, NextCommand.self, PlanCommand.self, ApproveCommand.self, ReviseCommand.self, PauseCommand.self, ResumeCommand.self,
+                MCPCommand.self,
             ]),
             CommandGroup(name: "lifecycle", subcommands: [
                 StartWorkCommand.self, AdoptCommand.self, CancelCommand.self, PruneCommand.self, TrashCommand.self, RestoreCommand.self,

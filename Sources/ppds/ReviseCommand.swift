@@ -4,7 +4,7 @@ import Lifecycle
 import SessionKit
 import Support
 
-struct ReviseCommand: ParsableCommand {
+struct ReviseCommand: JSONCommand {
     static let configuration = CommandConfiguration(
         commandName: "revise",
         abstract: "Send a session's plan back with the changes you want: relayed as guidance; the session goes back to planning.",
@@ -14,15 +14,13 @@ struct ReviseCommand: ParsableCommand {
     @Argument(help: "What to change.") var message: String
     @OptionGroup var repo: RepoOption
     @Option(help: "The plan version you read (as 'ppds plan' shows it): refused if the worker has attached a newer one.") var version: Int?
-    @Flag(help: "Print JSON.") var json = false
+    @OptionGroup var output: OutputOptions
 
     func validate() throws {
         if message.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { throw ValidationError("say what to change: the message is empty") }
     }
 
-    func run() throws {
-        try CLI.run {
-            try PlanAnswerCommand.answer(.revise, message: message, version: version, issue: issue, repo: repo, json: json)
-        }
+    func execute() throws {
+        try PlanAnswerCommand.answer(.revise, message: message, version: version, issue: issue, repo: repo, json: json)
     }
 }

@@ -1,0 +1,118 @@
+import Config
+import Foundation
+import Lifecycle
+import MCP
+import SessionKit
+import Support
+import SystemPackage
+
+/// `ppds mcp`: the product's operations as MCP tools and its sessions as resources, over
+/// stdio, for an orchestrating agent. Built on the official SDK; ppds adds only the table of
+/// tools, the resource URIs and the change feed.
+public enum PPDSMCPServer {
+    /// Every tool, in the order an orchestrator's loop uses them.
+    static var tools: [ToolSpec] { SessionTools.all }
+
+    /// Serves until the client closes its end (or the process is signalled).
+    public static func run(workspace: Workspace, config: Config, version: String,
+                           input: SystemPackage.FileDescriptor = .standardInput, output: SystemPackage.FileDescriptor = .standardOutput) async throws {
+        let context = ToolContext(workspace: workspace, config: config)
+        let server = Server(
+            name: "ppds", version: version,
+            instructions: "ppds manages parallel work sessions (one git worktree and branch per issue) of the repository at \(workspace.repoRoot). Call 'status' for the view; 'next' for the session waiting longest for an answer, then 'guide' to answer it. Subscribe to ppds://attention to hear when a session gets stuck or its plan is ready.",
+            capabilities: .init(resources: .init(subscribe: true, listChanged: true), tools: .init(listChanged: false)))
+        let subscriptions = Subscriptions()
+        await register(server, context: context, subscriptions: subscriptions)
+        try await server.start(transport: StdioTransport(input: input, output: output))
+        let feed = Task.detached { await changeFeed(server, context: context, subscriptions: subscriptions) }
+        await server.waitUntilCompleted()
+        feed.cancel()
+        await server.stop()
+    }
+
+    static func register(_ server: Server, context: ToolContext, subscriptions: Subscriptions) async {
+        let table = Dictionary(uniqueKeysWithValues: tools.map { ($0.name, $0) })
+        await server.withMethodHandler(ListTools.self) { _ in .init(tools: tools.map(\.tool)) }
+        await server.withMethodHandler(CallTool.self) { params in
+            guard let spec = table[params.name] else {
+                throw MCPError.methodNotFound("no tool '\(params.name)' (tools: \(tools.map(\.name).joined(separator: ", ")))")
+            }
+            let arguments = ToolArguments(params.arguments)
+            let document: OrderedJSON
+            do {
+                try arguments.refuseUnknown(allowed: spec.allowed, tool: spec.name)
+                document = try await offload { try spec.run(arguments, context) }
+            } catch {
+                throw ToolError.mcp(error)
+            }
+            let text = JSONWriter.write(document)
+            return .init(content: [.text(text: text, annotations: nil, _meta: nil)], structuredContent: try? JSONDecoder().decode(Value.self, from: Data(text.utf8)), isError: false)
+        }
+        await server.withMethodHandler(ListResources.self) { _ in
+            .init(resources: await offload { SessionResources.list(context) }, nextCursor: nil)
+        }
+        await server.withMethodHandler(ReadResource.self) { params in
+            do {
+                let document = try await offload { try SessionResources.read(params.uri, context: context) }
+                return .init(contents: [.text(JSONWriter.write(document), uri: params.uri, mimeType: "application/json")])
+            } catch {
+                throw ToolError.mcp(error)
+            }
+        }
+        await server.withMethodHandler(ResourceSubscribe.self) { params in
+            await subscriptions.add(params.uri)
+            return .init()
+        }
+        await server.withMethodHandler(ResourceUnsubscribe.self) { params in
+            await subscriptions.remove(params.uri)
+            return .init()
+        }
+    }
+
+    /// Watches the session files (inotify, with a 2 s re-read as the fallback) and tells the
+    /// client what changed: `resources/updated` for subscribed URIs, `resources/list_changed`
+    /// when a session appears or goes.
+    static func changeFeed(_ server: Server, context: ToolContext, subscriptions: Subscriptions) async {
+        let sessionsDir = context.store.sessionsDir
+        let mirrorDir = context.workspace.mirrorStore.sessionsDir
+        let watcher = ChangeWatcher(folders: { [sessionsDir, mirrorDir] })
+        var last = SessionResources.Fingerprint(context)
+        while !Task.isCancelled {
+            _ = watcher.wait(timeout: 2)
+            if Task.isCancelled { return }
+            let now = SessionResources.Fingerprint(context)
+            guard now != last else { continue }
+            let (updated, listChanged) = now.changes(since: last)
+            last = now
+            do {
+                if listChanged { try await server.notify(ResourceListChangedNotification.message()) }
+                for uri in updated where await subscriptions.contains(uri) {
+                    try await server.notify(ResourceUpdatedNotification.message(.init(uri: uri)))
+                }
+            } catch {
+                return
+            }
+        }
+    }
+
+    /// Blocking file and git work off the SDK's tasks.
+    static func offload<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread.detachNewThread { continuation.resume(with: Result { try body() }) }
+        }
+    }
+
+    static func offload<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
+        await withCheckedContinuation { continuation in
+            Thread.detachNewThread { continuation.resume(returning: body()) }
+        }
+    }
+}
+
+/// The URIs the client subscribed to.
+actor Subscriptions {
+    private var uris: Set<String> = []
+    func add(_ uri: String) { uris.insert(uri) }
+    func remove(_ uri: String) { uris.remove(uri) }
+    func contains(_ uri: String) -> Bool { uris.contains(uri) }
+}
