@@ -86,7 +86,7 @@ public struct Doctor {
                         let report = try Prune(workspace: workspace, config: config).run(PruneRequest(issues: [issue], minAge: 0))
                         let result = report.results.first
                         intentStore.clear(intent)
-                        done.append("\(issue.tag): prune finished: \(result?.outcome.rawValue ?? "?") (\(result?.reason ?? ""))")
+                        done.append("\(issue.tag): prune finished: \(result?.outcome.rawValue ?? "?") (\(result?.reason.kind ?? ""))")
                     }
                 }
             } catch {

@@ -58,7 +58,7 @@ public struct PruneResult: Sendable {
     public var branch: String?
     public var worktree: String?
     public var outcome: PruneOutcome
-    public var reason: String
+    public var reason: RemovalReason
     public var merged: MergeCheck?
     /// Ignored files and folders that go (or, dry run, would go) with the worktree, other
     /// than what ppds copied in.
@@ -66,40 +66,25 @@ public struct PruneResult: Sendable {
     /// The trash entry a removal made, and what in it exists nowhere else.
     public var trashID: String?
     public var unique: [String] = []
+}
 
-    public var json: JSONValue {
-        .object([
-            "trash": trashID.map(JSONValue.string) ?? .null,
-            "unique": .array(unique.map(JSONValue.string)),
-            "issue": issue.map { .string($0.tag) } ?? .null,
-            "branch": branch.map(JSONValue.string) ?? .null,
-            "worktree": worktree.map(JSONValue.string) ?? .null,
-            "outcome": .string(outcome.rawValue),
-            "reason": .string(reason),
-            "merged": merged.map { .string($0.rawValue) } ?? .null,
-            "ignored": .array(ignored.map(JSONValue.string)),
-        ])
-    }
+/// Something a prune run says beside its results (`PruneText` words it).
+public enum PruneWarning: Sendable, Equatable {
+    /// A session's worktree folder is missing (an unmounted disk?): its git entry was kept.
+    case worktreeMissing(IssueNumber, path: String)
+    /// Most worktree folders are missing: no stale entry was pruned.
+    case mostFoldersMissing(missing: Int, of: Int)
+    case note(String)
 }
 
 public struct PruneReport: Sendable {
     public var results: [PruneResult]
     /// Admin entries whose folder is gone (or half-made), pruned or (dry run) to prune.
     public var staleEntries: [String]
-    public var warnings: [String]
+    public var warnings: [PruneWarning]
     public var dryRun: Bool
 
     public var anyFailed: Bool { results.contains { $0.outcome == .failed } }
-
-    public var json: OrderedJSON {
-        var out = OrderedJSON()
-        out["version"] = .int(1)
-        out["dryRun"] = .bool(dryRun)
-        out["results"] = .array(results.map(\.json))
-        out["staleWorktreeEntries"] = .array(staleEntries.map(JSONValue.string))
-        out["warnings"] = .array(warnings.map(JSONValue.string))
-        return out
-    }
 }
 
 /// Cleans up finished work without losing any. For each candidate it gathers the facts
@@ -147,13 +132,21 @@ public struct Prune: Sendable {
         var interruptedAdminName: String?
     }
 
+    /// Every front end that prunes (the CLI, `doctor --fix` finishing an interrupted prune,
+    /// `cancel --remove`) calls this, so each removed session's registry claim is released with
+    /// it: the issue is free for any machine again.
     public func run(_ request: PruneRequest) throws(PPDSError) -> PruneReport {
         // Two prunes at once would race on the same worktrees and branches: take turns.
+        var report: PruneReport
         do {
-            return try workspace.withRepositoryLock("prune") { () throws(PPDSError) -> PruneReport in try runAlone(request) }
+            report = try workspace.withRepositoryLock("prune") { () throws(PPDSError) -> PruneReport in try runAlone(request) }
         } catch {
             throw PPDSError.from(error)
         }
+        // After the lock: releasing talks to the remote, and needs no worktree held still.
+        report.warnings += RegistryClaims.release(report.results.filter { $0.outcome == .removed }.compactMap(\.issue),
+                                                  workspace: workspace, config: config).map(PruneWarning.note)
+        return report
     }
 
     private func runAlone(_ request: PruneRequest) throws(PPDSError) -> PruneReport {
@@ -161,8 +154,8 @@ public struct Prune: Sendable {
         let listing = workspace.store.list()
         let owned = listing.sessions.filter { workspace.owns($0) }
         var results: [PruneResult] = []
-        var warnings: [String] = listing.errors.map {
-            "\($0.file) could not be read: \($0.reason); it was left alone ('ppds doctor --fix' moves it aside)"
+        var warnings: [PruneWarning] = listing.errors.map {
+            .note("\($0.file) could not be read: \($0.reason); it was left alone ('ppds doctor --fix' moves it aside)")
         }
         var candidates: [Candidate] = []
         let worktrees: [WorktreeInfo]
@@ -177,9 +170,9 @@ public struct Prune: Sendable {
                 if let session = owned.first(where: { $0.issue == issue }) {
                     candidates.append(Candidate(session: session, worktree: index.worktree(at: session.worktree), branch: session.branch, path: session.worktree))
                 } else if let bad = listing.errors.first(where: { ($0.file as NSString).lastPathComponent == issue.sessionID + ".json" }) {
-                    results.append(PruneResult(issue: issue, outcome: .failed, reason: "\(bad.file) could not be read: \(bad.reason)"))
+                    results.append(PruneResult(issue: issue, outcome: .failed, reason: .unreadableSessionFile(file: bad.file, problem: bad.reason)))
                 } else {
-                    results.append(PruneResult(issue: issue, outcome: .failed, reason: "no session for \(issue.tag) in \(workspace.repoRoot)"))
+                    results.append(PruneResult(issue: issue, outcome: .failed, reason: .noSession(issue, repoRoot: workspace.repoRoot)))
                 }
             }
         }
@@ -189,7 +182,7 @@ public struct Prune: Sendable {
                     candidates.append(Candidate(session: nil, worktree: info, branch: info.head.branchName, path: info.path))
                 }
             } else {
-                warnings.append("worktrees without a session were not considered: a session file that could not be read may claim them")
+                warnings.append(.note("worktrees without a session were not considered: a session file that could not be read may claim them"))
             }
         }
 
@@ -206,7 +199,7 @@ public struct Prune: Sendable {
                 do {
                     try repository.fetch(remote: remote)
                 } catch {
-                    warnings.append("could not fetch \(remote): \(error.message); checked against what was fetched before")
+                    warnings.append(.note("could not fetch \(remote): \(error.message); checked against what was fetched before"))
                 }
             }
         }
@@ -216,15 +209,15 @@ public struct Prune: Sendable {
         // again below like any other, with no force path.
         let intents = IntentStore(home: workspace.store.home)
         let trash = Trash(workspace: workspace, repository: repository)
-        for note in trash.recover() { warnings.append(note) }
+        for note in trash.recover() { warnings.append(.note(note)) }
         for candidate in candidates {
             guard let issue = candidate.session?.issue, let intent = intents.load(.prune, issue.value, repo: workspace.repoRoot), !intent.isLive,
                   intent.repo == workspace.repoRoot else { continue }
             repository.removeStaleRefLock(branch: intent.branch)
             if let failure = intent.failure {
-                warnings.append("\(issue.tag): an earlier prune failed and exited (\(failure)); judged again")
+                warnings.append(.note("\(issue.tag): an earlier prune failed and exited (\(failure)); judged again"))
             } else {
-                warnings.append("\(issue.tag): an earlier prune was killed (pid \(intent.pid)); what it moved was put back, judged again")
+                warnings.append(.note("\(issue.tag): an earlier prune was killed (pid \(intent.pid)); what it moved was put back, judged again"))
             }
             intents.clear(intent)
         }
@@ -260,52 +253,48 @@ public struct Prune: Sendable {
             results.append(result)
         }
 
-        // Entries whose folder is missing: never one a session still claims (its disk may be
-        // unmounted, and pruning the entry would lose the worktree's index and HEAD).
-        var stale: [String] = []
-        var claimedEntries: Set<String> = []
+        // Entries whose folder is missing: the policy says which may go.
+        var claimed: [StaleEntryFacts.Claim] = []
         for session in owned where !removedSessions.contains(session.issue) {
             guard let entry = index.worktree(at: session.worktree) else { continue }
-            claimedEntries.insert(entry.name)
-            if entry.state == .folderMissing && !session.status.isTerminal {
-                warnings.append("\(session.issue.tag): worktreeMissing: \(session.worktree) is missing (an unmounted disk?); its git entry was kept")
-            }
+            claimed.append(.init(issue: session.issue, path: session.worktree, entryName: entry.name,
+                                 folderMissing: entry.state == .folderMissing, sessionActive: !session.status.isTerminal))
         }
         let linked = worktrees.filter { !$0.isMain }
-        let missing = linked.filter { $0.state == .folderMissing && !$0.isLocked }
-        if missing.count >= 2 && missing.count * 2 > linked.count {
-            warnings.append("\(missing.count) of \(linked.count) worktree folders are missing; their git entries were left alone. Run 'ppds doctor' first.")
-        } else {
+        let staleDecision = RemovalPolicy.staleEntries(StaleEntryFacts(
+            linked: linked.count, missingUnlocked: linked.filter { $0.state == .folderMissing && !$0.isLocked }.count, claims: claimed))
+        warnings += staleDecision.warnings
+        var stale: [String] = []
+        if staleDecision.prune {
             do {
-                stale = try repository.pruneStaleWorktrees(dryRun: request.dryRun, sparing: claimedEntries).map { $0.path.isEmpty ? $0.name : $0.path }
+                stale = try repository.pruneStaleWorktrees(dryRun: request.dryRun, sparing: staleDecision.sparing).map { $0.path.isEmpty ? $0.name : $0.path }
             } catch {
-                warnings.append("could not prune stale worktree entries: \(error.message)")
+                warnings.append(.note("could not prune stale worktree entries: \(error.message)"))
             }
         }
         // Trash entries past their retention go now (the only deletion prune makes).
         if !request.dryRun {
             do {
                 for gone in try trash.expire(now: now) {
-                    warnings.append("trash entry \(gone.issueNumber?.tag ?? gone.id) (\(gone.worktree)) expired and was deleted")
+                    warnings.append(.note("trash entry \(gone.issueNumber?.tag ?? gone.id) (\(gone.worktree)) expired and was deleted"))
                 }
             } catch {
-                warnings.append("could not empty expired trash entries: \(error.message)")
+                warnings.append(.note("could not empty expired trash entries: \(error.message)"))
             }
         }
         return PruneReport(results: results, staleEntries: stale, warnings: warnings, dryRun: request.dryRun)
     }
 
-    /// When most candidates' folders are missing, this run probably cannot see them (another
-    /// container, an unmounted disk): stop rather than delete. Doctor marks gone worktrees.
+    /// Stops the run when the policy finds most candidates' folders missing (`RemovalPolicy.vantage`).
     func vantageGuard(_ candidates: [Candidate]) throws(PPDSError) {
-        let finished = candidates.filter { $0.session?.status.isTerminal ?? true }
-        let missing = finished.filter { candidate in
-            guard let path = candidate.path, candidate.session?.extra[Session.worktreeGoneKey] == nil else { return false }
-            return !FileManager.default.fileExists(atPath: path)
+        let facts = candidates.map { candidate in
+            VantageFacts(finished: candidate.session?.status.isTerminal ?? true, path: candidate.path,
+                         markedGone: candidate.session?.extra[Session.worktreeGoneKey] != nil,
+                         folderExists: candidate.path.map { FileManager.default.fileExists(atPath: $0) } ?? true)
         }
-        if missing.count >= 2 && missing.count * 2 > finished.count {
+        if let refusal = RemovalPolicy.vantage(facts) {
             throw PPDSError.refused("""
-            \(missing.count) of \(finished.count) candidates' worktree folders are missing (for example \(missing[0].path ?? "")). \
+            \(refusal.missing.count) of \(refusal.finished) candidates' worktree folders are missing (for example \(refusal.missing[0])). \
             If they live on a disk that is not mounted here, or in another container, pruning would lose them. \
             Nothing was changed. Run 'ppds doctor' to review; 'ppds doctor --fix' marks worktrees that are really gone.
             """)
@@ -318,16 +307,16 @@ public struct Prune: Sendable {
         let session = candidate.session
         var facts = RemovalFacts(sessionStatus: session?.status, claimedBranch: candidate.branch)
         facts.fetchedThisRun = request.fetch
-        // Active and locked candidates are kept whatever else holds: read no more.
-        if let status = session?.status, !status.isTerminal { return facts }
-        if candidate.worktree?.lockReason != nil {
-            facts.worktree = WorktreeFacts(name: candidate.worktree!.name, path: candidate.worktree!.path, state: candidate.worktree!.state, head: candidate.worktree!.head)
-            facts.worktree?.lockReason = candidate.worktree!.lockReason
-            return facts
+        // What costs nothing to know (the admin entry's lock, other claimants) first: when the
+        // policy's first rules decide on it, nothing else is read.
+        if let info = candidate.worktree {
+            facts.worktree = WorktreeFacts(name: info.name, path: info.path, state: info.state, head: info.head)
+            facts.worktree?.lockReason = info.lockReason
         }
         if let session {
             facts.otherClaimants = claims.otherClaimants(of: session)
         }
+        if RemovalPolicy.decideOnCheapFacts(facts) != nil { return facts }
 
         // The recorded base (or --base), then the local default branch and its upstream: merged
         // into any of them, exactly, is merged.
@@ -408,6 +397,7 @@ public struct Prune: Sendable {
 
         if let info = candidate.worktree {
             var worktree = WorktreeFacts(name: info.name, path: info.path, state: info.state, head: info.head)
+            worktree.lockReason = info.lockReason
             // Read from the admin entry, so a missing or unreadable folder never skips it.
             if case .detached(let id) = info.head { facts.detachedHead = commitFacts(id) }
             if info.state == .ok {
@@ -522,7 +512,10 @@ public struct Prune: Sendable {
                 intent?.trashID = manifest.id
                 // Every removal says how to undo it: by issue, or by the entry's id without one.
                 let name = candidate.session.map { String($0.issue.value) } ?? manifest.id
-                result.reason += "; restore with 'ppds restore \(name)' until \(manifest.expiresAt)"
+                if case .removable(var removal) = result.reason {
+                    removal.restore = .init(name: name, until: manifest.expiresAt)
+                    result.reason = .removable(removal)
+                }
                 result.trashID = manifest.id
                 result.unique = manifest.unique
                 if let intent { intents.clear(intent) }
@@ -534,11 +527,12 @@ public struct Prune: Sendable {
             }
         } catch {
             result.outcome = .failed
-            result.reason = PPDSError.from(error).message
+            let message = PPDSError.from(error).message
+            result.reason = .applyFailed(message)
             // It failed and exited (it was not killed): the move put back what it had moved,
             // so the record goes; doctor tells the two apart when one is left.
             if var record = intent {
-                record.failure = result.reason
+                record.failure = message
                 if (try? trash.entries().entries.contains { $0.issue == record.issue && $0.state == .moving }) == true {
                     try? intents.record(record)
                 } else {

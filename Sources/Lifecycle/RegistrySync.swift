@@ -81,9 +81,10 @@ public struct SyncReport: Sendable {
 ///
 /// 1. fetch `refs/ppds/*` into `refs/ppds-remote/<remote>/*` (one round trip; nothing is
 ///    transferred when nothing changed);
-/// 2. per session, under its lock: record the local file's changes as a commit (Lamport clock =
-///    the highest seen + 1), fast-forward or merge with the remote's commits, write the result
-///    to the file, then move `refs/ppds/sessions/<issue>` (compare-and-swap);
+/// 2. per session, under its lock: gather the facts (`gather`), let `SessionSyncPlanner` plan
+///    the steps (its numbered cases: record the local file's changes as a commit with Lamport
+///    clock = the highest seen + 1, fast-forward or merge with the remote's commits, ...), then
+///    apply them: the commits, the file, then `refs/ppds/sessions/<issue>` (compare-and-swap);
 /// 3. push every session ref the remote lacks, never forced; a ref someone else moved
 ///    meanwhile is rejected, and the whole round runs again (at most `maxRounds` times).
 ///
@@ -334,30 +335,56 @@ public struct RegistrySync {
         return session
     }
 
-    /// One session, holding its lock in `store`, so no worker's update made meanwhile is lost.
+    /// One session, holding its lock in `store`, so no worker's update made meanwhile is lost:
+    /// gather the facts, let `SessionSyncPlanner` decide (its doc comment numbers the cases),
+    /// apply the plan.
     func sync(_ issue: IssueNumber, store: SessionStore, isOwn: Bool, localID: ObjectID?, remoteID: ObjectID?,
               _ repository: Repository, _ storage: RegistryStorage, _ vetting: Vetting) throws -> SessionSyncResult {
-        var result = SessionSyncResult(issue: issue, outcome: .unchanged)
-        var gone = false
-        let file = store.path(for: issue)
-        var current: Session?
-        do { current = try store.loadIfPresent(issue) } catch {
-            return SessionSyncResult(issue: issue, outcome: .failed, message: PPDSError.from(error).message)
+        var facts = try gather(issue, store: store, isOwn: isOwn, localID: localID, remoteID: remoteID, repository, storage, vetting)
+        while true {
+            switch try SessionSyncPlanner.plan(facts) {
+            case .plan(let plan):
+                try apply(plan, issue, store: store, localID: localID, repository, storage)
+                return plan.result
+            case .needsOrigin(let register, let roots):
+                facts.origins.append((register, try vetting.origin(of: register, in: roots, repository, storage)))
+            }
         }
-        let original = current
-        let localEntry = try localID.map { id throws(PPDSError) in try storage.entry(id) }
-        let remoteEntry = try remoteID.map { id throws(PPDSError) in try storage.entry(id) }
+    }
+
+    /// Reads what the planner needs about one session; changes nothing but the file's new
+    /// guidance, signed here before it is recorded.
+    func gather(_ issue: IssueNumber, store: SessionStore, isOwn: Bool, localID: ObjectID?, remoteID: ObjectID?,
+                _ repository: Repository, _ storage: RegistryStorage, _ vetting: Vetting) throws -> SessionSyncFacts {
+        var facts = SessionSyncFacts(issue: issue, me: machine, isOwn: isOwn, file: store.path(for: issue), trust: vetting.trust, now: now())
+        do { facts.original = try store.loadIfPresent(issue) } catch {
+            facts.unreadable = PPDSError.from(error).message
+            return facts
+        }
+        facts.current = facts.original
+        facts.local = try localID.map { id throws(PPDSError) in try storage.entry(id) }
+        facts.remote = try remoteID.map { id throws(PPDSError) in try storage.entry(id) }
         // Every commit the remote has and this machine has not taken in yet is checked before
         // any of it is: one whose signature does not match the machine it names refuses the lot.
         if let remoteID, remoteID != localID,
            let refusal = try vetting.vet(issue, from: remoteID, excluding: localID, repository, storage) {
-            return SessionSyncResult(issue: issue, outcome: .refused, machine: remoteEntry?.owner, message: refusal)
+            facts.refusal = refusal
+            return facts
+        }
+        if let localID, let remoteID {
+            if localID == remoteID {
+                facts.localIsAncestorOfRemote = true
+                facts.remoteIsAncestorOfLocal = true
+            } else {
+                facts.localIsAncestorOfRemote = try PPDSError.wrapping { try repository.isAncestor(localID, of: remoteID) }
+                facts.remoteIsAncestorOfLocal = try PPDSError.wrapping { try repository.isAncestor(remoteID, of: localID) }
+            }
         }
         // Guidance written here (by `guide` on this machine) since the last sync is signed by
         // this machine before it is recorded, so the machine that reads it knows who sent it.
-        if var session = current, let key = storage.key {
+        if var session = facts.current, let key = storage.key {
             var person: String?? = nil  // git's user.name, read only when something is signed
-            let base = localEntry?.replica.guidance ?? [:]
+            let base = facts.local?.replica.guidance ?? [:]
             var changed = false
             session.guidance = session.guidance.map { item in
                 guard item.extra[GuidanceOrigin.key] == nil, base[item.id] == nil else { return item }
@@ -365,142 +392,36 @@ public struct RegistrySync {
                 if person == nil { person = .some(repository.userName) }
                 return GuidanceOrigin.signing(item, issue: issue, machine: machine, key: key, person: person ?? nil)
             }
-            if changed { current = session }
+            if changed { facts.current = session }
         }
-        if isOwn {
-            guard let current else { return result }
-            result.machine = current.machine ?? machine
-            if let other = [current.machine, localEntry?.owner, remoteEntry?.owner].compactMap({ $0 }).first(where: { $0.id != machine.id }) {
-                result.outcome = .conflict
-                result.machine = other
-                result.message = "\(issue.tag) has a session here and on \(other.label) (\(other.id)); the local one is kept and not synced. Work on it on one machine and end it on the other ('ppds cancel \(issue.value)')"
-                return result
-            }
-        } else {
-            let owner = remoteEntry?.owner ?? localEntry?.owner ?? current?.machine
-            result.machine = owner
-            // Our own session, gone from this machine (pruned): never brought back, and once
-            // finished, marked so in the registry, so other machines drop their copies.
-            gone = owner?.id == machine.id
-        }
+        return facts
+    }
 
-        var tip = localEntry
-        var lamport = max(localEntry?.lamport ?? 0, remoteEntry?.lamport ?? 0)
-        if !gone, var session = current {
-            if isOwn && session.machine == nil { session.machine = machine }
-            let stamp = Stamp(lamport: lamport + 1, machine: machine.id)
-            let base = localEntry?.replica ?? SessionReplica()
-            let recorded = base.recording(session, at: stamp)
-            if recorded != base || localEntry == nil {
-                lamport += 1
-                let rendered = try Self.render(recorded, issue, file: file)
-                let id = try storage.write(recorded, session: rendered, parents: localID.map { [$0] } ?? [], lamport: lamport,
-                                           machine: machine, changed: recorded.changedKeys(since: base), now: now())
-                tip = try storage.entry(id)
-                result.outcome = .recorded
+    /// Carries out a plan's steps in order.
+    func apply(_ plan: SessionSyncPlan, _ issue: IssueNumber, store: SessionStore, localID: ObjectID?,
+               _ repository: Repository, _ storage: RegistryStorage) throws {
+        var written: [ObjectID] = []
+        func resolve(_ ref: PlannedRef) -> ObjectID {
+            switch ref {
+            case .existing(let id): id
+            case .planned(let index): written[index]
             }
         }
-        if let remoteEntry, remoteEntry.id != tip?.id {
-            if let current = tip {
-                if try PPDSError.wrapping({ try repository.isAncestor(current.id, of: remoteEntry.id) }) {
-                    tip = remoteEntry
-                    result.outcome = .fastForwarded
-                } else if !(try PPDSError.wrapping { try repository.isAncestor(remoteEntry.id, of: current.id) }) {
-                    lamport += 1
-                    let joined = current.replica.merged(with: remoteEntry.replica)
-                    let rendered = try Self.render(joined, issue, file: file)
-                    let id = try storage.write(joined, session: rendered, parents: [current.id, remoteEntry.id], lamport: lamport,
-                                               machine: machine, changed: joined.changedKeys(since: current.replica), now: now())
-                    tip = try storage.entry(id)
-                    result.outcome = .merged
-                }
-            } else {
-                tip = remoteEntry
-                result.outcome = current == nil && !isOwn ? .mirrored : .fastForwarded
-            }
-        }
-        guard var tip else { return result }
-        if gone || (!isOwn && tip.replica.fields[Self.prunedKey]?.value != nil) {
-            if gone, tip.replica.terminal?.value != nil, tip.replica.fields[Self.prunedKey]?.value == nil {
-                lamport = max(lamport, tip.lamport) + 1
-                var ended = tip.replica
-                ended.fields[Self.prunedKey] = Register(value: .string(Timestamp.format(now())), stamp: Stamp(lamport: lamport, machine: machine.id))
-                let id = try storage.write(ended, session: try Self.render(ended, issue, file: file), parents: [tip.id], lamport: lamport,
-                                           machine: machine, changed: [Self.prunedKey], now: now())
-                tip = try storage.entry(id)
-                result.outcome = .ended
-            } else if !gone, current != nil {
+        for step in plan.steps {
+            switch step {
+            case .commit(let commit):
+                written.append(try storage.write(commit.replica, session: commit.session, parents: commit.parents.map(resolve),
+                                                 lamport: commit.lamport, machine: machine, changed: commit.changed, now: now()))
+            case .saveFile(let session):
+                try store.save(session)
+            case .removeFile:
                 try store.removeHoldingLock(issue)
-                result.outcome = .ended
-            }
-            if tip.id != localID {
-                try repository.updateReference(RegistryRefs.session(issue), to: tip.id, expecting: localID, message: "ppds sync")
-            }
-            return result
-        }
-        var rendered = try Self.render(tip.replica, issue, file: file)
-        let asCommitted = rendered
-        if isOwn, let current, (rendered.status == .paused) != (current.status == .paused), !current.status.isTerminal,
-           let register = tip.replica.paused, register.stamp.machine != machine.id,
-           let origin = try vetting.origin(of: register, in: tip.id, repository, storage), !origin.verdict.acts {
-            // A pause or resume from a machine this one does not trust is reported, never
-            // obeyed: the local status stays, and is recorded again (so it wins in the registry).
-            let what = rendered.status == .paused ? "pause" : "resume"
-            rendered.status = current.status
-            rendered.pausedFrom = current.pausedFrom
-            result.message = "a \(what) of \(issue.tag) \(GuidanceOrigin(signer: origin.signer, verdict: origin.verdict).described) was not obeyed"
-                + (origin.verdict == .untrusted ? "; 'ppds machines trust \(origin.signer?.id ?? "?")' would let it act" : "")
-        }
-        if isOwn, let current, !current.status.isTerminal, let terminal = tip.replica.terminal, terminal.value != nil,
-           terminal.stamp.machine != machine.id {
-            // Only this machine finishes its session (ship and cancel are refused on a copy
-            // elsewhere): a terminal status from another machine is ignored, and the status
-            // the other registers give (a pause from elsewhere included) is recorded again.
-            var open = tip.replica
-            open.terminal = nil
-            let reopened = try Self.render(open, issue, file: file)
-            rendered.status = reopened.status
-            rendered.pausedFrom = reopened.pausedFrom
-        }
-        if isOwn, let current {
-            // Where the work is (folder, branch, repository, machine) is this machine's to say: a
-            // commit from elsewhere never moves it; the local values are recorded again at once.
-            let kept = Self.keepingLocation(of: current, in: rendered)
-            if kept != asCommitted {
-                let stamp = Stamp(lamport: max(lamport, tip.lamport) + 1, machine: machine.id)
-                let recorded = tip.replica.recording(kept, at: stamp)
-                // A `delivered` mark kept from the file changes no register (it merges as the
-                // earliest): no commit for it, or every sync would write one.
-                if recorded != tip.replica {
-                    lamport = stamp.lamport
-                    let id = try storage.write(recorded, session: kept, parents: [tip.id], lamport: lamport, machine: machine,
-                                               changed: recorded.changedKeys(since: tip.replica), now: now())
-                    tip = try storage.entry(id)
-                }
-                rendered = kept
+            case .moveRef(let ref):
+                try repository.updateReference(RegistryRefs.session(issue), to: resolve(ref), expecting: localID, message: "ppds sync")
+            case .checkpoint(let name):
+                try FaultInjection.checkpoint(name)
             }
         }
-        rendered = Self.markingForeignGuidance(rendered, local: current, replica: tip.replica)
-        if isOwn {
-            // New guidance this machine will not relay: said at once, by sync.
-            let before = Set((original?.guidance ?? []).map(\.id))
-            let held = rendered.guidance.filter { !before.contains($0.id) }
-                .map { GuidanceOrigin.of($0, issue: issue, trust: vetting.trust) }.filter { !$0.verdict.acts }
-            if !held.isEmpty {
-                let senders = Array(Set(held.map(\.described))).sorted().joined(separator: "; ")
-                let note = "\(held.count) new guidance message\(held.count == 1 ? "" : "s") \(senders), not relayed to the worker ('ppds show \(issue.value)' reads \(held.count == 1 ? "it" : "them"))"
-                result.message = result.message.map { $0 + "; " + note } ?? note
-            }
-        }
-        try FaultInjection.checkpoint("syncAfterCommit")
-        if rendered != original {
-            try store.save(rendered)
-        }
-        try FaultInjection.checkpoint("syncAfterFile")
-        if tip.id != localID {
-            try repository.updateReference(RegistryRefs.session(issue), to: tip.id, expecting: localID, message: "ppds sync")
-        }
-        return result
     }
 }
 
@@ -574,9 +495,17 @@ final class Vetting {
 
     /// Who set `register` in the history of `tip`: the commit with its stamp (clock and machine)
     /// whose state holds it. A stamp no commit of that machine explains is nobody's (unverified).
-    func origin(of register: Register, in tip: ObjectID, _ repository: Repository,
+    /// `roots`: the existing commits the plan's tip grows from (a commit the plan writes is
+    /// this machine's, so it never holds another machine's register).
+    func origin(of register: Register, in roots: [ObjectID], _ repository: Repository,
                 _ storage: RegistryStorage) throws(PPDSError) -> (signer: Signer?, verdict: TrustVerdict)? {
-        let commits = try PPDSError.wrapping { try repository.commits(from: tip, excluding: [], limit: 5_000) }
+        var commits: [ObjectID] = []
+        var seen: Set<ObjectID> = []
+        for root in roots {
+            for id in try PPDSError.wrapping({ try repository.commits(from: root, excluding: [], limit: 5_000) }) where seen.insert(id).inserted {
+                commits.append(id)
+            }
+        }
         var best: (signer: Signer?, verdict: TrustVerdict)?
         for id in commits {
             let entry = try storage.entry(id)

@@ -124,13 +124,13 @@ public struct BranchFacts: Sendable, Equatable {
 /// What to do with one candidate.
 public struct RemovalDecision: Sendable, Equatable {
     public var outcome: PruneOutcome
-    public var reason: String
+    public var reason: RemovalReason
     public var removeWorktree = false
     public var removeLeftoverFolder = false
     public var deleteBranch = false
     public var removeSession = false
 
-    static func kept(_ outcome: PruneOutcome, _ reason: String) -> RemovalDecision {
+    static func kept(_ outcome: PruneOutcome, _ reason: RemovalReason) -> RemovalDecision {
         RemovalDecision(outcome: outcome, reason: reason)
     }
 }
@@ -149,108 +149,207 @@ public struct RemovalOptions: Sendable, Equatable {
 
 /// The one rule for removing anything. Pure: the same facts always give the same decision.
 /// Every path to a removal needs exact evidence that nothing unique is lost; anything in
-/// doubt is kept, with the reason and the command that overrides it where one exists.
+/// doubt is kept, with a reason that names the override where one exists (`PruneText`
+/// words it).
+///
+/// The rules' order lives here only: the first ones (`decideOnCheapFacts`) need only what is
+/// known without reading the worktree or the history, and `Prune.facts` asks them before it
+/// reads more. The run-wide rules (`mostFoldersMissing`, `staleEntries`) are here too.
 public enum RemovalPolicy {
+    /// Rules 1-4, on the facts that cost nothing to know: the gathering, the session's status,
+    /// the worktree's lock, other claimants. When one decides, nothing else is read.
+    public static func decideOnCheapFacts(_ facts: RemovalFacts) -> RemovalDecision? {
+        if let problem = facts.gatheringProblem { return .kept(.failed, .factsUnavailable(problem)) }
+        if let status = facts.sessionStatus, !status.isTerminal { return .kept(.keptActive, .sessionActive(status)) }
+        if let reason = facts.worktree?.lockReason { return .kept(.keptLocked, .locked(reason)) }
+        if !facts.otherClaimants.isEmpty { return .kept(.keptClaimed, .claimedByOthers(facts.otherClaimants)) }
+        return nil
+    }
+
     public static func decide(_ facts: RemovalFacts, _ options: RemovalOptions) -> RemovalDecision {
-        if let problem = facts.gatheringProblem { return .kept(.failed, problem) }
-        if let status = facts.sessionStatus, !status.isTerminal {
-            return .kept(.keptActive, "the session is \(status.fileValue)")
-        }
-        if let reason = facts.worktree?.lockReason {
-            return .kept(.keptLocked, "the worktree is locked" + (reason.isEmpty ? "" : " (\(reason))"))
-        }
-        if !facts.otherClaimants.isEmpty {
-            return .kept(.keptClaimed, "\(facts.otherClaimants.map(\.tag).joined(separator: ", ")) also claim\(facts.otherClaimants.count == 1 ? "s" : "") its worktree or branch; see 'ppds doctor'")
-        }
+        if let decided = decideOnCheapFacts(facts) { return decided }
         if let worktree = facts.worktree, worktree.state == .ok {
             switch worktree.head {
             case .branch(let name) where name != facts.claimedBranch:
-                return .kept(.keptMismatch, "the worktree has \(name) checked out, not \(facts.claimedBranch ?? "the session's branch")")
+                return .kept(.keptMismatch, .otherBranchCheckedOut(checkedOut: name, claimed: facts.claimedBranch))
             case .unknown:
-                return .kept(.keptMismatch, "the worktree's HEAD cannot be read")
+                return .kept(.keptMismatch, .headUnreadable)
             default: break
             }
-            if !worktree.linkedToEntry {
-                return .kept(.keptMismatch, "\(worktree.path)/.git does not point at this repository's entry for it; it is not this worktree")
-            }
-            if !worktree.mountPoints.isEmpty {
-                return .kept(.keptMounted, "a file system is mounted at \(worktree.mountPoints[0]); unmount it first")
-            }
-            if !worktree.nestedWorktrees.isEmpty {
-                return .kept(.keptClaimed, "another worktree lives inside it (\(worktree.nestedWorktrees[0])); move or remove that one first")
-            }
-            if worktree.holdsCurrentFolder {
-                return .kept(.keptInUse, "you are inside it; run prune from another folder (for example the main worktree)")
-            }
+            if !worktree.linkedToEntry { return .kept(.keptMismatch, .notLinkedToEntry(path: worktree.path)) }
+            if let mount = worktree.mountPoints.first { return .kept(.keptMounted, .mounted(at: mount)) }
+            if let nested = worktree.nestedWorktrees.first { return .kept(.keptClaimed, .nestedWorktree(nested)) }
+            if worktree.holdsCurrentFolder { return .kept(.keptInUse, .holdsCurrentFolder) }
         }
         if let leftover = facts.folderWithoutEntry, !leftover.removable {
-            return .kept(.keptMismatch, "\(leftover.path) exists but git has no worktree entry for it; see 'ppds doctor'")
+            return .kept(.keptMismatch, .folderWithoutEntry(path: leftover.path))
         }
         if let problem = facts.baseProblem, facts.branch != nil || facts.detachedHead != nil {
-            return .kept(.failed, problem)
+            return .kept(.failed, .baseUnusable(problem))
         }
         for commit in [facts.branch?.tip, facts.detachedHead].compactMap({ $0 }) {
-            if let error = commit.mergeError { return .kept(.failed, "merge check failed: \(error)") }
+            if let error = commit.mergeError { return .kept(.failed, .mergeCheckFailed(error)) }
         }
         if let branch = facts.branch, branch.newAndEmpty {
-            return .kept(.keptTooNew, "\(branch.name) has no commits of its own and is younger than --min-age (default 1 h); 'ppds prune --min-age 0s' clears it now (into the trash, restorable)")
+            return .kept(.keptTooNew, .tooNew(branch: branch.name))
         }
         if let worktree = facts.worktree, worktree.state == .ok, !worktree.interruptedRemoval {
             guard let status = worktree.status else {
-                return .kept(.failed, "could not read the worktree's status: \(worktree.statusError ?? "unknown error")")
+                return .kept(.failed, .statusUnreadable(worktree.statusError ?? "unknown error"))
             }
             if status.isDirty && !options.force {
-                return .kept(.keptDirty, "the worktree has \(status.summary); --force removes it")
+                return .kept(.keptDirty, .dirty(summary: status.summary))
             }
             // --force gives up a session's own uncommitted work; a session file may name any
             // folder, so it applies only where ppds can show the worktree is the session's.
             if status.isDirty && facts.sessionStatus != nil && facts.branch?.createdByPPDS != true {
-                return .kept(.keptDirty, "the worktree has \(status.summary); --force does not apply: ppds cannot show this worktree is the session's (its branch has no creation record from ppds)")
+                return .kept(.keptDirty, .dirtyNotProvablyOurs(summary: status.summary))
             }
         }
         if let worktree = facts.worktree, worktree.state == .ok, !worktree.enclosedWithWork.isEmpty, !(options.force && options.forceDelete) {
-            return .kept(.keptDirty, "\(worktree.enclosedWithWork.joined(separator: ", ")) hold\(worktree.enclosedWithWork.count == 1 ? "s" : "") work of its own (a submodule, a clone or another worktree inside, with commits on no remote or changes); --force --force-delete removes it")
+            return .kept(.keptDirty, .enclosedWork(worktree.enclosedWithWork))
         }
         if let worktree = facts.worktree, !worktree.privateCommits.isEmpty, !options.forceDelete {
-            return .kept(.keptUnmerged, "\(worktree.privateCommits.joined(separator: ", ")) of this worktree name\(worktree.privateCommits.count == 1 ? "s" : "") commits found on no shared ref; --force-delete removes them")
+            return .kept(.keptUnmerged, .privateCommits(worktree.privateCommits))
         }
         if let branch = facts.branch, branch.tip.merged == nil, !options.forceDelete {
-            let hint = branch.tip.matchesIgnoringWhitespace
-                ? "; the base has the same change ignoring whitespace, which is not proof (whitespace can matter)" : ""
-            let note = facts.baseNote.map { "; \($0)" } ?? ""
-            return .kept(.keptUnmerged, "\(branch.name) is not merged into \(facts.baseName) (\(branch.unpushed))\(hint)\(note); if it was merged elsewhere, \(facts.fetchedThisRun ? "name the branch it was merged into with --base REF" : "'ppds prune --fetch' (or --base REF) first"); --force-delete deletes it")
+            return .kept(.keptUnmerged, .branchUnmerged(.init(
+                branch: branch.name, base: facts.baseName, unpushed: branch.unpushed,
+                matchesIgnoringWhitespace: branch.tip.matchesIgnoringWhitespace, baseNote: facts.baseNote,
+                fetchedThisRun: facts.fetchedThisRun)))
         }
         if let head = facts.detachedHead, head.merged == nil, !options.forceDelete {
-            let hint = head.matchesIgnoringWhitespace ? "; the base has the same change ignoring whitespace, which is not proof" : ""
-            return .kept(.keptUnmerged, "the worktree's detached HEAD \(head.commit.short) holds commits not merged into \(facts.baseName)\(hint); --force-delete removes it")
+            return .kept(.keptUnmerged, .detachedHeadUnmerged(commit: head.commit, base: facts.baseName,
+                                                              matchesIgnoringWhitespace: head.matchesIgnoringWhitespace))
         }
         if let branch = facts.branch, let holder = branch.checkedOutElsewhere {
-            return .kept(.failed, "\(branch.name) is checked out in \(holder); not deleting it")
+            return .kept(.failed, .branchCheckedOutElsewhere(branch: branch.name, holder: holder))
         }
 
-        var decision = RemovalDecision(outcome: options.dryRun ? .wouldRemove : .removed, reason: "")
+        let evidence: RemovalReason.Removal.Evidence
+        let mergedCommit = facts.branch?.tip.merged != nil ? facts.branch?.tip : facts.detachedHead
+        if let merged = mergedCommit?.merged {
+            evidence = .merged(merged, into: mergedCommit?.mergedInto)
+        } else if facts.branch != nil || facts.detachedHead != nil {
+            evidence = .forced
+        } else {
+            evidence = .branchGone
+        }
+        var removal = RemovalReason.Removal(evidence: evidence)
+        var decision = RemovalDecision(outcome: options.dryRun ? .wouldRemove : .removed, reason: .removable(removal))
         decision.removeWorktree = facts.worktree != nil
         decision.removeLeftoverFolder = facts.folderWithoutEntry?.removable ?? false
         decision.removeSession = facts.sessionStatus != nil
-        var reasons: [String] = []
-        let mergedCommit = facts.branch?.tip.merged != nil ? facts.branch?.tip : facts.detachedHead
-        if let merged = mergedCommit?.merged {
-            // Said as a person would; the JSON's `merged` keeps the exact check.
-            let phrase = merged == .sameCommit ? "merged (the same commit)" : merged.spoken
-            reasons.append(phrase + (mergedCommit?.mergedInto.map { " into \($0)" } ?? ""))
-        } else if facts.branch != nil || facts.detachedHead != nil {
-            reasons.append("unmerged, removed by --force-delete")
-        } else {
-            reasons.append("branch already gone")
-        }
         if let branch = facts.branch {
             if branch.createdByPPDS {
                 decision.deleteBranch = true
             } else {
-                reasons.append("\(branch.name) kept: ppds cannot show it created it (no 'branch: Created from' reflog entry at the session's base commit)")
+                removal.keptBranch = branch.name
+                decision.reason = .removable(removal)
             }
         }
-        decision.reason = reasons.joined(separator: "; ")
         return decision
+    }
+
+    /// When most of the folders a run would judge are missing, the run probably cannot see
+    /// them (another container, an unmounted disk): it stops (candidates) or leaves their git
+    /// entries alone (stale entries) rather than delete.
+    public static func mostFoldersMissing(missing: Int, of total: Int) -> Bool {
+        missing >= 2 && missing * 2 > total
+    }
+
+    /// The run-wide rule before any candidate is judged: when most finished candidates'
+    /// folders are missing (and doctor did not mark them gone), this run probably cannot see
+    /// them (another container, an unmounted disk), so it stops rather than delete.
+    public static func vantage(_ candidates: [VantageFacts]) -> VantageRefusal? {
+        let finished = candidates.filter(\.finished)
+        let missing = finished.filter { !$0.markedGone && !$0.folderExists }.compactMap(\.path)
+        guard mostFoldersMissing(missing: missing.count, of: finished.count) else { return nil }
+        return VantageRefusal(missing: missing, finished: finished.count)
+    }
+
+    /// Stale admin entries (folder gone): which prune may remove, and what to warn about.
+    public static func staleEntries(_ facts: StaleEntryFacts) -> StaleEntryDecision {
+        var decision = StaleEntryDecision()
+        for claim in facts.claims {
+            // Never an entry a session still claims: its disk may be unmounted, and pruning the
+            // entry would lose the worktree's index and HEAD.
+            decision.sparing.insert(claim.entryName)
+            if claim.folderMissing && claim.sessionActive {
+                decision.warnings.append(.worktreeMissing(claim.issue, path: claim.path))
+            }
+        }
+        if mostFoldersMissing(missing: facts.missingUnlocked, of: facts.linked) {
+            decision.prune = false
+            decision.warnings.append(.mostFoldersMissing(missing: facts.missingUnlocked, of: facts.linked))
+        }
+        return decision
+    }
+}
+
+/// What the stale-entry rule reads: the linked worktrees, and the entries sessions claim.
+public struct StaleEntryFacts: Sendable, Equatable {
+    public struct Claim: Sendable, Equatable {
+        public var issue: IssueNumber
+        public var path: String
+        public var entryName: String
+        public var folderMissing: Bool
+        public var sessionActive: Bool
+
+        public init(issue: IssueNumber, path: String, entryName: String, folderMissing: Bool, sessionActive: Bool) {
+            self.issue = issue
+            self.path = path
+            self.entryName = entryName
+            self.folderMissing = folderMissing
+            self.sessionActive = sessionActive
+        }
+    }
+    /// Linked worktrees (not the main one).
+    public var linked: Int
+    /// Linked worktrees whose folder is missing and that are not locked.
+    public var missingUnlocked: Int
+    /// Entries of sessions prune did not remove in this run.
+    public var claims: [Claim]
+
+    public init(linked: Int, missingUnlocked: Int, claims: [Claim]) {
+        self.linked = linked
+        self.missingUnlocked = missingUnlocked
+        self.claims = claims
+    }
+}
+
+public struct StaleEntryDecision: Sendable, Equatable {
+    /// Whether stale entries are pruned at all.
+    public var prune = true
+    /// Entries never pruned.
+    public var sparing: Set<String> = []
+    public var warnings: [PruneWarning] = []
+}
+
+/// What the vantage rule reads about one candidate.
+public struct VantageFacts: Sendable, Equatable {
+    /// Its session is finished, or it has none (`--all`).
+    public var finished: Bool
+    public var path: String?
+    /// `doctor --fix` marked its worktree really gone.
+    public var markedGone: Bool
+    public var folderExists: Bool
+
+    public init(finished: Bool, path: String?, markedGone: Bool, folderExists: Bool) {
+        self.finished = finished
+        self.path = path
+        self.markedGone = markedGone
+        self.folderExists = folderExists
+    }
+}
+
+/// The run stops: these finished candidates' folders are missing.
+public struct VantageRefusal: Sendable, Equatable {
+    public var missing: [String]
+    public var finished: Int
+
+    public init(missing: [String], finished: Int) {
+        self.missing = missing
+        self.finished = finished
     }
 }

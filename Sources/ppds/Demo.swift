@@ -141,7 +141,7 @@ public struct Demo {
         print(heading("6. ppds prune"))
         let report = try Prune(workspace: workspace, config: config).run(PruneRequest())
         for result in report.results {
-            print("\(result.issue?.tag ?? "?") \(result.outcome.rawValue): \(result.reason)")
+            print("\(result.issue?.tag ?? "?") \(result.outcome.rawValue): \(PruneText.describe(result.reason))")
         }
         try view(workspace)
         let removed = report.results.filter { $0.outcome == .removed }.count
@@ -160,7 +160,7 @@ public struct Demo {
         try change(n(103), .ship(pr: "https://github.com/example/shop/pull/44", force: false), workspace)
         let local = try Prune(workspace: workspace, config: config).run(PruneRequest(issues: [n(103)]))
         for result in local.results {
-            print("\(result.issue?.tag ?? "?") \(result.outcome.rawValue): \(result.reason)")
+            print("\(result.issue?.tag ?? "?") \(result.outcome.rawValue): \(PruneText.describe(result.reason))")
         }
         guard local.results.first?.outcome == .removed else {
             throw PPDSError.failed("demo: expected prune to remove #103 after the local merge")

@@ -30,19 +30,17 @@ struct PruneCommand: JSONCommand {
         var request = PruneRequest(issues: issues, dryRun: dryRun, force: force, forceDelete: forceDelete,
                                    minAge: minAge?.seconds ?? PruneRequest.defaultMinAge, all: all, base: base)
         request.fetch = fetch
-        var report = try Prune(workspace: workspace, config: config).run(request)
-        report.warnings += RegistryClaims.release(report.results.filter { $0.outcome == .removed }.compactMap(\.issue),
-                                                  workspace: workspace, config: config)
+            let report = try Prune(workspace: workspace, config: config).run(request)
         Self.output(report, json: json)
         if report.anyFailed { throw ExitCode(.failed) }
     }
 
     static func output(_ report: PruneReport, json: Bool) {
         if json {
-            CLI.printJSON(report.json)
+            CLI.printJSON(PruneText.json(report))
             return
         }
         print(PruneText.render(report))
-        for warning in report.warnings { CLI.printError(warning) }
+        for warning in report.warnings { CLI.printError(PruneText.describe(warning)) }
     }
 }

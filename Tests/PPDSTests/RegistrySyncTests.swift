@@ -365,6 +365,22 @@ import Support
         #expect(try machines.remoteRefs()["refs/ppds/claims/40"] == nil)
     }
 
+    /// Issue 20: releasing the claim is part of the prune operation, so `doctor --fix` finishing
+    /// a killed prune releases it too (it used to be left behind).
+    @Test func doctorFinishingAnInterruptedPruneReleasesTheClaim() throws {
+        let machines = try RegistryMachines()
+        let a = try machines.machine("a", claims: true)
+        try machines.ppds(a, ["start-work", "41", "--offline"]).check()
+        #expect(try machines.remoteRefs()["refs/ppds/claims/41"] != nil)
+        try machines.ppds(a, ["ship", "41", "--pr", "https://example.com/o/r/pull/41", "--force"]).check()
+        let killed = try machines.ppds(a, ["prune", "--min-age", "0"], environment: ["PPDS_FAULT": "pruneAfterWorktree:kill"])
+        #expect(killed.status == 9, "\(killed.stderr)")
+        #expect(try machines.remoteRefs()["refs/ppds/claims/41"] != nil)
+        let fixed = try machines.ppds(a, ["doctor", "--fix"])
+        #expect(fixed.stdout.contains("prune finished: removed"), "\(fixed.stdout)\(fixed.stderr)")
+        #expect(try machines.remoteRefs()["refs/ppds/claims/41"] == nil, "\(fixed.stdout)\(fixed.stderr)")
+    }
+
     /// A finished session pruned by its machine disappears from the others' views; the issue
     /// started again is a new session there, not the old finished one.
     @Test func aPrunedSessionEndsEverywhereAndAStartAgainIsNew() throws {

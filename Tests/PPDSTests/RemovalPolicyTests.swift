@@ -114,7 +114,7 @@ import View
                     // Only a branch ppds can show it created, and only merged unless forced.
                     #expect(row.branch == .mergedOurs || ((row.branch == .unmergedOurs || row.branch == .unmergedLooseMatch) && row.forceDelete), "\(row)")
                 }
-                if removes && (row.branch == .mergedNotOurs) { #expect(!decision.deleteBranch && decision.reason.contains("kept"), "\(row)") }
+                if removes && (row.branch == .mergedNotOurs) { #expect(!decision.deleteBranch && Self.keptBranch(decision) == "feat/x", "\(row)") }
                 if removes { removals += 1 }
             }
         }
@@ -133,8 +133,21 @@ import View
                       enclosedWork: false, branch: .unmergedLooseMatch, force: false, forceDelete: false)
         let decision = RemovalPolicy.decide(row.facts, RemovalOptions())
         #expect(decision.outcome == .keptUnmerged)
-        #expect(decision.reason.contains("ignoring whitespace"))
-        #expect(decision.reason.contains("--fetch"))
+        guard case .branchUnmerged(let unmerged) = decision.reason else {
+            Issue.record("\(decision.reason)")
+            return
+        }
+        #expect(unmerged.matchesIgnoringWhitespace && !unmerged.fetchedThisRun)
+        // The words are View's: the hint, and the --fetch advice before --force-delete.
+        let words = PruneText.describe(decision.reason)
+        #expect(words.contains("ignoring whitespace") && words.contains("--fetch"))
+        #expect(words.range(of: "--fetch")!.lowerBound < words.range(of: "--force-delete")!.lowerBound)
+    }
+
+    /// The branch a removal leaves (ppds cannot show it created it), from the typed reason.
+    static func keptBranch(_ decision: RemovalDecision) -> String? {
+        if case .removable(let removal) = decision.reason { return removal.keptBranch }
+        return nil
     }
 
     @Test func namedOutcomes() {
