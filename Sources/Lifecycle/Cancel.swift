@@ -30,11 +30,6 @@ public struct CancelReport: Sendable {
 
     /// Why the operation as a whole did not succeed (an edge maps it): a removal that failed.
     public var failure: PPDSError.Reason? { removal?.anyFailed == true ? .failed : nil }
-
-    /// With a removal, its report (what a script waits for); else the cancelled session.
-    public var json: OrderedJSON {
-        removal?.json ?? .document("session", session.json.objectValue)
-    }
 }
 
 /// cancel: the session becomes `cancelled` (idempotent), its registry claim is given back so

@@ -78,7 +78,7 @@ import View
         #expect(cancelled.session.status == .cancelled && cancelled.removal == nil && cancelled.failure == nil)
         let again = try Cancel.run(CancelRequest(issue: session.issue, remove: true), store: workspace.store, workspace: workspace)
         #expect(again.session.status == .cancelled)
-        #expect(again.removal?.results.first?.outcome == .removed, "\(again.json)")
+        #expect(again.removal?.results.first?.outcome == .removed, "\(String(describing: again.removal?.results))")
         #expect(!FileManager.default.fileExists(atPath: session.worktree))
     }
 
