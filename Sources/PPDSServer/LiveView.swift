@@ -98,7 +98,9 @@ final class LiveView: Sendable {
             let report = try await offload(build)
             let snapshot = Self.encode(report)
             state.withLock {
-                $0.latest = .success(snapshot)
+                // Nothing changed (the same tag): the body a client holds stays byte for byte the
+                // same, its `generatedAt` the time of the last change, not of the last look.
+                if case .success(let current)? = $0.latest, current.etag == snapshot.etag {} else { $0.latest = .success(snapshot) }
                 $0.builtAfter = changes
             }
             if let notifier { notifications.async { _ = notifier.observe(report) } }

@@ -31,8 +31,27 @@ import View
             try #require(Date() < deadline && worker.isRunning, "the worker never reached \(status)")
             Thread.sleep(forTimeInterval: 0.02)
         }
-        Thread.sleep(forTimeInterval: 0.3)  // into its wait
+        // Into its wait: a thread blocked in poll(2) on the watcher (nothing else in ppds polls),
+        // which comes after the wait's first read. A fixed sleep lost that race on a loaded machine.
+        while !Self.isPolling(worker.processIdentifier) {
+            try #require(Date() < deadline && worker.isRunning, "the worker never blocked in its wait")
+            Thread.sleep(forTimeInterval: 0.01)
+        }
         return worker
+    }
+
+    /// Whether a thread of `pid` is in the poll system call (x86_64: 7; aarch64 has only ppoll, 73).
+    static func isPolling(_ pid: Int32) -> Bool {
+        let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task")) ?? []
+        return tasks.contains { task in
+            guard let text = try? String(contentsOfFile: "/proc/\(pid)/task/\(task)/syscall", encoding: .utf8) else { return false }
+            let number = text.split(separator: " ").first.map(String.init)
+            #if arch(x86_64)
+            return number == "7" || number == "271"
+            #else
+            return number == "73"
+            #endif
+        }
     }
 
     func waitForExit(_ process: Process, within seconds: TimeInterval) -> Bool {
