@@ -56,6 +56,22 @@ public enum PlanReview {
         return PlanReviewer(machine: machine?.id, label: machine?.label, user: user.map { String($0.prefix(64)) })
     }
 
+    /// `ppds plan --json`'s document: the latest version (and with `history` every version),
+    /// with the session's status and the plan's summary.
+    public static func document(_ session: Session, history: Bool) throws(PPDSError) -> OrderedJSON {
+        guard let latest = session.latestPlan else {
+            throw PPDSError.notFound("\(session.issue.tag) has no plan attached (it is \(session.status.fileValue)); a worker attaches one with 'ppds update --status planning_complete --plan FILE'")
+        }
+        var out = OrderedJSON()
+        out["version"] = .int(1)
+        out["issue"] = .string(session.issue.tag)
+        out["status"] = .string(session.status.fileValue)
+        out["summary"] = session.planSummary?.json ?? .null
+        out["plan"] = latest.json
+        if history { out["history"] = .array(session.plans.map(\.json)) }
+        return out
+    }
+
     /// The session whose plan `ppds plan` shows: this machine's, or another machine's synced copy.
     public static func session(_ issue: IssueNumber, in store: SessionStore, workspace: Workspace?) throws(PPDSError) -> Session {
         try SessionChanges.reachable(issue, in: store, workspace: workspace)

@@ -11,11 +11,11 @@ import SystemPackage
 /// tools, the resource URIs and the change feed.
 public enum PPDSMCPServer {
     /// Every tool, in the order an orchestrator's loop uses them.
-    static var tools: [ToolSpec] { SessionTools.all }
+    static var tools: [ToolSpec] { SessionTools.all + OrchestratorTools.all }
 
     /// Serves until the client closes its end (or the process is signalled).
-    public static func run(workspace: Workspace, config: Config, version: String,
-                           input: SystemPackage.FileDescriptor = .standardInput, output: SystemPackage.FileDescriptor = .standardOutput) async throws {
+    public static func run(workspace: Workspace, config: Config, version: String) async throws {
+        let (input, output) = isolatedStandardStreams()
         let context = ToolContext(workspace: workspace, config: config)
         let server = Server(
             name: "ppds", version: version,
@@ -93,6 +93,20 @@ public enum PPDSMCPServer {
                 return
             }
         }
+    }
+
+    /// The protocol's own copies of stdin and stdout. Descriptors 0 and 1 then point at
+    /// /dev/null and stderr, so nothing else in the process (a stray print, a library's
+    /// warning) can read from or write into the protocol's stream.
+    static func isolatedStandardStreams() -> (SystemPackage.FileDescriptor, SystemPackage.FileDescriptor) {
+        let input = dup(STDIN_FILENO), output = dup(STDOUT_FILENO)
+        guard input >= 0, output >= 0 else { return (.standardInput, .standardOutput) }
+        let null = open("/dev/null", O_RDONLY | O_CLOEXEC)
+        if null >= 0 { dup2(null, STDIN_FILENO); close(null) }
+        dup2(STDERR_FILENO, STDOUT_FILENO)
+        _ = fcntl(input, F_SETFD, FD_CLOEXEC)
+        _ = fcntl(output, F_SETFD, FD_CLOEXEC)
+        return (SystemPackage.FileDescriptor(rawValue: input), SystemPackage.FileDescriptor(rawValue: output))
     }
 
     /// Blocking file and git work off the SDK's tasks.

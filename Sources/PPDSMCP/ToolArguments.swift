@@ -101,3 +101,13 @@ enum Schema {
         .object(["type": "array", "items": .object(["type": "string"]), "description": .string(description)])
     }
 }
+
+extension ToolArguments {
+    func integer(_ name: String, in range: ClosedRange<Int>) throws(PPDSError) -> Int? {
+        guard let value = values[name], !value.isNull else { return nil }
+        guard let number = value.intValue, range.contains(number) else {
+            throw PPDSError.usage("'\(name)' must be a whole number from \(range.lowerBound)" + (range.upperBound == Int.max ? " up" : " to \(range.upperBound)"))
+        }
+        return number
+    }
+}

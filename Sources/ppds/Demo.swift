@@ -71,11 +71,16 @@ public struct Demo {
             (103, "Token refresh for sessions", ["enhancement"]),
             (104, "Update the checkout docs", ["documentation"]),
         ]
+        let forge = DemoForge(folder: root)
+        try step("Installing a stand-in gh with the tracker's four open issues") { try forge.install(issues: issues) }
+        print(heading("0. The tracker: ppds issues"))
+        let board = try IssueBoard.load(workspace, config: config, query: IssueQuery())
+        print(IssuesText().render(board).split(separator: "\n").map { "  " + $0 }.joined(separator: "\n"))
         var known: [IssueNumber: IssueInfo] = [:]
         for (number, title, labels) in issues {
             known[IssueNumber(number)!] = IssueInfo(issue: IssueNumber(number)!, title: title, labels: labels)
         }
-        print(heading("1. Bulk start: ppds start-work 101 102 103 104 --jobs 2"))
+        print(heading("1. Bulk start: ppds start-work --from-issues --jobs 2"))
         let started = StartWork(workspace: workspace, config: config)
             .run(StartWorkRequest(issues: Array(known.keys).sorted(), known: known, jobs: 2, offline: true, runHooks: false))
         for result in started {
@@ -88,7 +93,9 @@ public struct Demo {
 
         print(heading("2. Workers report: planning, a plan to review, stuck with options"))
         let n = { (value: Int) in IssueNumber(value)! }
-        try change(n(101), .update(status: .planningComplete, stuck: nil, pr: nil, force: false), workspace)
+        _ = try PlanReview.submit("1. A /login route with an email + password form\n2. Remember-me as a signed cookie\n3. Tests: good password, bad password, locked account",
+                                  to: n(101), in: workspace.store, workspace: workspace, force: false)
+        print("ppds update 101 --status planning_complete --plan plan.md")
         try change(n(102), .update(status: .working, stuck: nil, pr: nil, force: false), workspace)
         try change(n(103), .update(status: .stuck, stuck: StuckRequest(
             reason: "Auth/Security decision needed",
@@ -103,7 +110,9 @@ public struct Demo {
         }
         try view(workspace)
         try change(n(103), .update(status: .working, stuck: nil, pr: nil, force: false), workspace)
-        try change(n(101), .update(status: .working, stuck: nil, pr: nil, force: false), workspace)
+        let approved = try PlanReview.answer(.approved, message: "Go ahead; keep the cookie HttpOnly.", version: 1, issue: n(101),
+                                             in: workspace.store, workspace: workspace, by: PlanReview.reviewer(home: home))
+        print("ppds approve 101 \"Go ahead; keep the cookie HttpOnly.\"   (#101 is \(approved.session.status.fileValue))")
         try change(n(104), .pause, workspace)
         try view(workspace)
 
@@ -125,6 +134,12 @@ public struct Demo {
         }
         try change(n(101), .ship(pr: "https://github.com/example/shop/pull/42", force: false), workspace)
         try change(n(102), .ship(pr: "https://github.com/example/shop/pull/43", force: false), workspace)
+        try step("the forge: #42 approved with CI green, #43 waiting for review with lint failing") {
+            try forge.pullRequest(42, branch: sessions[101]!.branch, review: "APPROVED", checks: [("build", "SUCCESS"), ("test", "SUCCESS")])
+            try forge.pullRequest(43, branch: sessions[102]!.branch, review: "REVIEW_REQUIRED", checks: [("build", "SUCCESS"), ("lint", "FAILURE")])
+        }
+        print("ppds status --prs")
+        _ = PullRequestRefresh.run(workspace)
         try view(workspace)
 
         print(heading("5. The forge merges #101 with a merge commit and squash-merges #102; main moves on"))
@@ -135,7 +150,10 @@ public struct Demo {
             try "# shop\n\nNow with a login form.\n".write(toFile: repo + "/README.md", atomically: true, encoding: .utf8)
             try git(["commit", "-q", "-am", "README: mention login"], in: repo)
             try git(["push", "-q", "origin", "main"], in: repo)
+            try forge.pullRequest(42, branch: sessions[101]!.branch, review: "APPROVED", checks: [("build", "SUCCESS"), ("test", "SUCCESS")], merged: true)
+            try forge.pullRequest(43, branch: sessions[102]!.branch, review: "APPROVED", checks: [("build", "SUCCESS"), ("lint", "SUCCESS")], merged: true)
         }
+        _ = PullRequestRefresh.run(workspace)
         try view(workspace)
 
         print(heading("6. ppds prune"))
@@ -166,7 +184,7 @@ public struct Demo {
             throw PPDSError.failed("demo: expected prune to remove #103 after the local merge")
         }
         try view(workspace)
-        print("\nDone: 4 sessions started in parallel, 3 shipped, merged three ways (a merge commit, a squash, a local merge) and pruned; 1 still paused.")
+        print("\nDone: the tracker's 4 issues started in parallel, a plan reviewed, a question answered, 3 shipped with their PR and CI state, merged three ways (a merge commit, a squash, a local merge) and pruned on git's evidence; 1 still paused.")
     }
 
     /// Runs the real `ppds wait` as #103's worker would (a separate process, blocked until the

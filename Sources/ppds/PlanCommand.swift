@@ -19,19 +19,10 @@ struct PlanCommand: JSONCommand {
     func execute() throws {
         let (store, workspace, issue) = try CLI.target(issue, repo: repo)
         let session = try PlanReview.session(issue, in: store, workspace: workspace)
-        guard let latest = session.latestPlan else {
-            throw PPDSError.notFound("\(issue.tag) has no plan attached (it is \(session.status.fileValue)); a worker attaches one with 'ppds update --status planning_complete --plan FILE'")
-        }
+        let document = try PlanReview.document(session, history: history)
         if json {
-            var out = OrderedJSON()
-            out["version"] = .int(1)
-            out["issue"] = .string(issue.tag)
-            out["status"] = .string(session.status.fileValue)
-            out["summary"] = session.planSummary?.json ?? .null
-            out["plan"] = latest.json
-            if history { out["history"] = .array(session.plans.map(\.json)) }
-            CLI.printJSON(out)
-        } else {
+            CLI.printJSON(document)
+        } else if let latest = session.latestPlan {
             print(history ? PlanText.history(session) : PlanText.render(latest, of: session))
             if session.planWaitsForReview {
                 print("Answer it: 'ppds approve \(issue.value) [MESSAGE]' or 'ppds revise \(issue.value) MESSAGE'.")

@@ -11,11 +11,11 @@ final class MCPSession: @unchecked Sendable {
     private let toServer = Pipe()
     private let fromServer = Pipe()
 
-    init(_ fixture: GitFixture, arguments: [String] = ["mcp"]) async throws {
+    init(_ fixture: GitFixture, arguments: [String] = ["mcp"], environment: [String: String] = [:]) async throws {
         process.executableURL = URL(fileURLWithPath: TestEnvironment.ppdsBinary)
         process.arguments = arguments
         process.currentDirectoryURL = URL(fileURLWithPath: fixture.repo)
-        process.environment = ProcessInfo.processInfo.environment.merging(["PPDS_HOME": fixture.home]) { $1 }
+        process.environment = ProcessInfo.processInfo.environment.merging(["PPDS_HOME": fixture.home]) { $1 }.merging(environment) { $1 }
         process.standardInput = toServer
         process.standardOutput = fromServer
         process.standardError = FileHandle.nullDevice
@@ -166,6 +166,54 @@ final class MCPSession: @unchecked Sendable {
         #expect(refused.status == 2)
         #expect(refused.stderr.contains(".mcp.json: the top level is a list, not an object"))
         #expect(try String(contentsOfFile: file, encoding: .utf8) == "[1]")
+    }
+}
+
+/// The loop's two ends over MCP: the tracker's issues, start, plan review, and a prune that is a
+/// dry run unless asked.
+@Suite struct MCPOrchestratorToolTests {
+    @Test func fromTheIssueListToAnApprovedPlan() async throws {
+        let fixture = try GitFixture()
+        let bin = fixture.folder.file("bin")
+        try FileManager.default.createDirectory(atPath: bin, withIntermediateDirectories: true)
+        // A stand-in gh: the issue list in gh's shape (gh issue list --json number,title,labels,assignees,updatedAt,url).
+        let list = #"[{"number":12,"title":"Add login","labels":[{"name":"ready"}],"assignees":[],"updatedAt":"2026-12-01T10:00:00Z","url":"https://github.com/o/r/issues/12"},{"number":13,"title":"Fix <b>crash</b>","labels":[],"assignees":[],"updatedAt":"2026-12-02T10:00:00Z","url":"https://github.com/o/r/issues/13"}]"#
+        try list.write(toFile: fixture.folder.file("issues.json"), atomically: true, encoding: .utf8)
+        try "#!/bin/sh\ncase \"$1 $2\" in\n  \"issue list\") cat \(fixture.folder.file("issues.json")) ;;\n  *) echo 'not recorded' >&2; exit 1 ;;\nesac\n"
+            .write(toFile: bin + "/gh", atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: bin + "/gh")
+        let path = bin + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")
+        let mcp = try await MCPSession(fixture, environment: ["PATH": path])
+        // The stand-in does not filter (gh does): both come back, the one untouched longest first.
+        let issues = try await mcp.call("issues", ["labels": ["ready"]])
+        #expect((issues["issues"] as? [[String: Any]])?.compactMap { $0["number"] as? Int } == [12, 13], "\(issues)")
+        let started = try await mcp.call("start_work", ["issues": [12], "offline": true])
+        #expect((started["results"] as? [[String: Any]])?.first?["outcome"] as? String == "started", "\(started)")
+        // The worker plans; the orchestrator reads and approves it through MCP.
+        try fixture.ppds(["update", "12", "--status", "planning_complete", "--plan", "-"], environment: ["PATH": path],
+                         stdin: "1. Add the form\n2. Test it\n").check()
+        let plan = try await mcp.call("plan", ["issue": 12])
+        #expect(((plan["plan"] as? [String: Any])?["text"] as? String)?.hasPrefix("1. Add the form") == true, "\(plan)")
+        let version = (plan["plan"] as? [String: Any])?["version"] as? Int ?? 0
+        let approved = try await mcp.call("approve", ["issue": 12, "version": .int(version), "message": "go"])
+        #expect(approved["verdict"] as? String == "approved")
+        #expect(approved["status"] as? String == "working")
+        #expect(await mcp.close() == 0)
+    }
+
+    @Test func pruneIsADryRunUnlessRemovalIsAsked() async throws {
+        let fixture = try GitFixture()
+        try fixture.ppds(["start-work", "21", "--offline"]).check()
+        try fixture.ppds(["update", "21", "--status", "complete", "--force"]).check()
+        let worktree = try #require(try fixture.ppds(["path", "21"]).check().stdout.split(separator: "\n").first.map(String.init))
+        let mcp = try await MCPSession(fixture)
+        let dry = try await mcp.call("prune", ["issues": [21]])
+        #expect(dry["dryRun"] as? Bool == true || (dry["results"] as? [[String: Any]])?.first?["outcome"] as? String != "removed", "\(dry)")
+        #expect(FileManager.default.fileExists(atPath: worktree))
+        let tools = try await mcp.client.listTools().tools
+        #expect(tools.first { $0.name == "prune" }?.annotations.readOnlyHint == false)
+        #expect(tools.first { $0.name == "status" }?.annotations.readOnlyHint == true)
+        #expect(await mcp.close() == 0)
     }
 }
 
