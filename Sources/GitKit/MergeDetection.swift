@@ -33,10 +33,12 @@ public enum MergeCheck: String, Sendable, CaseIterable, Codable {
     }
 }
 
-/// Classifies branches against bases, cheapest check first. One detector reused over many
-/// branches of one base reads the base's recent history once (`BaseHistory`) and answers
-/// ancestry, merge-base and "commits since" questions from memory; patch-ids are cached per
-/// commit. libgit2's graph functions are the fallback beyond that window.
+/// Classifies branches against bases, cheapest check first. With git's commit-graph
+/// (`CommitGraph`), merge bases and "commits since" are walks over its integer positions in
+/// generation order (`GraphHistory`), and its changed-path Bloom filters rule out most base
+/// commits in the patch-id walk without reading a tree. Without one, a detector reused over many
+/// branches of one base reads the base's recent history once (`BaseHistory`) and answers from
+/// memory, with libgit2's graph functions beyond that window. Patch-ids are cached per commit.
 /// Not thread-safe, like the repository it wraps.
 public final class MergeDetector {
     /// How many of the base's newest commits are held in memory.
