@@ -102,12 +102,31 @@ public final class CommitGraph {
         return layer.commitTime(index)
     }
 
-    /// What the changed-path Bloom filter of a commit says about `path` (bytes, no NUL, no
-    /// leading slash) against its first parent: `false` means certainly unchanged; `true` maybe.
-    /// nil when there is no filter for this commit.
-    public func mayHaveChanged(_ path: [UInt8], at position: Int) -> Bool? {
+    /// What the changed-path Bloom filter of a commit says about a path against its first
+    /// parent: `false` means certainly unchanged; `true` maybe. nil when there is no filter for
+    /// this commit.
+    public func mayHaveChanged(_ key: BloomKey, at position: Int) -> Bool? {
         let (layer, index) = layer(holding: position)
-        return layer.bloom?.mayContain(path, index)
+        return layer.bloom?.mayContain(key, index)
+    }
+
+    public func mayHaveChanged(_ path: [UInt8], at position: Int) -> Bool? {
+        mayHaveChanged(BloomKey(path), at: position)
+    }
+
+    /// A path's two murmur3 hashes, for both filter versions: computed once per path, then
+    /// tested against any number of commits.
+    public struct BloomKey: Sendable {
+        let signed: (UInt32, UInt32)
+        let unsigned: (UInt32, UInt32)
+
+        /// `path`: bytes, no NUL, no leading slash.
+        public init(_ path: [UInt8]) {
+            unsigned = (murmur3(seed: 0x293a_e76f, path, signed: false), murmur3(seed: 0x7e64_6e2c, path, signed: false))
+            // Version 1 differs only for bytes above 0x7f.
+            signed = path.allSatisfy({ $0 < 0x80 }) ? unsigned
+                : (murmur3(seed: 0x293a_e76f, path, signed: true), murmur3(seed: 0x7e64_6e2c, path, signed: true))
+        }
     }
 
     public var hasBloomFilters: Bool { layers.contains { $0.bloom != nil } }
@@ -306,16 +325,14 @@ public final class CommitGraph {
             guard version == 1 || version == 2, hashCount > 0, hashCount < 64 else { return nil }
         }
 
-        func mayContain(_ path: [UInt8], _ commit: Int) -> Bool? {
+        func mayContain(_ key: BloomKey, _ commit: Int) -> Bool? {
             let end = Int(Layer.be32(base, index + commit * 4))
             let start = commit == 0 ? 0 : Int(Layer.be32(base, index + (commit - 1) * 4))
             guard start <= end, 12 + end <= dataLength else { return nil }
             let length = end - start
             if length == 0 { return nil }
             let filter = base + data + 12 + start
-            let signed = version == 1
-            let hash0 = murmur3(seed: 0x293a_e76f, path, signed: signed)
-            let hash1 = murmur3(seed: 0x7e64_6e2c, path, signed: signed)
+            let (hash0, hash1) = version == 1 ? key.signed : key.unsigned
             let bits = UInt64(length) * 8
             for i in 0..<hashCount {
                 let position = UInt64(hash0 &+ i &* hash1) % bits

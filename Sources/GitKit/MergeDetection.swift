@@ -123,7 +123,11 @@ public final class MergeDetector {
         if tipTree == (try treeID(mergeBase)) { return .noChanges }
         let baseTree = try treeID(base)
         if tipTree == baseTree { return .treeEqual }
-        if try mergeAddsNothing(tipTree: tipTree, baseTree: baseTree, mergeBase: mergeBase) { return .mergeAddsNothing }
+        let mergeBaseTree = try treeID(mergeBase)
+        if try !mergeSurelyChangesBase(ancestor: mergeBaseTree, base: baseTree, tip: tipTree),
+           try mergeAddsNothing(tipTree: tipTree, baseTree: baseTree, mergeBase: mergeBase) {
+            return .mergeAddsNothing
+        }
         if try patchIDMatches(tip: tip, mergeBase: mergeBase, since: ancestry.since, kind: .verbatim) { return .patchID }
         return nil
     }
@@ -153,6 +157,36 @@ public final class MergeDetector {
     /// How many checks against one base go to libgit2 before its history is held in memory.
     public static let historyAfter = 4
     private var checks: [ObjectID: Int] = [:]
+
+    /// A cheap sufficient answer before the merge simulation: a path the branch changed that
+    /// the base never touched since the merge base is taken from the branch by any merge (git's
+    /// trivial merge), so the merge changes the base. Paths the base changed too go to the
+    /// simulation, where a content merge may still leave the base as it is.
+    private func mergeSurelyChangesBase(ancestor: ObjectID, base: ObjectID, tip: ObjectID) throws(GitError) -> Bool {
+        let paths = try changedPaths(from: ancestor, to: tip)
+        let ancestorTree = try tree(ancestor), baseTree = try tree(base), tipTree = try tree(tip)
+        for path in paths {
+            let old = entry(ancestorTree, path)
+            if entry(baseTree, path) == old, entry(tipTree, path) != old { return true }
+        }
+        return false
+    }
+
+    /// The mode and id at `path` (NUL-terminated) below a tree, or nil when there is none.
+    private func entry(_ tree: Handle, _ path: [CChar]) -> EntryKey? {
+        tree.withPointer { tree -> EntryKey? in
+            var out: OpaquePointer?
+            git_error_clear()
+            guard git_tree_entry_bypath(&out, tree, path) == 0, let out else { git_error_clear(); return nil }
+            defer { git_tree_entry_free(out) }
+            return EntryKey(mode: git_tree_entry_filemode(out).rawValue, id: ObjectID(git_tree_entry_id(out).pointee))
+        }
+    }
+
+    private struct EntryKey: Equatable {
+        let mode: UInt32
+        let id: ObjectID
+    }
 
     private func mergeAddsNothing(tipTree: ObjectID, baseTree: ObjectID, mergeBase: ObjectID) throws(GitError) -> Bool {
         let ancestor = try tree(try treeID(mergeBase))
@@ -210,7 +244,13 @@ public final class MergeDetector {
         // Oldest first: a squash or rebase usually lands soon after the fork point, however far
         // the base has moved on since, so the whole-branch twin is met early. The order does
         // not change the answer (per-commit twins are collected over the whole range).
-        let bloomKeys = paths.map { $0.dropLast().map { UInt8(bitPattern: $0) } }
+        // Per path, the keys of the path and of each folder above it (git's filters hold both):
+        // one "certainly not" among them rules the path out.
+        let bloomKeys: [[CommitGraph.BloomKey]] = walker() == nil ? [] : paths.map { path in
+            let bytes = path.dropLast().map { UInt8(bitPattern: $0) }
+            return bytes.indices.filter { $0 == bytes.count - 1 || bytes[$0 + 1] == UInt8(ascii: "/") }
+                .map { CommitGraph.BloomKey(Array(bytes[...$0])) }
+        }
         for commit in try since() {
             guard try touches(commit, split, bloomKeys) else { continue }
             guard let id = try commitPatchID(commit, kind) else { continue }
@@ -259,12 +299,14 @@ public final class MergeDetector {
     /// read: most commits on a long history are ruled out by the root tree alone.
     /// With a commit-graph, the commit's changed-path Bloom filter rules most commits out
     /// without reading a tree (`bloomKeys`: the same paths as bytes); a "maybe" is checked on the trees.
-    private func touches(_ commit: ObjectID, _ paths: [[[CChar]]], _ bloomKeys: [[UInt8]]) throws(GitError) -> Bool {
+    private func touches(_ commit: ObjectID, _ paths: [[[CChar]]], _ bloomKeys: [[CommitGraph.BloomKey]]) throws(GitError) -> Bool {
         let newID: ObjectID, oldID: ObjectID
         if let walker = walker(), let node = walker.graph.position(of: commit), let parents = walker.graph.parents(at: node) {
             guard parents.count == 1 else { return false }
             // The filter holds every path that differs from the first parent: "no" is certain.
-            if !bloomKeys.isEmpty, bloomKeys.allSatisfy({ walker.graph.mayHaveChanged($0, at: node) == false }) { return false }
+            if !bloomKeys.isEmpty, bloomKeys.allSatisfy({ keys in keys.contains { walker.graph.mayHaveChanged($0, at: node) == false } }) {
+                return false
+            }
             newID = walker.graph.tree(at: node)
             oldID = walker.graph.tree(at: parents[0])
         } else {
