@@ -13,6 +13,13 @@
 #   ladder   `ppds merged` of 100 branches vs the plumbing ladder, two branches at a time
 #   history  a 5,000-commit history: every squash found at 50, 600 and 3,000 commits behind,
 #            no false "merged", and `merged` of one branch in milliseconds
+#   graph    a 5,700-commit history with 100 branches (squashes, merges, rebases, unmerged): `merged`
+#            of all 100 vs the ladder with -P 2, and of one branch, without and with git's
+#            commit-graph (`git commit-graph write --reachable --changed-paths`; git gets it too)
+#   hot      what agents run on every step: `hook claude` (each payload kind) vs `git status
+#            --porcelain`, `update --status working` and `path` vs `git rev-parse HEAD`,
+#            `--version`/`--help` vs `git --version`, and peak memory of hook and update
+#   status20 `status` of 20 sessions vs worktree list + `git status --porcelain` per worktree
 #   prune    `prune --dry-run` of 100 finished sessions vs `merged` alone on the same branches
 #   removal  prune of a finished, merged worktree holding 30,000 ignored files (node_modules/) vs
 #            `git worktree remove --force` of an equal worktree
@@ -28,7 +35,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
-all_parts=(start bigfile bulk ladder history prune removal status serve)
+all_parts=(start bigfile bulk ladder history graph hot status20 prune removal status serve)
 if [ "${1:-}" = -h ] || [ "${1:-}" = --help ]; then sed -n '2,/^# shellcheck/{/^# shellcheck/d;s/^# \{0,1\}//;p}' "$0"; exit 0; fi
 parts=("$@")
 [ ${#parts[@]} -gt 0 ] || parts=("${all_parts[@]}")
@@ -260,6 +267,138 @@ PY
     "the ladder on that branch" "$results/history-open.pairs" 30
   pairs=$saved
   rm -rf "$hs_repo"
+}
+
+# --- graph: 5,700 commits, 100 branches, with and without the commit-graph ------------------------
+graph_run_git() { bash "$root/Benchmarks/ladder-baseline.sh" "$gr_repo" main 2; }
+graph_run_ppds() { "$ppds" merged --base main --repo "$gr_repo"; }
+graph_one_git() { bash "$root/Benchmarks/ladder-baseline.sh" "$gr_repo" main 1 "$gr_branch"; }
+graph_one_ppds() { "$ppds" merged --base main --repo "$gr_repo" "$gr_branch"; }
+# graph_verdict: "found/merged<TAB>false/unmerged<TAB>yes|no: …" from `merged --json` of every branch.
+graph_verdict() {
+  "$ppds" merged --base main --json --repo "$gr_repo" > "$work/graph.json" || true
+  python3 - "$gr_repo/expected.tsv" "$work/graph.json" <<'PY'
+import json, sys
+expected = {}
+for line in open(sys.argv[1]):
+    branch, kind, _ = line.rstrip("\n").split("\t")
+    expected[branch] = kind
+answers = {item["branch"]: item for item in json.load(open(sys.argv[2]))["branches"]}
+merged = [b for b, k in expected.items() if k == "merged"]
+unmerged = [b for b, k in expected.items() if k == "unmerged"]
+found = [b for b in merged if answers.get(b, {}).get("merged")]
+false = [b for b in unmerged if answers.get(b, {}).get("merged")]
+missed = sorted(set(merged) - set(found))
+ok = not missed and not false and len(answers) == len(expected)
+print(f"{len(found)}/{len(merged)}\t{len(false)}/{len(unmerged)}\t{'yes' if ok else 'no: missed ' + ', '.join(missed) + ' false ' + ', '.join(false)}")
+PY
+}
+part_graph() {
+  gr_repo="$work/graph"
+  echo "== graph: fixture (5,700 commits on main, 100 branches)"
+  bash Benchmarks/make-history-fixture.sh "$gr_repo" 5700 100
+  local mode verdict found false_merged met saved=$pairs label
+  for mode in without with; do
+    if [ "$mode" = with ]; then
+      git -C "$gr_repo" commit-graph write --reachable --changed-paths
+      label="with git's commit-graph (--changed-paths), both sides"
+    else
+      rm -rf "$gr_repo/.git/objects/info/commit-graph" "$gr_repo/.git/objects/info/commit-graphs"
+      label="no commit-graph"
+    fi
+    verdict=$(graph_verdict)
+    IFS=$'\t' read -r found false_merged met <<< "$verdict"
+    echo "   $label: merged found $found, false merged $false_merged"
+    text_row "\`merged\` of 100 branches on 5,700 commits, $label: squashes 50/600/3,000 behind, merge commits, rebases, unmerged" \
+      "—" "merged found $found, false merged $false_merged" "—" "—" "every one found, 0 false" "$met"
+    echo "== graph ($label): merged of 100 branches vs the ladder with -P 2"
+    pairs "graph-$mode" noop graph_run_git noop graph_run_ppds
+    row ratio "\`merged\`, 100 branches on 5,700 commits, $label" "the ladder in git plumbing, \`xargs -P 2\`" "$results/graph-$mode.pairs" 0.2
+    pairs=$ms_runs
+    for gr_branch in squash-3000-edited-1 open-1; do
+      pairs "graph-$mode-$gr_branch" noop graph_one_git noop graph_one_ppds
+      row ms "\`merged\` of one branch ($gr_branch) on 5,700 commits, $label" "the ladder on that branch" "$results/graph-$mode-$gr_branch.pairs" 30
+    done
+    pairs=$saved
+  done
+  rm -rf "$gr_repo"
+}
+
+# --- hot: the commands agents run on every step -------------------------------------------------
+hot_git_status() { git -C "$hot_wt" status --porcelain; }
+hot_git_rev() { git -C "$hot_wt" rev-parse HEAD; }
+hot_git_version() { git --version; }
+hot_hook() { (cd "$hot_wt" && measure "$ppds" hook claude 1 < "$work/payload-$hot_kind.json"); }
+hot_update() { (cd "$hot_wt" && measure "$ppds" update --status working); }
+hot_status_rss() { measure git -C "$hot_wt" status --porcelain; }
+hot_rev_rss() { measure git -C "$hot_wt" rev-parse HEAD; }
+hot_path() { (cd "$hot_wt" && "$ppds" path); }
+hot_version() { "$ppds" --version; }
+hot_help() { "$ppds" --help; }
+part_hot() {
+  local owner_name=vapor/vapor saved=$pairs kind
+  hot_repo="$work/hot/repo"; export PPDS_HOME="$work/hot/home"
+  echo "== hot: fixture (one session in a clone of $owner_name)"
+  if [ -d "$mirrors/$owner_name.git" ]; then
+    git clone -q --no-local "$mirrors/$owner_name.git" "$hot_repo"
+  else
+    bash Benchmarks/make-fixture.sh "$hot_repo" 300
+  fi
+  "$ppds" start-work 1 --offline --no-hooks --title hot --repo "$hot_repo" > /dev/null
+  hot_wt=$("$ppds" path 1 --repo "$hot_repo")
+  "$ppds" update 1 --status working --repo "$hot_repo" > /dev/null
+  for kind in PostToolUse Notification UserPromptSubmit Stop; do
+    python3 - "$kind" "$hot_wt" > "$work/payload-$kind.json" <<'PY'
+import json, sys
+kind, cwd = sys.argv[1:]
+payload = {"session_id": "bench", "transcript_path": "/tmp/bench.jsonl", "cwd": cwd, "hook_event_name": kind}
+payload.update({"PostToolUse": {"tool_name": "Bash", "tool_input": {"command": "ls"}, "tool_response": {}},
+                "Notification": {"message": "Claude is waiting for your input", "notification_type": "idle_prompt"},
+                "UserPromptSubmit": {"prompt": "go on"}, "Stop": {"stop_hook_active": False}}[kind])
+print(json.dumps(payload))
+PY
+  done
+  pairs=$ms_runs
+  for kind in PostToolUse Notification UserPromptSubmit Stop; do
+    hot_kind=$kind
+    pairs "hot-hook-$kind" noop hot_git_status noop hot_hook
+    row ratio "\`ppds hook claude 1\` with a $kind payload, in the worktree" '`git status --porcelain` in the same worktree' "$results/hot-hook-$kind.pairs" 2
+  done
+  pairs hot-update noop hot_git_rev noop hot_update
+  row ratio '`ppds update --status working`, in the worktree' '`git rev-parse HEAD`' "$results/hot-update.pairs" 2
+  pairs hot-path noop hot_git_rev noop hot_path
+  row ratio '`ppds path`, in the worktree' '`git rev-parse HEAD`' "$results/hot-path.pairs" 2
+  pairs hot-version noop hot_git_version noop hot_version
+  row ratio '`ppds --version`' '`git --version`' "$results/hot-version.pairs" 3
+  pairs hot-help noop hot_git_version noop hot_help
+  row ratio '`ppds --help`' '`git --version`' "$results/hot-help.pairs" 3
+  rss_mode=1
+  hot_kind=PostToolUse
+  pairs hot-hook-rss noop hot_status_rss noop hot_hook
+  row rss '`ppds hook claude 1` (PostToolUse), peak memory' '`git status --porcelain`' "$results/hot-hook-rss.pairs" 2
+  pairs hot-update-rss noop hot_rev_rss noop hot_update
+  row rss '`ppds update --status working`, peak memory' '`git rev-parse HEAD`' "$results/hot-update-rss.pairs" 2
+  rss_mode=0
+  pairs=$saved
+  rm -rf "$work/hot"
+}
+
+# --- status20: 20 sessions, against git run serially ---------------------------------------------
+status20_run_git() {
+  local path
+  git -C "$s20_repo" worktree list --porcelain | sed -n 's/^worktree //p' | while IFS= read -r path; do
+    git -C "$path" status --porcelain
+  done
+}
+status20_run_ppds() { "$ppds" status --repo "$s20_repo"; }
+part_status20() {
+  s20_repo="$work/status20/repo"; export PPDS_HOME="$work/status20/home"
+  echo "== status20: fixture (20 sessions in a 300-file repository)"
+  bash Benchmarks/make-fixture.sh "$s20_repo" 300
+  "$ppds" start-work --offline --no-hooks --jobs 2 --repo "$s20_repo" $(seq 1 20) > /dev/null
+  pairs status20 noop status20_run_git noop status20_run_ppds
+  row ratio '`status`, 20 sessions (300-file worktrees)' '`git worktree list` + one `git status --porcelain` per worktree, serially' "$results/status20.pairs" 1
+  rm -rf "$work/status20"
 }
 
 # --- prune: 100 finished sessions --------------------------------------------------------------

@@ -33,10 +33,12 @@ public enum MergeCheck: String, Sendable, CaseIterable, Codable {
     }
 }
 
-/// Classifies branches against bases, cheapest check first. One detector reused over many
-/// branches of one base reads the base's recent history once (`BaseHistory`) and answers
-/// ancestry, merge-base and "commits since" questions from memory; patch-ids are cached per
-/// commit. libgit2's graph functions are the fallback beyond that window.
+/// Classifies branches against bases, cheapest check first. With git's commit-graph
+/// (`CommitGraph`), merge bases and "commits since" are walks over its integer positions in
+/// generation order (`GraphHistory`), and its changed-path Bloom filters rule out most base
+/// commits in the patch-id walk without reading a tree. Without one, a detector reused over many
+/// branches of one base reads the base's recent history once (`BaseHistory`) and answers from
+/// memory, with libgit2's graph functions beyond that window. Patch-ids are cached per commit.
 /// Not thread-safe, like the repository it wraps.
 public final class MergeDetector {
     /// How many of the base's newest commits are held in memory.
@@ -50,32 +52,82 @@ public final class MergeDetector {
     private struct PatchIDKey: Hashable { let commit: ObjectID; let kind: PatchIDKind }
     private var histories: [ObjectID: BaseHistory] = [:]
 
-    public init(repository: Repository) {
+    /// Whether git's commit-graph may answer history questions (tests compare both ways).
+    private let useCommitGraph: Bool
+    /// Loaded on the first check; `.some(nil)` when the repository has none git would use.
+    private var graphHistory: GraphHistory??
+
+    public init(repository: Repository, useCommitGraph: Bool = true) {
         self.repository = repository
+        self.useCommitGraph = useCommitGraph
+    }
+
+    /// Whether a commit-graph answers this detector's history questions (for reports and tests).
+    public var usesCommitGraph: Bool { walker() != nil }
+
+    private func walker() -> GraphHistory? {
+        if let loaded = graphHistory { return loaded }
+        let graph = useCommitGraph ? CommitGraph.load(commonDir: repository.commonDir, repository: repository) : nil
+        let loaded = graph.map { GraphHistory(graph: $0, repository: repository) }
+        graphHistory = .some(loaded)
+        return loaded
+    }
+
+    /// The merge base of `tip` and `base`, and a way to list the base's commits since it (oldest
+    /// first). From the commit-graph when there is one, else from `BaseHistory` and libgit2.
+    private struct Ancestry {
+        let mergeBase: ObjectID?
+        let since: () throws(GitError) -> [ObjectID]
+    }
+
+    private func ancestry(tip: ObjectID, base: ObjectID) throws(GitError) -> Ancestry {
+        if let walker = walker(), let tipNode = try walker.node(tip), let baseNode = try walker.node(base),
+           let answer = walker.mergeBase(tipNode, baseNode) {
+            guard case .found(let node) = answer else { return Ancestry(mergeBase: nil, since: { [] }) }
+            let mergeBase = walker.id(node)
+            return Ancestry(mergeBase: mergeBase, since: { () throws(GitError) -> [ObjectID] in
+                if let nodes = walker.commits(from: baseNode, excluding: node) { return nodes.map(walker.id) }
+                return try self.repository.commits(from: base, excluding: [mergeBase]).reversed()
+            })
+        }
+        let history = try self.history(base)
+        let mergeBase = try history.mergeBase(tip, repository)
+        return Ancestry(mergeBase: mergeBase, since: { () throws(GitError) -> [ObjectID] in
+            guard let mergeBase else { return [] }
+            return try history.commitsSince(mergeBase, limit: .max, self.repository).reversed()
+        })
+    }
+
+    /// A commit's tree and parents, from the commit-graph when it holds the commit.
+    private func treeID(_ commit: ObjectID) throws(GitError) -> ObjectID {
+        if let walker = walker(), let position = walker.graph.position(of: commit) { return walker.graph.tree(at: position) }
+        return try repository.treeID(ofCommit: commit)
+    }
+
+    private func parents(_ commit: ObjectID) throws(GitError) -> [ObjectID] {
+        if let walker = walker(), let position = walker.graph.position(of: commit), let parents = walker.graph.parents(at: position) {
+            return parents.map { walker.graph.id(at: $0) }
+        }
+        return try repository.parents(of: commit)
     }
 
     /// Which check found `tip` merged into `base`, or nil when it is not merged.
     public func check(tip: ObjectID, base: ObjectID) throws(GitError) -> MergeCheck? {
         if tip == base { return .sameCommit }
-        let history = try self.history(base)
-        let mergeBase: ObjectID
-        if history.isDirect {
-            // One walk instead of two: the tip is reachable from the base exactly when it is
-            // their merge base.
-            guard let found = try history.mergeBase(tip, repository) else { return nil }
-            if found == tip { return .ancestor }
-            mergeBase = found
-        } else {
-            if try history.contains(tip, repository) { return .ancestor }
-            guard let found = try history.mergeBase(tip, repository) else { return nil }
-            mergeBase = found
-        }
-        let tipTree = try repository.treeID(ofCommit: tip)
-        if tipTree == (try repository.treeID(ofCommit: mergeBase)) { return .noChanges }
-        let baseTree = try repository.treeID(ofCommit: base)
+        let ancestry = try self.ancestry(tip: tip, base: base)
+        // The tip is reachable from the base exactly when it is their merge base.
+        guard let mergeBase = ancestry.mergeBase else { return nil }
+        if mergeBase == tip { return .ancestor }
+        let tipTree = try treeID(tip)
+        if tipTree == (try treeID(mergeBase)) { return .noChanges }
+        let baseTree = try treeID(base)
         if tipTree == baseTree { return .treeEqual }
-        if try mergeAddsNothing(tipTree: tipTree, baseTree: baseTree, mergeBase: mergeBase) { return .mergeAddsNothing }
-        if try patchIDMatches(tip: tip, base: base, mergeBase: mergeBase, history: history, kind: .verbatim) { return .patchID }
+        let mergeBaseTree = try treeID(mergeBase)
+        if try !mergeSurelyChangesBase(ancestor: mergeBaseTree, base: baseTree, tip: tipTree),
+           try mergeAddsNothing(tipTree: tipTree, baseTree: baseTree, mergeBase: mergeBase) {
+            return .mergeAddsNothing
+        }
+        if try patchIDMatches(tip: tip, mergeBase: mergeBase, since: ancestry.since, kind: .verbatim) { return .patchID }
         return nil
     }
 
@@ -83,9 +135,9 @@ public final class MergeDetector {
     /// patch-id). A hint to report for an unmerged branch, never a reason to delete: a
     /// re-indented line can change a program's meaning.
     public func matchesIgnoringWhitespace(tip: ObjectID, base: ObjectID) throws(GitError) -> Bool {
-        let history = try self.history(base)
-        guard let mergeBase = try history.mergeBase(tip, repository) else { return false }
-        return try patchIDMatches(tip: tip, base: base, mergeBase: mergeBase, history: history, kind: .ignoringWhitespace)
+        let ancestry = try self.ancestry(tip: tip, base: base)
+        guard let mergeBase = ancestry.mergeBase else { return false }
+        return try patchIDMatches(tip: tip, mergeBase: mergeBase, since: ancestry.since, kind: .ignoringWhitespace)
     }
 
     /// The base's history for answering ancestry and merge-base questions. The first few
@@ -105,8 +157,38 @@ public final class MergeDetector {
     public static let historyAfter = 4
     private var checks: [ObjectID: Int] = [:]
 
+    /// A cheap sufficient answer before the merge simulation: a path the branch changed that
+    /// the base never touched since the merge base is taken from the branch by any merge (git's
+    /// trivial merge), so the merge changes the base. Paths the base changed too go to the
+    /// simulation, where a content merge may still leave the base as it is.
+    private func mergeSurelyChangesBase(ancestor: ObjectID, base: ObjectID, tip: ObjectID) throws(GitError) -> Bool {
+        let paths = try changedPaths(from: ancestor, to: tip)
+        let ancestorTree = try tree(ancestor), baseTree = try tree(base), tipTree = try tree(tip)
+        for path in paths {
+            let old = entry(ancestorTree, path)
+            if entry(baseTree, path) == old, entry(tipTree, path) != old { return true }
+        }
+        return false
+    }
+
+    /// The mode and id at `path` (NUL-terminated) below a tree, or nil when there is none.
+    private func entry(_ tree: Handle, _ path: [CChar]) -> EntryKey? {
+        tree.withPointer { tree -> EntryKey? in
+            var out: OpaquePointer?
+            git_error_clear()
+            guard git_tree_entry_bypath(&out, tree, path) == 0, let out else { git_error_clear(); return nil }
+            defer { git_tree_entry_free(out) }
+            return EntryKey(mode: git_tree_entry_filemode(out).rawValue, id: ObjectID(git_tree_entry_id(out).pointee))
+        }
+    }
+
+    private struct EntryKey: Equatable {
+        let mode: UInt32
+        let id: ObjectID
+    }
+
     private func mergeAddsNothing(tipTree: ObjectID, baseTree: ObjectID, mergeBase: ObjectID) throws(GitError) -> Bool {
-        let ancestor = try tree(try repository.treeID(ofCommit: mergeBase))
+        let ancestor = try tree(try treeID(mergeBase))
         let ours = try tree(baseTree)
         let theirs = try tree(tipTree)
         var options = git_merge_options()
@@ -136,21 +218,21 @@ public final class MergeDetector {
     /// base among the commits since the merge base. Only base commits that touch a path the
     /// branch touches can be a twin, so only those get a patch-id: a path-limited walk with no
     /// cap on its length, which finds a squash merge however far main has moved on since.
-    private func patchIDMatches(tip: ObjectID, base: ObjectID, mergeBase: ObjectID, history: BaseHistory,
+    private func patchIDMatches(tip: ObjectID, mergeBase: ObjectID, since: () throws(GitError) -> [ObjectID],
                                 kind: PatchIDKind) throws(GitError) -> Bool {
-        let own = try repository.commits(from: tip, excluding: [mergeBase], limit: MergeDetector.ownCommitCap)
+        let own = try ownCommits(tip: tip, mergeBase: mergeBase)
         guard !own.isEmpty, own.count < MergeDetector.ownCommitCap else { return false }
-        let mergeBaseTree = try repository.treeID(ofCommit: mergeBase)
-        let whole = try patchID(from: mergeBaseTree, to: try repository.treeID(ofCommit: tip), kind)
-        var paths = try changedPaths(from: mergeBaseTree, to: try repository.treeID(ofCommit: tip))
+        let mergeBaseTree = try treeID(mergeBase)
+        let whole = try patchID(from: mergeBaseTree, to: try treeID(tip), kind)
+        var paths = try changedPaths(from: mergeBaseTree, to: try treeID(tip))
         var wanted: [ObjectID] = []
         // Commit by commit only when every one of them is an ordinary commit: a merge commit can
         // hold changes of its own (a conflict resolution, an "evil merge") that no patch-id sees.
         var perCommit = true
         for commit in own {
-            let parents = try repository.parents(of: commit)
+            let parents = try parents(commit)
             guard parents.count == 1 else { perCommit = false; continue }
-            paths.formUnion(try changedPaths(from: try repository.treeID(ofCommit: parents[0]), to: try repository.treeID(ofCommit: commit)))
+            paths.formUnion(try changedPaths(from: try treeID(parents[0]), to: try treeID(commit)))
             guard let id = try commitPatchID(commit, kind) else { continue }
             wanted.append(id)
         }
@@ -161,13 +243,29 @@ public final class MergeDetector {
         // Oldest first: a squash or rebase usually lands soon after the fork point, however far
         // the base has moved on since, so the whole-branch twin is met early. The order does
         // not change the answer (per-commit twins are collected over the whole range).
-        for commit in try history.commitsSince(mergeBase, limit: .max, repository).reversed() {
-            guard try touches(commit, split) else { continue }
+        // Per path, the keys of the path and of each folder above it (git's filters hold both):
+        // one "certainly not" among them rules the path out.
+        let bloomKeys: [[CommitGraph.BloomKey]] = walker() == nil ? [] : paths.map { path in
+            let bytes = path.dropLast().map { UInt8(bitPattern: $0) }
+            return bytes.indices.filter { $0 == bytes.count - 1 || bytes[$0 + 1] == UInt8(ascii: "/") }
+                .map { CommitGraph.BloomKey(Array(bytes[...$0])) }
+        }
+        for commit in try since() {
+            guard try touches(commit, split, bloomKeys) else { continue }
             guard let id = try commitPatchID(commit, kind) else { continue }
             if id == whole { return true }
             found.insert(id)
         }
         return !wanted.isEmpty && wanted.allSatisfy { found.contains($0) }
+    }
+
+    /// The branch's commits since the merge base (at most `ownCommitCap`).
+    private func ownCommits(tip: ObjectID, mergeBase: ObjectID) throws(GitError) -> [ObjectID] {
+        if let walker = walker(), let tipNode = try walker.node(tip), let baseNode = try walker.node(mergeBase),
+           let nodes = walker.commits(from: tipNode, excluding: baseNode) {
+            return nodes.prefix(MergeDetector.ownCommitCap).map(walker.id)
+        }
+        return try repository.commits(from: tip, excluding: [mergeBase], limit: MergeDetector.ownCommitCap)
     }
 
     /// A branch with more commits of its own than this is not compared commit by commit.
@@ -198,7 +296,19 @@ public final class MergeDetector {
     /// Whether a single-parent commit changes the entry at any of `paths`. Compared one path
     /// component at a time from the root, so a folder whose tree id did not change is never
     /// read: most commits on a long history are ruled out by the root tree alone.
-    private func touches(_ commit: ObjectID, _ paths: [[[CChar]]]) throws(GitError) -> Bool {
+    /// With a commit-graph, the commit's changed-path Bloom filter rules most commits out
+    /// without reading a tree (`bloomKeys`: the same paths as bytes); a "maybe" is checked on the trees.
+    private func touches(_ commit: ObjectID, _ paths: [[[CChar]]], _ bloomKeys: [[CommitGraph.BloomKey]]) throws(GitError) -> Bool {
+        let newID: ObjectID, oldID: ObjectID
+        if let walker = walker(), let node = walker.graph.position(of: commit), let parents = walker.graph.parents(at: node) {
+            guard parents.count == 1 else { return false }
+            // The filter holds every path that differs from the first parent: "no" is certain.
+            if !bloomKeys.isEmpty, bloomKeys.allSatisfy({ keys in keys.contains { walker.graph.mayHaveChanged($0, at: node) == false } }) {
+                return false
+            }
+            newID = walker.graph.tree(at: node)
+            oldID = walker.graph.tree(at: parents[0])
+        } else {
         let handle = try repository.lookupCommit(commit)
         // The ids live in the commit object: copy them while it is certainly alive.
         let ids = handle.withPointer { handle -> (tree: ObjectID, parent: ObjectID)? in
@@ -206,8 +316,9 @@ public final class MergeDetector {
             return (ObjectID(git_commit_tree_id(handle).pointee), ObjectID(git_commit_parent_id(handle, 0).pointee))
         }
         guard let ids else { return false }
-        let newID = ids.tree
-        let oldID = try repository.treeID(ofCommit: ids.parent)
+            newID = ids.tree
+            oldID = try treeID(ids.parent)
+        }
         if newID == oldID { return false }
         let new = try tree(newID)
         let old = try tree(oldID)
@@ -266,10 +377,10 @@ public final class MergeDetector {
     private func commitPatchID(_ commit: ObjectID, _ kind: PatchIDKind) throws(GitError) -> ObjectID? {
         let key = PatchIDKey(commit: commit, kind: kind)
         if let cached = patchIDs[key] { return cached }
-        let parents = try repository.parents(of: commit)
+        let parents = try parents(commit)
         var id: ObjectID?
         if parents.count == 1 {
-            id = try patchID(from: try repository.treeID(ofCommit: parents[0]), to: try repository.treeID(ofCommit: commit), kind)
+            id = try patchID(from: try treeID(parents[0]), to: try treeID(commit), kind)
         }
         patchIDs[key] = id
         return id
@@ -313,7 +424,6 @@ final class BaseHistory {
 
     /// Answers from libgit2 alone.
     private var direct = false
-    var isDirect: Bool { direct }
 
     init(base: ObjectID, repository: Repository, window: Int) throws(GitError) {
         self.base = base
@@ -326,13 +436,6 @@ final class BaseHistory {
             position[commit] = index
             parents[commit] = try repository.parents(of: commit)
         }
-    }
-
-    /// Whether `commit` is the base or one of its ancestors.
-    func contains(_ commit: ObjectID, _ repository: Repository) throws(GitError) -> Bool {
-        if position[commit] != nil { return true }
-        if complete { return false }
-        return try repository.isReachable(commit, from: base)
     }
 
     /// The merge base of `tip` and the base: walks back from the tip (its own commits, read as

@@ -1,3 +1,4 @@
+import Foundation
 import Config
 import GitKit
 import SessionKit
@@ -31,11 +32,22 @@ public enum MergeClassification {
         } else {
             names = branches
         }
-        let detector = MergeDetector(repository: repository)
-        let items = names.map { name -> Item in
+        // Many branches are checked on one thread per core (the ladder baseline runs `xargs -P`
+        // alike), each with its own repository handle and detector; a few on this thread.
+        let baseCommit = resolved.commit
+        let jobs = names.count < 8 ? 1 : ProcessInfo.processInfo.activeProcessorCount
+        let items = parallelMap(names, jobs: jobs, context: { () -> Result<(Repository, MergeDetector), PPDSError> in
+            do throws(PPDSError) {
+                let repository = try workspace.openRepository()
+                return .success((repository, MergeDetector(repository: repository)))
+            } catch {
+                return .failure(error)
+            }
+        }) { context, name -> Item in
             do {
+                let (repository, detector) = try context.get()
                 guard let branch = try repository.branch(name) else { return Item(branch: name, merged: nil, error: "no such branch") }
-                return Item(branch: name, merged: try detector.check(tip: branch.target, base: resolved.commit), error: nil)
+                return Item(branch: name, merged: try detector.check(tip: branch.target, base: baseCommit), error: nil)
             } catch {
                 return Item(branch: name, merged: nil, error: PPDSError.from(error).message)
             }
