@@ -38,6 +38,7 @@ func buildRouter(_ api: Handlers) -> Router<BasicRequestContext> {
     }
     router.get("/api/v1/events") { request, _ in await api.events(request) }
     addForgeRoutes(router, api)
+    addStartWorkRoute(router, api)
     return router
 }
 

@@ -30,15 +30,8 @@ struct AgentHooksCommand: JSONCommand, SessionCommand {
         try scoped?.requireOwns(session)
         let executable = CLI.executablePath
         guard write else {
-            let entries = ClaudeSettings.entries(command: ClaudeSettings.command(executable: executable, issue: issue))
-            if json {
-                var out = OrderedJSON.document("issue", .string(issue.tag))
-                out["settings"] = (try? JSONValue.parse(entries)) ?? .null
-                CLI.printJSON(out)
-            } else {
-                // The settings JSON itself, exact, to paste into a settings file.
-                FileHandle.standardOutput.write(entries)
-            }
+            CLI.printSettings(ClaudeSettings.entries(command: ClaudeSettings.command(executable: executable, issue: issue)), json: json,
+                              document: .document("issue", .string(issue.tag)), field: "settings")
             return
         }
         let workspace = try scoped ?? Workspace.locate(repo: session.worktree)

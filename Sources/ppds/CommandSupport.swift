@@ -163,6 +163,18 @@ enum CLI {
         isatty(STDOUT_FILENO) == 1 && ProcessInfo.processInfo.environment["NO_COLOR"] == nil
     }
 
+    /// Settings ppds would merge into a file: its exact bytes, to paste; with `json`, parsed into
+    /// `document` under `field`.
+    static func printSettings(_ data: Data, json: Bool, document: OrderedJSON, field: String) {
+        if json {
+            var out = document
+            out[field] = (try? JSONValue.parse(data)) ?? .null
+            printJSON(out)
+        } else {
+            FileHandle.standardOutput.write(data)
+        }
+    }
+
     /// Reports one changed session: JSON, or `line` (which names the issue) for people.
     static func report(_ session: Session, json: Bool, line: String) {
         if json {

@@ -48,14 +48,8 @@ struct MCPInstallCommand: JSONCommand {
         let onPath = ProcessRunner.find("ppds").map { URL(fileURLWithPath: $0).resolvingSymlinksInPath().path }
         let command = onPath == URL(fileURLWithPath: executable).resolvingSymlinksInPath().path ? "ppds" : executable
         guard write else {
-            let document = MCPClientConfig.document(command: command)
-            if json {
-                var out = OrderedJSON.document("client", .string(client.rawValue))
-                out["config"] = (try? JSONValue.parse(document)) ?? .null
-                CLI.printJSON(out)
-            } else {
-                FileHandle.standardOutput.write(document)
-            }
+            CLI.printSettings(MCPClientConfig.document(command: command), json: json,
+                              document: .document("client", .string(client.rawValue)), field: "config")
             return
         }
         let workspace = try repo.workspace()

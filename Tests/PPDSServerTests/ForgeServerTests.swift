@@ -49,4 +49,25 @@ import TestSupport
         let list = try server.request("GET", "/api/v1/sessions")
         #expect(list.body.contains("\"reviewRank\":0"), "\(list.body)")
     }
+
+    /// Starting work over HTTP is the CLI's start-work: the same report, the failure's kind on the
+    /// status line, and every field checked.
+    @Test func startWorkOverHTTP() throws {
+        let fixture = try GitFixture()
+        let server = try ServerProcess(fixture)
+        let json = ["Content-Type": "application/json"]
+        let started = try server.request("POST", "/api/v1/sessions", headers: json, body: ##"{"issues": [31, "#32"], "offline": true}"##)
+        #expect(started.status == 200, "\(started.body)")
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(started.body.utf8)) as? [String: Any])
+        #expect((report["results"] as? [[String: Any]])?.map { $0["outcome"] as? String } == ["started", "started"])
+        #expect(try server.request("GET", "/api/v1/sessions").body.contains("\"issue\":\"#31\""))
+        // Again: the sessions exist, nothing is redone.
+        let again = try server.request("POST", "/api/v1/sessions", headers: json, body: #"{"issues": [31], "offline": true}"#)
+        #expect(again.status == 200 && again.body.contains("\"outcome\":\"existing\""), "\(again.body)")
+        for bad in [#"{}"#, #"{"issues": []}"#, #"{"issues": ["x"]}"#, #"{"issues": [1], "offline": "yes"}"#, #"{"issues": [1], "exec": ["sh"]}"#] {
+            let refused = try server.request("POST", "/api/v1/sessions", headers: json, body: bad)
+            #expect(refused.status == 400, "\(bad): \(refused.body)")
+        }
+        #expect(try fixture.git("worktree", "list", "--porcelain").components(separatedBy: "\n").filter { $0.hasPrefix("worktree ") }.count == 3)
+    }
 }
