@@ -4,6 +4,7 @@ import Lifecycle
 import SessionKit
 import Support
 import View
+import Agents
 
 struct ApproveCommand: JSONCommand {
     static let configuration = CommandConfiguration(
