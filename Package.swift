@@ -2,9 +2,11 @@
 import PackageDescription
 
 // The layers, bottom up; no target depends on one above it:
-//   CGit2 → GitKit ─┐
-//   Support ────────┼→ SessionKit → Config → Lifecycle → View ─┬→ PPDSServer ─┬→ ppds (CLI)
-//                                                              └→ PPDSMCP ────┘
+//   CGit2 → GitKit ─┐                                         ┌→ Replication ─┬→ Agents ─┐
+//   Support ────────┼→ SessionKit → Config → LifecycleCore ───┤               └──────────┼→ Lifecycle → View ─┬→ PPDSServer ─┬→ ppds (CLI)
+//                                                             └→ Forge ──────────────────┘                   └→ PPDSMCP ────┘
+// LifecycleCore, Replication, Agents and Forge are the concerns; Lifecycle holds the worktree
+// operations, which combine them (start-work claims, prune releases claims, doctor checks the registry).
 let package = Package(
     name: "ppds",
     platforms: [.macOS(.v13)],
@@ -45,15 +47,26 @@ let package = Package(
         .target(name: "SessionKit", dependencies: ["Support"]),
         // `config.toml` / `.ppds.toml` and the trust records.
         .target(name: "Config", dependencies: ["Support", .product(name: "TOMLKit", package: "TOMLKit")]),
-        // start-work, registry changes, prune, recovery, doctor: one library function each.
-        .target(name: "Lifecycle", dependencies: ["GitKit", "SessionKit", "Config", "Support", .product(name: "Crypto", package: "swift-crypto")]),
+        // What every concern shares: the workspace, hooks, session changes (with their mirror copies),
+        // naming, and error reasons.
+        .target(name: "LifecycleCore", dependencies: ["GitKit", "SessionKit", "Config", "Support"]),
+        // Replication across machines: the registry refs, claims, sync, and the per-machine signing.
+        .target(name: "Replication", dependencies: ["LifecycleCore", "GitKit", "SessionKit", "Config", "Support", .product(name: "Crypto", package: "swift-crypto")]),
+        // Agent integration: agent hooks and settings, the worker inbox, MCP client config, plan review,
+        // the answer queue, notifications. Uses Replication only for where signed guidance came from.
+        .target(name: "Agents", dependencies: ["Replication", "LifecycleCore", "GitKit", "SessionKit", "Config", "Support"]),
+        // The forge: issues and pull requests through `gh`, and their cache.
+        .target(name: "Forge", dependencies: ["LifecycleCore", "GitKit", "SessionKit", "Config", "Support"]),
+        // The worktree operations (start-work, prune, trash, cancel, adopt, ship, recovery) and the one
+        // diagnosis (doctor): one library function each, combining the concerns below.
+        .target(name: "Lifecycle", dependencies: ["LifecycleCore", "Replication", "Agents", "Forge", "GitKit", "SessionKit", "Config", "Support"]),
         // The orchestrator view from git and the session files, and every report's text.
-        .target(name: "View", dependencies: ["Lifecycle", "GitKit", "SessionKit", "Config", "Support"]),
+        .target(name: "View", dependencies: ["Lifecycle", "LifecycleCore", "Replication", "Agents", "Forge", "GitKit", "SessionKit", "Config", "Support"]),
         // ppds serve: the HTTP API, live events and the dashboard.
         .target(
             name: "PPDSServer",
             dependencies: [
-                "View", "Lifecycle", "SessionKit", "Config", "Support",
+                "View", "Lifecycle", "LifecycleCore", "Replication", "Agents", "Forge", "SessionKit", "Config", "Support",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
@@ -68,7 +81,7 @@ let package = Package(
         .target(
             name: "PPDSMCP",
             dependencies: [
-                "View", "Lifecycle", "SessionKit", "Config", "Support",
+                "View", "Lifecycle", "LifecycleCore", "Replication", "Agents", "Forge", "SessionKit", "Config", "Support",
                 .product(name: "MCP", package: "swift-sdk"),
                 .product(name: "SystemPackage", package: "swift-system"),
             ]
@@ -76,20 +89,20 @@ let package = Package(
         .executableTarget(
             name: "ppds",
             dependencies: [
-                "View", "Lifecycle", "GitKit", "SessionKit", "Config", "Support", "PPDSServer", "PPDSMCP",
+                "View", "Lifecycle", "LifecycleCore", "Replication", "Agents", "Forge", "GitKit", "SessionKit", "Config", "Support", "PPDSServer", "PPDSMCP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(name: "GitKitTests", dependencies: ["GitKit", "Support", "TestSupport"]),
         .testTarget(name: "SessionKitTests", dependencies: ["SessionKit", "Support", "TestSupport", "ppds"]),
-        .testTarget(name: "PPDSTests", dependencies: ["View", "Lifecycle", "Config", "GitKit", "SessionKit", "Support", "TestSupport", "ppds"]),
+        .testTarget(name: "PPDSTests", dependencies: ["View", "Lifecycle", "LifecycleCore", "Replication", "Agents", "Forge", "Config", "GitKit", "SessionKit", "Support", "TestSupport", "ppds"]),
         .testTarget(name: "PPDSMCPTests", dependencies: [
-            "PPDSMCP", "Lifecycle", "SessionKit", "Support", "TestSupport", "ppds",
+            "PPDSMCP", "Lifecycle", "LifecycleCore", "Replication", "Agents", "Forge", "SessionKit", "Support", "TestSupport", "ppds",
             .product(name: "MCP", package: "swift-sdk"),
             .product(name: "SystemPackage", package: "swift-system"),
         ]),
         .testTarget(name: "PPDSServerTests", dependencies: [
-            "PPDSServer", "View", "Lifecycle", "SessionKit", "Support", "TestSupport", "ppds",
+            "PPDSServer", "View", "Lifecycle", "LifecycleCore", "Replication", "Agents", "Forge", "SessionKit", "Support", "TestSupport", "ppds",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
         ]),
         .target(name: "TestSupport", dependencies: ["Support"], path: "Tests/TestSupport"),

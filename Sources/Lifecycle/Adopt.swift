@@ -3,6 +3,7 @@ import Config
 import GitKit
 import SessionKit
 import Support
+import LifecycleCore
 
 /// `ppds adopt PATH N`: a linked worktree someone made with `git worktree add` becomes the
 /// session of issue N. Only a session file is written; git is not touched at all.

@@ -1,6 +1,8 @@
 import Config
 import SessionKit
 import Support
+import LifecycleCore
+import Replication
 
 /// What `cancel` asks for.
 public struct CancelRequest: Sendable {

@@ -2,6 +2,7 @@ import Foundation
 import GitKit
 import SessionKit
 import Support
+import LifecycleCore
 
 extension DiagnosisFacts {
     /// Reads everything doctor judges, once: the session files, intent records, the trash's

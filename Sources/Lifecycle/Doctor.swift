@@ -3,6 +3,7 @@ import Config
 import GitKit
 import SessionKit
 import Support
+import LifecycleCore
 
 public struct DoctorReport: Sendable {
     /// What the first check found.

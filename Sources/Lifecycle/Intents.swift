@@ -5,6 +5,7 @@ import Config
 import GitKit
 import SessionKit
 import Support
+import LifecycleCore
 #endif
 
 /// A record written before a multi-step operation touches git, so that a process killed

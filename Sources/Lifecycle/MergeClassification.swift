@@ -3,6 +3,7 @@ import Config
 import GitKit
 import SessionKit
 import Support
+import LifecycleCore
 
 /// Which local branches are merged into a base, and how: the prune ladder on its own.
 public enum MergeClassification {

@@ -3,6 +3,8 @@ import Config
 import GitKit
 import SessionKit
 import Support
+import LifecycleCore
+import Replication
 
 public struct PruneRequest: Sendable {
     public var issues: [IssueNumber]

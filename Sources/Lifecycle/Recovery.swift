@@ -3,6 +3,7 @@ import Config
 import GitKit
 import SessionKit
 import Support
+import LifecycleCore
 
 /// Finishes or rolls back operations that were interrupted, from their intent records.
 /// It never removes anything that holds work: a worktree with changes, or a branch that

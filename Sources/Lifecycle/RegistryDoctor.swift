@@ -2,6 +2,8 @@ import Foundation
 import GitKit
 import SessionKit
 import Support
+import LifecycleCore
+import Replication
 
 extension Doctor {
     /// The registry against the local files, for every remote this repository synced with:

@@ -3,6 +3,7 @@ import Config
 import GitKit
 import SessionKit
 import Support
+import LifecycleCore
 
 /// What stands in the way of shipping a session's work.
 public enum ShipFinding: Sendable, Equatable {

@@ -3,6 +3,10 @@ import Config
 import GitKit
 import SessionKit
 import Support
+import LifecycleCore
+import Replication
+import Agents
+import Forge
 
 /// What `start-work` asks for.
 public struct StartWorkRequest: Sendable {

@@ -6,6 +6,7 @@ import Config
 import GitKit
 import SessionKit
 import Support
+import LifecycleCore
 
 /// One worktree moved to the trash: where each of its parts went, and what in it exists
 /// nowhere else. The manifest is also the record of a move, restore or empty in progress

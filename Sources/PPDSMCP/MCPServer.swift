@@ -5,6 +5,8 @@ import MCP
 import SessionKit
 import Support
 import SystemPackage
+import LifecycleCore
+import Replication
 
 /// `ppds mcp`: the product's operations as MCP tools and its sessions as resources, over
 /// stdio, for an orchestrating agent. Built on the official SDK; ppds adds only the table of

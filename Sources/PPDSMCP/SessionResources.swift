@@ -4,6 +4,7 @@ import MCP
 import SessionKit
 import Support
 import View
+import Agents
 
 /// Sessions as MCP resources:
 /// - `ppds://sessions`: the orchestrator view (the status document);

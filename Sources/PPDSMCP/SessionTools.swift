@@ -6,6 +6,8 @@ import MCP
 import SessionKit
 import Support
 import View
+import LifecycleCore
+import Agents
 
 /// What every tool acts on: the repository `ppds mcp` was started for, and its config.
 struct ToolContext: Sendable {

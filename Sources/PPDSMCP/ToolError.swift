@@ -1,5 +1,6 @@
 import MCP
 import Support
+import LifecycleCore
 
 /// Product errors as MCP errors. The JSON-RPC code says the product's kind (so a client can
 /// branch on it without reading words), and the message starts with the kind's name, as the

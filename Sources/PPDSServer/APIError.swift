@@ -4,6 +4,7 @@ import Lifecycle
 import Support
 import View
 import SessionKit
+import LifecycleCore
 
 /// Every refusal and failure of the API, as one JSON shape:
 /// `{"version":1,"error":{"status":404,"kind":"notFound","message":"…"}}`.

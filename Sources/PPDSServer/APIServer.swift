@@ -9,6 +9,7 @@ import Support
 import View
 import ServiceLifecycle
 import SessionKit
+import LifecycleCore
 
 /// `ppds serve`: the session registry over HTTP. Session files stay the source of truth:
 /// writes go through the same `SessionChanges` as the CLI, and one watcher (a `Service` of the

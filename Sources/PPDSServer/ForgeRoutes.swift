@@ -3,6 +3,7 @@ import Hummingbird
 import Config
 import Lifecycle
 import Support
+import Forge
 
 /// The forge's side of the loop over HTTP: the tracker's issues (as `ppds issues`) and a PR
 /// refresh (as `ppds status --prs`). Both run the Lifecycle operations the CLI runs, off the

@@ -7,6 +7,7 @@ import Lifecycle
 import Support
 import View
 import SessionKit
+import LifecycleCore
 
 /// The view `GET /api/v1/sessions` serves: the latest `StatusReport`, encoded once, with its
 /// ETag. One refresh at a time rebuilds it (libgit2 off the event loops) and hands the report

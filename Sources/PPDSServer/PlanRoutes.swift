@@ -4,6 +4,7 @@ import Lifecycle
 import SessionKit
 import Support
 import View
+import Agents
 
 /// Plan review over HTTP: the same Lifecycle operations as `ppds plan`, `approve` and `revise`.
 /// The writes pass the same token/cookie and Origin checks as every other write (Security).

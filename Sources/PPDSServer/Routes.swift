@@ -6,6 +6,7 @@ import Support
 import View
 import ServiceLifecycle
 import SessionKit
+import LifecycleCore
 
 /// The routes of `ppds serve`, behind the hardening, error and security middlewares (in that
 /// order, so a refusal and an unmatched route also get the JSON error shape, and every

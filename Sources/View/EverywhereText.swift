@@ -2,6 +2,8 @@ import Foundation
 import Lifecycle
 import SessionKit
 import Support
+import LifecycleCore
+import Replication
 
 /// Other machines' sessions (the mirror folder `ppds sync` fills), for `status --everywhere`:
 /// the same groups as the local view, each line with the machine's label. No git facts: their

@@ -5,6 +5,7 @@ import GitKit
 import Lifecycle
 import SessionKit
 import Support
+import Agents
 
 /// Notices when a session becomes stuck (with its reason) or complete (with its PR), or when a
 /// plan waits for review (its version and first line), and words it; `NotificationDelivery`

@@ -3,6 +3,7 @@ import GitKit
 import Lifecycle
 import SessionKit
 import Support
+import Replication
 
 /// The one diagnosis's problems in words, and as JSON: the text for every front end is made here.
 public enum ProblemText {

@@ -1,6 +1,7 @@
 import Foundation
 import Lifecycle
 import Support
+import Forge
 
 /// A shipped session's PR for people: "PR open · CI 12/12 passing · review approved".
 public enum PullRequestText {

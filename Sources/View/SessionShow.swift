@@ -3,6 +3,8 @@ import GitKit
 import Lifecycle
 import SessionKit
 import Support
+import LifecycleCore
+import Forge
 
 /// `show`'s one lookup, for the CLI and the server: this machine's session with its git
 /// facts, or, when only another machine runs it, that machine's copy (synced into the mirror

@@ -2,6 +2,7 @@ import Config
 import Lifecycle
 import SessionKit
 import Support
+import LifecycleCore
 
 /// `status --all-repos`: one report per repository that has sessions under this PPDS_HOME
 /// (found by the sessions' `repo` key), or a note that it is not reachable from here.

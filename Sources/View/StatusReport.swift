@@ -4,6 +4,9 @@ import GitKit
 import Lifecycle
 import SessionKit
 import Support
+import LifecycleCore
+import Replication
+import Forge
 
 /// The orchestrator view's groups, in display order.
 public enum StatusGroup: String, CaseIterable, Sendable {

@@ -4,6 +4,7 @@ import GitKit
 import Lifecycle
 import SessionKit
 import Support
+import Forge
 
 /// Renders the orchestrator view for people, grouped like the spec's example.
 public struct StatusText {

@@ -2,6 +2,7 @@ import Foundation
 import Lifecycle
 import SessionKit
 import Support
+import Replication
 
 /// `ppds sync` for people: what changed, the conflicts, and the totals.
 public enum SyncText {

@@ -3,6 +3,8 @@ import Foundation
 import Lifecycle
 import SessionKit
 import Support
+import LifecycleCore
+import Agents
 
 extension AgentKind: ExpressibleByArgument {
     public static var allValueStrings: [String] { allCases.map(\.rawValue) }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Support
+import LifecycleCore
 
 /// `--json`, on every command that can answer in JSON.
 struct OutputOptions: ParsableArguments {

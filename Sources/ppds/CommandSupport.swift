@@ -6,6 +6,7 @@ import Lifecycle
 import SessionKit
 import Support
 import View
+import LifecycleCore
 
 extension IssueNumber: ExpressibleByArgument {
     /// `456`, `#456` or `work-456`; anything else is a usage error naming the value.

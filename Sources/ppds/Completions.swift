@@ -3,6 +3,7 @@ import Foundation
 import GitKit
 import Lifecycle
 import SessionKit
+import LifecycleCore
 
 /// Shell completions that read this repository: issue numbers of its sessions, and refs for
 /// `--base`. They run inside ppds when the shell asks, so each one is quick, reads only, and

@@ -6,6 +6,7 @@ import Lifecycle
 import SessionKit
 import Support
 import View
+import LifecycleCore
 
 /// `ppds demo`: the whole lifecycle on a throwaway repository made from `Fixtures/demo-repo`,
 /// with the orchestrator view printed between steps. The git CLI stands in for the outside

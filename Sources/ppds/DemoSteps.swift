@@ -1,5 +1,6 @@
 import Lifecycle
 import Support
+import LifecycleCore
 
 /// What both demos do between ppds's own steps: a labelled step, and git standing in for the
 /// outside world (workers committing, a forge merging).

@@ -4,6 +4,9 @@ import Lifecycle
 import SessionKit
 import Support
 import View
+import LifecycleCore
+import Replication
+import Agents
 
 /// How the worker-facing commands (`wait`, `update`, `show` in the worktree) hand guidance to
 /// a worker: printed first, then marked read, so a worker killed in between sees it again.

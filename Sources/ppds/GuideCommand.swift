@@ -6,6 +6,7 @@ import Lifecycle
 import SessionKit
 import Support
 import View
+import LifecycleCore
 
 struct GuideCommand: JSONCommand, NamedSessionCommand {
     static let configuration = CommandConfiguration(

@@ -3,6 +3,8 @@ import Foundation
 import Lifecycle
 import SessionKit
 import Support
+import Agents
+import LifecycleCore
 
 /// `ppds hook claude [<issue>]`: what the entries `agent-hooks` writes run. Hidden: Claude Code
 /// calls it, people do not. `PPDS.main` sends it here before argument parsing, so no argument

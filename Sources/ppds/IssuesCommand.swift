@@ -3,6 +3,7 @@ import Config
 import Lifecycle
 import Support
 import View
+import Forge
 
 /// Options shared by `ppds issues` and `start-work --from-issues`: what to ask the tracker.
 struct IssueQueryOptions: ParsableArguments {

@@ -4,6 +4,7 @@ import Foundation
 import Lifecycle
 import PPDSMCP
 import Support
+import Agents
 
 struct MCPCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

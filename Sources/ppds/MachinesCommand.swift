@@ -3,6 +3,7 @@ import Foundation
 import Lifecycle
 import SessionKit
 import Support
+import Replication
 
 /// `ppds machines`: the machines seen on the registry remote and which of them this machine trusts.
 struct MachinesCommand: ParsableCommand {

@@ -5,6 +5,8 @@ import Lifecycle
 import SessionKit
 import Support
 import View
+import LifecycleCore
+import Replication
 
 /// `ppds demo --machines 2`: two machines (two clones, two PPDS_HOMEs) share one bare origin.
 /// A worker on the cloud VM gets stuck; the laptop sees it after a sync and guides it; the

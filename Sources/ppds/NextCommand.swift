@@ -4,6 +4,8 @@ import Lifecycle
 import SessionKit
 import Support
 import View
+import LifecycleCore
+import Agents
 
 struct NextCommand: PPDSCommand {
     static let configuration = CommandConfiguration(

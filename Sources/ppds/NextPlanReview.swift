@@ -3,6 +3,8 @@ import Lifecycle
 import SessionKit
 import Support
 import View
+import LifecycleCore
+import Agents
 
 /// `ppds next` on a plan waiting for review: shows it (on stderr: stdout stays the command's
 /// answer), reads one line, and approves or sends it back.

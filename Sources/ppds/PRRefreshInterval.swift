@@ -2,6 +2,8 @@ import ArgumentParser
 import Foundation
 import Lifecycle
 import Support
+import LifecycleCore
+import Forge
 
 /// `--pr-interval DUR` for `watch` and `serve`: refreshes shipped sessions' PR and CI state
 /// (gh pr view) now and then every DUR, on a thread of its own, so no redraw or request ever

@@ -1,6 +1,7 @@
 import Foundation
 import Lifecycle
 import Support
+import Forge
 
 /// What a PR refresh could not do, on stderr: the report itself shows the states.
 enum PRRefreshReport {

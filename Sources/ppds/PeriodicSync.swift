@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Lifecycle
 import Support
+import LifecycleCore
 
 /// `--sync-interval DUR` for `wait`, `watch` and `serve`: runs `ppds sync` now and then every
 /// DUR on a thread of its own. What it brings is written to the session files, which those

@@ -4,6 +4,7 @@ import Lifecycle
 import SessionKit
 import Support
 import View
+import Agents
 
 /// What approve and revise both take: the session, and the plan version the reviewer read.
 struct PlanAnswerTarget: ParsableArguments {

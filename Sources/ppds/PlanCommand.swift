@@ -4,6 +4,7 @@ import Lifecycle
 import SessionKit
 import Support
 import View
+import Agents
 
 struct PlanCommand: JSONCommand {
     static let configuration = CommandConfiguration(

@@ -5,6 +5,7 @@ import Lifecycle
 import SessionKit
 import Support
 import View
+import LifecycleCore
 
 struct ShipCommand: JSONCommand, SessionCommand {
     static let configuration = CommandConfiguration(

@@ -6,6 +6,9 @@ import Lifecycle
 import SessionKit
 import Support
 import View
+import Agents
+import LifecycleCore
+import Replication
 
 struct ShowCommand: JSONCommand, SessionCommand {
     static let configuration = CommandConfiguration(

@@ -6,6 +6,9 @@ import Lifecycle
 import SessionKit
 import Support
 import View
+import LifecycleCore
+import Agents
+import Forge
 
 struct StartWorkCommand: JSONCommand {
     static let configuration = CommandConfiguration(

@@ -5,6 +5,7 @@ import Lifecycle
 import SessionKit
 import Support
 import View
+import Forge
 
 struct StatusCommand: JSONCommand {
     static let configuration = CommandConfiguration(

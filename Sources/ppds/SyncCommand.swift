@@ -5,6 +5,7 @@ import Lifecycle
 import SessionKit
 import Support
 import View
+import Replication
 
 struct SyncCommand: JSONCommand {
     static let configuration = CommandConfiguration(

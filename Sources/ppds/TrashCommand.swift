@@ -5,6 +5,7 @@ import GitKit
 import Lifecycle
 import SessionKit
 import Support
+import LifecycleCore
 
 /// `ppds trash`: what prune, cancel --remove and doctor moved aside, restorable until it expires.
 struct TrashCommand: ParsableCommand {

@@ -6,6 +6,8 @@ import Lifecycle
 import SessionKit
 import Support
 import View
+import LifecycleCore
+import Agents
 
 struct UpdateCommand: JSONCommand, SessionCommand {
     static let configuration = CommandConfiguration(

@@ -10,6 +10,7 @@ import View
 import SessionKit
 import Testing
 import TestSupport
+import LifecycleCore
 
 /// A repository with sessions and an `APIServer` on it, tested in-process through
 /// `app.test(.router)`: the router with its middlewares and the watcher service, no socket.

@@ -4,6 +4,7 @@ import TestSupport
 import Lifecycle
 import SessionKit
 import Support
+import Agents
 
 /// `ppds agent-hooks claude` and the hidden `ppds hook claude` that its entries run: merging into
 /// a settings file someone already has, payloads shaped as Claude Code documents them, and hooks

@@ -7,6 +7,7 @@ import GitKit
 import SessionKit
 @testable import Support
 @testable import View
+@testable import LifecycleCore
 
 @Suite struct ConfigAndHookTests {
     @Test func configFileReadsTomlAndFindsKeyLines() throws {

@@ -6,6 +6,7 @@ import Lifecycle
 import SessionKit
 import Support
 import View
+import Forge
 
 /// `ppds issues`, `start-work --from-issues`, the tracker check of `start-work`, and the PR/CI
 /// state of shipped sessions, against a stand-in `gh` on PATH that prints recorded JSON of the

@@ -7,6 +7,7 @@ import Lifecycle
 import SessionKit
 import Support
 import View
+import LifecycleCore
 
 /// The Lifecycle operations called in-process, on real temporary repositories with no ppds
 /// binary: each rule is checked in milliseconds, beside the binary-driven scenarios.

@@ -6,6 +6,7 @@ import Lifecycle
 import SessionKit
 import Support
 import View
+import LifecycleCore
 
 /// Plan review at planning_complete, through the built binary in real temporary repositories:
 /// a worker attaches its plan, the orchestrator reads it, approves or sends it back, and a

@@ -4,6 +4,7 @@ import GitKit
 @testable import Lifecycle
 import SessionKit
 import Support
+@testable import Replication
 
 /// Sync's per-session planner as a table, without git: one row (at least) per numbered case of
 /// `SessionSyncCase`, each asserting the cases taken, the outcome and the steps' shape.

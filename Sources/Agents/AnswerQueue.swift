@@ -1,5 +1,7 @@
 import Foundation
 import SessionKit
+import LifecycleCore
+import Replication
 
 /// The sessions waiting for the orchestrator's answer (a stuck question or a plan to review),
 /// the longest waiting first: what `ppds next`, the MCP `next` tool and any other front end walk.

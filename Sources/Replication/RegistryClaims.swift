@@ -3,6 +3,7 @@ import Config
 import GitKit
 import SessionKit
 import Support
+import LifecycleCore
 
 /// Who holds an issue on the registry remote: `refs/ppds/claims/<issue>`, a root commit with
 /// `claim.json` ({issue, machine, at}).

@@ -1,6 +1,7 @@
 import Config
 import SessionKit
 import Support
+import LifecycleCore
 
 /// Runs what a session's change calls for: a desktop notification (notify-send, when on
 /// PATH) and the user's `hooks.on_stuck` / `hooks.on_complete` (trusted config only). The

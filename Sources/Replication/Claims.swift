@@ -6,13 +6,13 @@ import Support
 /// Which sessions claim which worktree folders and branches. Folders compare by identity
 /// (device and inode) when they exist, so a claim made through a symlink, a bind mount or
 /// another spelling of the path still counts.
-struct Claims: Sendable {
+package struct Claims: Sendable {
     private var byFolder: [String: Set<IssueNumber>] = [:]
     private var byBranch: [String: Set<IssueNumber>] = [:]
 
     /// `all`: every readable session file (of any repository); `owned`: this repository's,
     /// whose branch names share this repository's namespace.
-    init(_ all: [Session], owned: [Session]) {
+    package init(_ all: [Session], owned: [Session]) {
         for session in all {
             byFolder[Claims.key(session.worktree), default: []].insert(session.issue)
         }
@@ -26,12 +26,12 @@ struct Claims: Sendable {
     }
 
     /// Sessions that claim the folder at `path`.
-    func claimants(ofFolder path: String) -> Set<IssueNumber> {
+    package func claimants(ofFolder path: String) -> Set<IssueNumber> {
         byFolder[Claims.key(path)] ?? []
     }
 
     /// Sessions other than `session` that claim its folder or its branch.
-    func otherClaimants(of session: Session) -> [IssueNumber] {
+    package func otherClaimants(of session: Session) -> [IssueNumber] {
         let others = claimants(ofFolder: session.worktree).union(byBranch[session.branch] ?? [])
         return others.subtracting([session.issue]).sorted()
     }

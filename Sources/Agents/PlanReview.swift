@@ -3,6 +3,7 @@ import SessionKit
 import Support
 #if canImport(Glibc)
 import Glibc
+import LifecycleCore
 #endif
 
 /// Plan review at planning_complete, the operations the CLI (`update --plan`, `plan`,

@@ -1,6 +1,7 @@
 import Foundation
 import SessionKit
 import Support
+import LifecycleCore
 
 extension ForgeCache {
     /// Every PR last fetched, by URL.

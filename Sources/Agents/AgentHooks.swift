@@ -2,6 +2,8 @@ import Foundation
 import GitKit
 import SessionKit
 import Support
+import LifecycleCore
+import Replication
 
 // Claude Code hooks, as its hooks reference documents them:
 //   https://code.claude.com/docs/en/hooks (formerly https://docs.anthropic.com/en/docs/claude-code/hooks)
@@ -473,7 +475,7 @@ extension AgentHooks {
 extension AgentHooks {
     /// `install` as one of start-work's hook results (`agent-hooks`): a failure is reported and
     /// makes start-work exit 1, but the new worktree and session stay.
-    static func installResult(for session: Session, workspace: Workspace, agent: AgentKind, executable: String) -> HookResult {
+    package static func installResult(for session: Session, workspace: Workspace, agent: AgentKind, executable: String) -> HookResult {
         do {
             let done = try install(for: session, workspace: workspace, executable: executable)
             let message = (done.changed ? "wrote " : "already current: ") + done.file

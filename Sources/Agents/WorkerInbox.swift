@@ -1,6 +1,8 @@
 import Foundation
 import SessionKit
 import Support
+import LifecycleCore
+import Replication
 
 /// The worker's end of the loop: guidance the orchestrator relayed, read and acknowledged.
 ///

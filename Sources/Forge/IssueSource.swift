@@ -3,6 +3,7 @@ import Config
 import GitKit
 import SessionKit
 import Support
+import LifecycleCore
 
 /// What gh said of an issue.
 public enum IssueLookup: Sendable {

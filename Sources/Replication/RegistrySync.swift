@@ -3,6 +3,7 @@ import Config
 import GitKit
 import SessionKit
 import Support
+import LifecycleCore
 
 /// What sync did to one session.
 public struct SessionSyncResult: Sendable {
@@ -427,14 +428,14 @@ public struct RegistrySync {
 
 /// What one sync makes of other machines' commits: each verdict once per commit, and the
 /// machines seen (written to `machines.json` at the end, for `ppds machines`).
-final class Vetting {
+package final class Vetting {
     var trust: MachineTrust
     private var verdicts: [ObjectID: TrustVerdict] = [:]
     private var sightings: [(signer: Signer, at: Date, verdict: TrustVerdict, action: String?)] = []
     /// At most this many of a session's new commits are checked in one sync (more: refused).
     static let maxNewCommits = 100_000
 
-    init(trust: MachineTrust) { self.trust = trust }
+    package init(trust: MachineTrust) { self.trust = trust }
 
     func verdict(_ entry: RegistryEntry) -> TrustVerdict {
         if let known = verdicts[entry.id] { return known }
@@ -452,7 +453,7 @@ final class Vetting {
 
     /// Checks the commits reachable from `tip` and not from `excluding`; the reason to refuse
     /// them, or nil.
-    func vet(_ issue: IssueNumber, from tip: ObjectID, excluding: ObjectID?, _ repository: Repository,
+    package func vet(_ issue: IssueNumber, from tip: ObjectID, excluding: ObjectID?, _ repository: Repository,
              _ storage: RegistryStorage) throws(PPDSError) -> String? {
         let commits = try PPDSError.wrapping { try repository.commits(from: tip, excluding: excluding.map { [$0] } ?? [], limit: Self.maxNewCommits + 1) }
         if commits.count > Self.maxNewCommits {

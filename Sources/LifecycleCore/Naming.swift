@@ -113,15 +113,23 @@ public struct ChosenNames: Sendable, Equatable {
 
 /// Picks a branch, folder and admin name that nothing else holds: not git, not another
 /// session, not an in-flight start. Disambiguates with `-<n>`, then `-<n>-2`, … (injective).
-struct NameChooser {
+package struct NameChooser {
     let repository: Repository
     let config: Config
     let repoRoot: String
     let claimedBranches: Set<String>
     let claimedPaths: Set<String>
 
+    package init(repository: Repository, config: Config, repoRoot: String, claimedBranches: Set<String>, claimedPaths: Set<String>) {
+        self.repository = repository
+        self.config = config
+        self.repoRoot = repoRoot
+        self.claimedBranches = claimedBranches
+        self.claimedPaths = claimedPaths
+    }
+
     /// `branch`, when given, is an existing branch to use as it is: only the folder is chosen.
-    func choose(issue: IssueNumber, type: String, slug: String, branch fixedBranch: String? = nil) throws(PPDSError) -> ChosenNames {
+    package func choose(issue: IssueNumber, type: String, slug: String, branch fixedBranch: String? = nil) throws(PPDSError) -> ChosenNames {
         let existingBranches = Set((try? repository.branchNames()) ?? [])
         let adminNames = Set(((try? repository.worktrees()) ?? []).map(\.name))
         var taken: [String] = []

@@ -3,6 +3,9 @@ import Config
 import GitKit
 import SessionKit
 import Support
+import LifecycleCore
+import Replication
+import Forge
 
 /// Where an issue is being worked on, on other machines (as of the last `ppds sync`).
 public struct ElsewhereState: Sendable, Equatable {

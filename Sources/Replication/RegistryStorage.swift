@@ -2,6 +2,7 @@ import Foundation
 import GitKit
 import SessionKit
 import Support
+import LifecycleCore
 
 /// Where the replicated registry lives in the repository.
 public enum RegistryRefs {
@@ -23,7 +24,7 @@ public enum RegistryRefs {
 
     /// The issue a ref under `prefix` names: only the form ppds writes (`20`, not `020` or
     /// `+20`), so no two refs ever stand for one issue.
-    static func issue(of ref: String, under prefix: String) -> IssueNumber? {
+    package static func issue(of ref: String, under prefix: String) -> IssueNumber? {
         guard ref.hasPrefix(prefix) else { return nil }
         let suffix = ref.dropFirst(prefix.count)
         guard let issue = Int(suffix).flatMap(IssueNumber.init), String(issue.value) == suffix else { return nil }
@@ -31,33 +32,24 @@ public enum RegistryRefs {
     }
 }
 
-extension Workspace {
-    /// Copies of other machines' sessions of this repository, written only by sync and by
-    /// `guide`/`pause`/`resume` (whose changes sync carries back to the owner). Local verbs
-    /// (prune, doctor, start-work recovery, status problems) never read this folder.
-    public var mirrorStore: SessionStore {
-        SessionStore(home: store.home + "/registry/" + SessionStore.folderKey(forRepo: repoRoot))
-    }
-}
-
 /// One registry commit: the session's state (which merges) and the clock and machine that wrote it.
-struct RegistryEntry {
+package struct RegistryEntry {
     let id: ObjectID
-    let replica: SessionReplica
-    let lamport: Int
+    package let replica: SessionReplica
+    package let lamport: Int
     let machine: Machine?
     /// Who signed the commit and whether the signature holds (nil: unsigned, as before ppds signed).
     let signature: (signer: Signer, valid: Bool)?
     /// Its `changed` keys (what it did).
     let changed: [String]
     /// The machine that owns the session (its file's `machine` key).
-    var owner: Machine? { replica.fields[Machine.sessionKey].flatMap { Machine(json: $0.value) } }
+    package var owner: Machine? { replica.fields[Machine.sessionKey].flatMap { Machine(json: $0.value) } }
 }
 
 /// Reads and writes registry commits: a tree with `session.json` (the file as ppds writes it)
 /// and `meta.json` (`lamport`, `machine`, the keys `changed` since the first parent, and the
 /// mergeable `state`).
-final class RegistryStorage {
+package final class RegistryStorage {
     /// The meta.json `version` this ppds writes and the newest it reads.
     static let formatVersion: Int64 = 1
 
@@ -66,12 +58,12 @@ final class RegistryStorage {
     let key: MachineKey?
     private var cache: [ObjectID: RegistryEntry] = [:]
 
-    init(repository: Repository, key: MachineKey? = nil) {
+    package init(repository: Repository, key: MachineKey? = nil) {
         self.repository = repository
         self.key = key
     }
 
-    func entry(_ id: ObjectID) throws(PPDSError) -> RegistryEntry {
+    package func entry(_ id: ObjectID) throws(PPDSError) -> RegistryEntry {
         if let cached = cache[id] { return cached }
         let files = try PPDSError.wrapping { try repository.files(ofCommit: id) }
         guard let data = files["meta.json"], let meta = (try? JSONValue.parse(data))?.objectValue else {

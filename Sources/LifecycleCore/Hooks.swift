@@ -88,7 +88,7 @@ public enum Hooks {
         return nil
     }
 
-    static func runAfterCreate(_ session: Session, config: Config, home: String) -> [HookResult] {
+    package static func runAfterCreate(_ session: Session, config: Config, home: String) -> [HookResult] {
         var results: [HookResult] = []
         let env = environment(for: session)
         let advice = "skipped: \(config.repositoryFile ?? ".ppds.toml") is not trusted; review it, then run 'ppds trust'"
@@ -131,7 +131,7 @@ public enum Hooks {
     /// Starts a worker command in the session's worktree with the `PPDS_*` variables, its
     /// output in `$PPDS_HOME/logs/<session>.<kind>.log`. Failed when it cannot start or exits
     /// non-zero within `earlyExitWindow`; ok when it exits 0 that soon; else spawned.
-    static func spawn(kind: String, argv: [String], display: String, session: Session, home: String) -> HookResult {
+    package static func spawn(kind: String, argv: [String], display: String, session: Session, home: String) -> HookResult {
         let logs = home + "/logs"
         do {
             try PrivateFile.ensureFolder(logs, home: home)

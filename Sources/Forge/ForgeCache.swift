@@ -1,6 +1,7 @@
 import Foundation
 import SessionKit
 import Support
+import LifecycleCore
 
 /// What ppds last heard from the forge, per repository: `$PPDS_HOME/forge/<repository key>/`,
 /// private files written atomically. Only a cache: a missing or unreadable file means "never
@@ -38,6 +39,12 @@ extension ForgeCache {
         public var issues: [TrackerIssue]
         public var fetchedAt: Date
         public var query: IssueQuery
+
+        package init(issues: [TrackerIssue], fetchedAt: Date, query: IssueQuery) {
+            self.issues = issues
+            self.fetchedAt = fetchedAt
+            self.query = query
+        }
     }
 
     public func loadIssues() -> IssueList? {

@@ -4,6 +4,7 @@ import SessionKit
 import Support
 #if canImport(Glibc)
 import Glibc
+import LifecycleCore
 #endif
 
 /// What the last sync left per session: the commit its ref named (equal to the remote's) and

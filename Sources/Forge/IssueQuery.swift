@@ -21,7 +21,7 @@ public struct IssueQuery: Sendable, Equatable {
 
     /// gh's arguments. Values go as `--flag=value`, so a label or search that starts with '-'
     /// is never read as another option.
-    var ghArguments: [String] {
+    package var ghArguments: [String] {
         var fields = "number,title,labels,assignees,updatedAt,url"
         if allStates { fields += ",state" }
         var out = ["issue", "list", "--json", fields, "--limit", String(limit), "--state", allStates ? "all" : "open"]
@@ -32,7 +32,7 @@ public struct IssueQuery: Sendable, Equatable {
 
     /// Whether `issue` answers this query, as far as a cached list can tell (the search cannot
     /// be applied again: the forge ran it).
-    func admits(_ issue: TrackerIssue) -> Bool {
+    package func admits(_ issue: TrackerIssue) -> Bool {
         if !allStates && issue.state == .closed { return false }
         let have = Set(issue.labels.map { $0.lowercased() })
         return labels.allSatisfy { have.contains($0.lowercased()) }
