@@ -7,6 +7,8 @@ import Support
 import SystemPackage
 import LifecycleCore
 import Replication
+import Agents
+import Forge
 
 /// `ppds mcp`: the product's operations as MCP tools and its sessions as resources, over
 /// stdio, for an orchestrating agent. Built on the official SDK; ppds adds only the table of

@@ -5,6 +5,10 @@ import MCP
 import SessionKit
 import Support
 import View
+import Agents
+import Forge
+import LifecycleCore
+import Replication
 
 /// The tools over the loop's two ends: the tracker's issues, starting work, plans, shipping,
 /// syncing and pruning. Each calls the operation the CLI calls and returns its JSON document.

@@ -5,6 +5,9 @@ import SessionKit
 import Support
 import View
 import Agents
+import Forge
+import LifecycleCore
+import Replication
 
 /// Sessions as MCP resources:
 /// - `ppds://sessions`: the orchestrator view (the status document);

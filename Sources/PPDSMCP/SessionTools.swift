@@ -8,6 +8,8 @@ import Support
 import View
 import LifecycleCore
 import Agents
+import Forge
+import Replication
 
 /// What every tool acts on: the repository `ppds mcp` was started for, and its config.
 struct ToolContext: Sendable {

@@ -1,6 +1,9 @@
 import MCP
 import Support
 import LifecycleCore
+import Agents
+import Forge
+import Replication
 
 /// Product errors as MCP errors. The JSON-RPC code says the product's kind (so a client can
 /// branch on it without reading words), and the message starts with the kind's name, as the

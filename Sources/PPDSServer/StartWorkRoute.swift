@@ -4,6 +4,10 @@ import Config
 import Lifecycle
 import SessionKit
 import Support
+import Agents
+import Forge
+import LifecycleCore
+import Replication
 
 /// `POST /api/v1/sessions` with `{"issues": [12, "#13"], "base"?, "offline"?, "force"?}`: the CLI's
 /// start-work (the same operation, its report as the body). A report with a failure keeps it

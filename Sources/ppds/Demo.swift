@@ -7,6 +7,9 @@ import SessionKit
 import Support
 import View
 import LifecycleCore
+import Agents
+import Forge
+import Replication
 
 /// `ppds demo`: the whole lifecycle on a throwaway repository made from `Fixtures/demo-repo`,
 /// with the orchestrator view printed between steps. The git CLI stands in for the outside

@@ -1,5 +1,9 @@
 import Foundation
 import Support
+import Agents
+import Forge
+import LifecycleCore
+import Replication
 
 /// The demo's stand-in for gh: a script on PATH that prints recorded JSON of gh's real shapes
 /// (`gh issue list --json number,title,labels,assignees,updatedAt,url`, `gh pr view <url> --json

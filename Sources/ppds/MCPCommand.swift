@@ -5,6 +5,9 @@ import Lifecycle
 import PPDSMCP
 import Support
 import Agents
+import Forge
+import LifecycleCore
+import Replication
 
 struct MCPCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

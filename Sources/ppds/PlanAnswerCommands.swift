@@ -5,6 +5,9 @@ import SessionKit
 import Support
 import View
 import Agents
+import Forge
+import LifecycleCore
+import Replication
 
 /// What approve and revise both take: the session, and the plan version the reviewer read.
 struct PlanAnswerTarget: ParsableArguments {
