@@ -12,16 +12,21 @@ public enum ForgeAnswer: Sendable {
     case unreachable(String)
 }
 
-/// Runs `gh` by argv (never a shell), in the repository, with a timeout.
+/// Runs `gh` by argv (never a shell), in the repository, with a timeout and a bound on what it
+/// may print (a thousand issues are well under a megabyte; an endless printer is stopped).
 public enum GitHubCLI {
-    public static func run(_ arguments: [String], in directory: String, timeout: TimeInterval = 30) -> ForgeAnswer {
+    public static let outputLimit = 8 << 20
+
+    public static func run(_ arguments: [String], in directory: String, timeout: TimeInterval = 30,
+                           outputLimit: Int = GitHubCLI.outputLimit) -> ForgeAnswer {
         guard ProcessRunner.find("gh") != nil else { return .unreachable("gh is not on PATH") }
         let output: ProcessRunner.Output
         do {
-            output = try ProcessRunner.run(["gh"] + arguments, in: directory, timeout: timeout)
+            output = try ProcessRunner.run(["gh"] + arguments, in: directory, timeout: timeout, outputLimit: outputLimit)
         } catch {
             return .unreachable("gh could not be run: \(error.message)")
         }
+        if output.overflowed { return .unreachable("gh \(arguments.prefix(2).joined(separator: " ")) \(output.summary)") }
         guard output.status == 0, !output.timedOut else {
             let reason = output.stderr.trimmingCharacters(in: .whitespacesAndNewlines)
             // gh's words when the forge answered that no such issue or pull request exists.

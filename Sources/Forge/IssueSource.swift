@@ -27,17 +27,17 @@ public enum IssueSource {
         let output: ProcessRunner.Output
         do {
             output = try ProcessRunner.run(["gh", "issue", "view", String(issue.value), "--json", "number,title,labels,state"],
-                                           in: repoRoot, timeout: 30)
+                                           in: repoRoot, timeout: 30, outputLimit: GitHubCLI.outputLimit)
         } catch {
             return .unchecked("gh could not check \(issue.tag) (\(error.message)); started without checking that it exists")
         }
-        guard output.status == 0, !output.timedOut else {
+        guard output.status == 0, !output.timedOut, !output.overflowed else {
             let reason = output.stderr.trimmingCharacters(in: .whitespacesAndNewlines)
             // gh's words when the repository answered that no such issue exists.
             if reason.contains("Could not resolve to an issue") || reason.contains("Could not resolve to an Issue") {
                 return .missing(reason)
             }
-            return .unchecked("gh could not check \(issue.tag) (\(output.timedOut || reason.isEmpty ? output.summary : reason)); started without checking that it exists")
+            return .unchecked("gh could not check \(issue.tag) (\(output.timedOut || output.overflowed || reason.isEmpty ? output.summary : reason)); started without checking that it exists")
         }
         guard let object = (try? JSONValue.parse(Data(output.stdout.utf8)))?.objectValue else {
             return .unchecked("gh issue view \(issue.value) printed something that is not a JSON object; started without checking that it exists")

@@ -133,10 +133,10 @@ public enum Ship {
         var environment = ProcessInfo.processInfo.environment
         environment[FaultInjection.variable] = nil
         let output = try ProcessRunner.run(["gh", "pr", "create", "--fill", "--head", branch], in: worktree,
-                                           environment: environment, inheriting: false, timeout: 120)
-        guard output.status == 0, !output.timedOut else {
+                                           environment: environment, inheriting: false, timeout: 120, outputLimit: GitHubCLI.outputLimit)
+        guard output.status == 0, !output.timedOut, !output.overflowed else {
             let reason = output.stderr.trimmingCharacters(in: .whitespacesAndNewlines)
-            throw PPDSError.failed("gh pr create failed: \(output.timedOut || reason.isEmpty ? output.summary : reason); nothing was recorded")
+            throw PPDSError.failed("gh pr create failed: \(output.timedOut || output.overflowed || reason.isEmpty ? output.summary : reason); nothing was recorded")
         }
         let candidates = output.stdout.split(whereSeparator: \.isNewline)
             .map { $0.trimmingCharacters(in: .whitespaces) }

@@ -31,6 +31,9 @@ public enum PPDSMCPServer {
         let feed = Task.detached { await changeFeed(server, context: context, subscriptions: subscriptions) }
         await server.waitUntilCompleted()
         feed.cancel()
+        // The client closed its end: a call still running (a start_work, a prune that removes)
+        // finishes before the process exits, so nothing is left half-done and no gh is orphaned.
+        await InFlight.shared.drained()
         await server.stop()
     }
 
@@ -115,15 +118,38 @@ public enum PPDSMCPServer {
 
     /// Blocking file and git work off the SDK's tasks.
     static func offload<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { continuation in
-            Thread.detachNewThread { continuation.resume(with: Result { try body() }) }
+        InFlight.shared.begin()
+        return try await withCheckedThrowingContinuation { continuation in
+            Thread.detachNewThread {
+                defer { InFlight.shared.end() }
+                continuation.resume(with: Result { try body() })
+            }
         }
     }
 
     static func offload<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
-        await withCheckedContinuation { continuation in
-            Thread.detachNewThread { continuation.resume(returning: body()) }
+        InFlight.shared.begin()
+        return await withCheckedContinuation { continuation in
+            Thread.detachNewThread {
+                defer { InFlight.shared.end() }
+                continuation.resume(returning: body())
+            }
         }
+    }
+}
+
+/// How many offloaded calls are running, so that the end of input waits for them.
+final class InFlight: @unchecked Sendable {
+    static let shared = InFlight()
+    private let lock = NSLock()
+    private var running = 0
+
+    func begin() { lock.withLock { running += 1 } }
+    func end() { lock.withLock { running -= 1 } }
+
+    /// Returns once no call runs.
+    func drained() async {
+        while lock.withLock({ running }) > 0 { try? await Task.sleep(for: .milliseconds(20)) }
     }
 }
 

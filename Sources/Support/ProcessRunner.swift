@@ -30,9 +30,14 @@ public enum ProcessRunner {
         /// The program ran past its time and was stopped (with everything it started).
         public let timedOut: Bool
         public let timeout: TimeInterval
+        /// The program printed more than the caller's `outputLimit` and was stopped (with
+        /// everything it started); what it printed is cut at the limit.
+        public var overflowed: Bool = false
+        public var outputLimit: Int = .max
 
-        /// "exit 3", "killed by signal 9", or "timed out after 30 s".
+        /// "exit 3", "killed by signal 9", "timed out after 30 s" or "printed more than N bytes".
         public var summary: String {
+            if overflowed { return "printed more than \(outputLimit) bytes" }
             if timedOut { return "timed out after \(HumanDuration.describe(timeout))" }
             return status >= 0 ? "exit \(status)" : "killed by signal \(-status)"
         }
@@ -98,8 +103,10 @@ public enum ProcessRunner {
     /// `timeout` seconds the program's whole process group gets SIGTERM, then SIGKILL after
     /// `killGrace`, and the result says it timed out.
     /// `inheriting: false` gives the program exactly `environment`, nothing of ppds's own.
+    /// `outputLimit` bounds what is kept of stdout and stderr together: a program that prints
+    /// more is stopped like a timed-out one (an endless printer cannot exhaust memory).
     public static func run(_ argv: [String], in directory: String? = nil, environment: [String: String] = [:], inheriting: Bool = true,
-                           input: Data? = nil, timeout: TimeInterval = 600) throws(PPDSError) -> Output {
+                           input: Data? = nil, timeout: TimeInterval = 600, outputLimit: Int = .max) throws(PPDSError) -> Output {
         var inPipe: [Int32] = [-1, -1], outPipe: [Int32] = [-1, -1], errPipe: [Int32] = [-1, -1]
         if input != nil {
             guard ppds_pipe_cloexec(&inPipe) == 0 else { throw PPDSError.io("cannot make a pipe: \(String(cString: strerror(errno)))") }
@@ -132,13 +139,14 @@ public enum ProcessRunner {
         let deadline = Date().addingTimeInterval(timeout)
         var killedAt: Date?
         var timedOut = false
+        var overflowed = false
         var outData = Data(), errData = Data()
         var open: [Int32] = [outPipe[0], errPipe[0]]
         var buffer = [UInt8](repeating: 0, count: 65536)
         while !open.isEmpty {
             let now = Date()
-            if !timedOut && now >= deadline {
-                timedOut = true
+            if killedAt == nil && (now >= deadline || overflowed) {
+                timedOut = !overflowed
                 kill(-pid, SIGTERM)
                 killedAt = now
             } else if let killedAt, now >= killedAt.addingTimeInterval(killGrace) {
@@ -147,22 +155,29 @@ public enum ProcessRunner {
                 if now >= killedAt.addingTimeInterval(killGrace + 1) { break }
             }
             var polls = open.map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
-            let wait = timedOut ? 100 : Int32(max(1, min(1000, deadline.timeIntervalSince(now) * 1000)))
+            let wait = killedAt != nil ? 100 : Int32(max(1, min(1000, deadline.timeIntervalSince(now) * 1000)))
             let ready = poll(&polls, nfds_t(polls.count), wait)
             if ready < 0 && errno != EINTR { break }
             guard ready > 0 else { continue }
             for poll in polls where poll.revents != 0 {
                 let count = read(poll.fd, &buffer, buffer.count)
                 if count > 0 {
-                    if poll.fd == outPipe[0] { outData.append(contentsOf: buffer[0..<count]) } else { errData.append(contentsOf: buffer[0..<count]) }
+                    // Past the limit nothing more is kept; the group is stopped on the next turn.
+                    let room = max(0, outputLimit - outData.count - errData.count)
+                    if count > room { overflowed = true }
+                    let kept = min(count, room)
+                    if poll.fd == outPipe[0] { outData.append(contentsOf: buffer[0..<kept]) } else { errData.append(contentsOf: buffer[0..<kept]) }
                 } else if count == 0 || errno != EINTR {
                     open.removeAll { $0 == poll.fd }
                 }
             }
         }
         let status = waitForExit(pid, killIfPast: killedAt)
-        return Output(status: status, stdout: String(decoding: outData, as: UTF8.self),
-                      stderr: String(decoding: errData, as: UTF8.self), timedOut: timedOut, timeout: timeout)
+        var output = Output(status: status, stdout: String(decoding: outData, as: UTF8.self),
+                            stderr: String(decoding: errData, as: UTF8.self), timedOut: timedOut, timeout: timeout)
+        output.overflowed = overflowed
+        output.outputLimit = outputLimit
+        return output
     }
 
     /// The exit status, or minus the signal that ended it.

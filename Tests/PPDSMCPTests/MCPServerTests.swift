@@ -215,6 +215,35 @@ final class MCPSession: @unchecked Sendable {
         #expect(tools.first { $0.name == "status" }?.annotations.readOnlyHint == true)
         #expect(await mcp.close() == 0)
     }
+
+    /// A client that closes its end mid-call: the call finishes before the process exits (before,
+    /// the process exited at once and a start_work of 40 issues stopped after a few).
+    @Test func aCallRunningWhenTheClientLeavesFinishes() throws {
+        let fixture = try GitFixture()
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: TestEnvironment.ppdsBinary)
+        process.arguments = ["mcp"]
+        process.currentDirectoryURL = URL(fileURLWithPath: fixture.repo)
+        process.environment = ProcessInfo.processInfo.environment.merging(["PPDS_HOME": fixture.home]) { $1 }
+        let input = Pipe()
+        process.standardInput = input
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let issues = Array(400..<430)
+        let lines = [
+            #"{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-03-26","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}"#,
+            #"{"jsonrpc":"2.0","method":"notifications/initialized"}"#,
+            #"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"start_work","arguments":{"offline":true,"issues":"# + "\(issues)" + "}}}",
+        ]
+        input.fileHandleForWriting.write(Data((lines.joined(separator: "\n") + "\n").utf8))
+        usleep(300_000)
+        try input.fileHandleForWriting.close()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        let sessions = (try fixture.ppds(["status", "--json"]).check().json()["sessions"] as? [[String: Any]]) ?? []
+        #expect(sessions.count == issues.count, "\(sessions.count) of \(issues.count) sessions were started")
+    }
 }
 
 actor Heard {

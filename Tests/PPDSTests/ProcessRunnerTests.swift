@@ -40,6 +40,20 @@ import TestSupport
         #expect(big.stdout.utf8.count == 300_000 && big.stderr.utf8.count == 200_000)
     }
 
+    /// An endless printer (a broken or hostile gh) is stopped at the limit; before, ppds kept
+    /// everything it printed until the timeout (9 GB in 30 s from `yes`).
+    @Test func anEndlessPrinterIsStoppedAtTheOutputLimit() throws {
+        let started = Date()
+        let output = try ProcessRunner.run(["/bin/sh", "-c", "yes 'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxx'"], timeout: 60, outputLimit: 1 << 20)
+        let elapsed = Date().timeIntervalSince(started)
+        #expect(elapsed < 10, "took \(elapsed) s")
+        #expect(output.overflowed && !output.timedOut)
+        #expect(output.stdout.utf8.count + output.stderr.utf8.count <= 1 << 20)
+        #expect(output.summary == "printed more than 1048576 bytes")
+        let small = try ProcessRunner.run(["/bin/sh", "-c", "echo hi"], outputLimit: 3)
+        #expect(!small.overflowed && small.stdout == "hi\n")
+    }
+
     @Test func aMissingProgramIsNamed() {
         #expect(throws: PPDSError.self) { try ProcessRunner.run(["no-such-program-ppds"]) }
     }
