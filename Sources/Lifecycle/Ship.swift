@@ -4,6 +4,7 @@ import GitKit
 import SessionKit
 import Support
 import LifecycleCore
+import Forge
 
 /// What stands in the way of shipping a session's work.
 public enum ShipFinding: Sendable, Equatable {

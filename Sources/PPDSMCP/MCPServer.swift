@@ -45,15 +45,16 @@ public enum PPDSMCPServer {
                 throw MCPError.methodNotFound("no tool '\(params.name)' (tools: \(tools.map(\.name).joined(separator: ", ")))")
             }
             let arguments = ToolArguments(params.arguments)
-            let document: OrderedJSON
+            let output: ToolOutput
             do {
                 try arguments.refuseUnknown(allowed: spec.allowed, tool: spec.name)
-                document = try await offload { try spec.run(arguments, context) }
+                output = try await offload { try spec.run(arguments, context) }
             } catch {
                 throw ToolError.mcp(error)
             }
-            let text = JSONWriter.write(document)
-            return .init(content: [.text(text: text, annotations: nil, _meta: nil)], structuredContent: try? JSONDecoder().decode(Value.self, from: Data(text.utf8)), isError: false)
+            let text = JSONWriter.write(output.document)
+            return .init(content: [.text(text: text, annotations: nil, _meta: nil)], structuredContent: try? JSONDecoder().decode(Value.self, from: Data(text.utf8)),
+                         isError: output.someFailed)
         }
         await server.withMethodHandler(ListResources.self) { _ in
             .init(resources: await offload { SessionResources.list(context) }, nextCursor: nil)

@@ -32,7 +32,7 @@ enum OrchestratorTools {
         return try IssueBoard.load(context.workspace, config: context.config, query: query).json
     }
 
-    static let startWork = ToolSpec(
+    static let startWork = ToolSpec.reporting(
         name: "start_work",
         description: "Start work on issues: for each, a branch and a worktree exactly as 'git worktree add' makes them, and a session file. An issue that exists already is reported, not redone. Same JSON as 'ppds start-work --json'.",
         schema: Schema.object([
@@ -46,7 +46,8 @@ enum OrchestratorTools {
         var request = StartWorkRequest(issues: try arguments.issues("issues"), base: try arguments.string("base"),
                                        jobs: 2, offline: try arguments.flag("offline"))
         request.force = try arguments.flag("force")
-        return StartWork(workspace: context.workspace, config: context.config).report(request).json
+        let report = StartWork(workspace: context.workspace, config: context.config).report(request)
+        return ToolOutput(document: report.json, someFailed: report.failure != nil)
     }
 
     static let plan = ToolSpec(
@@ -125,7 +126,7 @@ enum OrchestratorTools {
         return try RegistrySync(workspace: context.workspace, remote: remote, machine: machine).run().json
     }
 
-    static let prune = ToolSpec(
+    static let prune = ToolSpec.reporting(
         name: "prune",
         description: "Clean up after merged work, under git's own evidence (never a forge's word). A dry run unless remove is true: then what is removed goes to the trash, restorable with 'ppds restore'. Same JSON as 'ppds prune --json'.",
         schema: Schema.object([
@@ -138,6 +139,7 @@ enum OrchestratorTools {
         var request = PruneRequest(issues: arguments.values["issues"] == nil ? [] : try arguments.issues("issues"),
                                    dryRun: !(try arguments.flag("remove")))
         request.fetch = try arguments.flag("fetch")
-        return PruneText.json(try Prune(workspace: context.workspace, config: context.config).run(request))
+        let report = try Prune(workspace: context.workspace, config: context.config).run(request)
+        return ToolOutput(document: PruneText.json(report), someFailed: report.anyFailed)
     }
 }

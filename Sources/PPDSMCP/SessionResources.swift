@@ -36,7 +36,7 @@ enum SessionResources {
     static func read(_ uri: String, context: ToolContext) throws -> OrderedJSON {
         switch uri {
         case sessionsURI:
-            return try SessionTools.status.run(ToolArguments(nil), context)
+            return try SessionTools.status.run(ToolArguments(nil), context).document
         case attentionURI:
             return attention(context)
         default:

@@ -27,7 +27,29 @@ struct ToolSpec: Sendable {
     let schema: Value
     /// True when the tool never changes anything (MCP's `readOnlyHint`).
     let readOnly: Bool
-    let run: @Sendable (ToolArguments, ToolContext) throws -> OrderedJSON
+    let run: @Sendable (ToolArguments, ToolContext) throws -> ToolOutput
+
+    /// A tool whose operation succeeds or throws.
+    init(name: String, description: String, schema: Value, readOnly: Bool,
+         run: @escaping @Sendable (ToolArguments, ToolContext) throws -> OrderedJSON) {
+        self.init(name: name, description: description, schema: schema, readOnly: readOnly, output: { ToolOutput(document: try run($0, $1)) })
+    }
+
+    private init(name: String, description: String, schema: Value, readOnly: Bool,
+                 output: @escaping @Sendable (ToolArguments, ToolContext) throws -> ToolOutput) {
+        self.name = name
+        self.description = description
+        self.schema = schema
+        self.readOnly = readOnly
+        self.run = output
+    }
+
+    /// A tool whose report can hold failed items (start_work, prune): the call then says
+    /// `isError`, as the CLI exits 1 for the same report.
+    static func reporting(name: String, description: String, schema: Value, readOnly: Bool,
+                          run: @escaping @Sendable (ToolArguments, ToolContext) throws -> ToolOutput) -> ToolSpec {
+        ToolSpec(name: name, description: description, schema: schema, readOnly: readOnly, output: run)
+    }
 
     var allowed: Set<String> {
         guard case .object(let schema) = schema, case .object(let properties)? = schema["properties"] else { return [] }
@@ -38,6 +60,12 @@ struct ToolSpec: Sendable {
         Tool(name: name, description: description, inputSchema: schema,
              annotations: .init(readOnlyHint: readOnly, destructiveHint: readOnly ? false : nil, openWorldHint: false))
     }
+}
+
+/// A tool's document, and whether an item in it failed.
+struct ToolOutput: Sendable {
+    var document: OrderedJSON
+    var someFailed = false
 }
 
 /// The tools over sessions: the orchestrator's view and the answers it sends.

@@ -201,6 +201,17 @@ final class MCPSession: @unchecked Sendable {
         #expect(await mcp.close() == 0)
     }
 
+    /// A report with a failed item is an error result, as the CLI exits 1 for it.
+    @Test func aReportWithAFailedItemSaysIsError() async throws {
+        let fixture = try GitFixture()
+        let mcp = try await MCPSession(fixture)
+        let (content, isError) = try await mcp.client.callTool(name: "start_work", arguments: ["issues": [41], "offline": true, "base": "no-such-ref"])
+        #expect(isError == true, "\(content)")
+        let (_, fine) = try await mcp.client.callTool(name: "start_work", arguments: ["issues": [42], "offline": true])
+        #expect(fine == false)
+        #expect(await mcp.close() == 0)
+    }
+
     @Test func pruneIsADryRunUnlessRemovalIsAsked() async throws {
         let fixture = try GitFixture()
         try fixture.ppds(["start-work", "21", "--offline"]).check()
