@@ -78,6 +78,7 @@ enum SessionTools {
         schema: Schema.object([
             "all": Schema.bool("Include finished sessions whose worktree and branch are gone."),
             "dirty": Schema.bool("Also compute whether each worktree has uncommitted changes (stats every file)."),
+            "prs": Schema.bool("Ask the forge (gh) for each shipped session's PR, review and CI state first (as 'status --prs')."),
         ]),
         readOnly: true
     ) { arguments, context in
@@ -85,6 +86,7 @@ enum SessionTools {
         if let stale = context.config.staleAfter { options.staleAfter = stale }
         options.includeGone = try arguments.flag("all")
         options.includeDirty = try arguments.flag("dirty")
+        if try arguments.flag("prs") { _ = PullRequestRefresh.run(context.workspace) }
         return try StatusReport.build(context.workspace, options: options).json
     }
 
@@ -147,14 +149,11 @@ enum SessionTools {
 /// Reading one session as `show` does, for the orchestrator (never the worker: nothing is
 /// marked read).
 enum SessionRead {
+    /// `show`'s one lookup (`SessionShow`: git facts, the PR's cached state, or another machine's
+    /// copy), refused for a session of another repository.
     static func view(_ issue: IssueNumber, context: ToolContext) throws -> SessionView {
-        let store = context.store
-        if let copy = SessionChanges.mirrorCopy(issue, store: store, workspace: context.workspace) {
-            return SessionView(session: copy, git: SessionGitState(), home: store.home)
-        }
-        let session = try PPDSError.wrapping { try store.load(issue) }
-        try context.workspace.requireOwns(session)
-        let git = try GitFactReader(repository: try context.workspace.openRepository()).state(of: session, includeDirty: true)
-        return SessionView(session: session, git: git, home: store.home)
+        let shown = try SessionShow.read(issue, store: context.store, workspace: context.workspace)
+        if case .here(let view) = shown { try context.workspace.requireOwns(view.session) }
+        return shown.view
     }
 }

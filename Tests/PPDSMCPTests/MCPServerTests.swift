@@ -201,6 +201,30 @@ final class MCPSession: @unchecked Sendable {
         #expect(await mcp.close() == 0)
     }
 
+    /// PR and CI state over MCP: `status` with `prs` asks the forge; `show` carries the cached state.
+    @Test func prAndCIStateReachTheOrchestrator() async throws {
+        let fixture = try GitFixture()
+        let bin = fixture.folder.file("bin")
+        try FileManager.default.createDirectory(atPath: bin, withIntermediateDirectories: true)
+        // gh pr view <url> --json state,isDraft,reviewDecision,statusCheckRollup,mergedAt,mergeCommit,headRefName
+        let pr = #"{"headRefName":"feat/issue-51","isDraft":false,"mergeCommit":null,"mergedAt":null,"reviewDecision":"CHANGES_REQUESTED","state":"OPEN","statusCheckRollup":[{"__typename":"CheckRun","name":"lint","status":"COMPLETED","conclusion":"FAILURE","workflowName":"CI"}]}"#
+        try pr.write(toFile: fixture.folder.file("pr.json"), atomically: true, encoding: .utf8)
+        try "#!/bin/sh\ncase \"$1 $2\" in\n  \"pr view\") cat \(fixture.folder.file("pr.json")) ;;\n  *) exit 1 ;;\nesac\n"
+            .write(toFile: bin + "/gh", atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: bin + "/gh")
+        let path = bin + ":" + (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")
+        try fixture.ppds(["start-work", "51", "--offline"]).check()
+        try fixture.ppds(["ship", "51", "--pr", "https://github.com/o/r/pull/9", "--force"]).check()
+        let mcp = try await MCPSession(fixture, environment: ["PATH": path])
+        let status = try await mcp.call("status", ["prs": true])
+        let session = (status["sessions"] as? [[String: Any]])?.first
+        #expect((session?["pullRequest"] as? [String: Any])?["ci"] as? String == "failing", "\(status)")
+        let show = try await mcp.call("show", ["issue": 51])
+        let summary = ((show["session"] as? [String: Any])?["pullRequest"] as? [String: Any])?["summary"] as? String
+        #expect(summary?.contains("CI failing: lint") == true, "\(show)")
+        #expect(await mcp.close() == 0)
+    }
+
     /// A report with a failed item is an error result, as the CLI exits 1 for it.
     @Test func aReportWithAFailedItemSaysIsError() async throws {
         let fixture = try GitFixture()
