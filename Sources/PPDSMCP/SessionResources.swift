@@ -66,8 +66,6 @@ enum SessionResources {
         var sessions: [Int: String] = [:]
         var attention: [String] = []
 
-        init() {}
-
         init(_ context: ToolContext) {
             for session in localSessions(context) {
                 sessions[session.issue.value] = JSONWriter.write(session.json, pretty: false)
