@@ -283,6 +283,10 @@ public struct RegistrySync {
         // Doctor's finding that this machine's folder is really gone: a local fact, which
         // switches off prune's guard against an unmounted disk.
         out.extra[Session.worktreeGoneKey] = local.extra[Session.worktreeGoneKey]
+        // The agent process and the port block are this machine's facts too: a pid or a port
+        // from another machine's commit means nothing here.
+        out.agent = local.agent
+        out.ports = local.ports
         // Guidance is read only where the worker runs: a `delivered` mark from elsewhere (a
         // buggy ppds, a hand-made commit) would hide the message from the worker for good.
         let readHere = Dictionary(local.guidance.map { ($0.id, $0.delivered) }, uniquingKeysWith: { first, _ in first })

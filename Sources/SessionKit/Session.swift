@@ -83,6 +83,10 @@ public struct Session: Sendable, Equatable {
     public var pausedFrom: SessionStatus?
     /// The worker's plan, every version with its answers (`plans`; see Plan.swift).
     public var plans: [PlanVersion]
+    /// The worker's agent process, when ppds started one (see AgentRecord.swift).
+    public var agent: AgentRecord?
+    /// The session's block of ports (see AgentRecord.swift).
+    public var ports: PortBlock?
 
     /// Keys ppds does not know, kept through every rewrite.
     public var extra: [String: JSONValue]
@@ -106,6 +110,8 @@ public struct Session: Sendable, Equatable {
         self.guidance = []
         self.pausedFrom = nil
         self.plans = []
+        self.agent = nil
+        self.ports = nil
         self.extra = [:]
     }
 
@@ -123,7 +129,7 @@ public struct Session: Sendable, Equatable {
     }
 
     static let specKeys = ["id", "status", "issue", "branch", "worktree", "started", "lastUpdate", "stuck"]
-    static let ownKeys = ["title", "repo", "base", "baseCommit", "pr", "guidance", "pausedFrom", Session.plansKey]
+    static let ownKeys = ["title", "repo", "base", "baseCommit", "pr", "guidance", "pausedFrom", Session.plansKey, AgentRecord.sessionKey, PortBlock.sessionKey]
 }
 
 // MARK: - Reading and writing
@@ -204,6 +210,8 @@ extension Session {
             throw SessionFileError(file: file, reason: "'pausedFrom' \(quote(pausedFrom.fileValue)) is not a status value (1 to 64 bytes)")
         }
         session.plans = try PlanReader.read(object[Session.plansKey], fail: reader.fail)
+        session.agent = try AgentRecord.read(object[AgentRecord.sessionKey], fail: reader.fail)
+        session.ports = try PortBlock.read(object[PortBlock.sessionKey], fail: reader.fail)
         let known = Set(specKeys + ownKeys)
         session.extra = object.filter { !known.contains($0.key) }
         return session
@@ -238,6 +246,8 @@ extension Session {
         }
         out.set("pausedFrom", pausedFrom.map { .string($0.fileValue) })
         if !plans.isEmpty { out[Session.plansKey] = .array(plans.map(\.json)) }
+        out.set(AgentRecord.sessionKey, agent?.json)
+        out.set(PortBlock.sessionKey, ports?.json)
         for key in extra.keys.sorted() { out[key] = extra[key] }
         return out
     }
