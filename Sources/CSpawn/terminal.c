@@ -45,10 +45,15 @@ static void ppds_on_leave_signal(int number) {
     _exit(number == SIGINT ? 0 : 128 + number);
 }
 
-static void ppds_on_crash(int number) {
+static struct sigaction ppds_old_crash_actions[NSIG];
+
+static void ppds_on_crash(int number, siginfo_t *info, void *context) {
+    (void)context;
     ppds_restore_now();
-    // SA_RESETHAND made the disposition default again: the signal kills as it would have.
-    raise(number);
+    // What handled the signal before (the Swift runtime's backtracer, or the default) takes over:
+    // a fault runs its instruction again on return; a sent signal or an abort is raised again.
+    sigaction(number, &ppds_old_crash_actions[number], NULL);
+    if (info == NULL || info->si_code <= 0 || number == SIGABRT || number == SIGTRAP) raise(number);
 }
 
 static void ppds_on_resize(int number) {
@@ -102,7 +107,14 @@ int ppds_terminal_enter(int fd, const char *enter, const char *leave) {
         ppds_install(SIGTERM, ppds_on_leave_signal, 0);
         ppds_install(SIGHUP, ppds_on_leave_signal, 0);
         int crash[] = {SIGSEGV, SIGBUS, SIGILL, SIGTRAP, SIGABRT, SIGFPE};
-        for (size_t i = 0; i < sizeof crash / sizeof crash[0]; i++) ppds_install(crash[i], ppds_on_crash, SA_RESETHAND | SA_NODEFER);
+        for (size_t i = 0; i < sizeof crash / sizeof crash[0]; i++) {
+            struct sigaction action;
+            memset(&action, 0, sizeof action);
+            action.sa_sigaction = ppds_on_crash;
+            sigemptyset(&action.sa_mask);
+            action.sa_flags = SA_SIGINFO | SA_NODEFER;
+            sigaction(crash[i], &action, &ppds_old_crash_actions[crash[i]]);
+        }
         ppds_install(SIGWINCH, ppds_on_resize, SA_RESTART);
         atexit(ppds_at_exit);
     }

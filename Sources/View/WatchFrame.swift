@@ -281,9 +281,10 @@ public enum WatchFrame {
     /// The keys the status line shows when it has nothing else to say.
     public static let hint = "↑↓ choose  Enter attach  1-9 answer  g guide  a/r plan  p pause  l log  ? keys"
 
-    /// `header`: the first line (time, counts). Returns the lines (exactly `height` of them)
+    /// `header`: the first line (counts); `stamp` follows it, after the list's position when it
+    /// scrolls, and is what a narrow window cuts first. Returns the lines (exactly `height` of them)
     /// and the list's first shown row (kept in the state so the list scrolls smoothly).
-    public static func render(_ sessions: [WatchRow], state: WatchState, header: String,
+    public static func render(_ sessions: [WatchRow], state: WatchState, header: String, stamp: String = "",
                               width columns: Int, height rows: Int, color: Bool = false) -> (lines: [String], listTop: Int) {
         let width = max(10, columns - 1)  // never the last column: a full line would wrap
         let height = max(3, rows)
@@ -324,6 +325,7 @@ public enum WatchFrame {
         }
         while lines.count < height - 1 { lines.append("") }
         lines = Array(lines.prefix(height - 1))
+        if !stamp.isEmpty { lines[0] += " — " + stamp }
         lines[0] = fit(lines[0], width)
         lines.append(statusLine(state, width: width))
         return (lines, listTop)

@@ -39,7 +39,7 @@ public struct KeyDecoder: Sendable {
     /// unfinished sequence is dropped).
     public mutating func flush() -> [WatchKey] {
         defer { pending = [] }
-        return pending.first == 0x1B ? [.escape] : []
+        return pending == [0x1B] ? [.escape] : []
     }
 
     /// The first key in `bytes` and how many bytes it took (a nil key: bytes to drop); nil when

@@ -45,7 +45,8 @@ struct WatchInteractive {
             let rows = WatchRow.rows(report, changes: changes, now: report.generatedAt, home: home)
             state.reconcile(rows)
             let size = WatchTerminal.size()
-            let frame = WatchFrame.render(rows, state: state, header: header(report), width: size.width, height: size.height,
+            let frame = WatchFrame.render(rows, state: state, header: header(report),
+                                          stamp: Timestamp.format(report.generatedAt) + " — ? keys", width: size.width, height: size.height,
                                           color: CLI.useColor)
             state.listTop = frame.listTop
             terminal.draw(frame.lines, bell: bell)
@@ -81,7 +82,7 @@ struct WatchInteractive {
         let count = report.sessions.count == 1 ? "1 session" : "\(report.sessions.count) sessions"
         let problems = report.problems.filter { $0.group == .problems }.count
         let note = problems == 0 ? "" : " — \(problems) problem\(problems == 1 ? "" : "s") ('ppds status')"
-        return "ppds watch — \(Timestamp.format(report.generatedAt)) — \(count)\(note) — ? keys"
+        return "ppds watch — \(count)\(note)"
     }
 
     /// Carries out one effect; what happened (or why not) goes to the status line.

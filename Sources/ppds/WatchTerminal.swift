@@ -36,14 +36,15 @@ final class WatchTerminal {
     }
 
     func leave() {
-        fflush(stdout)
+        fflush(nil)
         ppds_terminal_leave()
     }
 
     /// Columns and rows (80×24 when the terminal does not say).
     static func size() -> (width: Int, height: Int) {
         var size = winsize()
-        guard ioctl(STDOUT_FILENO, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0, size.ws_row > 0 else { return (80, 24) }
+        let result = withUnsafeMutablePointer(to: &size) { ioctl(STDOUT_FILENO, UInt(TIOCGWINSZ), $0) }
+        guard result == 0, size.ws_col > 0, size.ws_row > 0 else { return (80, 24) }
         return (Int(size.ws_col), Int(size.ws_row))
     }
 
@@ -113,8 +114,8 @@ final class WatchTerminal {
         if bell { out += "\u{7}" }
         previous = lines
         guard !out.isEmpty else { return }
-        fputs(out, stdout)
-        fflush(stdout)
+        print(out, terminator: "")
+        fflush(nil)
     }
 
     /// Forgets what is on screen: the next frame is drawn whole.
@@ -139,7 +140,7 @@ final class WatchTerminal {
         if result != 0 { return (127, "cannot run \(argv[0]): \(String(cString: strerror(result)))") }
         var text = Data()
         if errFD >= 0 {
-            lseek(errFD, 0, SEEK_SET)
+            _ = lseek(errFD, 0, SEEK_SET)
             var buffer = [UInt8](repeating: 0, count: 4096)
             while text.count < 65536 {
                 let count = read(errFD, &buffer, buffer.count)

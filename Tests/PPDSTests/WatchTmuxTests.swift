@@ -13,7 +13,12 @@ final class TmuxScreen {
         self.fixture = fixture
         try tmux(["-f", "/dev/null", "new-session", "-d", "-x", "\(width)", "-y", "\(height)", "-c", fixture.repo,
                   "-e", "PPDS_HOME=" + fixture.home, "-e", "PS1=$ ", "-e", "NO_COLOR=", "exec /bin/sh"])
-        try waitFor("the shell's prompt") { $0.contains("$") }
+        try waitFor("the shell's prompt") { TmuxScreen.atPrompt($0) }
+    }
+
+    /// The shell waits at its prompt ("$ ", or "# " for root): its last line.
+    static func atPrompt(_ screen: String) -> Bool {
+        ["$", "#"].contains(screen.split(separator: "\n").last.map(String.init) ?? "")
     }
 
     deinit { _ = try? runProcess("/usr/bin/tmux", ["-L", socket, "kill-server"]) }
@@ -35,7 +40,12 @@ final class TmuxScreen {
     func literal(_ text: String) throws { try tmux(["send-keys", "-l", text]) }
 
     func screen() throws -> String { try tmux(["capture-pane", "-p"]) }
-    func lines() throws -> [String] { try screen().split(separator: "\n", omittingEmptySubsequences: false).map(String.init) }
+    /// The screen's rows (capture-pane ends each with a line feed).
+    func lines() throws -> [String] {
+        var rows = try screen().split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        if rows.last == "" { rows.removeLast() }
+        return rows
+    }
     func format(_ name: String) throws -> String { try tmux(["display", "-p", name]).trimmingCharacters(in: .whitespacesAndNewlines) }
 
     /// Polls the screen until `check` holds (10 s at most); fails with the last screen.
@@ -69,7 +79,7 @@ final class TmuxScreen {
     }
 
     func session(_ issue: Int) throws -> [String: Any] {
-        try fixture.ppds(["show", "\(issue)", "--json"]).check().json()
+        try #require(try fixture.ppds(["show", "\(issue)", "--json"]).check().json()["session"] as? [String: Any])
     }
 
     /// Choose with the arrows and j/k, answer a stuck session with a digit, type guidance,
@@ -146,7 +156,7 @@ final class TmuxScreen {
         try tmux.waitFor("the attach failure") { $0.contains("attach #") && $0.contains("failed") }
 
         try tmux.press("q")
-        let screen = try tmux.waitFor("the shell again") { $0.split(separator: "\n").last == "$" }
+        let screen = try tmux.waitFor("the shell again") { TmuxScreen.atPrompt($0) }
         #expect(try tmux.format("#{alternate_on}") == "0")
         #expect(try tmux.format("#{cursor_flag}") == "1")
         #expect(!screen.contains("> #"), "\(screen)")
@@ -158,11 +168,11 @@ final class TmuxScreen {
         let tmux = try TmuxScreen(fixture)
         try tmux.startWatch()
         try tmux.press("C-c")
-        try tmux.waitFor("the shell again") { $0.split(separator: "\n").last == "$" }
+        try tmux.waitFor("the shell again") { TmuxScreen.atPrompt($0) }
         #expect(try tmux.format("#{alternate_on}") == "0")
         #expect(try tmux.format("#{cursor_flag}") == "1")
         try tmux.type("echo typed-$((40+2))")
-        try tmux.waitFor("echo and line editing") { $0.contains("$ echo typed-$((40+2))") && $0.contains("\ntyped-42") }
+        try tmux.waitFor("echo and line editing") { $0.contains(" echo typed-$((40+2))") && $0.contains("\ntyped-42") }
     }
 
     /// SIGTERM from elsewhere restores it too.
@@ -175,7 +185,7 @@ final class TmuxScreen {
         let child = try runProcess("/usr/bin/pgrep", ["-P", shell]).check().stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         let pid = try #require(Int32(child))
         #expect(kill(pid, SIGTERM) == 0)
-        try tmux.waitFor("the shell again") { $0.split(separator: "\n").last == "$" }
+        try tmux.waitFor("the shell again") { TmuxScreen.atPrompt($0) }
         #expect(try tmux.format("#{alternate_on}") == "0")
     }
 
@@ -203,10 +213,10 @@ final class TmuxScreen {
         // A smaller window: SIGWINCH, and the frame fits again.
         try tmux.tmux(["resize-window", "-x", "60", "-y", "12"])
         try tmux.waitFor("the smaller frame") { screen in
-            let lines = screen.split(separator: "\n", omittingEmptySubsequences: false)
+            let lines = try tmux.lines()
             return lines.count <= 12 && lines.allSatisfy { $0.count <= 60 } && screen.contains("> #7 ") && screen.contains("of 30")
         }
         try tmux.press("q")
-        try tmux.waitFor("the shell again") { $0.split(separator: "\n").last == "$" }
+        try tmux.waitFor("the shell again") { TmuxScreen.atPrompt($0) }
     }
 }

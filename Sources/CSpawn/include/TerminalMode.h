@@ -6,8 +6,8 @@
 /// (no echo, no line editing; Ctrl-C still raises SIGINT, Ctrl-Z and Ctrl-\ do nothing), then
 /// writes `enter` to fd 1. From then on SIGINT, SIGTERM and SIGHUP restore the settings, write
 /// `leave` (copied, at most 63 bytes) and exit (0 for SIGINT, else 128 + the signal); a crash
-/// (SIGSEGV, SIGBUS, SIGILL, SIGTRAP, SIGABRT, SIGFPE) restores them and dies of the signal as
-/// before; exit() restores them too. Each handler only calls tcsetattr, write and _exit or
+/// (SIGSEGV, SIGBUS, SIGILL, SIGTRAP, SIGABRT, SIGFPE) restores them and hands the signal to
+/// the handler it had before (the Swift runtime's backtracer, or the default); exit() restores them too. Each handler only calls tcsetattr, write and _exit or
 /// raise (async-signal-safe). SIGWINCH makes `ppds_terminal_resize_fd` readable.
 /// Returns 0, or an errno value (the terminal is then untouched).
 int ppds_terminal_enter(int fd, const char *enter, const char *leave);
