@@ -28,11 +28,12 @@ public struct WatchInput: Equatable, Sendable {
         self.text = text
     }
 
-    /// The prompt before the typed text.
+    /// The prompt before the typed text: how to send or cancel until something is typed.
     public var prompt: String {
+        let how = text.isEmpty ? " (Enter sends, Esc cancels)" : ""
         switch purpose {
-        case .guidance: "guidance for \(issue.tag) (Enter sends, Esc cancels): "
-        case .revise: "what to change in \(issue.tag)'s plan (Enter sends, Esc cancels): "
+        case .guidance: return "guidance for \(issue.tag)\(how): "
+        case .revise: return "what to change in \(issue.tag)'s plan\(how): "
         }
     }
 }
@@ -337,7 +338,10 @@ public enum WatchFrame {
             let prompt = fit(input.prompt, max(width / 2, width - 24))
             let room = width - Self.width(of: prompt) - 1
             var shown = TerminalText.escaped(input.text)
-            while Self.width(of: shown) > room, !shown.isEmpty { shown.removeFirst() }
+            if Self.width(of: shown) > room {
+                while Self.width(of: shown) > room - 1, !shown.isEmpty { shown.removeFirst() }
+                shown = "…" + shown
+            }
             return prompt + shown + "█"
         }
         return fit(state.message ?? hint, width)

@@ -155,6 +155,14 @@ final class TmuxScreen {
         try tmux.press("Enter")
         try tmux.waitFor("the attach failure") { $0.contains("attach #") && $0.contains("failed") }
 
+        // l shows the worker's log (ppds logs), or why it cannot; q goes back to the list.
+        try tmux.press("l")
+        let log = try tmux.waitFor("the log or its failure") { $0.contains("── log of #") || $0.contains("logs #") }
+        if log.contains("── log of #") {
+            try tmux.press("q")
+            try tmux.waitFor("the list again") { !$0.contains("── log of #") && $0.contains("> #") }
+        }
+
         try tmux.press("q")
         let screen = try tmux.waitFor("the shell again") { TmuxScreen.atPrompt($0) }
         #expect(try tmux.format("#{alternate_on}") == "0")
@@ -187,6 +195,17 @@ final class TmuxScreen {
         #expect(kill(pid, SIGTERM) == 0)
         try tmux.waitFor("the shell again") { TmuxScreen.atPrompt($0) }
         #expect(try tmux.format("#{alternate_on}") == "0")
+    }
+
+    /// With stdin not a terminal there are no keys: the plain picture, redrawn, on the normal screen.
+    @Test func withoutATerminalOnStdinItIsThePicture() throws {
+        try fixture.started(1, title: "One")
+        let tmux = try TmuxScreen(fixture)
+        try tmux.type("\(TestEnvironment.ppdsBinary) watch --interval 60 < /dev/null")
+        try tmux.waitFor("the plain view") { $0.contains("Ctrl-C to leave") && $0.contains("#1 \"One\"") }
+        #expect(try tmux.format("#{alternate_on}") == "0")
+        try tmux.press("C-c")
+        try tmux.waitFor("the shell again") { TmuxScreen.atPrompt($0) }
     }
 
     /// 30 sessions on 80×24: the list scrolls to the choice, nothing wraps; hostile titles and
