@@ -49,6 +49,17 @@ public struct WatchLog: Equatable, Sendable {
         self.lines = lines
         self.top = top
     }
+
+    /// What `ppds logs` printed, as lines to show: colour codes (SGR: ESC [ digits and ; m) are
+    /// dropped, since an agent's pane is full of them; everything else unsafe is escaped.
+    public static func lines(of output: String) -> [String] {
+        // "\r\n" is one Character, and a lone "\r" (a progress bar) starts a line on a terminal too.
+        var lines = output.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).map { line in
+            TerminalText.escaped(String(line).replacingOccurrences(of: "\u{1B}\\[[0-9;]*m", with: "", options: .regularExpression))
+        }
+        if lines.last == "" { lines.removeLast() }
+        return lines.isEmpty ? ["(the log is empty)"] : lines
+    }
 }
 
 /// One session as the interactive watch lists it. Every text here is escaped already.

@@ -103,9 +103,7 @@ struct WatchInteractive {
                     state.message = "logs \(issue.tag) failed (\(output.summary)): " + Self.lastLine(output.stderr)
                     return
                 }
-                var lines = output.stdout.split(separator: "\n", omittingEmptySubsequences: false).map { safe(String($0)) }
-                if lines.last == "" { lines.removeLast() }
-                if lines.isEmpty { lines = ["(the log is empty)"] }
+                let lines = WatchLog.lines(of: output.stdout)
                 state.mode = .log(WatchLog(issue: issue, lines: lines, top: max(0, lines.count - (page - 1))))
             case .answer(let issue, let option):
                 let session = try SessionChanges.apply(.guide(message: option), to: issue, in: store, workspace: workspace)

@@ -134,6 +134,11 @@ import Lifecycle
         #expect(state.mode == .list)
     }
 
+    @Test func logLinesLoseTheirColoursAndKeepNothingElseUnsafe() {
+        #expect(WatchLog.lines(of: "\u{1B}[1;32mok\u{1B}[0m done\n\u{1B}]2;title\u{7}x\r\n") == ["ok done", "\\e]2;title\\u{7}x"])
+        #expect(WatchLog.lines(of: "") == ["(the log is empty)"])
+    }
+
     /// 30 sessions on 80×24: 24 lines, none wider than 79 columns, the chosen one in view,
     /// hostile text escaped.
     @Test func theFrameFitsTheTerminalAndScrollsToTheChoice() {

@@ -197,6 +197,46 @@ final class TmuxScreen {
         #expect(try tmux.format("#{alternate_on}") == "0")
     }
 
+    /// A crash (SIGSEGV) gives the terminal back before the process dies of it.
+    @Test func aCrashRestoresTheTerminal() throws {
+        try fixture.started(1, title: "One")
+        let tmux = try TmuxScreen(fixture)
+        // Without the Swift runtime's backtracer, which would wait for a key on a terminal.
+        try tmux.type("SWIFT_BACKTRACE=enable=no \(TestEnvironment.ppdsBinary) watch --interval 60")
+        try tmux.waitFor("the watch") { try tmux.format("#{alternate_on}") == "1" && $0.contains("ppds watch —") }
+        let child = try runProcess("/usr/bin/pgrep", ["-P", try tmux.format("#{pane_pid}")]).check().stdout
+        #expect(kill(try #require(Int32(child.trimmingCharacters(in: .whitespacesAndNewlines))), SIGSEGV) == 0)
+        try tmux.waitFor("the shell again") { TmuxScreen.atPrompt($0) }
+        #expect(try tmux.format("#{alternate_on}") == "0")
+        #expect(try tmux.format("#{cursor_flag}") == "1")
+    }
+
+    /// r sends a plan back with what to change; the worker's next version is approved with a.
+    @Test func aPlanIsSentBackThenApproved() throws {
+        try fixture.started(4, title: "Plan four")
+        try fixture.ppds(["update", "4", "--status", "planning"]).check()
+        try fixture.ppds(["update", "4", "--status", "planning_complete", "--plan", "-"], stdin: "One big step\n").check()
+        let tmux = try TmuxScreen(fixture)
+        try tmux.startWatch()
+        try tmux.waitFor("#4's plan") { $0.contains("> #4 ") && $0.contains("plan v1 waiting") }
+        try tmux.press("r")
+        try tmux.waitFor("the editor") { $0.contains("what to change in #4's plan") }
+        try tmux.literal("smaller steps")
+        try tmux.press("Enter")
+        try tmux.waitFor("sent back") { $0.contains("#4 plan v1 sent back") }
+        #expect(try session(4)["status"] as? String == "planning")
+        // Nothing waits now: a and r say so.
+        try tmux.press("a")
+        try tmux.waitFor("no plan") { $0.contains("#4 has no plan waiting for review") }
+        try fixture.ppds(["update", "4", "--status", "planning_complete", "--plan", "-"], stdin: "Three small steps\n").check()
+        try tmux.waitFor("v2") { $0.contains("plan v2 waiting") }
+        try tmux.press("a")
+        try tmux.waitFor("approved") { $0.contains("#4 plan v2 approved") }
+        #expect(try session(4)["status"] as? String == "working")
+        try tmux.press("q")
+        try tmux.waitFor("the shell again") { TmuxScreen.atPrompt($0) }
+    }
+
     /// With stdin not a terminal there are no keys: the plain picture, redrawn, on the normal screen.
     @Test func withoutATerminalOnStdinItIsThePicture() throws {
         try fixture.started(1, title: "One")
