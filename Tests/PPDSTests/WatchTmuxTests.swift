@@ -48,10 +48,10 @@ final class TmuxScreen {
     }
     func format(_ name: String) throws -> String { try tmux(["display", "-p", name]).trimmingCharacters(in: .whitespacesAndNewlines) }
 
-    /// Polls the screen until `check` holds (10 s at most); fails with the last screen.
+    /// Polls the screen until `check` holds (20 s at most); fails with the last screen.
     @discardableResult
     func waitFor(_ what: String, _ check: (String) throws -> Bool) throws -> String {
-        let deadline = Date().addingTimeInterval(10)
+        let deadline = Date().addingTimeInterval(20)
         var last = ""
         while Date() < deadline {
             last = try screen()
