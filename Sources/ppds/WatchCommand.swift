@@ -47,7 +47,7 @@ struct WatchCommand: PPDSCommand {
         // Keys need a terminal on both sides; otherwise the picture of before, unchanged.
         if terminal && isatty(STDIN_FILENO) == 1 {
             try WatchInteractive(workspace: workspace, options: options, notifier: notify ? notifier : nil, interval: interval,
-                                 count: count, gitDir: gitDir).run()
+                                 count: count, watcher: watcher).run()
             return
         }
         if terminal { WatchScreen.enter() }

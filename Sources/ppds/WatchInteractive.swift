@@ -16,7 +16,9 @@ struct WatchInteractive {
     let notifier: Notifier?
     let interval: TimeInterval
     let count: Int?
-    let gitDir: String
+    /// Made before the first view is built, so no change is missed; from then on only the
+    /// terminal's thread uses it.
+    let watcher: ChangeWatcher
 
     /// Lines of the worker's log `l` asks `ppds logs` for.
     static let logLines = 2000
@@ -24,7 +26,7 @@ struct WatchInteractive {
     func run() throws {
         let terminal = try WatchTerminal()
         defer { terminal.leave() }
-        terminal.watchChanges(gitDir: gitDir, sessionsDir: workspace.store.sessionsDir)
+        terminal.watchChanges(watcher)
         let home = ProcessInfo.processInfo.environment["HOME"]
         var state = WatchState()
         var report = try build()

@@ -50,12 +50,13 @@ final class WatchTerminal {
 
     /// Watches the session files and refs on a thread of its own, which wakes `next` through a
     /// pipe: the main thread waits on keys, resizes and changes at once.
-    func watchChanges(gitDir: String, sessionsDir: String) {
+    func watchChanges(_ watcher: ChangeWatcher) {
         guard ppds_pipe_cloexec(&changePipe) == 0 else { return }
         _ = fcntl(changePipe[0], F_SETFL, fcntl(changePipe[0], F_GETFL) | O_NONBLOCK)
         let writeEnd = changePipe[1]
+        let handedOver = HandedOver(watcher)
         Thread.detachNewThread {
-            let watcher = ChangeWatcher { ChangeWatcher.folders(gitDir: gitDir, sessionsDir: sessionsDir) }
+            let watcher = handedOver.value
             while true {
                 if watcher.wait(timeout: 3600) {
                     var byte: UInt8 = 1
@@ -93,6 +94,12 @@ final class WatchTerminal {
             return .changed
         }
         return .timedOut
+    }
+
+    /// A value one thread gives to another and never touches again.
+    private final class HandedOver<Value>: @unchecked Sendable {
+        let value: Value
+        init(_ value: Value) { self.value = value }
     }
 
     private static func drain(_ fd: Int32) {
