@@ -343,6 +343,18 @@ public enum WatchFrame {
         return (lines, listTop)
     }
 
+    /// What to write to turn the screen showing `previous` into `lines`: each line that differs
+    /// is rewritten in place (cursor to its row, the line, erase to its end); a frame of another
+    /// height (a resize, the first frame) clears the screen and writes every line.
+    public static func updates(from previous: [String], to lines: [String]) -> String {
+        let whole = previous.count != lines.count
+        var out = whole ? "\u{1B}[H\u{1B}[2J" : ""
+        for (row, line) in lines.enumerated() where whole || previous[row] != line {
+            out += "\u{1B}[\(row + 1);1H" + line + "\u{1B}[K"
+        }
+        return out
+    }
+
     static func statusLine(_ state: WatchState, width: Int) -> String {
         if case .input(let input) = state.mode {
             // Shows the end of what was typed, escaped (pasted text could hold anything).

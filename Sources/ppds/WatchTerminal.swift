@@ -110,14 +110,7 @@ final class WatchTerminal {
     /// Draws a frame: only the lines that differ from the previous frame are rewritten (all of
     /// them after a resize or a program that had the terminal).
     func draw(_ lines: [String], bell: Bool = false) {
-        var out = ""
-        if previous.count != lines.count {
-            out += "\u{1B}[H\u{1B}[2J"
-            previous = []
-        }
-        for (row, line) in lines.enumerated() where row >= previous.count || previous[row] != line {
-            out += "\u{1B}[\(row + 1);1H" + line + "\u{1B}[K"
-        }
+        var out = WatchFrame.updates(from: previous, to: lines)
         if bell { out += "\u{7}" }
         previous = lines
         guard !out.isEmpty else { return }

@@ -134,6 +134,17 @@ import Lifecycle
         #expect(state.mode == .list)
     }
 
+    /// Only the lines that changed are written; another height redraws everything.
+    @Test func aRedrawRewritesOnlyTheChangedLines() {
+        let before = ["header 1", "> #1 a", "  #2 b", "hint"]
+        let after = ["header 2", "  #1 a", "> #2 b", "hint"]
+        #expect(WatchFrame.updates(from: before, to: before) == "")
+        #expect(WatchFrame.updates(from: before, to: after)
+                == "\u{1B}[1;1Hheader 2\u{1B}[K\u{1B}[2;1H  #1 a\u{1B}[K\u{1B}[3;1H> #2 b\u{1B}[K")
+        #expect(WatchFrame.updates(from: [], to: ["x", "y"]) == "\u{1B}[H\u{1B}[2J\u{1B}[1;1Hx\u{1B}[K\u{1B}[2;1Hy\u{1B}[K")
+        #expect(WatchFrame.updates(from: before, to: ["x"]).hasPrefix("\u{1B}[H\u{1B}[2J"))
+    }
+
     @Test func logLinesLoseTheirColoursAndKeepNothingElseUnsafe() {
         #expect(WatchLog.lines(of: "\u{1B}[1;32mok\u{1B}[0m done\n\u{1B}]2;title\u{7}x\r\n") == ["ok done", "\\e]2;title\\u{7}x"])
         #expect(WatchLog.lines(of: "") == ["(the log is empty)"])
