@@ -10,7 +10,13 @@ import View
 struct WatchCommand: PPDSCommand {
     static let configuration = CommandConfiguration(
         commandName: "watch",
-        abstract: "The orchestrator view, kept live: redrawn when session files or git refs change.")
+        abstract: "The orchestrator view, kept live: redrawn when session files or git refs change.",
+        discussion: """
+            On a terminal it is a view you can act in: arrows (or j/k) choose a session, Enter \
+            attaches to its worker, a digit answers a stuck session, g types guidance, a/r approve \
+            or send back a plan, p pauses or resumes, l shows the worker's log, ? lists the keys, \
+            q quits. Piped, it prints a new view whenever something changed.
+            """)
 
     @OptionGroup var repo: RepoOption
     @OptionGroup var sync: SyncIntervalOption
@@ -34,11 +40,17 @@ struct WatchCommand: PPDSCommand {
         sync.start(repo: repo)
             prRefresh.start(workspace)
         let terminal = isatty(STDOUT_FILENO) == 1
-        if terminal { WatchScreen.enter() }
         let notifier = Notifier(config: config, home: workspace.store.home, desktop: notify)
         if notify && ProcessRunner.find("notify-send") == nil {
             CLI.printError("--notify: notify-send is not on PATH (Debian's libnotify-bin); hooks.on_stuck and on_complete still run")
         }
+        // Keys need a terminal on both sides; otherwise the picture of before, unchanged.
+        if terminal && isatty(STDIN_FILENO) == 1 {
+            try WatchInteractive(workspace: workspace, options: options, notifier: notify ? notifier : nil, interval: interval,
+                                 count: count, watcher: watcher).run()
+            return
+        }
+        if terminal { WatchScreen.enter() }
         var previous: [IssueNumber: String] = [:]
             var previousProblems: [Problem] = []
         var drawn = 0

@@ -27,4 +27,7 @@ void ppds_on_interrupt_say(const char *message);
 
 /// Flushes stdout and says whether everything written to it so far got out (0: a write failed).
 int ppds_stdout_ok(void);
+
+// The interactive watch's terminal handling (its own header).
+#include "TerminalMode.h"
 #endif
