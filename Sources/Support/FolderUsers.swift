@@ -49,7 +49,7 @@ public struct ProcessPlaces: Sendable {
 
     /// Reads every process but this one and its children (ppds's own `git status` runs inside
     /// worktrees while a run gathers facts).
-    public static func scan(excluding excluded: Set<Int32> = []) -> ProcessPlaces {
+    public static func scan(excluding excluded: Set<Int32> = [], excludingChildren: Bool = true) -> ProcessPlaces {
         var scan = ProcessPlaces()
         let me = getpid()
         var chains: [String: [FileIdentity]] = [:]
@@ -60,7 +60,7 @@ public struct ProcessPlaces: Sendable {
             return found
         }
         for pid in ProcessTable.pids() where pid != me && !excluded.contains(pid) {
-            if let stat = ProcessTable.stat(pid), stat.parent == me || stat.state == "Z" { continue }
+            if let stat = ProcessTable.stat(pid), (excludingChildren && stat.parent == me) || stat.state == "Z" { continue }
             var readable = false
             for (link, use) in [("cwd", FolderUser.Use.currentFolder), ("root", .root)] {
                 guard let target = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/\(link)") else { continue }

@@ -82,6 +82,7 @@ import Support
 
     @Test func exhaustedRangeIsAClearError() throws {
         let fixture = try GitFixture()
+        try FileManager.default.createDirectory(atPath: fixture.home, withIntermediateDirectories: true)
         try "[ports]\nbase = 65530\nsize = 3\n".write(toFile: fixture.home + "/config.toml", atomically: true, encoding: .utf8)
         try fixture.ppds(["start-work", "1", "--offline"]).check()
         try fixture.ppds(["start-work", "2", "--offline"]).check()
