@@ -41,7 +41,7 @@ extension DiagnosisFacts {
             if let branch = worktree.head.branchName { holders[branch] = worktree.path.isEmpty ? worktree.name : worktree.path }
         }
         let byPath = Dictionary(worktrees.filter { !$0.path.isEmpty }.map { (canonicalPath($0.path), $0) }, uniquingKeysWith: { a, _ in a })
-        let machineID = (try? Machine.current(home: workspace.store.home))?.id
+        let machineID = sessions.contains { $0.agent != nil } ? (try? Machine.current(home: workspace.store.home))?.id : nil
         let processes = AgentLiveness.snapshot(for: sessions)
         facts.sessions = sessions.map { session in
             let path = canonicalPath(session.worktree)

@@ -5,6 +5,9 @@ import Agents
 import Lifecycle
 import SessionKit
 import Support
+import Config
+import LifecycleCore
+import View
 
 /// Liveness of a session's agent: the decision on a table of facts, and the real thing (a
 /// `sleep` recorded as the agent, then killed with SIGKILL) through status, show and doctor.
@@ -110,8 +113,17 @@ import Support
         #expect(text.contains("Agent stand-in: running (pid \(pid)"), "\(text)")
         #expect(try fixture.ppds(["show", "1"]).check().stdout.contains("agent:     stand-in running (pid \(pid)"))
 
+        let workspace = try Workspace.locate(repo: fixture.repo, home: fixture.home)
+        let notifier = Notifier(config: Config(), home: fixture.home, desktop: false)
+        notifier.observe(try StatusReport.build(workspace))
+
         kill(pid, SIGKILL)
         sleeper.waitUntilExit()
+        // watch --notify and serve --notify: once.
+        let events = notifier.observe(try StatusReport.build(workspace))
+        #expect(events.map(\.kind) == [.agentEnded])
+        #expect(events.first?.body == "agent ended without a trace (pid \(pid) is gone) while working")
+        #expect(notifier.observe(try StatusReport.build(workspace)).isEmpty)
         let gone = try agentLiveness(fixture)
         #expect(gone["state"] as? String == "gone")
         let status = try fixture.ppds(["status", "--json"]).json()
@@ -136,6 +148,27 @@ import Support
         try fixture.ppds(["update", "1", "--status", "complete"]).check()
         let done = try fixture.ppds(["status", "--json"]).json()
         #expect(!(done["problems"] as? [[String: Any]] ?? []).contains { $0["name"] as? String == "agentEnded" })
+    }
+
+    /// Claude Code's Notification hook (a permission or idle prompt) is "waiting for input".
+    @Test func theHooksWaitIsWaitingForInput() throws {
+        let fixture = try GitFixture()
+        let (worktree, _) = try fixture.started(3)
+        try fixture.ppds(["update", "3", "--status", "working"]).check()
+        let sleeper = Process()
+        sleeper.executableURL = URL(fileURLWithPath: "/bin/sleep")
+        sleeper.arguments = ["600"]
+        try sleeper.run()
+        defer { kill(sleeper.processIdentifier, SIGKILL); sleeper.waitUntilExit() }
+        let stat = try #require(ProcessTable.stat(sleeper.processIdentifier))
+        try recordAgent(fixture, issue: 3, fields: ["name": "claude", "command": ["claude"], "pid": Int(sleeper.processIdentifier),
+                                                    "pidStart": Int(stat.startTime), "started": Timestamp.format(Date())])
+        let payload: [String: Any] = ["session_id": "abc", "cwd": worktree, "hook_event_name": "Notification", "transcript_path": "/tmp/t.jsonl",
+                                      "message": "Claude is waiting for your input", "notification_type": "idle_prompt"]
+        try fixture.ppds(["hook", "claude", "3"], in: worktree, environment: ["CLAUDE_PROJECT_DIR": ""],
+                         stdin: String(decoding: try JSONSerialization.data(withJSONObject: payload), as: UTF8.self)).check()
+        #expect(try agentLiveness(fixture, issue: 3)["activity"] as? String == "waitingForInput")
+        #expect(try fixture.ppds(["status"]).check().stdout.contains("waiting for input)"))
     }
 
     @Test func anotherMachinesAgentIsNotJudgedHere() throws {
