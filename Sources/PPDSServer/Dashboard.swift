@@ -175,7 +175,7 @@ async function post(issue, action, body) {
 function agentText(s) {
   const a = s.agentLiveness, record = s.agentProcess;
   if (!a || a.state === "none") return null;
-  const name = "Agent " + (record && typeof record.name === "string" ? record.name : "") + ": ";
+  const name = "Agent" + (record && typeof record.name === "string" && record.name ? " " + record.name : "") + ": ";
   const activity = {busy: "busy", idle: "idle", waitingForInput: "waiting for input"}[a.activity] || "";
   const how = a.signal != null ? ` (killed by signal ${a.signal})` : a.exitCode != null ? ` (exit code ${a.exitCode})` : "";
   switch (a.state) {
