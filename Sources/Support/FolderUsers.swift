@@ -63,32 +63,23 @@ public struct ProcessPlaces: Sendable {
             if let stat = ProcessTable.stat(pid), (excludingChildren && stat.parent == me) || stat.state == "Z" { continue }
             var readable = false
             for (link, use) in [("cwd", FolderUser.Use.currentFolder), ("root", .root)] {
-                guard let target = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/\(link)") else { continue }
+                guard let target = readLink("/proc/\(pid)/\(link)") else { continue }
                 readable = true
-                // The magic link opens the folder itself even when its path is not reachable from here.
-                let identities = identityChain(folderPath: "/proc/\(pid)/\(link)")
                 // A root of `/` holds everything: only a chroot elsewhere says anything.
-                if use == .root && identities.count <= 1 { continue }
-                scan.places.append(Place(pid: pid, use: use, path: target, chain: identities))
+                if use == .root && target == "/" { continue }
+                // The magic link opens the folder itself even when its path is not reachable from here.
+                scan.places.append(Place(pid: pid, use: use, path: target, chain: identityChain(folderPath: "/proc/\(pid)/\(link)")))
             }
-            if let fds = try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd") {
+            if let fds = entries("/proc/\(pid)/fd") {
                 readable = true
                 for fd in fds {
-                    guard let target = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/fd/\(fd)"),
-                          let folder = folderOfFile(target) else { continue }
+                    guard let target = readLink("/proc/\(pid)/fd/\(fd)"), let folder = folderOfFile(target) else { continue }
                     scan.places.append(Place(pid: pid, use: .openFile, path: target, chain: chain(ofFolder: folder)))
                 }
             }
-            if let maps = FileManager.default.contents(atPath: "/proc/\(pid)/maps") {
-                var seen: Set<String> = []
-                for line in String(decoding: maps, as: UTF8.self).split(separator: "\n") {
-                    // address perms offset dev inode path: the path is the rest, after five fields.
-                    let fields = line.split(separator: " ", maxSplits: 5, omittingEmptySubsequences: true)
-                    guard fields.count == 6 else { continue }
-                    let path = fields[5].trimmingCharacters(in: .whitespaces)
-                    guard seen.insert(path).inserted, let folder = folderOfFile(path) else { continue }
-                    scan.places.append(Place(pid: pid, use: .mappedFile, path: path, chain: chain(ofFolder: folder)))
-                }
+            for path in mappedFiles(pid) {
+                guard let folder = folderOfFile(path) else { continue }
+                scan.places.append(Place(pid: pid, use: .mappedFile, path: path, chain: chain(ofFolder: folder)))
             }
             if readable {
                 let command = ProcessTable.command(of: pid)
@@ -114,6 +105,57 @@ public struct ProcessPlaces: Sendable {
             users.append(FolderUser(pid: place.pid, command: commands[place.pid] ?? "?", use: place.use, path: place.path))
         }
         return users
+    }
+
+    /// A symbolic link's target (readlink(2): /proc's links are read often, Foundation's call costs more).
+    static func readLink(_ path: String) -> String? {
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        let count = buffer.withUnsafeMutableBufferPointer { pointer in
+            pointer.baseAddress!.withMemoryRebound(to: CChar.self, capacity: pointer.count) { readlink(path, $0, pointer.count) }
+        }
+        guard count > 0 else { return nil }
+        return String(decoding: buffer[0..<count], as: UTF8.self)
+    }
+
+    /// A folder's entry names; nil when it cannot be read (another user's /proc/<pid>/fd).
+    static func entries(_ folder: String) -> [String]? {
+        guard let dir = opendir(folder) else { return nil }
+        defer { closedir(dir) }
+        var names: [String] = []
+        while let entry = readdir(dir) {
+            let name = withUnsafePointer(to: entry.pointee.d_name) { $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) } }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        return names
+    }
+
+    /// The distinct files a process maps (`/proc/<pid>/maps`: the path after five fields, for
+    /// mappings of a file, inode not 0).
+    static func mappedFiles(_ pid: Int32) -> [String] {
+        let fd = open("/proc/\(pid)/maps", O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return [] }
+        let bytes = [UInt8](FileDescriptor.readToEnd(fd))
+        close(fd)
+        var seen: Set<String> = []
+        var files: [String] = []
+        var lineStart = 0
+        while lineStart < bytes.count {
+            var lineEnd = lineStart
+            while lineEnd < bytes.count && bytes[lineEnd] != UInt8(ascii: "\n") { lineEnd += 1 }
+            // The path is the first '/' after the fifth field; anonymous and [heap]-like mappings have none.
+            var index = lineStart, fields = 0
+            while index < lineEnd && fields < 5 {
+                while index < lineEnd && bytes[index] != UInt8(ascii: " ") { index += 1 }
+                while index < lineEnd && bytes[index] == UInt8(ascii: " ") { index += 1 }
+                fields += 1
+            }
+            if index < lineEnd && bytes[index] == UInt8(ascii: "/") {
+                let path = String(decoding: bytes[index..<lineEnd], as: UTF8.self)
+                if seen.insert(path).inserted { files.append(path) }
+            }
+            lineStart = lineEnd + 1
+        }
+        return files
     }
 
     /// The folder a link target names a file in: absolute paths only (not `pipe:[…]`, `socket:[…]`,

@@ -50,8 +50,8 @@ public enum ProcessTable {
 
     /// The process with this pid now, with its owner; nil when there is none (or /proc is absent).
     public static func stat(_ pid: Int32) -> ProcessStat? {
-        guard pid > 0, let data = FileManager.default.contents(atPath: "/proc/\(pid)/stat"),
-              var stat = ProcessStat.parse(String(decoding: data.prefix(4096), as: UTF8.self)) else { return nil }
+        guard pid > 0, let data = small("/proc/\(pid)/stat"),
+              var stat = ProcessStat.parse(String(decoding: data, as: UTF8.self)) else { return nil }
         var info = Glibc.stat()
         // lstat: the name `stat` is this type's method here; /proc/<pid> is no link anyway.
         if lstat("/proc/\(pid)", &info) == 0 { stat.uid = info.st_uid }
@@ -60,7 +60,17 @@ public enum ProcessTable {
 
     /// Every pid /proc lists now.
     public static func pids() -> [Int32] {
-        ((try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []).compactMap(Int32.init)
+        (ProcessPlaces.entries("/proc") ?? []).compactMap(Int32.init)
+    }
+
+    /// The first 4 KiB of a small file (a /proc entry), with one read; nil when unreadable.
+    static func small(_ path: String) -> [UInt8]? {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        let count = read(fd, &buffer, buffer.count)
+        return count > 0 ? Array(buffer[0..<count]) : nil
     }
 
     /// The processes of one process group (the agent's supervisor leads it).
@@ -71,11 +81,11 @@ public enum ProcessTable {
     /// The command line, words joined by spaces, at most `limit` bytes; the short name
     /// (`comm`) when the command line is empty or unreadable (kernel threads, zombies).
     public static func command(of pid: Int32, limit: Int = 200) -> String {
-        if let data = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline"), !data.isEmpty {
+        if let data = small("/proc/\(pid)/cmdline"), !data.isEmpty {
             let words = data.prefix(limit).split(separator: 0, omittingEmptySubsequences: false).map { String(decoding: $0, as: UTF8.self) }
             return words.joined(separator: " ").trimmingCharacters(in: .whitespaces)
         }
-        if let data = FileManager.default.contents(atPath: "/proc/\(pid)/comm") {
+        if let data = small("/proc/\(pid)/comm") {
             return String(decoding: data.prefix(limit), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
         }
         return "?"
