@@ -69,6 +69,19 @@ import Support
         #expect(!FileManager.default.fileExists(atPath: worktree))
     }
 
+    @Test func cancelRemoveKeepsAWorktreeInUse() throws {
+        let fixture = try GitFixture()
+        let (worktree, _) = try fixture.started(9, title: "Cancel me")
+        let process = try sleeper("exec sleep 600", "", in: worktree)
+        let cancelled = try fixture.ppds(["cancel", "9", "--remove", "--json"])
+        end(process)
+        #expect(cancelled.stdout.contains("keptInUse") && cancelled.stdout.contains("usedByProcesses"), "\(cancelled.stdout)")
+        #expect(FileManager.default.fileExists(atPath: worktree))
+        let (result, items) = try fixture.prune(["9", "--min-age", "0s"])
+        try result.check()
+        #expect(items["#9"]?["outcome"] as? String == "removed", "\(items)")
+    }
+
     @Test func theScanComparesFoldersByIdentity() throws {
         let folder = try TemporaryFolder()
         try FileManager.default.createDirectory(atPath: folder.file("a/b"), withIntermediateDirectories: true)
