@@ -7,7 +7,7 @@ import LifecycleCore
 /// PATH) and the user's `hooks.on_stuck` / `hooks.on_complete` (trusted config only). The
 /// words come from View; running programs is this service's.
 public struct NotificationDelivery: Sendable {
-    public enum Event: String, Sendable { case stuck, complete, planReady }
+    public enum Event: String, Sendable { case stuck, complete, planReady, agentEnded }
 
     public let config: Config
     /// Send desktop notifications; hooks run either way.
@@ -27,7 +27,7 @@ public struct NotificationDelivery: Sendable {
         switch event {
         case .stuck: (key, commands) = ("hooks.on_stuck", config.onStuck)
         case .complete: (key, commands) = ("hooks.on_complete", config.onComplete)
-        case .planReady: return  // no configured hook for it (yet): the notification alone
+        case .planReady, .agentEnded: return  // no configured hook for them (yet): the notification alone
         }
         guard config.mayRun(key) else { return }
         var env = Hooks.environment(for: session)

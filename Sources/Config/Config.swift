@@ -26,6 +26,9 @@ public struct Config: Sendable {
     public var regenerable: [String]?
     /// Labels in the order `ppds issues` puts them first (`issues.label_priority`).
     public var labelPriority: [String] = []
+    /// Each session's block of ports (`[ports] base`, `size`); nil: the defaults (41000, 10).
+    public var portBase: Int?
+    public var portSize: Int?
     /// The repository file, when its commands are part of this config; they run only once trusted.
     public var repositoryFile: String?
     public var repositoryCommandsTrusted = true
@@ -40,7 +43,7 @@ public struct Config: Sendable {
 
     public init() {}
 
-    static let knownKeys: Set<String> = ["base", "branch", "worktree", "worktree_roots", "default_type", "labels", "copy", "hooks", "spawn", "stale_after", "registry", "trash", "issues"]
+    static let knownKeys: Set<String> = ["base", "branch", "worktree", "worktree_roots", "default_type", "labels", "copy", "hooks", "spawn", "stale_after", "registry", "trash", "issues", "ports"]
 
     /// The largest config file read.
     static let maxFileSize = 1 << 20
@@ -269,6 +272,23 @@ public struct Config: Sendable {
                     labels.append(label)
                 }
                 labelPriority = labels
+            }
+        }
+        if let ports = document.value(at: "ports") {
+            guard case .table(let table) = ports else { throw fail(["ports"], "expected a table ([ports] base = 41000, size = 10)") }
+            for key in table.keys.sorted() where key != "base" && key != "size" { throw fail(["ports", key], "unknown key (known: base, size)") }
+            if let value = table["base"] {
+                guard case .integer(let base) = value, (1024...65535).contains(base) else {
+                    throw fail(["ports", "base"], "expected a port from 1024 to 65535 (ports below 1024 need privileges)")
+                }
+                portBase = Int(base)
+            }
+            if let value = table["size"] {
+                guard case .integer(let size) = value, (1...1024).contains(size) else { throw fail(["ports", "size"], "expected a number of ports from 1 to 1024") }
+                portSize = Int(size)
+            }
+            if (portBase ?? 41000) + (portSize ?? 10) - 1 > 65535 {
+                throw fail(["ports"], "base + size - 1 is over 65535: no block fits")
             }
         }
         if let value = document.value(at: "stale_after") {

@@ -63,9 +63,12 @@ public enum Adopt {
                             throw PPDSError.conflict("\(other.issue.tag)'s session already claims \(canonicalPath(other.worktree) == folder ? folder : "the branch " + branch)")
                         }
                     }
-                    let session = Session(issue: issue, status: .registered, branch: branch, worktree: folder, started: now,
+                    var session = Session(issue: issue, status: .registered, branch: branch, worktree: folder, started: now,
                                           title: title, repo: workspace.repoRoot, base: base.name, baseCommit: mergeBase.hex)
-                    try store.save(session)
+                    try PortAllocation.allocate(store: store, config: config, for: issue, repo: workspace.repoRoot) { ports in
+                        session.ports = ports
+                        try store.save(session)
+                    }
                     return try store.load(issue)
                 }
             }

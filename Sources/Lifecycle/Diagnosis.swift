@@ -1,6 +1,7 @@
 import Foundation
 import GitKit
 import SessionKit
+import Agents
 import Support
 
 /// The one diagnosis: facts in, problems out, in a stable order. No I/O.
@@ -70,11 +71,23 @@ public enum Diagnosis {
         if session.status.isActive, now.timeIntervalSince(session.lastUpdate) > staleAfter {
             problems.append(.staleSession(ref, status: session.status, idle: now.timeIntervalSince(session.lastUpdate)))
         }
+        if session.status == .working || session.status == .planning, let end = agentEnd(facts.agent, now: now) {
+            problems.append(.agentEnded(ref, status: session.status, end))
+        }
         let worktreeExists = if case .checkedOut = facts.checkout { true } else { false }
         if terminal, let merged = facts.merged, worktreeExists || facts.branchExists {
             problems.append(.mergedReadyToPrune(ref, merged: merged, ownCommits: facts.hasOwnCommits))
         }
         return problems
+    }
+
+    /// How the agent ended, when it has.
+    static func agentEnd(_ agent: AgentLiveness, now: Date) -> Problem.AgentEnd? {
+        switch agent {
+        case .exited(let at, let code, let signal): Problem.AgentEnd(ago: max(0, now.timeIntervalSince(at)), exitCode: code, signal: signal)
+        case .gone(let pid): Problem.AgentEnd(ago: nil, pid: pid)
+        case .none, .running, .elsewhere: nil
+        }
     }
 
     /// Worktree paths and branches that more than one session claims.

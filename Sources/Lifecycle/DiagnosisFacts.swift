@@ -1,6 +1,7 @@
 import Foundation
 import GitKit
 import SessionKit
+import Agents
 import Support
 
 /// Everything the diagnosis looks at, read once (`DiagnosisFacts.gather`, or status's own
@@ -96,6 +97,8 @@ public struct DiagnosisFacts: Sendable {
         /// How the branch relates to its base, when read (status reads it).
         public var merged: MergeCheck?
         public var hasOwnCommits: Bool?
+        /// The session's agent, as /proc shows it now.
+        public var agent: AgentLiveness = .none
 
         public init(session: Session, checkout: Checkout, folderExists: Bool, parentExists: Bool, branchExists: Bool,
                     branchHeldBy: String?, operationRunning: Bool, canonicalWorktree: String,

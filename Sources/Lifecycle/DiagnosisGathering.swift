@@ -1,6 +1,7 @@
 import Foundation
 import GitKit
 import SessionKit
+import Agents
 import Support
 import LifecycleCore
 
@@ -40,12 +41,16 @@ extension DiagnosisFacts {
             if let branch = worktree.head.branchName { holders[branch] = worktree.path.isEmpty ? worktree.name : worktree.path }
         }
         let byPath = Dictionary(worktrees.filter { !$0.path.isEmpty }.map { (canonicalPath($0.path), $0) }, uniquingKeysWith: { a, _ in a })
+        let machineID = sessions.contains { $0.agent != nil } ? (try? Machine.current(home: workspace.store.home))?.id : nil
+        let processes = AgentLiveness.snapshot(for: sessions)
         facts.sessions = sessions.map { session in
             let path = canonicalPath(session.worktree)
             let entry = byPath[path]
             let holder = holders[session.branch].flatMap { $0 != session.worktree && $0 != entry?.path ? $0 : nil }
-            return SessionFacts.read(session, entry: entry, canonicalWorktree: path, repository: repository,
-                                     heldBy: holder, operationRunning: runningPaths.contains(path))
+            var read = SessionFacts.read(session, entry: entry, canonicalWorktree: path, repository: repository,
+                                         heldBy: holder, operationRunning: runningPaths.contains(path))
+            read.agent = AgentLiveness.observe(session, machineID: machineID, now: now, processes: processes)
+            return read
         }
         facts.registry = Doctor.registryFindings(repository, workspace: workspace, sessions: sessions)
         return facts

@@ -21,6 +21,8 @@ public enum Problem: Sendable, Equatable {
     case branchMissing(SessionRef)
     /// An active session with no update for `idle` seconds: a hint, not a verdict.
     case staleSession(SessionRef, status: SessionStatus, idle: TimeInterval)
+    /// The session's agent ended while the session is `working` or `planning`: nobody is doing the work.
+    case agentEnded(SessionRef, status: SessionStatus, AgentEnd)
     /// A finished session whose work is merged: good news, `ppds prune` cleans it up.
     case mergedReadyToPrune(SessionRef, merged: MergeCheck, ownCommits: Bool?)
     /// A worktree path or branch (`claim`) that more than one session claims.
@@ -40,6 +42,22 @@ public enum Problem: Sendable, Equatable {
             issue = session.issue
             worktree = session.worktree
             branch = session.branch
+        }
+    }
+
+    /// How an agent ended: recorded by its supervisor (`ago`, the exit code or signal), or
+    /// without a trace (`ago` nil: its process is gone).
+    public struct AgentEnd: Sendable, Equatable {
+        public var ago: TimeInterval?
+        public var exitCode: Int32?
+        public var signal: Int32?
+        public var pid: Int32?
+
+        public init(ago: TimeInterval?, exitCode: Int32? = nil, signal: Int32? = nil, pid: Int32? = nil) {
+            self.ago = ago
+            self.exitCode = exitCode
+            self.signal = signal
+            self.pid = pid
         }
     }
 
@@ -105,6 +123,7 @@ public enum Problem: Sendable, Equatable {
         case .branchMismatch: "branchMismatch"
         case .branchMissing: "branchMissing"
         case .staleSession: "staleSession"
+        case .agentEnded: "agentEnded"
         case .mergedReadyToPrune: "mergedReadyToPrune"
         case .duplicateClaim: "duplicateClaim"
         case .worktreeWithoutSession: "worktreeWithoutSession"
@@ -160,7 +179,7 @@ public enum Problem: Sendable, Equatable {
             case .unreadableRecord: nil
             }
         case .sessionWithoutWorktree(let ref, _), .branchMismatch(let ref, _), .branchMissing(let ref),
-             .staleSession(let ref, _, _), .mergedReadyToPrune(let ref, _, _): ref.issue
+             .staleSession(let ref, _, _), .mergedReadyToPrune(let ref, _, _), .agentEnded(let ref, _, _): ref.issue
         case .duplicateClaim(_, let claimants): claimants.first
         case .registry(let finding):
             switch finding {
@@ -185,7 +204,7 @@ public enum Problem: Sendable, Equatable {
             case .holdsStagedWork(_, let path, _), .prunable(_, let path, _, _): path
             }
         case .sessionWithoutWorktree(let ref, _), .branchMismatch(let ref, _), .branchMissing(let ref),
-             .staleSession(let ref, _, _), .mergedReadyToPrune(let ref, _, _): ref.worktree
+             .staleSession(let ref, _, _), .mergedReadyToPrune(let ref, _, _), .agentEnded(let ref, _, _): ref.worktree
         case .duplicateClaim(let claim, _): claim.hasPrefix("/") ? claim : nil
         case .worktreeWithoutSession(let path, _): path
         case .corruptSessionFile, .registry: nil
@@ -206,7 +225,7 @@ public enum Problem: Sendable, Equatable {
             case .undecodablePath(_, let branch), .holdsStagedWork(_, _, let branch), .prunable(_, _, let branch, _): branch
             }
         case .sessionWithoutWorktree(let ref, _), .branchMismatch(let ref, _), .branchMissing(let ref),
-             .staleSession(let ref, _, _), .mergedReadyToPrune(let ref, _, _): ref.branch
+             .staleSession(let ref, _, _), .mergedReadyToPrune(let ref, _, _), .agentEnded(let ref, _, _): ref.branch
         case .duplicateClaim(let claim, _): claim.hasPrefix("/") ? nil : claim
         case .worktreeWithoutSession(_, let branch): branch
         case .corruptSessionFile, .registry: nil

@@ -111,6 +111,9 @@ public struct Prune: Sendable {
         var localDefaults: [(name: String, commit: ObjectID)]
         /// Each linked worktree's canonical folder, resolved once (not once per candidate).
         var canonicalFolders: [(name: String, path: String, canonical: String)] = []
+        /// What every readable process uses (cwd, root, open and mapped files), scanned once
+        /// before any `git status` of ours runs; nil when no candidate's folder is judged.
+        var places: ProcessPlaces?
 
         init(worktrees: [WorktreeInfo], mounts: [String], localDefaults: [(name: String, commit: ObjectID)]) {
             self.worktrees = worktrees
@@ -225,7 +228,11 @@ public struct Prune: Sendable {
         }
 
         // Read once per run (after --fetch), not once per candidate.
-        let shared = SharedFacts(worktrees: worktrees, mounts: MountTable.all(), localDefaults: BaseResolver.localDefaults(repository))
+        var sharedFacts = SharedFacts(worktrees: worktrees, mounts: MountTable.all(), localDefaults: BaseResolver.localDefaults(repository))
+        if candidates.contains(where: { $0.worktree?.state == .ok && ($0.session?.status.isTerminal ?? true) }) {
+            sharedFacts.places = ProcessPlaces.scan()
+        }
+        let shared = sharedFacts
         // Facts first, on every core (each thread with its own repository handle and merge
         // detector); then the decisions and removals, one at a time.
         let allFacts = parallelMap(candidates, jobs: candidates.count < 4 ? 1 : ProcessInfo.processInfo.activeProcessorCount, context: {
@@ -404,6 +411,7 @@ public struct Prune: Sendable {
             if case .detached(let id) = info.head { facts.detachedHead = commitFacts(id) }
             if info.state == .ok {
                 worktree.holdsCurrentFolder = samePlace(info.path, currentFolder) || path(canonicalPath(currentFolder), isInside: canonicalPath(info.path))
+                worktree.usedBy = shared.places?.users(of: info.path) ?? []
                 worktree.linkedToEntry = repository.linksToAdminEntry(folder: info.path, name: info.name)
                 worktree.mountPoints = MountTable.mountPoints(atOrBelow: info.path, in: shared.mounts)
                 do {
@@ -493,6 +501,11 @@ public struct Prune: Sendable {
                     if again.isDirty {
                         throw PPDSError.conflict("\(worktree.path) changed while prune ran (\(again.summary)); nothing was removed")
                     }
+                }
+                // A process that began using the folder since the facts were read keeps it too.
+                if let worktree = candidate.worktree, worktree.state == .ok,
+                   let user = ProcessPlaces.scan().users(of: worktree.path).first {
+                    throw PPDSError.conflict("\(worktree.path) came into use by process \(user.pid) (\(user.command)) while prune ran; nothing was removed")
                 }
                 var move = Trash.Move(issue: candidate.session?.issue, branch: facts.branch?.name, branchTip: facts.branch?.tip.commit,
                                       deleteBranch: decision.deleteBranch, worktree: candidate.path ?? candidate.worktree?.path ?? "",

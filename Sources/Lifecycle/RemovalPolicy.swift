@@ -49,6 +49,8 @@ public struct WorktreeFacts: Sendable, Equatable {
     public var mountPoints: [String] = []
     /// The command runs in this folder or below it.
     public var holdsCurrentFolder = false
+    /// Other live processes that use the folder (read from /proc: this user's processes only).
+    public var usedBy: [FolderUser] = []
     /// The worktree's own refs (refs/worktree/*, refs/bisect/*) that name commits no shared ref reaches.
     public var privateCommits: [String] = []
     /// Other worktrees whose folders lie inside this one's.
@@ -180,6 +182,8 @@ public enum RemovalPolicy {
             if let mount = worktree.mountPoints.first { return .kept(.keptMounted, .mounted(at: mount)) }
             if let nested = worktree.nestedWorktrees.first { return .kept(.keptClaimed, .nestedWorktree(nested)) }
             if worktree.holdsCurrentFolder { return .kept(.keptInUse, .holdsCurrentFolder) }
+            // No flag overrides it: the process would lose its folder (or write into one that is gone).
+            if !worktree.usedBy.isEmpty { return .kept(.keptInUse, .usedByProcesses(worktree.usedBy)) }
         }
         if let leftover = facts.folderWithoutEntry, !leftover.removable {
             return .kept(.keptMismatch, .folderWithoutEntry(path: leftover.path))

@@ -1,5 +1,6 @@
 import GitKit
 import SessionKit
+import Support
 
 /// Why prune kept, failed on or removed a candidate: one case per rule of `RemovalPolicy`
 /// (and per way the run itself can fail), with what the message needs. The words, and the
@@ -27,6 +28,8 @@ public enum RemovalReason: Sendable, Equatable {
     case nestedWorktree(String)
     /// The command runs inside the worktree.
     case holdsCurrentFolder
+    /// Live processes use the folder (current folder, root, an open or mapped file inside); no override.
+    case usedByProcesses([FolderUser])
     /// A folder at the session's path that git has no entry for, holding more than a killed prune left.
     case folderWithoutEntry(path: String)
     /// The base cannot be used to judge whether the work is merged.
@@ -124,6 +127,7 @@ public enum RemovalReason: Sendable, Equatable {
         case .mounted: "mounted"
         case .nestedWorktree: "nestedWorktree"
         case .holdsCurrentFolder: "holdsCurrentFolder"
+        case .usedByProcesses: "usedByProcesses"
         case .folderWithoutEntry: "folderWithoutEntry"
         case .baseUnusable: "baseUnusable"
         case .mergeCheckFailed: "mergeCheckFailed"

@@ -353,7 +353,11 @@ public struct StartWork: Sendable {
             if !info.labels.isEmpty { session.extra["labels"] = .array(info.labels.map(JSONValue.string)) }
             // Which machine runs it: sync keeps other machines' sessions apart from this one's.
             session.machine = try Machine.current(home: workspace.store.home)
-            try workspace.store.save(session)
+            // Its ports are chosen and recorded under one lock: no two sessions get one block.
+            try PortAllocation.allocate(store: workspace.store, config: config, for: issue, repo: workspace.repoRoot) { ports in
+                session.ports = ports
+                try workspace.store.save(session)
+            }
             try FaultInjection.checkpoint("afterSession")
             intents.clear(intent)
             session = try workspace.store.load(issue)

@@ -570,8 +570,10 @@ public struct Trash {
     /// Deletes entries trashed before `before` (all when nil), with their refs.
     public func empty(before: Date?) throws(PPDSError) -> [TrashManifest] {
         var removed: [TrashManifest] = []
+        var places: ProcessPlaces?
         for manifest in entries().entries where manifest.state == .trashed || manifest.state == .emptying {
             if let before, let date = Timestamp.parse(manifest.trashedAt), date >= before { continue }
+            if inUse(manifest, places: &places) { continue }
             try delete(manifest)
             removed.append(manifest)
         }
@@ -581,12 +583,22 @@ public struct Trash {
     /// Entries whose expiry has passed.
     public func expire(now: Date = Date()) throws(PPDSError) -> [TrashManifest] {
         var removed: [TrashManifest] = []
+        var places: ProcessPlaces?
         for manifest in entries().entries where manifest.state == .trashed {
             guard let expiry = Timestamp.parse(manifest.expiresAt), expiry <= now else { continue }
+            if inUse(manifest, places: &places) { continue }
             try delete(manifest)
             removed.append(manifest)
         }
         return removed
+    }
+
+    /// A live process uses the trashed folder (it went in there after the move): the entry
+    /// stays until it has ended, as a worktree in use is never removed. Scanned once per run.
+    private func inUse(_ manifest: TrashManifest, places: inout ProcessPlaces?) -> Bool {
+        guard let folder = manifest.folderTrash, FileManager.default.fileExists(atPath: folder) else { return false }
+        if places == nil { places = ProcessPlaces.scan() }
+        return !(places?.users(of: folder).isEmpty ?? true)
     }
 
     func delete(_ manifest: TrashManifest) throws(PPDSError) {

@@ -37,6 +37,11 @@ public enum Hooks {
                    "PPDS_WORKTREE": session.worktree, "PPDS_SESSION": session.id]
         if let title = session.title { env["PPDS_TITLE"] = title }
         if let repo = session.repo { env["PPDS_REPO"] = repo }
+        // The session's ports: the first for a dev server, the whole block as "first-last".
+        if let ports = session.ports {
+            env["PPDS_PORT"] = String(ports.first)
+            env["PPDS_PORTS"] = "\(ports.first)-\(ports.range.upperBound)"
+        }
         return env
     }
 

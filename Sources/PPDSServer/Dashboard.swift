@@ -171,6 +171,21 @@ async function post(issue, action, body) {
   if (doc.session) { const merged = Object.assign({}, state.sessions.get(doc.session.issue) || {}, doc.session); if (!("answer" in doc.session)) delete merged.answer; upsert(merged); render(); }
   return true;
 }
+// The agent ppds started, as the server read /proc (the CLI's words, AgentText).
+function agentText(s) {
+  const a = s.agentLiveness, record = s.agentProcess;
+  if (!a || a.state === "none") return null;
+  const name = "Agent" + (record && typeof record.name === "string" && record.name ? " " + record.name : "") + ": ";
+  const activity = {busy: "busy", idle: "idle", waitingForInput: "waiting for input"}[a.activity] || "";
+  const how = a.signal != null ? ` (killed by signal ${a.signal})` : a.exitCode != null ? ` (exit code ${a.exitCode})` : "";
+  switch (a.state) {
+    case "running": return name + `running (pid ${a.pid}, for ${ago(a.since)}, ${activity})`;
+    case "exited": return name + `exited ${ago(a.at)} ago` + how;
+    case "gone": return name + "ended without a trace" + (a.pid != null ? ` (pid ${a.pid} is gone)` : "");
+    case "elsewhere": return name + `on ${a.machine} as of the last update (${ago(a.asOf)} ago)`;
+    default: return null;
+  }
+}
 function card(s) {
   const id = s.issue.replace("#", "");
   const title = el("div", {}, el("span", {class: "title"}, `${s.issue} ${s.title || ""}`), " ",
@@ -193,6 +208,10 @@ function card(s) {
   meta.push(el("div", {class: "meta"}, `${s.status} · started ${ago(s.started)} ago · updated ${ago(s.lastUpdate)} ago` +
                  (!finished && s.git && s.git.ahead != null ? ` · ${s.git.ahead} ahead, ${s.git.behind} behind` : "")));
   if (s.worktree) meta.push(el("div", {class: "meta path"}, String(s.worktree)));
+  const agent = agentText(s);
+  if (agent) meta.push(el("div", {class: "meta agent", "data-agent": String(s.agentLiveness.state)}, agent));
+  if (s.ports && Number.isInteger(s.ports.first) && Number.isInteger(s.ports.count))
+    meta.push(el("div", {class: "meta ports"}, `Ports ${s.ports.first}–${s.ports.first + s.ports.count - 1} (PPDS_PORT=${s.ports.first})`));
   // Only guidance given since the session reached its present state answers it.
   const since = Date.parse((st.stuck && s.stuck && s.stuck.since) || s.lastUpdate || 0);
   const last = s.guidance && s.guidance.length ? s.guidance[s.guidance.length - 1] : null;

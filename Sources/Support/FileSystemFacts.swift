@@ -9,6 +9,11 @@ public struct FileIdentity: Hashable, Sendable, CustomStringConvertible {
     public let device: UInt64
     public let inode: UInt64
 
+    public init(device: UInt64, inode: UInt64) {
+        self.device = device
+        self.inode = inode
+    }
+
     /// The identity of what `path` names (symlinks followed); nil when it does not exist.
     public init?(path: String) {
         var info = stat()

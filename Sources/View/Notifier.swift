@@ -13,7 +13,7 @@ import Agents
 /// successive status reports.
 public final class Notifier: Sendable {
     public struct Event: Sendable, Equatable {
-        public enum Kind: String, Sendable { case stuck, complete, planReady }
+        public enum Kind: String, Sendable { case stuck, complete, planReady, agentEnded }
         public let kind: Kind
         public let issue: IssueNumber
         public let title: String
@@ -24,6 +24,8 @@ public final class Notifier: Sendable {
     private let delivery: NotificationDelivery
     /// The statuses of the last report seen: the baseline for the next.
     private let previous = Mutex<[IssueNumber: Mark]?>(nil)
+    /// The sessions whose agent had ended (while working or planning) in the last report: each end notifies once.
+    private let previousEnded = Mutex<Set<IssueNumber>>([])
 
     /// What counts as a change: the status, or a new question while still stuck.
     private struct Mark: Equatable {
@@ -47,8 +49,19 @@ public final class Notifier: Sendable {
             defer { previous = current }
             return previous
         }
+        var ended: [IssueNumber: Problem.AgentEnd] = [:]
+        for case .agentEnded(let ref, _, let end) in report.problems { ended[ref.issue] = end }
+        let endedBefore = previousEnded.withLock { previous in
+            defer { previous = Set(ended.keys) }
+            return previous
+        }
         guard let before else { return [] }
         var events: [Event] = []
+        for view in report.sessions {
+            guard let end = ended[view.session.issue], !endedBefore.contains(view.session.issue) else { continue }
+            events.append(Event(kind: .agentEnded, issue: view.session.issue, title: "ppds: \(view.session.issue.tag) agent ended",
+                                body: AgentText.ended(end) + " while " + TerminalText.escaped(view.session.status.fileValue)))
+        }
         for view in report.sessions {
             let session = view.session
             guard before[session.issue] != current[session.issue] else { continue }
@@ -108,6 +121,7 @@ public final class Notifier: Sendable {
         case .stuck: .stuck
         case .complete: .complete
         case .planReady: .planReady
+        case .agentEnded: .agentEnded
         }
         delivery.deliver(kind, session: session, desktopArguments: Notifier.desktopArguments(title: event.title, body: event.body))
     }

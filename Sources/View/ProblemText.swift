@@ -57,6 +57,9 @@ public enum ProblemText {
             return "branch \(ref.branch) does not exist; recreate it ('git branch \(ref.branch) <commit>') or end the session ('ppds cancel \(ref.issue.value)')"
         case .staleSession(_, let status, let idle):
             return "no update for \(HumanDuration.describe(idle)) (status \(status.fileValue)); a hint, not a verdict"
+        case .agentEnded(let ref, let status, let end):
+            let how = AgentText.ended(end)
+            return "\(how) while \(status.fileValue); 'ppds spawn \(ref.issue.value)' starts it again, or 'ppds update \(ref.issue.value) --status stuck --reason …' says why it stopped"
         case .mergedReadyToPrune(_, let merged, let ownCommits):
             return ownCommits == false
                 ? "no commits of its own; 'ppds prune' cleans it up once older than --min-age"

@@ -47,7 +47,7 @@ public enum PruneText {
     }
 
     public static func json(_ result: PruneResult) -> JSONValue {
-        .object([
+        var object: [String: JSONValue] = [
             "trash": result.trashID.map(JSONValue.string) ?? .null,
             "unique": .array(result.unique.map(JSONValue.string)),
             "issue": result.issue.map { .string($0.tag) } ?? .null,
@@ -58,7 +58,14 @@ public enum PruneText {
             "reasonKind": .string(result.reason.kind),
             "merged": result.merged.map { .string($0.rawValue) } ?? .null,
             "ignored": .array(result.ignored.map(JSONValue.string)),
-        ])
+        ]
+        // The processes that keep the folder, for a front end to name or end them.
+        if case .usedByProcesses(let users) = result.reason {
+            object["usedBy"] = .array(users.map { user in
+                .object(["pid": .int(Int64(user.pid)), "command": .string(user.command), "use": .string(user.use.rawValue), "path": .string(user.path)])
+            })
+        }
+        return .object(object)
     }
 
     public static func describe(_ warning: PruneWarning) -> String {
@@ -99,6 +106,18 @@ public enum PruneText {
             return "another worktree lives inside it (\(nested)); move or remove that one first"
         case .holdsCurrentFolder:
             return "you are inside it; run prune from another folder (for example the main worktree)"
+        case .usedByProcesses(let users):
+            let named = users.prefix(3).map { user in
+                let use = switch user.use {
+                case .currentFolder: "its current folder is inside"
+                case .root: "its root folder is inside"
+                case .openFile: "it has \(user.path) open"
+                case .mappedFile: "it has \(user.path) mapped"
+                }
+                return "process \(user.pid) (\(user.command)): \(use)"
+            }.joined(separator: "; ")
+            let more = users.count > 3 ? " and \(users.count - 3) more" : ""
+            return "in use by \(named)\(more); end \(users.count == 1 ? "it" : "them") first ('ppds stop' ends a session's agent), then prune again"
         case .folderWithoutEntry(let path):
             return "\(path) exists but git has no worktree entry for it; see 'ppds doctor'"
         case .mergeCheckFailed(let error):

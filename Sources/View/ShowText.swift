@@ -23,6 +23,13 @@ public enum ShowText {
             lines.append("  merged:    yes, \(merged.spoken)")
         }
         if let pr = session.pr { lines.append("  pr:        \(safe(pr))") }
+        if let record = session.agent, let agent = AgentText.describe(view.agent, now: now) {
+            lines.append("  agent:     \(safe(record.name)) \(safe(agent))" + (record.tmux.map { " in tmux \(safe($0.session)):\(safe($0.window))" } ?? ""))
+            if let log = record.log { lines.append("    log:     \(safe(log))") }
+        }
+        if let ports = session.ports {
+            lines.append("  ports:     \(ports.first)–\(ports.range.upperBound) (PPDS_PORT=\(ports.first))")
+        }
         if let pr = view.pullRequest {
             lines.append("  forge:     " + PullRequestText.describe(pr, mergedInGit: git.merged != nil) + PullRequestText.age(pr, now: now))
         }

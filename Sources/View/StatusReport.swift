@@ -7,6 +7,7 @@ import Support
 import LifecycleCore
 import Replication
 import Forge
+import Agents
 
 /// The orchestrator view's groups, in display order.
 public enum StatusGroup: String, CaseIterable, Sendable {
@@ -54,6 +55,9 @@ public struct SessionView: Sendable {
     public let origins: [String: GuidanceOrigin]
     /// The PR's state on the forge as last fetched (`status --prs`, watch, serve); a hint only.
     public var pullRequest: PullRequestStatus?
+    /// The agent as /proc showed it when the view was built (`observedAt`).
+    public var agent: AgentLiveness = .none
+    public var observedAt = Date()
 
     public init(session: Session, git: SessionGitState, home: String? = nil) {
         self.session = session
@@ -84,6 +88,8 @@ public struct SessionView: Sendable {
         }
         var view = SessionView(session: session, git: git, origins: origins)
         view.pullRequest = pullRequest
+        view.agent = agent
+        view.observedAt = observedAt
         return view
     }
 
@@ -105,6 +111,8 @@ public struct SessionView: Sendable {
             pr["summary"] = .string(PullRequestText.describe(pullRequest, mergedInGit: git.merged != nil && git.hasOwnCommits != false))
             object["pullRequest"] = .object(pr)
         }
+        // Whether the agent ppds started is alive, computed when read (`agentProcess` is the record).
+        if session.agent != nil { object["agentLiveness"] = AgentText.json(agent) }
         if session.pr != nil { object["reviewRank"] = .int(Int64(ReviewQueue.rank(pullRequest))) }
         // The sender of each message from elsewhere, and whether it is relayed to the worker
         // (the `from` inside a message is what its sender claims; this is what this machine checked).
@@ -162,6 +170,9 @@ public struct StatusReport: Sendable {
         facts.operations = DiagnosisFacts.operations(workspace)
         let running = Set(facts.operations.filter(\.live).map { canonicalPath($0.worktree) })
         let sessions = listing.sessions.filter { workspace.owns($0) }
+        // Liveness is read now, never stored: a killed agent shows at the next refresh.
+        let machineID = sessions.contains { $0.agent != nil } ? (try? Machine.current(home: workspace.store.home))?.id : nil
+        let processes = AgentLiveness.snapshot(for: sessions)
         let worktrees: [WorktreeInfo]
         worktrees = try PPDSError.wrapping { try workspace.openRepository().worktrees() }
         let byPath = Dictionary(worktrees.filter { !$0.path.isEmpty }.map { (canonicalPath($0.path), $0) }, uniquingKeysWith: { a, _ in a })
@@ -181,8 +192,13 @@ public struct StatusReport: Sendable {
             if session.status.isTerminal && !git.worktreeExists && !git.branchExists && !options.includeGone { continue }
             var view = SessionView(session: session, git: git, home: workspace.store.home)
             view.pullRequest = PullRequestRefresh.cached(session, in: pullRequests)
+            view.agent = AgentLiveness.observe(session, machineID: machineID, now: now, processes: processes)
+            view.observedAt = now
             views.append(view)
-            if let sessionFacts { facts.sessions.append(sessionFacts) }
+            if var sessionFacts {
+                sessionFacts.agent = view.agent
+                facts.sessions.append(sessionFacts)
+            }
         }
         return StatusReport(sessions: views, problems: Diagnosis.diagnose(facts), generatedAt: now)
     }

@@ -2,6 +2,7 @@ import Foundation
 import Config
 import GitKit
 import Lifecycle
+import Agents
 import SessionKit
 import Support
 import Forge
@@ -69,6 +70,10 @@ public struct StatusText {
         // Uncommitted work, when it was computed (--dirty), and where to go.
         if let dirty = view.git.dirty, dirty.isDirty { lines[0] += " · dirty: " + dirty.summary }
         lines[0] += " · " + Self.safe(shorten(view.session.worktree))
+        // The agent ppds started, alive or not, read when the view was built.
+        if let agent = AgentText.describe(view.agent, now: now) {
+            lines.insert("     Agent \(Self.safe(view.session.agent?.name ?? "")): \(Self.safe(agent))", at: 1)
+        }
         let held = view.held
         if !held.isEmpty {
             let senders = Array(Set(held.map { $0.origin.described })).sorted()

@@ -33,6 +33,8 @@ import TestSupport
         #expect(session["worktree"] as? String == URL(fileURLWithPath: folder).resolvingSymlinksInPath().path)
         #expect(session["base"] as? String == "origin/main")
         #expect(session["baseCommit"] as? String == forkPoint)
+        // Its block of ports, like a started session's (see SessionPortsTests).
+        #expect((session["ports"] as? [String: Any])?["first"] as? Int == 41000)
         #expect(session["repo"] as? String == URL(fileURLWithPath: fixture.repo).resolvingSymlinksInPath().path)
         #expect(try gitState() == before)
         // The session is a session like any other: show, update and path work from inside it.
