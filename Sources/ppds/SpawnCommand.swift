@@ -18,7 +18,11 @@ struct SpawnCommand: JSONCommand {
             Reach it with 'ppds attach', 'ppds logs', 'ppds send'; end it with 'ppds stop'.
             """)
 
-    @Argument(help: "The issues (456, #456 or work-456); each needs a session ('ppds start-work').") var issues: [IssueNumber] = []
+    // One positional list: swift-argument-parser allows no positional after an array of them, and
+    // puts the words after `--` in it too; `split` takes them back off by the raw command line.
+    @Argument(help: ArgumentHelp("The issues (456, #456 or work-456), each with a session ('ppds start-work'); then, after '--', the agent's command and arguments (run without a shell).",
+                                 valueName: "issue"))
+    var words: [String] = []
     @OptionGroup var repo: RepoOption
     @Option(help: "The agent: 'claude' (the default, with its hooks) or a name from [agents.NAME] in the config.") var agent: String?
     @Option(help: ArgumentHelp("A prompt template that replaces the project's (.ppds/prompt.md) and the built-in one.", valueName: "file"))
@@ -27,9 +31,20 @@ struct SpawnCommand: JSONCommand {
     var promptVia: String = "none"
     @Flag(help: "Do not ask gh for the issue's body.") var offline = false
     @OptionGroup var output: OutputOptions
-    @Argument(parsing: .postTerminator, help: "After '--': the agent's command and arguments (run without a shell).") var command: [String] = []
+
+    var split: (issues: [String], command: [String]) {
+        let raw = CommandLine.arguments
+        let after = raw.firstIndex(of: "--").map { raw.count - $0 - 1 } ?? 0
+        let count = min(after, words.count)
+        return (Array(words.dropLast(count)), Array(words.suffix(count)))
+    }
+    var command: [String] { split.command }
+    var issues: [IssueNumber] { split.issues.compactMap { IssueNumber(parsing: $0) } }
 
     func validate() throws {
+        for word in split.issues where IssueNumber(parsing: word) == nil {
+            throw ValidationError("'\(word)' is not an issue number (a positive integer, #N or work-N); the agent's command goes after '--'")
+        }
         if issues.isEmpty { throw ValidationError("give the issues to spawn workers for") }
         if agent != nil && !command.isEmpty { throw ValidationError("--agent and a command after '--' do not go together") }
         if AgentConfig.PromptDelivery(rawValue: promptVia) == nil { throw ValidationError("--prompt-via must be argv, stdin or none") }
