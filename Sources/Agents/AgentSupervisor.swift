@@ -9,9 +9,10 @@ import Support
 /// foreground (same process group and terminal, so an interactive agent works), and records how
 /// the agent ended: its exit code, or the signal (`kill -9` included).
 public enum AgentSupervisor {
-    /// The signals a shell ignores while it waits for its foreground job: Ctrl-C and Ctrl-\ are
-    /// the agent's; SIGTERM and SIGHUP (`ppds stop`, a closed window) reach the agent too, and
-    /// the supervisor stays to record how it ended.
+    /// Ignored from the start. Once the agent runs, SIGINT and SIGQUIT stay ignored (Ctrl-C and
+    /// Ctrl-\ reach the agent in the same foreground group, as with a shell), and SIGTERM and
+    /// SIGHUP are passed on to it (a closed pane or a killed tmux server signals only the pane's
+    /// first process): the supervisor stays to record how the agent ended.
     static let ignoredWhileWaiting: [Int32] = [SIGINT, SIGQUIT, SIGTERM, SIGHUP]
 
     /// Runs the agent; returns the exit status for the supervisor itself (the agent's, or 128 +
@@ -55,6 +56,7 @@ public enum AgentSupervisor {
         let outcome: (exitCode: Int32?, signal: Int32?)
         do {
             let child = try ProcessRunner.startForeground(launch.argv, in: session.worktree, environment: childEnvironment, stdin: input[0])
+            ProcessRunner.forwardHangupAndTerminate(to: child)
             if input[0] >= 0 {
                 close(input[0])
                 let writeEnd = input[1], prompt = Data((launch.prompt ?? "").utf8)

@@ -129,3 +129,22 @@ int ppds_spawn_foreground(pid_t *pid, const char *path, char *const argv[], char
     posix_spawn_file_actions_destroy(&actions);
     return code;
 }
+
+static volatile pid_t ppds_forward_target = 0;
+static void ppds_forward(int number) {
+    if (ppds_forward_target > 0) kill(ppds_forward_target, number);
+}
+// The supervisor passes SIGHUP (its pane closed, the tmux server killed: the kernel signals only
+// the session leader) and SIGTERM (someone ended the supervisor) on to the agent, as a shell
+// passes SIGHUP to its jobs, then records how the agent ended.
+void ppds_forward_signals_to(pid_t child) {
+    ppds_forward_target = child;
+    struct sigaction action;
+    action.sa_handler = ppds_forward;
+    sigemptyset(&action.sa_mask);
+    action.sa_flags = SA_RESTART;
+    sigaction(SIGHUP, &action, NULL);
+    sigaction(SIGTERM, &action, NULL);
+    ppds_unblock(SIGHUP);
+    ppds_unblock(SIGTERM);
+}

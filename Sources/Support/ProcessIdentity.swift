@@ -53,4 +53,7 @@ extension ProcessRunner {
         guard code == 0 else { throw PPDSError.failed("cannot run \(argv[0]): \(String(cString: strerror(code)))") }
         return pid
     }
+
+    /// SIGHUP and SIGTERM to this process are passed on to `child` (see `ppds_forward_signals_to`).
+    public static func forwardHangupAndTerminate(to child: pid_t) { ppds_forward_signals_to(child) }
 }

@@ -204,6 +204,18 @@ final class TmuxWorld: @unchecked Sendable {
         #expect(exited.stderr.contains("has exited"))
     }
 
+    @Test func aClosedWindowEndsTheAgentAndIsRecorded() throws {
+        let world = try TmuxWorld()
+        try world.fixture.started(4162)
+        try world.ppds(["spawn", "4162", "--", "sleep", "60"]).check()
+        let child = try world.agentPID(4162)
+        let window = try #require((try world.agent(4162)?["tmux"] as? [String: String])?["window"])
+        try world.tmux(["kill-window", "-t", window]).check()
+        try world.eventually("the exit is recorded") { try world.agent(4162)?["exited"] is String }
+        #expect(try world.agent(4162)?["signal"] as? Int == Int(SIGHUP))
+        #expect(kill(child, 0) != 0, "the agent does not outlive its window")
+    }
+
     @Test func cancelStopsTheAgentFirst() throws {
         let world = try TmuxWorld()
         try world.fixture.started(4171)

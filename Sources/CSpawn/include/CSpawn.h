@@ -31,4 +31,6 @@ int ppds_stdout_ok(void);
 /// in `directory`, signals at their defaults: the agent under `ppds agent-run`.
 int ppds_spawn_foreground(pid_t *pid, const char *path, char *const argv[], char *const envp[],
                           const char *directory, int in_fd);
+/// From now on SIGHUP and SIGTERM to this process are sent on to `child` (the supervised agent).
+void ppds_forward_signals_to(pid_t child);
 #endif
