@@ -260,6 +260,63 @@ final class TmuxWorld: @unchecked Sendable {
         #expect(logs.contains("stand-in #4191: shipping"))
     }
 
+    @Test func startWorkSpawnsAndGuideTypesIntoAnAgentWithoutHooks() throws {
+        let world = try TmuxWorld()
+        let received = world.fixture.folder.file("typed")
+        let agent = try world.script("reader.sh", "IFS= read -r line; printf '%s' \"$line\" > \(received).tmp; mv \(received).tmp \(received); exec sleep 60")
+        try FileManager.default.createDirectory(atPath: world.fixture.home, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        try "[agents.reader]\ncommand = [\"\(agent)\"]\nprompt = \"none\"\n".write(toFile: world.fixture.home + "/config.toml", atomically: true, encoding: .utf8)
+        let started = try world.ppds(["start-work", "4201", "--offline", "--spawn", "--agent", "reader", "--json"]).check().json()
+        let spawned = try #require(started["spawned"] as? [[String: Any]])
+        #expect(spawned.first?["outcome"] as? String == "spawned")
+        #expect(try world.agent(4201)?["name"] as? String == "reader")
+        try world.agentPID(4201)
+        let guided = try world.ppds(["guide", "4201", "use the $(simple) one;"]).check()
+        #expect(guided.stderr.contains("typed into #4201's agent reader"))
+        try world.eventually("the agent read the guidance") { FileManager.default.fileExists(atPath: received) }
+        #expect(try String(contentsOfFile: received, encoding: .utf8) == "use the $(simple) one;")
+    }
+
+    @Test func aRepositorysAgentsAndPromptActOnlyOnceTrusted() throws {
+        let world = try TmuxWorld()
+        try world.fixture.started(4211)
+        let received = world.fixture.folder.file("prompt-received")
+        let agent = try world.script("agent.sh", "printf '%s' \"$1\" > \(received); exec sleep 60")
+        try "[agents.repo]\ncommand = [\"\(agent)\"]\n".write(toFile: world.fixture.repo + "/.ppds.toml", atomically: true, encoding: .utf8)
+        try FileManager.default.createDirectory(atPath: world.fixture.repo + "/.ppds", withIntermediateDirectories: true)
+        try "PROJECT PROMPT for {issue}\n".write(toFile: world.fixture.repo + "/.ppds/prompt.md", atomically: true, encoding: .utf8)
+        let refused = try world.ppds(["spawn", "4211", "--agent", "repo"])
+        #expect(refused.status == 2)
+        #expect(refused.stderr.contains("not trusted"))
+        #expect(refused.stderr.contains("ppds trust"))
+        try world.ppds(["trust"]).check()
+        try world.ppds(["spawn", "4211", "--agent", "repo", "--offline"]).check()
+        try world.eventually("the agent got its prompt") { FileManager.default.fileExists(atPath: received) }
+        Thread.sleep(forTimeInterval: 0.2)
+        #expect(try String(contentsOfFile: received, encoding: .utf8) == "PROJECT PROMPT for 4211\n")
+        // A changed prompt is not trusted any more: the built-in one is used, with a warning.
+        try world.ppds(["stop", "4211"]).check()
+        try "CHANGED {issue}\n".write(toFile: world.fixture.repo + "/.ppds/prompt.md", atomically: true, encoding: .utf8)
+        try? FileManager.default.removeItem(atPath: received)
+        let again = try world.ppds(["spawn", "4211", "--agent", "repo", "--offline"]).check()
+        #expect(again.stderr.contains("prompt.md is not trusted"))
+        try world.eventually("the agent got its prompt") { FileManager.default.fileExists(atPath: received) }
+        Thread.sleep(forTimeInterval: 0.2)
+        #expect(try String(contentsOfFile: received, encoding: .utf8).hasPrefix("You are the worker for issue #4211"))
+    }
+
+    @Test func logsShowsTheExecLogEscaped() throws {
+        let world = try TmuxWorld()
+        try world.fixture.started(4221)
+        try FileManager.default.createDirectory(atPath: world.fixture.home + "/logs", withIntermediateDirectories: true)
+        try "one\ntwo \u{1B}[31mred\nthree\n".write(toFile: world.fixture.home + "/logs/work-4221.exec.log", atomically: true, encoding: .utf8)
+        let logs = try world.ppds(["logs", "4221", "--lines", "2"]).check().stdout
+        #expect(logs == "two \\e[31mred\nthree\n")
+        #expect(try world.ppds(["logs", "4221", "--exec", "--raw", "--lines", "1"]).check().stdout == "three\n")
+        let none = try world.ppds(["logs", "4222"])
+        #expect(none.status == 2)
+    }
+
     @Test func promptTemplateFillsEachPlaceholderOnce() {
         var session = Session(issue: IssueNumber(7)!, branch: "feat/x", worktree: "/w", started: Date(), title: "T {body}")
         session.title = "T {body}"
