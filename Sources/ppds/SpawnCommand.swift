@@ -12,7 +12,7 @@ struct SpawnCommand: JSONCommand {
         commandName: "spawn",
         abstract: "Start each session's worker agent in its own tmux window (claude by default), with a prompt made from the issue.",
         discussion: """
-            One tmux session per repository, one window per issue (work-N), in the worktree, on ppds's own \
+            ppds spawn <issue>... [--agent NAME | -- CMD ARGS...]. One tmux session per repository, one window per issue (work-N), in the worktree, on ppds's own \
             tmux server ('tmux -L ppds', or PPDS_TMUX_SOCKET). The agent runs under 'ppds agent-run', which \
             records it in the session (agentProcess) and keeps the pane's output in $PPDS_HOME/logs/work-N.agent.log. \
             Reach it with 'ppds attach', 'ppds logs', 'ppds send'; end it with 'ppds stop'.
