@@ -37,18 +37,15 @@ struct AttachCommand: JSONCommand, NamedSessionCommand {
             }
             return
         }
-        switch how {
-        case .switchClient(let argv):
-            try tmux.run(Array(argv.dropFirst(tmux.argv([]).count)))
-        case .attach(let argv):
-            if ProcessInfo.processInfo.environment["TMUX"] != nil {
-                CLI.printError("note: attaching inside another tmux (nested); detach with the prefix key, then d")
-                unsetenv("TMUX")
-            }
-            let cArguments = argv.map { strdup($0) } + [nil]
-            execv(argv[0], cArguments)
-            throw PPDSError.failed("cannot run \(argv[0]): \(String(cString: strerror(errno)))")
+        // Both by exec: switch-client needs the caller's TMUX (its client); attach needs the terminal.
+        if case .attach = how, ProcessInfo.processInfo.environment["TMUX"] != nil {
+            CLI.printError("note: attaching inside another tmux (nested); detach with the prefix key, then d")
+            unsetenv("TMUX")
         }
+        let argv = how.argv
+        let cArguments = argv.map { strdup($0) } + [nil]
+        execv(argv[0], cArguments)
+        throw PPDSError.failed("cannot run \(argv[0]): \(String(cString: strerror(errno)))")
     }
 }
 
