@@ -28,9 +28,20 @@ public enum ProcessIdentity {
         startTime(of: pid) == start && owner(of: pid) == getuid()
     }
 
-    /// Whether any process of the group `pgid` is left (a zombie leader counts until reaped).
+    /// Whether any process of the group `pgid` is left, zombies aside: a supervisor that has
+    /// exited stays a zombie until tmux reaps it, which can take a second or more.
     public static func groupAlive(_ pgid: Int32) -> Bool {
-        kill(-pgid, 0) == 0 || errno == EPERM
+        guard kill(-pgid, 0) == 0 || errno == EPERM else { return false }
+        guard let entries = try? FileManager.default.contentsOfDirectory(atPath: "/proc") else { return true }
+        for entry in entries where entry.first?.isNumber == true {
+            guard let data = FileManager.default.contents(atPath: "/proc/\(entry)/stat") else { continue }
+            let text = String(decoding: data, as: UTF8.self)
+            guard let close = text.lastIndex(of: ")") else { continue }
+            // After the name: field 3 (state), 4 (ppid), 5 (pgrp).
+            let fields = text[text.index(after: close)...].split(separator: " ")
+            if fields.count > 2, Int32(fields[2]) == pgid, fields[0] != "Z" { return true }
+        }
+        return false
     }
 }
 
