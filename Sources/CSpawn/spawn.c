@@ -102,3 +102,49 @@ void ppds_on_interrupt_say(const char *message) {
     sigaction(SIGINT, &action, NULL);
     ppds_unblock(SIGINT);
 }
+
+// The agent under `ppds agent-run`: in the supervisor's own process group (the pane's
+// foreground group, so an interactive agent owns the terminal), with the terminal's
+// descriptors 0–2 (stdin from `in_fd` when >= 0), signals back at their defaults (the
+// supervisor ignores SIGINT and the others while it waits; exec keeps an ignored signal ignored).
+int ppds_spawn_foreground(pid_t *pid, const char *path, char *const argv[], char *const envp[],
+                          const char *directory, int in_fd) {
+    posix_spawn_file_actions_t actions;
+    posix_spawnattr_t attributes;
+    int code = posix_spawn_file_actions_init(&actions);
+    if (code != 0) return code;
+    code = posix_spawnattr_init(&attributes);
+    if (code != 0) { posix_spawn_file_actions_destroy(&actions); return code; }
+    sigset_t none, all;
+    sigemptyset(&none);
+    sigfillset(&all);
+    if (!code && in_fd >= 0) code = posix_spawn_file_actions_adddup2(&actions, in_fd, 0);
+    if (!code && directory) code = posix_spawn_file_actions_addchdir_np(&actions, directory);
+    if (!code) code = posix_spawn_file_actions_addclosefrom_np(&actions, 3);
+    if (!code) code = posix_spawnattr_setsigmask(&attributes, &none);
+    if (!code) code = posix_spawnattr_setsigdefault(&attributes, &all);
+    if (!code) code = posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+    if (!code) code = posix_spawn(pid, path, &actions, &attributes, argv, envp);
+    posix_spawnattr_destroy(&attributes);
+    posix_spawn_file_actions_destroy(&actions);
+    return code;
+}
+
+static volatile pid_t ppds_forward_target = 0;
+static void ppds_forward(int number) {
+    if (ppds_forward_target > 0) kill(ppds_forward_target, number);
+}
+// The supervisor passes SIGHUP (its pane closed, the tmux server killed: the kernel signals only
+// the session leader) and SIGTERM (someone ended the supervisor) on to the agent, as a shell
+// passes SIGHUP to its jobs, then records how the agent ended.
+void ppds_forward_signals_to(pid_t child) {
+    ppds_forward_target = child;
+    struct sigaction action;
+    action.sa_handler = ppds_forward;
+    sigemptyset(&action.sa_mask);
+    action.sa_flags = SA_RESTART;
+    sigaction(SIGHUP, &action, NULL);
+    sigaction(SIGTERM, &action, NULL);
+    ppds_unblock(SIGHUP);
+    ppds_unblock(SIGTERM);
+}

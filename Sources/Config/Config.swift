@@ -15,6 +15,8 @@ public struct Config: Sendable {
     public var onStuck: [CommandSpec] = []
     public var onComplete: [CommandSpec] = []
     public var spawn: CommandSpec?
+    /// `[agents.NAME]`: the agents `ppds spawn --agent NAME` can start (see AgentConfig).
+    public var agents: [String: AgentConfig] = [:]
     public var staleAfter: TimeInterval?
     /// The git remote that carries the session registry between machines (`registry.remote`);
     /// when set, start-work claims issues there first.
@@ -43,7 +45,7 @@ public struct Config: Sendable {
 
     public init() {}
 
-    static let knownKeys: Set<String> = ["base", "branch", "worktree", "worktree_roots", "default_type", "labels", "copy", "hooks", "spawn", "stale_after", "registry", "trash", "issues", "ports"]
+    static let knownKeys: Set<String> = ["base", "branch", "worktree", "worktree_roots", "default_type", "labels", "copy", "hooks", "spawn", "stale_after", "registry", "trash", "issues", "ports", "agents"]
 
     /// The largest config file read.
     static let maxFileSize = 1 << 20
@@ -224,6 +226,13 @@ public struct Config: Sendable {
             spawn = try command(value, ["spawn"])
             if fromRepository { repositoryCommandKeys.insert("spawn") }
         }
+        if let table = document.value(at: "agents") {
+            guard case .table(let entries) = table else { throw fail(["agents"], "expected tables [agents.NAME] with command = [\"prog\", \"arg\"]") }
+            for (name, value) in entries.sorted(by: { $0.key < $1.key }) {
+                agents[name] = try AgentConfig.parse(name: name, value, fail: { fail(["agents", name] + $0, $1) })
+                if fromRepository { repositoryCommandKeys.insert("agents." + name) }
+            }
+        }
         if let registry = document.value(at: "registry") {
             guard case .table(let table) = registry else { throw fail(["registry"], "expected a table (registry.remote = \"origin\")") }
             for key in table.keys.sorted() where key != "remote" { throw fail(["registry", key], "unknown key (known: remote)") }
@@ -339,11 +348,22 @@ public enum Trust {
         records(home: home)[key(repoRoot: repoRoot)] == SHA256.hex(Data(content.utf8))
     }
 
+    /// The repository's prompt template for spawned agents (`.ppds/prompt.md`): it instructs an
+    /// agent that runs tools, so it counts only as trusted (`ppds trust` records it with the file).
+    public static let promptFile = ".ppds/prompt.md"
+
+    static func promptKey(repoRoot: String) -> String { canonicalPath(repoRoot) + "/" + promptFile }
+
+    public static func isPromptTrusted(repoRoot: String, content: String, home: String) -> Bool {
+        records(home: home)[promptKey(repoRoot: repoRoot)] == SHA256.hex(Data(content.utf8))
+    }
+
     /// Records the repository file's current content as trusted; returns its digest.
     @discardableResult
     public static func trust(repoRoot: String, home: String) throws(PPDSError) -> String {
         let file = repoRoot + "/.ppds.toml"
-        guard let text = try Config.readRepositoryFile(file) else {
+        let prompt = try Config.readRepositoryFile(repoRoot + "/" + promptFile)
+        guard let text = try Config.readRepositoryFile(file) ?? prompt.map({ _ in "" }) else {
             throw PPDSError.refused("\(file) does not exist; nothing to trust")
         }
         _ = try Config.load(home: home, repoRoot: repoRoot)
@@ -352,7 +372,10 @@ public enum Trust {
         }
         var all = records(home: home)
         let digest = SHA256.hex(Data(text.utf8))
-        all[key(repoRoot: repoRoot)] = digest
+        if !text.isEmpty || FileManager.default.fileExists(atPath: file) { all[key(repoRoot: repoRoot)] = digest }
+        if let prompt {
+            all[promptKey(repoRoot: repoRoot)] = SHA256.hex(Data(prompt.utf8))
+        }
         let json = JSONWriter.write(.object(all.mapValues(JSONValue.string)))
         do {
             try PrivateFile.write(Data((json + "\n").utf8), to: recordFile(home: home), home: home)

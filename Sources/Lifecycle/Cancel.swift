@@ -3,6 +3,7 @@ import SessionKit
 import Support
 import LifecycleCore
 import Replication
+import Agents
 
 /// What `cancel` asks for.
 public struct CancelRequest: Sendable {
@@ -43,6 +44,8 @@ public enum Cancel {
     public static func run(_ request: CancelRequest, store: SessionStore, workspace named: Workspace?) throws(PPDSError) -> CancelReport {
         let issue = request.issue
         let current = try PPDSError.wrapping { try store.load(issue) }
+        // Its agent stops first: a cancelled session has no worker (one on another machine is that machine's to stop).
+        _ = try? AgentStop.stop(issue, store: store)
         let session = current.status == .cancelled ? current : try SessionChanges.apply(.cancel, to: issue, in: store, workspace: named)
         let located = named ?? (try? Workspace.locate(repo: session.repo))
         var claimWarnings: [String] = []

@@ -1,4 +1,5 @@
 import Foundation
+import Agents
 import Config
 import GitKit
 import SessionKit
@@ -488,6 +489,8 @@ public struct Prune: Sendable {
                    adminName: candidate.worktree?.name, commit: checked?.hex, pid: getpid(), created: Timestamp.format(now))
         }
         let trash = Trash(workspace: workspace, repository: repository)
+        // The session's agent stops before its worktree goes (before the session's lock: the stop records the exit under it).
+        if decision.removeWorktree, let session = candidate.session { _ = try? AgentStop.stop(session.issue, store: workspace.store) }
         do {
             let work = { () throws in
                 // What was checked must still be what is there: a commit made, a branch

@@ -7,6 +7,7 @@ import SessionKit
 import Support
 import View
 import LifecycleCore
+import Agents
 
 struct GuideCommand: JSONCommand, NamedSessionCommand {
     static let configuration = CommandConfiguration(
@@ -39,6 +40,7 @@ struct GuideCommand: JSONCommand, NamedSessionCommand {
         }
         let session = try SessionChanges.apply(.guide(message: text!), to: issue, in: store, workspace: workspace)
         CLI.report(session, json: json, line: GuideCommand.sent(session))
+        if let typed = AgentReach.typeGuidance(session, home: store.home, text: text!) { CLI.printError(typed, prefixed: false) }
     }
 
     enum Reply { case answer(String), skip, endOfInput }

@@ -19,7 +19,7 @@ struct PPDS: AsyncParsableCommand {
             CommandGroup(name: "orchestrator", subcommands: [
                 StatusCommand.self, ListCommand.self, ShowCommand.self, WatchCommand.self, ServeCommand.self, GuideCommand.self,
                 IssuesCommand.self, NextCommand.self, PlanCommand.self, ApproveCommand.self, ReviseCommand.self, PauseCommand.self, ResumeCommand.self,
-                MCPCommand.self,
+                MCPCommand.self, SpawnCommand.self, AttachCommand.self, LogsCommand.self, SendCommand.self, StopCommand.self,
             ]),
             CommandGroup(name: "lifecycle", subcommands: [
                 StartWorkCommand.self, AdoptCommand.self, CancelCommand.self, PruneCommand.self, TrashCommand.self, RestoreCommand.self,
@@ -27,7 +27,7 @@ struct PPDS: AsyncParsableCommand {
             ]),
             CommandGroup(name: "machines", subcommands: [SyncCommand.self, MachinesCommand.self]),
             CommandGroup(name: "setup", subcommands: [
-                TrustCommand.self, AgentHooksCommand.self, ShellInitCommand.self, DemoCommand.self, HookCommand.self,
+                TrustCommand.self, AgentHooksCommand.self, ShellInitCommand.self, DemoCommand.self, HookCommand.self, AgentRunCommand.self,
             ]),
         ]
     )

@@ -28,7 +28,10 @@ struct StartWorkCommand: JSONCommand {
     @Flag(help: "Start even an issue that gh says does not exist or is closed.") var force = false
     @Flag(name: .customLong("no-hooks"), help: "Do not run post_create hooks or the spawn command.") var noHooks = false
     @Option(help: "Use this existing local branch instead of creating one (one issue; refused when it is checked out).") var branch: String?
-    @Option(help: "Write this agent's hooks into each new worktree, as 'ppds agent-hooks claude --write' does (claude).") var agent: AgentKind?
+    @Option(help: "Write this agent's hooks into each new worktree, as 'ppds agent-hooks claude --write' does (claude); with --spawn, the agent to spawn ('claude' or a name from [agents.NAME]).")
+    var agent: String?
+    @Flag(help: "Then start each session's worker agent in its own tmux window, as 'ppds spawn' does (claude unless --agent names another).")
+    var spawn = false
     @OptionGroup var output: OutputOptions
     @Flag(help: "Print only the new worktree's path on stdout (the rest on stderr), for 'ppds shell-init', whose wrapper then changes into it.")
     var cd = false
@@ -52,6 +55,9 @@ struct StartWorkCommand: JSONCommand {
         }
         if let type, !Naming.isValidType(type) { throw ValidationError("--type '\(type)' must be lower-case letters, digits, '-' or '_'") }
         guard (1...64).contains(jobs) else { throw ValidationError("--jobs must be between 1 and 64") }
+        if let agent, !spawn, AgentKind(rawValue: agent) == nil { throw ValidationError("--agent '\(agent)': ppds writes hooks for claude only (with --spawn, any agent from [agents.NAME])") }
+        if spawn && !exec.isEmpty { throw ValidationError("--spawn and --exec do not go together: spawn runs the agent in tmux, --exec without a terminal") }
+        if spawn && cd { throw ValidationError("--spawn and --cd do not go together; 'ppds attach' reaches the worker") }
     }
 
     func execute() throws {
@@ -87,7 +93,7 @@ struct StartWorkCommand: JSONCommand {
         if let title { known[numbers[0]] = IssueInfo(issue: numbers[0], title: title) }
         var request = StartWorkRequest(issues: numbers, base: base, known: known, type: type, jobs: jobs,
                                        offline: offline, runHooks: !noHooks, branch: branch, exec: exec,
-                                       agent: agent.map { ($0, CLI.executablePath) })
+                                       agent: spawn ? nil : agent.flatMap(AgentKind.init(rawValue:)).map { ($0, CLI.executablePath) })
         request.force = force
         let starter = StartWork(workspace: workspace, config: config)
         // Ctrl-C in a bulk start: say what happens to the work, then leave as interrupted.
@@ -99,15 +105,37 @@ struct StartWorkCommand: JSONCommand {
         Self.onInterrupt(saying: "interrupted: issues already started keep their worktree and session; one caught half-way is rolled back by the next run (or by 'ppds doctor --fix'). To finish, run the same command again (it skips what exists): \(rerun)")
         let report = starter.report(request)
         sayOnInterrupt(nil)
-        Self.render(report, json: json, cd: cd)
+        var spawned: [SpawnResult] = []
+        if spawn {
+            let ready = report.results.compactMap { result -> IssueNumber? in
+                switch result.outcome {
+                case .started(let session), .existing(let session): session.issue
+                case .recreated(let session, _): session.issue
+                case .failed, .claimedElsewhere: nil
+                }
+            }
+            if !ready.isEmpty {
+                do {
+                    spawned = try Spawn(workspace: workspace, config: config)
+                        .run(SpawnRequest(issues: ready, agent: .named(agent ?? AgentConfig.claude.name), offline: offline, executable: CLI.executablePath))
+                } catch {
+                    spawned = ready.map { SpawnResult(issue: $0, agent: agent, outcome: .failed(PPDSError.from(error))) }
+                }
+            }
+        }
+        Self.render(report, json: json, cd: cd, spawned: spawn ? spawned : nil)
+        if spawn { SpawnCommand.render(spawned, json: json, document: false) }
         if let failure = report.failure { throw ExitCode(PPDSError(failure, "").exitCode) }
+        if spawned.contains(where: { if case .failed = $0.outcome { true } else { false } }) { throw ExitCode(1) }
     }
 
     /// The report on stdout, each refusal once on stderr (a plain message with --json).
-    static func render(_ report: StartWorkReport, json: Bool, cd: Bool) {
+    static func render(_ report: StartWorkReport, json: Bool, cd: Bool, spawned: [SpawnResult]? = nil) {
         for warning in report.warnings { CLI.printError("warning: " + warning, prefixed: false) }
         if json {
-            CLI.printJSON(report.json)
+            var out = report.json
+            if let spawned { out["spawned"] = .array(spawned.map(\.json)) }
+            CLI.printJSON(out)
         } else if cd {
             for result in report.results { CLI.printError(StartWorkText.describe(result), prefixed: false) }
             if let session = report.results.first?.session { print(session.worktree) }

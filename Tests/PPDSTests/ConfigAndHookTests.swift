@@ -146,7 +146,7 @@ import SessionKit
         #expect(error("base = \"\"\"\nstale_after = 1\n\"\"\"\nstale_after = 0\n").hasPrefix("/r/.ppds.toml:4: key 'stale_after': expected minutes"))
         #expect(error("stale_after = \"soon\"\n") == "/r/.ppds.toml:1: key 'stale_after': 'soon' is not a duration (e.g. 90, \"45m\", \"2h\")")
         // Unknown keys, at the top and under [hooks].
-        #expect(error("base = \"main\"\ncolour = \"red\"\n").hasPrefix("/r/.ppds.toml:2: key 'colour': unknown key (known: base, branch,"))
+        #expect(error("base = \"main\"\ncolour = \"red\"\n").hasPrefix("/r/.ppds.toml:2: key 'colour': unknown key (known: agents, base, branch,"))
         #expect(error("[hooks]\npre_create = \"x\"\n") == "/r/.ppds.toml:2: key 'hooks.pre_create': unknown hook (known: post_create, on_stuck, on_complete)")
     }
 

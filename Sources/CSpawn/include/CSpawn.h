@@ -27,6 +27,12 @@ void ppds_on_interrupt_say(const char *message);
 
 /// Flushes stdout and says whether everything written to it so far got out (0: a write failed).
 int ppds_stdout_ok(void);
+/// Starts `path` in the caller's process group with its terminal (stdin from `in_fd` when >= 0),
+/// in `directory`, signals at their defaults: the agent under `ppds agent-run`.
+int ppds_spawn_foreground(pid_t *pid, const char *path, char *const argv[], char *const envp[],
+                          const char *directory, int in_fd);
+/// From now on SIGHUP and SIGTERM to this process are sent on to `child` (the supervised agent).
+void ppds_forward_signals_to(pid_t child);
 
 // The interactive watch's terminal handling (its own header).
 #include "TerminalMode.h"

@@ -1,0 +1,127 @@
+import Foundation
+import LifecycleCore
+import SessionKit
+import Support
+
+/// Whether a session's recorded agent is running, on this machine, by its record: the pid
+/// with its recorded start time and owner (a reused pid, or one someone wrote, is not the agent).
+public enum AgentState: Sendable, Equatable {
+    /// No agent recorded.
+    case none
+    /// Running here: the supervisor's pid (it leads the agent's process group).
+    case running(pid: Int32)
+    /// Recorded on another machine and not exited: only that machine can tell or signal it.
+    case elsewhere(machine: String)
+    /// Exited, as recorded.
+    case exited
+    /// Recorded as running, but no such process is left (the supervisor was killed, or the machine restarted).
+    case gone
+
+    public static func of(_ record: AgentRecord?, machine: String?) -> AgentState {
+        guard let record else { return .none }
+        if record.exited != nil { return .exited }
+        if let recorded = record.machine, let machine, recorded != machine { return .elsewhere(machine: recorded) }
+        guard let pid = record.pid, let start = record.pidStart, ProcessIdentity.matches(pid: pid, start: start) else { return .gone }
+        return .running(pid: pid)
+    }
+}
+
+/// `ppds stop`, and the first step of `cancel` and `prune`: ends a session's agent.
+public enum AgentStop {
+    public enum Outcome: String, Sendable {
+        /// It ended on SIGTERM (within the grace period).
+        case terminated
+        /// It was still there after the grace period: SIGKILL.
+        case killed
+        /// Nothing was running (no agent, or it had exited).
+        case notRunning
+        /// The record said running but its process was gone: recorded as exited now.
+        case gone
+    }
+
+    public struct Report: Sendable {
+        public var issue: IssueNumber
+        public var outcome: Outcome
+        public var pid: Int32?
+        public var agent: String?
+
+        public var json: JSONValue {
+            .object(["issue": .int(Int64(issue.value)), "outcome": .string(outcome.rawValue),
+                     "pid": pid.map { .int(Int64($0)) } ?? .null, "agent": agent.map(JSONValue.string) ?? .null])
+        }
+    }
+
+    /// Seconds between SIGTERM and SIGKILL.
+    public static let defaultGrace: TimeInterval = 5
+
+    /// SIGTERM to the recorded process group (after checking pid, start time and owner), SIGKILL
+    /// after `grace`, the tmux window closed, and the exit recorded when the supervisor could not.
+    public static func stop(_ issue: IssueNumber, store: SessionStore, grace: TimeInterval = defaultGrace) throws(PPDSError) -> Report {
+        let session = try PPDSError.wrapping { try store.load(issue) }
+        let machine = (try? Machine.current(home: store.home))?.id
+        let record = session.agent
+        var report = Report(issue: issue, outcome: .notRunning, pid: record?.pid, agent: record?.name)
+        switch AgentState.of(record, machine: machine) {
+        case .none, .exited:
+            return report
+        case .elsewhere(let other):
+            throw PPDSError.refused("\(issue.tag)'s agent runs on machine \(other); stop it there ('ppds stop \(issue.value)' on that machine)")
+        case .gone:
+            report.outcome = .gone
+            markExited(issue, store: store, record: record!, signal: nil)
+            closeWindow(record!)
+            return report
+        case .running(let pid):
+            kill(-pid, SIGTERM)
+            report.outcome = .terminated
+            if !waitGone(pid, seconds: grace) {
+                kill(-pid, SIGKILL)
+                report.outcome = .killed
+                _ = waitGone(pid, seconds: 2)
+            }
+            closeWindow(record!)
+            markExited(issue, store: store, record: record!, signal: report.outcome == .killed ? SIGKILL : SIGTERM)
+            return report
+        }
+    }
+
+    static func waitGone(_ pgid: Int32, seconds: TimeInterval) -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while ProcessIdentity.groupAlive(pgid) {
+            if Date() >= deadline { return false }
+            usleep(20_000)
+        }
+        return true
+    }
+
+    static func closeWindow(_ record: AgentRecord) {
+        guard let pane = record.tmux, let tmux = try? Tmux.recorded(socket: pane.socket) else { return }
+        try? tmux.killWindow(pane.window)
+    }
+
+    /// Records the exit when the supervisor did not (it was killed with the agent): only on the
+    /// same record, and only when no exit is recorded yet.
+    static func markExited(_ issue: IssueNumber, store: SessionStore, record: AgentRecord, signal: Int32?) {
+        _ = try? store.modify(issue) { current in
+            guard var agent = current.agent, agent.pid == record.pid, agent.pidStart == record.pidStart, agent.exited == nil else { return current }
+            agent.exited = Date()
+            agent.signal = signal
+            var next = current
+            next.agent = agent
+            return next
+        }
+    }
+}
+
+extension AgentRecord {
+    /// The record's extra key saying which agent hooks were written for it (`claude`, `none`).
+    public static let hooksKey = "hooks"
+
+    /// Whether the agent reads guidance through its hooks: its record says hooks were written,
+    /// or (a record from before the key) it is `claude`. Without hooks, `guide` also types the
+    /// guidance into its pane.
+    public var hasHooks: Bool {
+        if let kind = extra[Self.hooksKey]?.stringValue { return kind != "none" }
+        return name == "claude"
+    }
+}
