@@ -11,12 +11,12 @@ public enum AgentReach {
         guard let record = session.agent else {
             throw PPDSError.notFound("\(issue.tag) has no agent; start one with 'ppds spawn \(issue.value)'")
         }
-        switch AgentState.of(record, machine: (try? Machine.current(home: home))?.id) {
+        switch AgentLiveness.observe(session, machineID: (try? Machine.current(home: home))?.id, samples: nil) {
         case .none, .exited:
             throw PPDSError.notFound("\(issue.tag)'s agent \(record.name) has exited\(record.exited.map { " (\(Timestamp.format($0)))" } ?? ""); 'ppds logs \(issue.value)' shows what it printed, 'ppds spawn \(issue.value)' starts another")
         case .gone:
             throw PPDSError.notFound("\(issue.tag)'s agent \(record.name) is gone (pid \(record.pid.map(String.init) ?? "?") no longer runs); 'ppds logs \(issue.value)' shows what it printed, 'ppds spawn \(issue.value)' starts another")
-        case .elsewhere(let machine):
+        case .elsewhere(let machine, _):
             throw PPDSError.refused("\(issue.tag)'s agent runs on machine \(machine); reach it there")
         case .running:
             break

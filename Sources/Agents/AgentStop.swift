@@ -3,29 +3,6 @@ import LifecycleCore
 import SessionKit
 import Support
 
-/// Whether a session's recorded agent is running, on this machine, by its record: the pid
-/// with its recorded start time and owner (a reused pid, or one someone wrote, is not the agent).
-public enum AgentState: Sendable, Equatable {
-    /// No agent recorded.
-    case none
-    /// Running here: the supervisor's pid (it leads the agent's process group).
-    case running(pid: Int32)
-    /// Recorded on another machine and not exited: only that machine can tell or signal it.
-    case elsewhere(machine: String)
-    /// Exited, as recorded.
-    case exited
-    /// Recorded as running, but no such process is left (the supervisor was killed, or the machine restarted).
-    case gone
-
-    public static func of(_ record: AgentRecord?, machine: String?) -> AgentState {
-        guard let record else { return .none }
-        if record.exited != nil { return .exited }
-        if let recorded = record.machine, let machine, recorded != machine { return .elsewhere(machine: recorded) }
-        guard let pid = record.pid, let start = record.pidStart, ProcessIdentity.matches(pid: pid, start: start) else { return .gone }
-        return .running(pid: pid)
-    }
-}
-
 /// `ppds stop`, and the first step of `cancel` and `prune`: ends a session's agent.
 public enum AgentStop {
     public enum Outcome: String, Sendable {
@@ -61,17 +38,17 @@ public enum AgentStop {
         let machine = (try? Machine.current(home: store.home))?.id
         let record = session.agent
         var report = Report(issue: issue, outcome: .notRunning, pid: record?.pid, agent: record?.name)
-        switch AgentState.of(record, machine: machine) {
+        switch AgentLiveness.observe(session, machineID: machine, samples: nil) {
         case .none, .exited:
             return report
-        case .elsewhere(let other):
+        case .elsewhere(let other, _):
             throw PPDSError.refused("\(issue.tag)'s agent runs on machine \(other); stop it there ('ppds stop \(issue.value)' on that machine)")
         case .gone:
             report.outcome = .gone
             markExited(issue, store: store, record: record!, signal: nil)
             closeWindow(record!)
             return report
-        case .running(let pid):
+        case .running(let pid, _, _):
             kill(-pid, SIGTERM)
             report.outcome = .terminated
             if !waitGone(pid, seconds: grace) {
@@ -87,7 +64,7 @@ public enum AgentStop {
 
     static func waitGone(_ pgid: Int32, seconds: TimeInterval) -> Bool {
         let deadline = Date().addingTimeInterval(seconds)
-        while ProcessIdentity.groupAlive(pgid) {
+        while ProcessTable.groupAlive(pgid) {
             if Date() >= deadline { return false }
             usleep(20_000)
         }

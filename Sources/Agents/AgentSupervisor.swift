@@ -28,7 +28,7 @@ public enum AgentSupervisor {
         }
         let me = getpid()
         let record = AgentRecord(name: launch.agent, command: launch.argv, machine: (try? Machine.current(home: launch.home))?.id,
-                                 pid: me, pidStart: ProcessIdentity.startTime(of: me), started: Date(),
+                                 pid: me, pidStart: ProcessTable.startTime(of: me), started: Date(),
                                  tmux: pane.map { AgentRecord.TmuxPane(socket: $0.socket, session: $0.session, window: $0.window, pane: $0.pane) },
                                  log: launch.log, extra: [AgentRecord.hooksKey: .string(launch.hooks.rawValue)])
         do {

@@ -134,10 +134,10 @@ public struct Spawn: Sendable {
                 throw PPDSError.refused("\(issue.tag) is \(session.status.fileValue); a finished session gets no worker ('ppds start-work \(issue.value)' starts it again once pruned)")
             }
             let machine = (try? Machine.current(home: workspace.store.home))?.id
-            switch AgentState.of(session.agent, machine: machine) {
-            case .running(let pid):
+            switch AgentLiveness.observe(session, machineID: machine, samples: nil) {
+            case .running(let pid, _, _):
                 throw PPDSError.conflict("\(issue.tag)'s agent \(session.agent?.name ?? "") is already running (pid \(pid), since \(Timestamp.format(session.agent!.started))); reach it with 'ppds attach \(issue.value)', or end it with 'ppds stop \(issue.value)'")
-            case .elsewhere(let other):
+            case .elsewhere(let other, _):
                 throw PPDSError.conflict("\(issue.tag)'s agent runs on machine \(other); reach or stop it there")
             case .none, .exited, .gone:
                 break
@@ -193,7 +193,7 @@ public struct Spawn: Sendable {
         let deadline = Date().addingTimeInterval(Self.recordWait)
         while Date() < deadline {
             if let session = try? workspace.store.load(issue), session.agent?.pid == pid { return true }
-            if ProcessIdentity.startTime(of: pid) == nil { return false }
+            if ProcessTable.startTime(of: pid) == nil { return false }
             usleep(30_000)
         }
         return false

@@ -90,4 +90,17 @@ public enum ProcessTable {
         }
         return "?"
     }
+
+    /// The start time of `pid` (`/proc/<pid>/stat` field 22), nil when there is no such process.
+    public static func startTime(of pid: Int32) -> UInt64? { stat(pid)?.startTime }
+
+    /// Whether any process of the group `pgid` is left, zombies aside: a supervisor that has
+    /// exited stays a zombie until tmux reaps it, which can take a second or more.
+    public static func groupAlive(_ pgid: Int32) -> Bool {
+        guard kill(-pgid, 0) == 0 || errno == EPERM else { return false }
+        return pids().contains { pid in
+            guard let process = stat(pid) else { return false }
+            return process.group == pgid && process.state != "Z"
+        }
+    }
 }
