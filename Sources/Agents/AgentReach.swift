@@ -85,7 +85,9 @@ public enum AgentReach {
         for file in candidates {
             let data: Data?
             do { data = try PrivateFile.read(file, limit: 64 << 20) } catch { throw PPDSError.refused("\(error.path): \(error.message)") }
-            if let data { return (.file(file), lastLines(String(decoding: data, as: UTF8.self), lines)) }
+            // A pane's output was written for a terminal: lines end in CR LF, which Swift reads
+            // as one Character, so without this no line of the file was ever split off.
+            if let data { return (.file(file), lastLines(String(decoding: data, as: UTF8.self).replacingOccurrences(of: "\r\n", with: "\n"), lines)) }
         }
         throw PPDSError.notFound("\(session.issue.tag) has no \(exec ? "--exec " : "")log (looked for \(candidates.joined(separator: ", "))); 'ppds spawn \(session.issue.value)' starts an agent whose output is kept")
     }

@@ -44,6 +44,10 @@ public struct WatchRow: Equatable, Sendable {
         var detail: [String] = []
         let text = StatusText(now: now, home: home)
         detail.append("\(session.issue.tag) \(safe(session.branch)) · \(safe(text.shorten(session.worktree)))")
+        // Whether its agent runs, as the plain view says it; Enter attaches, l shows its log.
+        if let agent = AgentText.describe(view.agent, now: now) {
+            detail.append("agent \(safe(session.agent?.name ?? "")): \(safe(agent))")
+        }
         switch group {
         case .stuck:
             if let stuck = session.stuck {

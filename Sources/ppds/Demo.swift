@@ -188,7 +188,11 @@ public struct Demo {
             throw PPDSError.failed("demo: expected prune to remove #103 after the local merge")
         }
         try view(workspace)
-        print("\nDone: the tracker's 4 issues started in parallel, a plan reviewed, a question answered, 3 shipped with their PR and CI state, merged three ways (a merge commit, a squash, a local merge) and pruned on git's evidence; 1 still paused.")
+
+        try DemoWorkers(workspace: workspace, config: config, root: root, keep: keep, print: print,
+                        view: { () throws(PPDSError) in try view(workspace) })
+            .run(heading: heading("8. Workers that run: two stand-in agents spawned in tmux plan, ask, work and ship"))
+        print("\nDone: the tracker's 4 issues started in parallel, a plan reviewed, a question answered, 3 shipped with their PR and CI state, merged three ways (a merge commit, a squash, a local merge) and pruned on git's evidence; 1 still paused; and two spawned agents ran the worker protocol in tmux.")
     }
 
     /// Runs the real `ppds wait` as #103's worker would (a separate process, blocked until the

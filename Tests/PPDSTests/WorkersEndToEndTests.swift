@@ -1,0 +1,95 @@
+import Foundation
+import Testing
+import TestSupport
+import Agents
+
+/// The whole worker loop with the real parts: a stand-in agent spawned in real tmux, answered
+/// from the interactive watch (itself in another real tmux), an agent killed with `kill -9`
+/// seen by `status`, the agent's log read back, and `ppds demo`'s workers act.
+@Suite(.serialized) struct WorkersEndToEndTests {
+    /// A stand-in spawned by `ppds spawn` plans; the plan is approved; it asks; a digit pressed
+    /// in `ppds watch` answers it; it works, commits and ships, and its exit is recorded.
+    @Test func aStandInIsAnsweredFromTheInteractiveWatch() throws {
+        let world = try TmuxWorld()
+        let worktree = try world.fixture.started(4301, title: "Stand-in answered from watch").worktree
+        let standIn = world.fixture.folder.file("stand-in.sh")
+        try StandInAgent.script.write(toFile: standIn, atomically: true, encoding: .utf8)
+        chmod(standIn, 0o755)
+        try world.ppds(["spawn", "4301", "--", standIn]).check()
+        try world.eventually("the plan is attached") { try world.session(4301)["status"] as? String == "planning_complete" }
+        try world.ppds(["approve", "4301", "go"]).check()
+        try world.eventually("the stand-in asks") { try world.session(4301)["status"] as? String == "stuck" }
+
+        let screen = try TmuxScreen(world.fixture)
+        try screen.startWatch()
+        try screen.waitFor("the question, its options and the running agent") {
+            $0.contains("> #4301 ") && $0.contains("1) the simple one") && $0.contains("running (pid")
+        }
+        try screen.press("1")
+        try world.eventually("the stand-in ships") { try world.session(4301)["status"] as? String == "complete" }
+        try world.eventually("its exit is recorded") { try world.agent(4301)?["exitCode"] as? Int == 0 }
+        let guidance = try #require(try world.session(4301)["guidance"] as? [[String: Any]])
+        #expect(guidance.last?["message"] as? String == "the simple one")
+        let log = try runProcess("/usr/bin/git", ["log", "--format=%s", "-1"], in: worktree).check().stdout
+        #expect(log.contains("stand-in work for #4301"))
+        try screen.waitFor("the watch shows it ready, its agent exited") { $0.contains("PR ready") && $0.contains("agent ") && $0.contains("exit code 0") }
+        try screen.press("q")
+        try screen.waitFor("the shell again") { _ in try screen.format("#{alternate_on}") == "0" }
+    }
+
+    /// `kill -9` of a working session's agent: the next `status` says the agent ended while
+    /// working (text and JSON), with the signal.
+    @Test func anAgentKilledWithSignalNineShowsInStatus() throws {
+        let world = try TmuxWorld()
+        try world.fixture.started(4311)
+        let agent = try world.script("busy.sh", "exec sleep 600")
+        try world.ppds(["spawn", "4311", "--", agent]).check()
+        try world.ppds(["update", "4311", "--status", "working"]).check()
+        let pid = try world.agentPID(4311)
+        let before = try world.ppds(["status"]).check().stdout
+        #expect(before.contains("running (pid"))
+        #expect(kill(pid, SIGKILL) == 0)
+        try world.eventually("status says the agent ended", within: 5) {
+            let text = try world.ppds(["status"]).stdout
+            return text.contains("agent") && text.contains("while working") && text.contains("signal 9")
+        }
+        let json = try world.ppds(["status", "--json"]).json()
+        let problems = try #require(json["problems"] as? [[String: Any]])
+        #expect(problems.contains(where: { $0["name"] as? String == "agentEnded" }))
+    }
+
+    /// The agent log is a terminal's output (lines end in CR LF); after the agent exits, `logs
+    /// --lines 2` gives its last two lines, not the whole file as one line.
+    @Test func logsOfAnExitedAgentGiveItsLastLines() throws {
+        let world = try TmuxWorld()
+        try world.fixture.started(4321)
+        let agent = try world.script("talker.sh", "printf 'one\\ntwo\\nthree\\n'")
+        try world.ppds(["spawn", "4321", "--", agent]).check()
+        try world.eventually("the agent exits") { try world.agent(4321)?["exitCode"] as? Int == 0 }
+        try world.eventually("the log has the last line") {
+            try world.ppds(["logs", "4321", "--lines", "50"]).stdout.contains("three")
+        }
+        let last = try world.ppds(["logs", "4321", "--lines", "2"]).check().stdout
+        #expect(!last.contains("\\r"), "no CR shown escaped: \(last)")
+        #expect(last.split(separator: "\n").count == 2, "two lines: \(last)")
+    }
+
+    /// `ppds demo` ends with two stand-ins spawned in tmux that plan, ask, work and ship; its
+    /// tmux server (its own socket in the demo's folder) is gone afterwards.
+    @Test func theDemosWorkersRunTheProtocol() throws {
+        let world = try TmuxWorld()
+        let result = try runProcess(TestEnvironment.ppdsBinary, ["demo"], environment: world.env.merging(["NO_COLOR": "1"]) { $1 })
+        try result.check()
+        #expect(result.stdout.contains("8. Workers that run"))
+        #expect(result.stdout.components(separatedBy: "Agent stand-in: exited").count == 3, "two stand-ins exited:\n\(result.stdout)")
+        #expect(result.stdout.contains("#105 shipped: complete"))
+        let root = try #require(result.stdout.components(separatedBy: "with an origin at ").dropFirst().first?.split(separator: "\n").first)
+        let socket = String(root) + "/tmux.sock"
+        let pids = (try FileManager.default.contentsOfDirectory(atPath: "/proc")).filter { $0.allSatisfy(\.isNumber) }
+        let leftRunning = pids.filter { pid in
+            let words = (try? Data(contentsOf: URL(fileURLWithPath: "/proc/\(pid)/cmdline"))).map { String(decoding: $0, as: UTF8.self) } ?? ""
+            return words.contains(socket)
+        }
+        #expect(leftRunning.isEmpty, "the demo's tmux server (\(socket)) was left running: \(leftRunning)")
+    }
+}
