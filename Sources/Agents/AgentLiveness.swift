@@ -147,7 +147,7 @@ extension AgentLiveness {
            let stat = processes?.first(where: { $0.pid == pid }) ?? ProcessTable.stat(pid) {
             let isRecorded = stat.startTime == start && stat.uid.map { $0 == getuid() } ?? false && stat.state != "Z"
             if isRecorded {
-                let group = (processes ?? ProcessTable.pids().compactMap(ProcessTable.stat)).filter { $0.group == pid || $0.pid == pid }
+                let group = AgentLiveness.processes(of: pid, in: processes ?? ProcessTable.pids().compactMap(ProcessTable.stat))
                 let ticks = group.reduce(UInt64(0)) { $0 &+ $1.cpuTicks }
                 facts.process = .init(isRecordedProcess: true, groupCPUTicks: ticks, anyRunning: group.contains { $0.state == "R" })
                 facts.previous = samples?.exchange(pid: pid, start: start, with: AgentCPUSample(ticks: ticks, at: now))
@@ -156,6 +156,23 @@ extension AgentLiveness {
             }
         }
         return decide(facts)
+    }
+
+    /// The supervisor's process group and every descendant: an agent may start children in
+    /// groups of their own (`timeout`, shells with job control), which still are its work.
+    package static func processes(of supervisor: Int32, in table: [ProcessStat]) -> [ProcessStat] {
+        var children: [Int32: [ProcessStat]] = [:]
+        for process in table { children[process.parent, default: []].append(process) }
+        var found: [Int32: ProcessStat] = [:]
+        for process in table where process.group == supervisor || process.pid == supervisor { found[process.pid] = process }
+        var queue = Array(found.keys)
+        while let next = queue.popLast() {
+            for child in children[next] ?? [] where found[child.pid] == nil {
+                found[child.pid] = child
+                queue.append(child.pid)
+            }
+        }
+        return Array(found.values)
     }
 
     /// One /proc snapshot for a view, when any session has an agent that may be alive here.

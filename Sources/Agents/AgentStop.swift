@@ -49,12 +49,16 @@ public enum AgentStop {
             closeWindow(record!)
             return report
         case .running(let pid, _, _):
-            kill(-pid, SIGTERM)
+            // The group and every descendant, taken now: once the supervisor is gone its
+            // children are re-parented, and a child in a group of its own (`timeout`, a shell
+            // with job control) would outlive a signal to the group alone.
+            let members = treeMembers(of: pid)
+            signal(SIGTERM, group: pid, members)
             report.outcome = .terminated
-            if !waitGone(pid, seconds: grace) {
-                kill(-pid, SIGKILL)
+            if !waitGone(pid, members, seconds: grace) {
+                signal(SIGKILL, group: pid, members)
                 report.outcome = .killed
-                _ = waitGone(pid, seconds: 2)
+                _ = waitGone(pid, members, seconds: 2)
             }
             closeWindow(record!)
             markExited(issue, store: store, record: record!, signal: report.outcome == .killed ? SIGKILL : SIGTERM)
@@ -62,9 +66,27 @@ public enum AgentStop {
         }
     }
 
-    static func waitGone(_ pgid: Int32, seconds: TimeInterval) -> Bool {
+    /// The supervisor's group and descendants that are this user's and alive now.
+    static func treeMembers(of supervisor: Int32) -> [ProcessStat] {
+        AgentLiveness.processes(of: supervisor, in: ProcessTable.pids().compactMap(ProcessTable.stat))
+            .filter { $0.uid == getuid() && $0.state != "Z" && $0.pid != getpid() }
+    }
+
+    /// Signals the group, and each member still the process it was (same start time).
+    static func signal(_ number: Int32, group: Int32, _ members: [ProcessStat]) {
+        kill(-group, number)
+        for member in members where ProcessTable.startTime(of: member.pid) == member.startTime {
+            kill(member.pid, number)
+        }
+    }
+
+    static func waitGone(_ group: Int32, _ members: [ProcessStat], seconds: TimeInterval) -> Bool {
         let deadline = Date().addingTimeInterval(seconds)
-        while ProcessTable.groupAlive(pgid) {
+        func alive(_ member: ProcessStat) -> Bool {
+            guard let now = ProcessTable.stat(member.pid) else { return false }
+            return now.startTime == member.startTime && now.state != "Z"
+        }
+        while ProcessTable.groupAlive(group) || members.contains(where: alive) {
             if Date() >= deadline { return false }
             usleep(20_000)
         }

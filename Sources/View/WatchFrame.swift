@@ -29,8 +29,10 @@ public enum WatchFrame {
         case .list, .input:
             let chosen = sessions.first { $0.issue == state.selected }
             let detail = chosen.map { ["── " + ($0.detail.first ?? "")] + Array($0.detail.dropFirst()) } ?? []
-            // The detail pane takes what the list leaves, at most 6 lines, at least 3 when it can.
-            let detailRoom = body >= 8 ? min(detail.count, 6, max(3, body - sessions.count)) : 0
+            // The list takes what it needs up to half the rows; the detail pane (a stuck session's
+            // every option included) takes the rest it needs, at least 3 rows when it can.
+            let listWants = min(sessions.count, max(1, body / 2))
+            let detailRoom = body >= 8 ? min(detail.count, max(3, body - listWants)) : 0
             let listRoom = max(1, body - detailRoom)
             let index = sessions.firstIndex { $0.issue == state.selected } ?? 0
             if sessions.count <= listRoom { listTop = 0 }

@@ -195,4 +195,17 @@ import View
         let session = try #require((status["sessions"] as? [[String: Any]])?.first { $0["issue"] as? String == "#\(issue)" })
         return try #require(session["agentLiveness"] as? [String: Any])
     }
+
+    /// The agent's processes: the supervisor's group and every descendant, also in groups of
+    /// their own; nothing else.
+    @Test func theAgentsProcessesAreItsGroupAndDescendants() {
+        func process(_ pid: Int32, parent: Int32, group: Int32) -> ProcessStat {
+            ProcessStat(pid: pid, state: "S", parent: parent, group: group, cpuTicks: 1, startTime: 1)
+        }
+        let table = [process(100, parent: 1, group: 100), process(101, parent: 100, group: 100),
+                     process(102, parent: 101, group: 102), process(103, parent: 102, group: 102),
+                     process(104, parent: 1, group: 100), process(200, parent: 1, group: 200), process(201, parent: 200, group: 200)]
+        let found = Set(AgentLiveness.processes(of: 100, in: table).map(\.pid))
+        #expect(found == [100, 101, 102, 103, 104])
+    }
 }

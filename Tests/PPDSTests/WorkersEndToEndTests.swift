@@ -92,4 +92,23 @@ import Agents
         }
         #expect(leftRunning.isEmpty, "the demo's tmux server (\(socket)) was left running: \(leftRunning)")
     }
+
+    /// An agent whose work runs in a process group of its own (`timeout` makes one): it counts
+    /// as the agent's (busy by CPU), and `stop` ends it too, not only the supervisor's group.
+    @Test func stopEndsAChildInAGroupOfItsOwn() throws {
+        let world = try TmuxWorld()
+        try world.fixture.started(4331)
+        try world.ppds(["spawn", "4331", "--", "timeout", "300", "sh", "-c", "while :; do :; done"]).check()
+        let timeout = try world.agentPID(4331)
+        var loop: Int32?
+        try world.eventually("timeout starts the loop") {
+            let text = (try? String(contentsOfFile: "/proc/\(timeout)/task/\(timeout)/children", encoding: .utf8)) ?? ""
+            loop = text.split(separator: " ").first.flatMap { Int32($0) }
+            return loop != nil
+        }
+        #expect(getpgid(loop!) != getpgid(timeout) || getpgid(timeout) == timeout, "the loop runs in timeout's own group")
+        try world.eventually("status says it is busy", within: 5) { try world.ppds(["status"]).stdout.contains("busy") }
+        try world.ppds(["stop", "4331", "--grace", "1"]).check()
+        try world.eventually("the loop is gone", within: 5) { kill(loop!, 0) != 0 }
+    }
 }
