@@ -95,7 +95,8 @@ import Config
         // The control: this tmux does run #(…) in -c.
         try runProcess("/usr/bin/tmux", ["new-window", "-d", "-c", fixture.folder.path + "/#(touch \(tmuxHome)/CONTROL)", "true"],
                        environment: tmux.environment).check()
-        for _ in 0..<50 where !exists(tmuxHome + "/CONTROL") { usleep(100_000) }
+        // tmux runs #(…) as a background job: under load it can take seconds.
+        for _ in 0..<300 where !exists(tmuxHome + "/CONTROL") { usleep(100_000) }
         #expect(exists(tmuxHome + "/CONTROL"), "tmux did not expand the control format")
 
         try write("spawn = [\"tmux\", \"new-window\", \"-d\", \"-n\", \"{branch}\", \"-c\", \"{worktree}\", \"sleep\", \"1\"]\n",
