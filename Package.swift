@@ -3,7 +3,7 @@ import PackageDescription
 
 // The layers, bottom up; no target depends on one above it:
 //   CGit2 → GitKit ─┐                                         ┌→ Replication ─┬→ Agents ─┐
-//   Support ────────┼→ SessionKit → Config → LifecycleCore ───┤               └──────────┼→ Lifecycle → View ─┬→ PPDSServer ─┬→ ppds (CLI)
+//   Support ────────┼→ SessionKit → Config → LifecycleCore ───┤               └──────────┼→ Lifecycle → View ─┬→ PPDSServer ─┬→ ppds-full (CLI)
 //                                                             └→ Forge ──────────────────┘                   └→ PPDSMCP ────┘
 // LifecycleCore, Replication, Agents and Forge are the concerns; Lifecycle holds the worktree
 // operations, which combine them (start-work claims, prune releases claims, doctor checks the registry).
@@ -12,6 +12,7 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "ppds", targets: ["ppds"]),
+        .executable(name: "ppds-full", targets: ["ppds-full"]),
         .library(name: "Lifecycle", targets: ["Lifecycle"]),
         .library(name: "View", targets: ["View"]),
     ],
@@ -86,12 +87,26 @@ let package = Package(
                 .product(name: "SystemPackage", package: "swift-system"),
             ]
         ),
+        // The full program: every command (swift-argument-parser). Installed next to `ppds`,
+        // which runs it for everything the front does not answer itself.
         .executableTarget(
-            name: "ppds",
+            name: "ppds-full",
             dependencies: [
                 "View", "Lifecycle", "LifecycleCore", "Replication", "Agents", "Forge", "GitKit", "SessionKit", "Config", "Support", "PPDSServer", "PPDSMCP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ]
+            ],
+            path: "Sources/ppds"
+        ),
+        // `ppds`, the front: answers `hook`, `--version` and `--help` itself, with only what they
+        // need (no parser, server, MCP SDK; the Swift runtime linked in, so nothing of it is
+        // loaded at start), and runs `ppds-full` for everything else. Depending on `ppds-full`
+        // builds it with `ppds` (`swift run ppds demo`, the tests); nothing of it is linked in.
+        .executableTarget(
+            name: "ppds",
+            dependencies: ["ppds-full", "Agents", "Support"],
+            path: "Sources/PPDSFront",
+            exclude: ["make-root-help.sh"],
+            linkerSettings: [.unsafeFlags(["-static-stdlib"], .when(configuration: .release))]
         ),
         .testTarget(name: "GitKitTests", dependencies: ["GitKit", "Support", "TestSupport"]),
         .testTarget(name: "SessionKitTests", dependencies: ["SessionKit", "Support", "TestSupport", "ppds"]),
