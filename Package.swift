@@ -97,27 +97,34 @@ let package = Package(
             ],
             path: "Sources/ppds"
         ),
-        // `ppds`, the front: answers `hook`, `--version` and `--help` itself, with only what they
-        // need (no parser, server, MCP SDK; the Swift runtime linked in, so nothing of it is
-        // loaded at start), and runs `ppds-full` for everything else. Depending on `ppds-full`
-        // builds it with `ppds` (`swift run ppds demo`, the tests); nothing of it is linked in.
+        // `ppds`, the front: answers `hook`, `update --status`, `path`, `--version` and `--help`
+        // itself, with only what they need (no parser, server, MCP SDK; the Swift runtime linked
+        // in, so nothing of it is loaded at start), and runs `ppds-full` for everything else. It
+        // does not depend on `ppds-full`: SwiftPM would link all of that target's dependencies
+        // into the front. `swift build` builds both; the tests depend on both.
         .executableTarget(
             name: "ppds",
-            dependencies: ["ppds-full", "Agents", "Support"],
+            dependencies: ["Agents", "LifecycleCore", "SessionKit", "Support"],
             path: "Sources/PPDSFront",
             exclude: ["make-root-help.sh"],
-            linkerSettings: [.unsafeFlags(["-static-stdlib"], .when(configuration: .release))]
+            // Static Foundation needs its own dependencies named after it (SwiftPM's link names
+            // only what the front's own modules import).
+            linkerSettings: [.unsafeFlags(["-static-stdlib", "-Xlinker", "--start-group", "-lFoundation", "-lFoundationInternationalization",
+                                           "-lFoundationEssentials", "-lCoreFoundation", "-l_FoundationICU", "-l_FoundationCShims",
+                                           "-l_FoundationCollections", "-lswiftSynchronization", "-lswiftDispatch", "-ldispatch",
+                                           "-lBlocksRuntime", "-Xlinker", "--end-group", "-lstdc++", "-lm"],
+                                          .when(configuration: .release))]
         ),
         .testTarget(name: "GitKitTests", dependencies: ["GitKit", "Support", "TestSupport"]),
-        .testTarget(name: "SessionKitTests", dependencies: ["SessionKit", "Support", "TestSupport", "ppds"]),
-        .testTarget(name: "PPDSTests", dependencies: ["View", "Lifecycle", "LifecycleCore", "Replication", "Agents", "Forge", "Config", "GitKit", "SessionKit", "Support", "TestSupport", "ppds"]),
+        .testTarget(name: "SessionKitTests", dependencies: ["SessionKit", "Support", "TestSupport", "ppds", "ppds-full"]),
+        .testTarget(name: "PPDSTests", dependencies: ["View", "Lifecycle", "LifecycleCore", "Replication", "Agents", "Forge", "Config", "GitKit", "SessionKit", "Support", "TestSupport", "ppds", "ppds-full"]),
         .testTarget(name: "PPDSMCPTests", dependencies: [
-            "PPDSMCP", "Lifecycle", "LifecycleCore", "Replication", "Agents", "Forge", "SessionKit", "Support", "TestSupport", "ppds",
+            "PPDSMCP", "Lifecycle", "LifecycleCore", "Replication", "Agents", "Forge", "SessionKit", "Support", "TestSupport", "ppds", "ppds-full",
             .product(name: "MCP", package: "swift-sdk"),
             .product(name: "SystemPackage", package: "swift-system"),
         ]),
         .testTarget(name: "PPDSServerTests", dependencies: [
-            "PPDSServer", "View", "Lifecycle", "LifecycleCore", "Replication", "Agents", "Forge", "SessionKit", "Support", "TestSupport", "ppds",
+            "PPDSServer", "View", "Lifecycle", "LifecycleCore", "Replication", "Agents", "Forge", "SessionKit", "Support", "TestSupport", "ppds", "ppds-full",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
         ]),
         .target(name: "TestSupport", dependencies: ["Support"], path: "Tests/TestSupport"),

@@ -29,7 +29,7 @@
 #   BENCH_MS_RUNS (runs of the millisecond rows, default 15), BENCH_OUT (the table's file,
 #   default .build/benchmarks.md), BENCH_MIRRORS (default /opt/swift-packages), BENCH_REPOS
 #   (OWNER/NAME of the mirrors for `start`, default "apple/swift-nio apple/swift-protobuf
-#   vapor/vapor"), PPDS_BIN (a prebuilt binary instead of `swift build -c release`),
+#   vapor/vapor"), PPDS_BIN (a prebuilt binary instead of `swift build -c release`, with ppds-full next to it),
 #   BENCH_KEEP=1 (keep the fixtures).
 # shellcheck disable=SC2016 # backquotes in table cells are markdown
 set -euo pipefail
@@ -58,7 +58,9 @@ bash .ci/deps
 if [ -n "${PPDS_BIN:-}" ]; then
   ppds=$PPDS_BIN
 else
+  # Both executables: the front (`ppds`) and the full program it runs (`ppds-full`).
   swift build -c release --product ppds >/dev/null
+  swift build -c release --product ppds-full >/dev/null
   ppds="$root/.build/release/ppds"
 fi
 base=${BENCH_DIR:-/dev/shm}

@@ -6,9 +6,9 @@ import Darwin
 import Agents
 import Support
 
-// `ppds`: the front. The commands agents and people run on every step are answered here, by a
-// small executable that loads neither the CLI parser, the server (NIO, Hummingbird) nor the MCP
-// SDK; everything else is the full program (`ppds-full`, installed next to it), run in this
+// `ppds`: the front. The commands agents and people run on every step (`hook`, `update --status`,
+// `path`, `--version`, `--help`) are answered here, by a small executable that loads neither the
+// CLI parser, the server (NIO, Hummingbird) nor the MCP SDK; everything else is the full program (`ppds-full`, installed next to it), run in this
 // process with the same arguments. What the front answers is byte for byte what the full
 // program would print (FrontTests compare the two).
 let arguments = Array(CommandLine.arguments.dropFirst())

@@ -63,7 +63,7 @@ import TestSupport
         let outside = fixture.folder.path
         let lines: [([String], String)] = [
             (["update", "--status", "working"], worktree), (["update", "--status=planning", "7"], fixture.repo),
-            (["update", "7", "--status", "pr_ready"], outside), (["update", "--status", "working"], fixture.repo),
+            (["update", "7", "--status", "working"], outside), (["update", "--status", "working"], fixture.repo),
             (["update", "8", "--status", "working"], worktree), (["update", "--status", "nonsense"], worktree),
             (["update", "--status", "stuck"], worktree), (["update", "--status", "working", "--json"], worktree),
             (["update", "--status", "working", "7", "8"], worktree), (["update"], worktree),
