@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import Support
 
 /// The full program: `ppds-full`, next to this executable (its real path, so a link to `ppds`
 /// elsewhere still finds it).
@@ -16,7 +17,8 @@ enum FullProgram {
         execv(path, CommandLine.unsafeArgv)
         let reason = String(cString: strerror(errno))
         let shown = String(decoding: path.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        let message = "ppds: cannot run the full program \(shown): \(reason); install \(name) next to ppds\n"
+        let message = TerminalText.block("cannot run the full program \(shown): \(reason); install \(name) next to ppds ('swift build' builds both)",
+                                         prefix: "ppds: ") + "\n"
         _ = message.withCString { write(STDERR_FILENO, $0, strlen($0)) }
         exit(1)
     }

@@ -8,9 +8,9 @@ import Support
 
 // `ppds`: the front. The commands agents and people run on every step (`hook`, `update --status`,
 // `path`, `--version`, `--help`) are answered here, by a small executable that loads neither the
-// CLI parser, the server (NIO, Hummingbird) nor the MCP SDK; everything else is the full program (`ppds-full`, installed next to it), run in this
-// process with the same arguments. What the front answers is byte for byte what the full
-// program would print (FrontTests compare the two).
+// CLI parser, the server (NIO, Hummingbird) nor the MCP SDK; everything else is the full program
+// (`ppds-full`, installed next to it), run in this process with the same arguments. What the
+// front answers is byte for byte what the full program would print (FrontTests compare the two).
 let arguments = Array(CommandLine.arguments.dropFirst())
 switch FrontRoute.of(arguments, helpWidth: FrontRoute.helpWidth()) {
 case .hook:
