@@ -3,7 +3,7 @@ import PackageDescription
 
 // The layers, bottom up; no target depends on one above it:
 //   CGit2 → GitKit ─┐                                         ┌→ Replication ─┬→ Agents ─┐
-//   Support ────────┼→ SessionKit → Config → LifecycleCore ───┤               └──────────┼→ Lifecycle → View ─┬→ PPDSServer ─┬→ ppds (CLI)
+//   Support ────────┼→ SessionKit → Config → LifecycleCore ───┤               └──────────┼→ Lifecycle → View ─┬→ PPDSServer ─┬→ ppds-full (CLI)
 //                                                             └→ Forge ──────────────────┘                   └→ PPDSMCP ────┘
 // LifecycleCore, Replication, Agents and Forge are the concerns; Lifecycle holds the worktree
 // operations, which combine them (start-work claims, prune releases claims, doctor checks the registry).
@@ -12,6 +12,7 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "ppds", targets: ["ppds"]),
+        .executable(name: "ppds-full", targets: ["ppds-full"]),
         .library(name: "Lifecycle", targets: ["Lifecycle"]),
         .library(name: "View", targets: ["View"]),
     ],
@@ -86,23 +87,44 @@ let package = Package(
                 .product(name: "SystemPackage", package: "swift-system"),
             ]
         ),
+        // The full program: every command (swift-argument-parser). Installed next to `ppds`,
+        // which runs it for everything the front does not answer itself.
         .executableTarget(
-            name: "ppds",
+            name: "ppds-full",
             dependencies: [
                 "View", "Lifecycle", "LifecycleCore", "Replication", "Agents", "Forge", "GitKit", "SessionKit", "Config", "Support", "PPDSServer", "PPDSMCP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ]
+            ],
+            path: "Sources/ppds"
+        ),
+        // `ppds`, the front: answers `hook`, `update --status`, `path`, `--version` and `--help`
+        // itself, with only what they need (no parser, server, MCP SDK; the Swift runtime linked
+        // in, so nothing of it is loaded at start), and runs `ppds-full` for everything else. It
+        // does not depend on `ppds-full`: SwiftPM would link all of that target's dependencies
+        // into the front. `swift build` builds both; the tests depend on both.
+        .executableTarget(
+            name: "ppds",
+            dependencies: ["Agents", "LifecycleCore", "SessionKit", "Support"],
+            path: "Sources/PPDSFront",
+            exclude: ["make-root-help.sh"],
+            // Static Foundation needs its own dependencies named after it (SwiftPM's link names
+            // only what the front's own modules import).
+            linkerSettings: [.unsafeFlags(["-static-stdlib", "-Xlinker", "--start-group", "-lFoundation", "-lFoundationInternationalization",
+                                           "-lFoundationEssentials", "-lCoreFoundation", "-l_FoundationICU", "-l_FoundationCShims",
+                                           "-l_FoundationCollections", "-lswiftSynchronization", "-lswiftDispatch", "-ldispatch",
+                                           "-lBlocksRuntime", "-Xlinker", "--end-group", "-lstdc++", "-lm"],
+                                          .when(configuration: .release))]
         ),
         .testTarget(name: "GitKitTests", dependencies: ["GitKit", "Support", "TestSupport"]),
-        .testTarget(name: "SessionKitTests", dependencies: ["SessionKit", "Support", "TestSupport", "ppds"]),
-        .testTarget(name: "PPDSTests", dependencies: ["View", "Lifecycle", "LifecycleCore", "Replication", "Agents", "Forge", "Config", "GitKit", "SessionKit", "Support", "TestSupport", "ppds"]),
+        .testTarget(name: "SessionKitTests", dependencies: ["SessionKit", "Support", "TestSupport", "ppds", "ppds-full"]),
+        .testTarget(name: "PPDSTests", dependencies: ["View", "Lifecycle", "LifecycleCore", "Replication", "Agents", "Forge", "Config", "GitKit", "SessionKit", "Support", "TestSupport", "ppds", "ppds-full"]),
         .testTarget(name: "PPDSMCPTests", dependencies: [
-            "PPDSMCP", "Lifecycle", "LifecycleCore", "Replication", "Agents", "Forge", "SessionKit", "Support", "TestSupport", "ppds",
+            "PPDSMCP", "Lifecycle", "LifecycleCore", "Replication", "Agents", "Forge", "SessionKit", "Support", "TestSupport", "ppds", "ppds-full",
             .product(name: "MCP", package: "swift-sdk"),
             .product(name: "SystemPackage", package: "swift-system"),
         ]),
         .testTarget(name: "PPDSServerTests", dependencies: [
-            "PPDSServer", "View", "Lifecycle", "LifecycleCore", "Replication", "Agents", "Forge", "SessionKit", "Support", "TestSupport", "ppds",
+            "PPDSServer", "View", "Lifecycle", "LifecycleCore", "Replication", "Agents", "Forge", "SessionKit", "Support", "TestSupport", "ppds", "ppds-full",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
         ]),
         .target(name: "TestSupport", dependencies: ["Support"], path: "Tests/TestSupport"),

@@ -29,7 +29,7 @@
 #   BENCH_MS_RUNS (runs of the millisecond rows, default 15), BENCH_OUT (the table's file,
 #   default .build/benchmarks.md), BENCH_MIRRORS (default /opt/swift-packages), BENCH_REPOS
 #   (OWNER/NAME of the mirrors for `start`, default "apple/swift-nio apple/swift-protobuf
-#   vapor/vapor"), PPDS_BIN (a prebuilt binary instead of `swift build -c release`),
+#   vapor/vapor"), PPDS_BIN (a prebuilt binary instead of `swift build -c release`, with ppds-full next to it),
 #   BENCH_KEEP=1 (keep the fixtures).
 # shellcheck disable=SC2016 # backquotes in table cells are markdown
 set -euo pipefail
@@ -58,7 +58,9 @@ bash .ci/deps
 if [ -n "${PPDS_BIN:-}" ]; then
   ppds=$PPDS_BIN
 else
+  # Both executables: the front (`ppds`) and the full program it runs (`ppds-full`).
   swift build -c release --product ppds >/dev/null
+  swift build -c release --product ppds-full >/dev/null
   ppds="$root/.build/release/ppds"
 fi
 base=${BENCH_DIR:-/dev/shm}
@@ -347,19 +349,20 @@ part_hot() {
   "$ppds" start-work 1 --offline --no-hooks --title hot --repo "$hot_repo" > /dev/null
   hot_wt=$("$ppds" path 1 --repo "$hot_repo")
   "$ppds" update 1 --status working --repo "$hot_repo" > /dev/null
-  for kind in PostToolUse Notification UserPromptSubmit Stop; do
+  for kind in PreToolUse PostToolUse Notification UserPromptSubmit Stop; do
     python3 - "$kind" "$hot_wt" > "$work/payload-$kind.json" <<'PY'
 import json, sys
 kind, cwd = sys.argv[1:]
 payload = {"session_id": "bench", "transcript_path": "/tmp/bench.jsonl", "cwd": cwd, "hook_event_name": kind}
-payload.update({"PostToolUse": {"tool_name": "Bash", "tool_input": {"command": "ls"}, "tool_response": {}},
+payload.update({"PreToolUse": {"tool_name": "Bash", "tool_input": {"command": "ls"}},
+                "PostToolUse": {"tool_name": "Bash", "tool_input": {"command": "ls"}, "tool_response": {}},
                 "Notification": {"message": "Claude is waiting for your input", "notification_type": "idle_prompt"},
                 "UserPromptSubmit": {"prompt": "go on"}, "Stop": {"stop_hook_active": False}}[kind])
 print(json.dumps(payload))
 PY
   done
   pairs=$ms_runs
-  for kind in PostToolUse Notification UserPromptSubmit Stop; do
+  for kind in PreToolUse PostToolUse Notification UserPromptSubmit Stop; do
     hot_kind=$kind
     pairs "hot-hook-$kind" noop hot_git_status noop hot_hook
     row ratio "\`ppds hook claude 1\` with a $kind payload, in the worktree" '`git status --porcelain` in the same worktree' "$results/hot-hook-$kind.pairs" 2

@@ -36,3 +36,19 @@ extension PPDSError {
         do { return try body() } catch { throw from(error) }
     }
 }
+
+extension PPDSError.Reason {
+    /// The contract's exit code for a failure of this kind: the one place reasons become exit
+    /// codes (for both executables: the full program and the front).
+    public var exitCode: Int32 {
+        switch self {
+        case .usage: 64
+        case .notFound, .conflict, .refused, .invalid: 2
+        case .io, .git, .failed: 1
+        }
+    }
+}
+
+extension PPDSError {
+    public var exitCode: Int32 { reason.exitCode }
+}

@@ -1,6 +1,6 @@
 /// Why a command could not do what was asked: a typed reason and a message naming the file,
 /// value or issue. Each edge maps the reason once: the CLI to an exit code
-/// (`PPDSError.Reason.exitCode`, in the ppds target), the server to an HTTP status (`APIError`).
+/// (`PPDSError.Reason.exitCode`, in LifecycleCore), the server to an HTTP status (`APIError`).
 public struct PPDSError: Error, CustomStringConvertible, Sendable {
     public enum Reason: String, Sendable, CaseIterable {
         /// Bad arguments.

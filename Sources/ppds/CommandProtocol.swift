@@ -49,21 +49,6 @@ extension AsyncPPDSCommand {
     }
 }
 
-extension PPDSError.Reason {
-    /// The contract's exit code for a failure of this kind: the one place reasons become exit codes.
-    var exitCode: Int32 {
-        switch self {
-        case .usage: 64
-        case .notFound, .conflict, .refused, .invalid: 2
-        case .io, .git, .failed: 1
-        }
-    }
-}
-
-extension PPDSError {
-    var exitCode: Int32 { reason.exitCode }
-}
-
 extension ExitCode {
     /// The exit code of a failure of this kind, for a command that reports its failures itself
     /// (a report with a failed item is `.failed`, exit 1).

@@ -122,34 +122,20 @@ enum CLI {
         return try SessionChanges.apply(change, to: issue, in: store, workspace: workspace)
     }
 
-    /// The store, repository and issue a verb on one session acts on. Outside any repository
-    /// (no `--repo`), the issue must name exactly one session among every repository's: then the
-    /// store is scoped to that session's repository; with two or more, the verb refuses and
-    /// lists them, since acting on the first file found would change a session nobody named.
+    /// The store, repository and issue a verb on one session acts on (see `SessionTargeting`).
     static func target(_ given: IssueNumber?, repo: RepoOption) throws(PPDSError) -> (SessionStore, Workspace?, IssueNumber) {
-        let (store, workspace) = try scope(repo)
-        let issue = try CLI.issue(given, store: store)
-        guard workspace == nil, store.repo == nil else { return (store, workspace, issue) }
-        let matches = store.list().sessions.filter { $0.issue == issue }
-        if matches.count > 1 {
-            let candidates = matches.map { "  \($0.repo ?? "?")  (worktree \($0.worktree), \($0.status.fileValue))" }.joined(separator: "\n")
-            throw PPDSError.refused("\(issue.tag) names \(matches.count) sessions, one in each of these repositories:\n\(candidates)\nrun the command inside one of them, or pass --repo <repository>")
-        }
-        if let only = matches.first, let repo = only.repo { return (store.scoped(to: repo), nil, issue) }
-        return (store, nil, issue)
+        try SessionTargeting.target(given, repo: repo.repo)
     }
 
     /// The sessions a command acts on: those of `--repo`, or of the repository around the
     /// current folder; outside any repository, the spec's layout alone.
     static func scope(_ repo: RepoOption) throws(PPDSError) -> (SessionStore, Workspace?) {
-        let workspace: Workspace? = repo.repo != nil ? try repo.workspace() : try? repo.workspace()
-        return (workspace?.store ?? CLI.store, workspace)
+        try SessionTargeting.scope(repo.repo)
     }
 
     /// The named issue, or the session whose worktree holds the current folder.
     static func issue(_ given: IssueNumber?, store: SessionStore) throws(PPDSError) -> IssueNumber {
-        if let given { return given }
-        return try SessionChanges.inferIssue(from: FileManager.default.currentDirectoryPath, in: store)
+        try SessionTargeting.issue(given, store: store)
     }
 
     /// The view's options: `--stale-after` (validated already), else the configured `stale_after`.

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Agents
 import Config
 import GitKit
 import Lifecycle
@@ -12,7 +13,7 @@ struct PPDS: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ppds",
         abstract: "Git worktrees for parallel work sessions: start, watch, ship and prune without losing work.",
-        version: "0.1.0",
+        version: ppdsVersion,
         // Help lists the commands by who uses them.
         groupedSubcommands: [
             CommandGroup(name: "worker", subcommands: [UpdateCommand.self, WaitCommand.self, ShipCommand.self, PathCommand.self]),
