@@ -48,6 +48,18 @@ ORCHESTRATOR SUBCOMMANDS:
   mcp                     Serve ppds to an orchestrating agent over MCP
                           (stdio): the verbs as tools, the sessions as
                           resources.
+  spawn                   Start each session's worker agent in its own tmux
+                          window (claude by default), with a prompt made from
+                          the issue.
+  attach                  Go to a worker's tmux window: switch to it inside
+                          ppds's tmux, else attach to it.
+  logs                    What a worker printed: its live tmux pane, else its
+                          log file ($PPDS_HOME/logs); escaped for the terminal
+                          unless --raw.
+  send                    Type text into a worker's agent (its tmux pane), then
+                          Enter: for agents without hooks.
+  stop                    End a worker's agent: SIGTERM to its process group,
+                          SIGKILL after the grace period; its window closes.
 
 LIFECYCLE SUBCOMMANDS:
   start-work              Create a branch, a worktree and a session for each
