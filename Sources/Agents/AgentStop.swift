@@ -49,6 +49,13 @@ public enum AgentStop {
             closeWindow(record!)
             return report
         case .running(let pid, _, _):
+            // The session file is the user's to edit: a record naming another live process (their
+            // shell, pid 1) is no supervisor of ours, and is never signalled. Its agent is gone.
+            guard isSupervisor(pid) else {
+                report.outcome = .gone
+                markExited(issue, store: store, record: record!, signal: nil)
+                return report
+            }
             kill(-pid, SIGTERM)
             report.outcome = .terminated
             if !waitGone(pid, seconds: grace) {
@@ -71,8 +78,23 @@ public enum AgentStop {
         return true
     }
 
+    /// Whether `pid` is a `ppds agent-run` that leads its own process group (as tmux starts a
+    /// pane's first process): the only process whose group `stop` may signal. Never pid 1 or
+    /// below, where `kill(-pid, …)` would reach every process.
+    static func isSupervisor(_ pid: Int32) -> Bool {
+        guard pid > 1, let stat = ProcessTable.stat(pid), stat.group == pid,
+              let words = ProcessTable.arguments(of: pid), words.count >= 2 else { return false }
+        return words[1] == "agent-run"
+    }
+
+    /// Closes the recorded window only while its pane is still the recorded supervisor's: a
+    /// record can be hand-edited, and a restarted tmux server gives the same window ids to
+    /// other workers' windows.
     static func closeWindow(_ record: AgentRecord) {
-        guard let pane = record.tmux, let tmux = try? Tmux.recorded(socket: pane.socket) else { return }
+        guard let pane = record.tmux, let pid = record.pid, Tmux.isID(pane.pane, sigil: "%"),
+              let tmux = try? Tmux.recorded(socket: pane.socket),
+              let shown = try? tmux.run(["display-message", "-p", "-t", pane.pane, "#{window_id} #{pane_pid}"]),
+              shown.trimmingCharacters(in: .whitespacesAndNewlines) == "\(pane.window) \(pid)" else { return }
         try? tmux.killWindow(pane.window)
     }
 

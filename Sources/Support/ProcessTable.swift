@@ -91,6 +91,14 @@ public enum ProcessTable {
         return "?"
     }
 
+    /// The command line's words (at most the first 4 KiB); nil when unreadable or empty.
+    public static func arguments(of pid: Int32) -> [String]? {
+        guard pid > 0, let data = small("/proc/\(pid)/cmdline"), !data.isEmpty else { return nil }
+        var words = data.split(separator: 0, omittingEmptySubsequences: false).map { String(decoding: $0, as: UTF8.self) }
+        if words.last == "" { words.removeLast() }
+        return words
+    }
+
     /// The start time of `pid` (`/proc/<pid>/stat` field 22), nil when there is no such process.
     public static func startTime(of pid: Int32) -> UInt64? { stat(pid)?.startTime }
 

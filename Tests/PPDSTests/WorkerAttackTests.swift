@@ -1,0 +1,100 @@
+import Foundation
+import Testing
+import TestSupport
+import Agents
+import SessionKit
+import Support
+
+/// Attacks on the worker commands: a hand-edited `agentProcess` record, a stale tmux window id,
+/// two spawns at once. Real tmux (a private server), real processes, real repositories.
+@Suite(.serialized) struct WorkerAttackTests {
+    /// A pane of the test's tmux server running `sleep`: a process group leader of this user,
+    /// like the user's own shell.
+    func bystander(_ world: TmuxWorld) throws -> (pid: Int32, window: String) {
+        let line = try world.tmux(["new-session", "-d", "-s", "bystander", "-P", "-F", "#{pane_pid} #{window_id}", "--", "sleep", "600"]).check().stdout
+        let fields = line.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: " ")
+        return (try #require(Int32(fields[0])), String(fields[1]))
+    }
+
+    func handEdit(_ world: TmuxWorld, issue: Int, _ fields: [String: Any]) throws {
+        let file = world.fixture.home + "/sessions/work-\(issue).json"
+        var object = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: file))) as? [String: Any])
+        object["agentProcess"] = fields
+        try JSONSerialization.data(withJSONObject: object).write(to: URL(fileURLWithPath: file))
+    }
+
+    /// A record pointing at another live process (pid, start time and owner all right) is not a
+    /// supervisor ppds started: stop, cancel and prune never signal it, nor close its window.
+    @Test func aHandEditedRecordNeverSignalsAnotherProcess() throws {
+        let world = try TmuxWorld()
+        try world.fixture.started(4301)
+        let other = try bystander(world)
+        let start = try #require(ProcessTable.startTime(of: other.pid))
+        let socket = try world.tmux(["display-message", "-p", "-t", other.window, "#{socket_path}"]).check().stdout
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        try handEdit(world, issue: 4301, ["name": "claude", "command": ["claude"], "pid": Int(other.pid), "pidStart": Int(start),
+                                          "started": Timestamp.format(Date()),
+                                          "tmux": ["socket": socket, "session": "bystander", "window": other.window, "pane": "%0"]])
+        try world.ppds(["stop", "4301", "--grace", "1"]).check()
+        #expect(kill(other.pid, 0) == 0, "the bystander was not signalled")
+        #expect(try world.tmux(["list-windows", "-a", "-F", "#{window_id}"]).stdout.contains(other.window), "its window is left")
+        try world.ppds(["cancel", "4301"]).check()
+        #expect(kill(other.pid, 0) == 0)
+
+        // pid 1 (this test may run as root, where the owner check passes): never `kill(-1, …)`.
+        try world.fixture.started(4302)
+        let initStart = try #require(ProcessTable.startTime(of: 1))
+        try handEdit(world, issue: 4302, ["name": "claude", "command": ["claude"], "pid": 1, "pidStart": Int(initStart),
+                                          "started": Timestamp.format(Date())])
+        try world.ppds(["stop", "4302", "--grace", "1"]).check()
+        #expect(kill(other.pid, 0) == 0, "no signal reached everything")
+    }
+
+    /// A gone agent's record names a window id that a restarted tmux server gave to another
+    /// worker: stopping the gone one leaves the other's window alone.
+    @Test func aStaleWindowIDIsNotClosed() throws {
+        let world = try TmuxWorld()
+        try world.fixture.started(4311)
+        try world.fixture.started(4312)
+        try world.ppds(["spawn", "4311", "--", "sleep", "60"]).check()
+        let live = try #require(try world.agent(4311))
+        let pid = try #require(live["pid"] as? Int)
+        // 4312's record: a supervisor that is gone (a dead pid), in 4311's window.
+        let dead = Process()
+        dead.executableURL = URL(fileURLWithPath: "/bin/true")
+        try dead.run()
+        dead.waitUntilExit()
+        try handEdit(world, issue: 4312, ["name": "claude", "command": ["claude"], "pid": Int(dead.processIdentifier), "pidStart": 1,
+                                          "started": Timestamp.format(Date()), "tmux": live["tmux"] as Any])
+        try world.ppds(["stop", "4312"]).check()
+        #expect(ProcessTable.groupAlive(Int32(pid)), "4311's agent still runs")
+        #expect(!(try world.agent(4311)?["exited"] is String), "4311 is not recorded as exited")
+    }
+
+    /// Two `ppds spawn` of one issue at once start one agent; the other is refused.
+    @Test func twoSpawnsAtOnceStartOneAgent() throws {
+        let world = try TmuxWorld()
+        try world.fixture.started(4321)
+        let agent = try world.script("slow.sh", "exec sleep 4321")
+        let launches = try (0..<2).map { _ -> Process in
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: TestEnvironment.ppdsBinary)
+            process.arguments = ["spawn", "4321", "--", agent]
+            process.currentDirectoryURL = URL(fileURLWithPath: world.fixture.repo)
+            process.environment = ProcessInfo.processInfo.environment.merging(world.env) { $1 }
+                .merging(["PPDS_HOME": world.fixture.home]) { $1 }
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            return process
+        }
+        for process in launches { try process.run() }
+        for process in launches { process.waitUntilExit() }
+        #expect(launches.map(\.terminationStatus).sorted() != [0, 0], "one of them is refused")
+        let windows = try world.tmux(["list-windows", "-a", "-F", "#{window_name}"]).stdout
+            .split(separator: "\n").filter { $0 == "work-4321" }
+        #expect(windows.count == 1, "one window: \(windows)")
+        let sleepers = ProcessTable.pids().filter { ProcessTable.command(of: $0) == "sleep 4321" && ProcessTable.stat($0).map { s in
+            ProcessTable.command(of: s.parent).contains("agent-run") } ?? false }
+        #expect(sleepers.count == 1, "one agent runs: \(sleepers)")
+    }
+}
