@@ -97,4 +97,21 @@ import Support
             ProcessTable.command(of: s.parent).contains("agent-run") } ?? false }
         #expect(sleepers.count == 1, "one agent runs: \(sleepers)")
     }
+
+    /// Guidance typed into an agent without hooks can be a stuck option the agent itself wrote:
+    /// its control characters are typed as spaces, never as keys (Ctrl-C would interrupt the
+    /// agent, Ctrl-U erase its line, ESC start a sequence).
+    @Test func typedGuidanceHasNoControlKeys() throws {
+        let world = try TmuxWorld()
+        let received = world.fixture.folder.file("typed")
+        let agent = try world.script("reader.sh", "IFS= read -r line; printf '%s' \"$line\" > \(received).tmp; mv \(received).tmp \(received); exec sleep 60")
+        try FileManager.default.createDirectory(atPath: world.fixture.home, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        try "[agents.reader]\ncommand = [\"\(agent)\"]\nprompt = \"none\"\n".write(toFile: world.fixture.home + "/config.toml", atomically: true, encoding: .utf8)
+        try world.ppds(["start-work", "4331", "--offline", "--spawn", "--agent", "reader"]).check()
+        let child = try world.agentPID(4331)
+        try world.ppds(["guide", "4331", "keep\u{3}going\u{1B}[2J\u{15}"]).check()
+        try world.eventually("the agent read the guidance", within: 5) { FileManager.default.fileExists(atPath: received) }
+        #expect(try String(contentsOfFile: received, encoding: .utf8) == "keep going [2J ")
+        #expect(kill(child, 0) == 0, "the agent was not interrupted")
+    }
 }
