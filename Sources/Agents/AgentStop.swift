@@ -44,10 +44,15 @@ public enum AgentStop {
         case .elsewhere(let other, _):
             throw PPDSError.refused("\(issue.tag)'s agent runs on machine \(other); stop it there ('ppds stop \(issue.value)' on that machine)")
         case .gone:
-            report.outcome = .gone
-            markExited(issue, store: store, record: record!, signal: nil)
-            closeWindow(record!)
-            return report
+            // A supervisor killed with -9 can leave its agent running in its group (one that
+            // ignores the SIGHUP of its terminal's end): those are ended like a running agent.
+            guard let orphans = orphanGroup(record!) else {
+                report.outcome = .gone
+                markExited(issue, store: store, record: record!, signal: nil)
+                closeWindow(record!)
+                return report
+            }
+            report.outcome = end(group: orphans, grace: grace)
         case .running(let pid, _, _):
             // The session file is the user's to edit: a record naming another live process (their
             // shell, pid 1) is no supervisor of ours, and is never signalled. Its agent is gone.
@@ -56,17 +61,30 @@ public enum AgentStop {
                 markExited(issue, store: store, record: record!, signal: nil)
                 return report
             }
-            kill(-pid, SIGTERM)
-            report.outcome = .terminated
-            if !waitGone(pid, seconds: grace) {
-                kill(-pid, SIGKILL)
-                report.outcome = .killed
-                _ = waitGone(pid, seconds: 2)
-            }
-            closeWindow(record!)
-            markExited(issue, store: store, record: record!, signal: report.outcome == .killed ? SIGKILL : SIGTERM)
-            return report
+            report.outcome = end(group: pid, grace: grace)
         }
+        closeWindow(record!)
+        markExited(issue, store: store, record: record!, signal: report.outcome == .killed ? SIGKILL : SIGTERM)
+        return report
+    }
+
+    /// SIGTERM to the group, SIGKILL after `grace`.
+    static func end(group: Int32, grace: TimeInterval) -> Outcome {
+        kill(-group, SIGTERM)
+        if waitGone(group, seconds: grace) { return .terminated }
+        kill(-group, SIGKILL)
+        _ = waitGone(group, seconds: 2)
+        return .killed
+    }
+
+    /// The recorded supervisor's process group when the supervisor is gone but processes of
+    /// its group and terminal session live on: the agent, orphaned. Only then: a pid is not
+    /// given out again while a group or session of that id exists, so these are its own.
+    public static func orphanGroup(_ record: AgentRecord) -> Int32? {
+        guard record.exited == nil, let pid = record.pid, pid > 1 else { return nil }
+        if let leader = ProcessTable.stat(pid), leader.state != "Z" { return nil }
+        let orphans = ProcessTable.group(pid).filter { $0.state != "Z" && $0.session == pid && $0.uid.map { $0 == getuid() } ?? false }
+        return orphans.isEmpty ? nil : pid
     }
 
     static func waitGone(_ pgid: Int32, seconds: TimeInterval) -> Bool {

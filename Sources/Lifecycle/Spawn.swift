@@ -152,7 +152,11 @@ public struct Spawn: Sendable {
                 throw PPDSError.conflict("\(issue.tag)'s agent \(session.agent?.name ?? "") is already running (pid \(pid), since \(Timestamp.format(session.agent!.started))); reach it with 'ppds attach \(issue.value)', or end it with 'ppds stop \(issue.value)'")
             case .elsewhere(let other, _):
                 throw PPDSError.conflict("\(issue.tag)'s agent runs on machine \(other); reach or stop it there")
-            case .none, .exited, .gone:
+            case .gone:
+                if let record = session.agent, let group = AgentStop.orphanGroup(record) {
+                    throw PPDSError.conflict("\(issue.tag)'s agent \(record.name) still runs (process group \(group)) though its supervisor has ended; end it with 'ppds stop \(issue.value)', then spawn again")
+                }
+            case .none, .exited:
                 break
             }
             var folder = ObjCBool(false)

@@ -114,4 +114,27 @@ import Support
         #expect(try String(contentsOfFile: received, encoding: .utf8) == "keep going [2J ")
         #expect(kill(child, 0) == 0, "the agent was not interrupted")
     }
+
+    /// `kill -9` of the supervisor leaves an agent that ignores SIGHUP running in its process
+    /// group: spawn does not start a second agent beside it, and stop ends it.
+    @Test func anAgentOrphanedByItsSupervisorIsStoppedNotDoubled() throws {
+        let world = try TmuxWorld()
+        try world.fixture.started(4341)
+        let agent = try world.script("deaf.sh", "trap '' HUP; exec sleep 4341")
+        try world.ppds(["spawn", "4341", "--", agent]).check()
+        let child = try world.agentPID(4341)
+        let supervisor = try #require(try world.agent(4341)?["pid"] as? Int)
+        kill(Int32(supervisor), SIGKILL)
+        try world.eventually("the supervisor is gone") { ProcessTable.stat(Int32(supervisor)).map { $0.state == "Z" } ?? true }
+        Thread.sleep(forTimeInterval: 0.3)
+        #expect(kill(child, 0) == 0, "the agent outlived its supervisor (it ignores SIGHUP)")
+        defer { kill(child, SIGKILL) }
+
+        let again = try world.ppds(["spawn", "4341", "--", agent])
+        #expect(again.status != 0, "no second agent beside the orphan: \(again.stdout)")
+        #expect(again.stderr.contains("ppds stop 4341"), "\(again.stderr)")
+        try world.ppds(["stop", "4341", "--grace", "1"]).check()
+        try world.eventually("the orphan is ended", within: 5) { ProcessTable.stat(child).map { $0.state == "Z" } ?? true }
+        try world.ppds(["spawn", "4341", "--", "sleep", "60"]).check()
+    }
 }
