@@ -137,4 +137,23 @@ import Support
         try world.eventually("the orphan is ended", within: 5) { ProcessTable.stat(child).map { $0.state == "Z" } ?? true }
         try world.ppds(["spawn", "4341", "--", "sleep", "60"]).check()
     }
+
+    /// A second supervisor for one issue (a spawn that gave up waiting for the first, a launch
+    /// file run again) refuses to run its agent beside the live one, and leaves its record.
+    @Test func aSecondSupervisorDoesNotRunBesideTheFirst() throws {
+        let world = try TmuxWorld()
+        try world.fixture.started(4351)
+        try world.ppds(["spawn", "4351", "--", "sleep", "60"]).check()
+        let first = try #require(try world.agent(4351)?["pid"] as? Int)
+        let marker = world.fixture.folder.file("second-ran")
+        let agent = try world.script("second.sh", "touch \(marker)")
+        let launch = AgentLaunch(home: world.fixture.home, repoRoot: world.fixture.repo, issue: try #require(IssueNumber(4351)), agent: "second",
+                                 command: [agent], prompt: nil, delivery: .none, path: nil, log: world.fixture.home + "/logs/second.log")
+        let file = try launch.write()
+        let second = try world.ppds(["agent-run", "--launch", file])
+        #expect(second.status != 0, "\(second.stdout)\(second.stderr)")
+        #expect(second.stderr.contains("already runs"), "\(second.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: marker), "the second agent never ran")
+        #expect(try world.agent(4351)?["pid"] as? Int == first, "the first supervisor's record stays")
+    }
 }
