@@ -114,7 +114,10 @@ extension AgentReach {
     public static func typeGuidance(_ session: Session, home: String, text: String) -> String? {
         guard let record = session.agent, !record.hasHooks,
               let (tmux, pane) = try? livePane(of: session, home: home) else { return nil }
-        let line = text.replacingOccurrences(of: "\r", with: " ").replacingOccurrences(of: "\n", with: " ")
+        // One line of text, never keys: the guidance may be a stuck option the agent wrote, and a
+        // control character typed into a pane acts (Ctrl-C interrupts, Ctrl-U erases, ESC begins
+        // a sequence). Each unsafe character (line breaks included) is typed as a space.
+        let line = String(String.UnicodeScalarView(text.unicodeScalars.map { TerminalText.isUnsafe($0) ? " " : $0 }))
         guard (try? tmux.sendLiteral(pane.pane, text: line, enter: true)) != nil else { return nil }
         return "typed into \(session.issue.tag)'s agent \(record.name) too (it has no hooks)"
     }

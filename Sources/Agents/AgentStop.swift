@@ -44,26 +44,50 @@ public enum AgentStop {
         case .elsewhere(let other, _):
             throw PPDSError.refused("\(issue.tag)'s agent runs on machine \(other); stop it there ('ppds stop \(issue.value)' on that machine)")
         case .gone:
-            report.outcome = .gone
-            markExited(issue, store: store, record: record!, signal: nil)
-            closeWindow(record!)
-            return report
-        case .running(let pid, _, _):
-            // The group and every descendant, taken now: once the supervisor is gone its
-            // children are re-parented, and a child in a group of its own (`timeout`, a shell
-            // with job control) would outlive a signal to the group alone.
-            let members = treeMembers(of: pid)
-            signal(SIGTERM, group: pid, members)
-            report.outcome = .terminated
-            if !waitGone(pid, members, seconds: grace) {
-                signal(SIGKILL, group: pid, members)
-                report.outcome = .killed
-                _ = waitGone(pid, members, seconds: 2)
+            // A supervisor killed with -9 can leave its agent running in its group (one that
+            // ignores the SIGHUP of its terminal's end): those are ended like a running agent.
+            guard let orphans = orphanGroup(record!) else {
+                report.outcome = .gone
+                markExited(issue, store: store, record: record!, signal: nil)
+                closeWindow(record!)
+                return report
             }
-            closeWindow(record!)
-            markExited(issue, store: store, record: record!, signal: report.outcome == .killed ? SIGKILL : SIGTERM)
-            return report
+            report.outcome = end(group: orphans, grace: grace)
+        case .running(let pid, _, _):
+            // The session file is the user's to edit: a record naming another live process (their
+            // shell, pid 1) is no supervisor of ours, and is never signalled. Its agent is gone.
+            guard isSupervisor(pid) else {
+                report.outcome = .gone
+                markExited(issue, store: store, record: record!, signal: nil)
+                return report
+            }
+            report.outcome = end(group: pid, grace: grace)
         }
+        closeWindow(record!)
+        markExited(issue, store: store, record: record!, signal: report.outcome == .killed ? SIGKILL : SIGTERM)
+        return report
+    }
+
+    /// SIGTERM to the group and every descendant, SIGKILL after `grace`. The members are taken
+    /// now: once the supervisor is gone its children are re-parented, and a child in a group of
+    /// its own (`timeout`, a shell with job control) would outlive a signal to the group alone.
+    static func end(group: Int32, grace: TimeInterval) -> Outcome {
+        let members = treeMembers(of: group)
+        signal(SIGTERM, group: group, members)
+        if waitGone(group, members, seconds: grace) { return .terminated }
+        signal(SIGKILL, group: group, members)
+        _ = waitGone(group, members, seconds: 2)
+        return .killed
+    }
+
+    /// The recorded supervisor's process group when the supervisor is gone but processes of
+    /// its group and terminal session live on: the agent, orphaned. Only then: a pid is not
+    /// given out again while a group or session of that id exists, so these are its own.
+    public static func orphanGroup(_ record: AgentRecord) -> Int32? {
+        guard record.exited == nil, let pid = record.pid, pid > 1 else { return nil }
+        if let leader = ProcessTable.stat(pid), leader.state != "Z" { return nil }
+        let orphans = ProcessTable.group(pid).filter { $0.state != "Z" && $0.session == pid && $0.uid.map { $0 == getuid() } ?? false }
+        return orphans.isEmpty ? nil : pid
     }
 
     /// The supervisor's group and descendants that are this user's and alive now.
@@ -93,8 +117,23 @@ public enum AgentStop {
         return true
     }
 
+    /// Whether `pid` is a `ppds agent-run` that leads its own process group (as tmux starts a
+    /// pane's first process): the only process whose group `stop` may signal. Never pid 1 or
+    /// below, where `kill(-pid, …)` would reach every process.
+    static func isSupervisor(_ pid: Int32) -> Bool {
+        guard pid > 1, let stat = ProcessTable.stat(pid), stat.group == pid,
+              let words = ProcessTable.arguments(of: pid), words.count >= 2 else { return false }
+        return words[1] == "agent-run"
+    }
+
+    /// Closes the recorded window only while its pane is still the recorded supervisor's: a
+    /// record can be hand-edited, and a restarted tmux server gives the same window ids to
+    /// other workers' windows.
     static func closeWindow(_ record: AgentRecord) {
-        guard let pane = record.tmux, let tmux = try? Tmux.recorded(socket: pane.socket) else { return }
+        guard let pane = record.tmux, let pid = record.pid, Tmux.isID(pane.pane, sigil: "%"),
+              let tmux = try? Tmux.recorded(socket: pane.socket),
+              let shown = try? tmux.run(["display-message", "-p", "-t", pane.pane, "#{window_id} #{pane_pid}"]),
+              shown.trimmingCharacters(in: .whitespacesAndNewlines) == "\(pane.window) \(pid)" else { return }
         try? tmux.killWindow(pane.window)
     }
 

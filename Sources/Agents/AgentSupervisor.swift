@@ -33,6 +33,15 @@ public enum AgentSupervisor {
                                  log: launch.log, extra: [AgentRecord.hooksKey: .string(launch.hooks.rawValue)])
         do {
             try store.modify(launch.issue) { current in
+                // Under the session's lock: a supervisor that came second (a spawn that gave up
+                // waiting, a launch file run twice) never runs an agent beside a live one.
+                if let other = current.agent, other.pid != me, case .running(let pid, _, _) = AgentLiveness.observe(current, machineID: record.machine, samples: nil),
+                   AgentStop.isSupervisor(pid) {
+                    throw PPDSError.conflict("\(launch.issue.tag)'s agent \(other.name) already runs (pid \(pid)); this one is not started")
+                }
+                if let other = current.agent, other.pid != me, let group = AgentStop.orphanGroup(other) {
+                    throw PPDSError.conflict("\(launch.issue.tag)'s agent \(other.name) still runs (process group \(group)); this one is not started")
+                }
                 var next = current
                 next.agent = record
                 return next

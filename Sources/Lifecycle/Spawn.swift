@@ -127,6 +127,19 @@ public struct Spawn: Sendable {
     func spawn(_ issue: IssueNumber, agent: AgentConfig, request: SpawnRequest, tmux: Tmux) -> SpawnResult {
         var result = SpawnResult(issue: issue, agent: agent.name, outcome: .failed(PPDSError.failed("")))
         do {
+            // One spawn of an issue at a time, from the liveness check until the supervisor has
+            // recorded itself: two at once would both see no agent and start two.
+            try workspace.withRepositoryLock("spawn-" + issue.sessionID) { () throws(PPDSError) in
+                try launch(issue, agent: agent, request: request, tmux: tmux, into: &result)
+            }
+        } catch {
+            result.outcome = .failed(PPDSError.from(error))
+        }
+        return result
+    }
+
+    func launch(_ issue: IssueNumber, agent: AgentConfig, request: SpawnRequest, tmux: Tmux, into result: inout SpawnResult) throws(PPDSError) {
+        do {
             guard let session = try PPDSError.wrapping({ try workspace.store.loadIfPresent(issue) }) else {
                 throw PPDSError.notFound("\(issue.tag) has no session in \(workspace.repoRoot); start it with 'ppds start-work \(issue.value) --spawn'")
             }
@@ -139,7 +152,11 @@ public struct Spawn: Sendable {
                 throw PPDSError.conflict("\(issue.tag)'s agent \(session.agent?.name ?? "") is already running (pid \(pid), since \(Timestamp.format(session.agent!.started))); reach it with 'ppds attach \(issue.value)', or end it with 'ppds stop \(issue.value)'")
             case .elsewhere(let other, _):
                 throw PPDSError.conflict("\(issue.tag)'s agent runs on machine \(other); reach or stop it there")
-            case .none, .exited, .gone:
+            case .gone:
+                if let record = session.agent, let group = AgentStop.orphanGroup(record) {
+                    throw PPDSError.conflict("\(issue.tag)'s agent \(record.name) still runs (process group \(group)) though its supervisor has ended; end it with 'ppds stop \(issue.value)', then spawn again")
+                }
+            case .none, .exited:
                 break
             }
             var folder = ObjCBool(false)
@@ -172,9 +189,8 @@ public struct Spawn: Sendable {
                 result.warnings.append("the agent's supervisor (pid \(pane.pid)) has not recorded it yet; 'ppds logs \(issue.value)' shows its window")
             }
         } catch {
-            result.outcome = .failed(PPDSError.from(error))
+            throw PPDSError.from(error)
         }
-        return result
     }
 
     func makePrompt(_ session: Session, request: SpawnRequest, warnings: inout [String]) -> String {

@@ -10,6 +10,9 @@ public struct ProcessStat: Sendable, Equatable {
     public var state: Character
     public var parent: Int32
     public var group: Int32
+    /// The session id (field 6): the pid of the session's leader (tmux makes each pane's first
+    /// process one).
+    public var session: Int32 = 0
     /// CPU time in clock ticks, user and system.
     public var cpuTicks: UInt64
     /// Field 22: when it started, in clock ticks since boot. With the pid, it names one process.
@@ -36,7 +39,9 @@ public struct ProcessStat: Sendable, Equatable {
         // fields[0] is field 3 (state); field N is fields[N - 3].
         guard fields.count > 19, let state = fields[0].first, let parent = Int32(fields[1]), let group = Int32(fields[2]),
               let user = UInt64(fields[11]), let system = UInt64(fields[12]), let start = UInt64(fields[19]) else { return nil }
-        return ProcessStat(pid: pid, state: state, parent: parent, group: group, cpuTicks: user &+ system, startTime: start)
+        var stat = ProcessStat(pid: pid, state: state, parent: parent, group: group, cpuTicks: user &+ system, startTime: start)
+        stat.session = Int32(fields[3]) ?? 0
+        return stat
     }
 }
 
@@ -89,6 +94,14 @@ public enum ProcessTable {
             return String(decoding: data.prefix(limit), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
         }
         return "?"
+    }
+
+    /// The command line's words (at most the first 4 KiB); nil when unreadable or empty.
+    public static func arguments(of pid: Int32) -> [String]? {
+        guard pid > 0, let data = small("/proc/\(pid)/cmdline"), !data.isEmpty else { return nil }
+        var words = data.split(separator: 0, omittingEmptySubsequences: false).map { String(decoding: $0, as: UTF8.self) }
+        if words.last == "" { words.removeLast() }
+        return words
     }
 
     /// The start time of `pid` (`/proc/<pid>/stat` field 22), nil when there is no such process.
