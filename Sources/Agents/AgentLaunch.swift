@@ -53,8 +53,13 @@ public struct AgentLaunch: Sendable, Equatable {
         ])
     }
 
+    /// A launch file is taken seconds after it is written; one this old was left by a `spawn`
+    /// killed before its window started, and is removed by the next spawn.
+    static let leftoverAge: TimeInterval = 24 * 3600
+
     /// Writes the launch file (0600, under the home); returns its path.
     public func write() throws(PPDSError) -> String {
+        Self.removeLeftovers(in: Self.folder(home: home), now: Date())
         let file = Self.folder(home: home) + "/" + UUID().uuidString.lowercased() + ".json"
         do {
             try PrivateFile.write(Data(JSONWriter.write(json).utf8), to: file, home: home)
@@ -62,6 +67,18 @@ public struct AgentLaunch: Sendable, Equatable {
             throw PPDSError.io("\(error.path): cannot write the agent's launch file: \(error.message)")
         }
         return file
+    }
+
+    /// Removes launch files older than `leftoverAge`: regular files named as ppds names them,
+    /// never through a link.
+    static func removeLeftovers(in folder: String, now: Date) {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder) else { return }
+        for name in names where name.hasSuffix(".json") && UUID(uuidString: String(name.dropLast(5))) != nil {
+            var info = stat()
+            let path = folder + "/" + name
+            guard lstat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { continue }
+            if now.timeIntervalSince1970 - Double(info.st_mtim.tv_sec) > leftoverAge { unlink(path) }
+        }
     }
 
     /// Reads and removes a launch file: it is used once.

@@ -9,11 +9,11 @@ import Support
 /// foreground (same process group and terminal, so an interactive agent works), and records how
 /// the agent ended: its exit code, or the signal (`kill -9` included).
 public enum AgentSupervisor {
-    /// Ignored from the start. Once the agent runs, SIGINT and SIGQUIT stay ignored (Ctrl-C and
-    /// Ctrl-\ reach the agent in the same foreground group, as with a shell), and SIGTERM and
-    /// SIGHUP are passed on to it (a closed pane or a killed tmux server signals only the pane's
-    /// first process): the supervisor stays to record how the agent ended.
-    static let ignoredWhileWaiting: [Int32] = [SIGINT, SIGQUIT, SIGTERM, SIGHUP]
+    /// Ignored from the start: Ctrl-C and Ctrl-\ reach the agent in the same foreground group, as
+    /// with a shell. SIGTERM and SIGHUP are passed on to the agent (a closed pane or a killed tmux
+    /// server signals only the pane's first process), also one that comes before the agent has
+    /// started: the supervisor stays to record how the agent ended.
+    static let ignoredWhileWaiting: [Int32] = [SIGINT, SIGQUIT]
 
     /// Runs the agent; returns the exit status for the supervisor itself (the agent's, or 128 +
     /// its signal). `say` prints a line in the pane.
@@ -57,6 +57,7 @@ public enum AgentSupervisor {
         childEnvironment.removeValue(forKey: FaultInjection.variable)
 
         for number in ignoredWhileWaiting { signal(number, SIG_IGN) }
+        ProcessRunner.keepHangupAndTerminateForTheAgent()
         var input: [Int32] = [-1, -1]
         if launch.delivery == .stdin, launch.prompt != nil {
             guard pipe(&input) == 0 else { throw PPDSError.io("cannot make a pipe: \(String(cString: strerror(errno)))") }

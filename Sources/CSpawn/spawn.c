@@ -131,14 +131,17 @@ int ppds_spawn_foreground(pid_t *pid, const char *path, char *const argv[], char
 }
 
 static volatile pid_t ppds_forward_target = 0;
+static volatile sig_atomic_t ppds_forward_pending = 0;
 static void ppds_forward(int number) {
     if (ppds_forward_target > 0) kill(ppds_forward_target, number);
+    else ppds_forward_pending = number;
 }
 // The supervisor passes SIGHUP (its pane closed, the tmux server killed: the kernel signals only
 // the session leader) and SIGTERM (someone ended the supervisor) on to the agent, as a shell
-// passes SIGHUP to its jobs, then records how the agent ended.
-void ppds_forward_signals_to(pid_t child) {
-    ppds_forward_target = child;
+// passes SIGHUP to its jobs, then records how the agent ended. Installed before the agent starts:
+// a signal that comes before it has a pid is kept and passed on as soon as it has one (ignoring
+// it lost a pane closed in that moment, and the agent ran on in a window nobody could see).
+void ppds_forward_signals_prepare(void) {
     struct sigaction action;
     action.sa_handler = ppds_forward;
     sigemptyset(&action.sa_mask);
@@ -147,4 +150,10 @@ void ppds_forward_signals_to(pid_t child) {
     sigaction(SIGTERM, &action, NULL);
     ppds_unblock(SIGHUP);
     ppds_unblock(SIGTERM);
+}
+void ppds_forward_signals_to(pid_t child) {
+    ppds_forward_target = child;
+    ppds_forward_signals_prepare();
+    int pending = ppds_forward_pending;
+    if (pending) kill(child, pending);
 }

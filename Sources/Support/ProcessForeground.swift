@@ -21,6 +21,10 @@ extension ProcessRunner {
         return pid
     }
 
+    /// SIGHUP and SIGTERM that come before the agent starts are kept, and passed on once it has
+    /// started (see `ppds_forward_signals_prepare`).
+    public static func keepHangupAndTerminateForTheAgent() { ppds_forward_signals_prepare() }
+
     /// SIGHUP and SIGTERM to this process are passed on to `child` (see `ppds_forward_signals_to`).
     public static func forwardHangupAndTerminate(to child: pid_t) { ppds_forward_signals_to(child) }
 }

@@ -41,7 +41,7 @@ final class TmuxWorld: @unchecked Sendable {
     func agent(_ issue: Int) throws -> [String: Any]? { try session(issue)["agentProcess"] as? [String: Any] }
 
     /// Waits until `condition` holds (a real process needs a moment), or fails.
-    func eventually(_ what: String, within seconds: TimeInterval = 15, _ condition: () throws -> Bool) throws {
+    func eventually(_ what: String, within seconds: TimeInterval = 30, _ condition: () throws -> Bool) throws {
         let deadline = Date().addingTimeInterval(seconds)
         while !(try condition()) {
             try #require(Date() < deadline, "never: \(what)")

@@ -111,4 +111,26 @@ import Agents
         try world.ppds(["stop", "4331", "--grace", "1"]).check()
         try world.eventually("the loop is gone", within: 5) { kill(loop!, 0) != 0 }
     }
+
+    /// A launch file left by a spawn killed before its window started (older than a day) is
+    /// removed by the next spawn; a fresh one, and any other file, is not.
+    @Test func aLeftoverLaunchFileIsRemovedByTheNextSpawn() throws {
+        let world = try TmuxWorld()
+        try world.fixture.started(4341)
+        let folder = world.fixture.home + "/launch"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        let old = folder + "/" + UUID().uuidString.lowercased() + ".json"
+        let fresh = folder + "/" + UUID().uuidString.lowercased() + ".json"
+        let other = folder + "/notes.json"
+        for file in [old, fresh, other] { try "{}".write(toFile: file, atomically: true, encoding: .utf8) }
+        for file in [old, other] {
+            try FileManager.default.setAttributes([.modificationDate: Date().addingTimeInterval(-3 * 24 * 3600)], ofItemAtPath: file)
+        }
+        let agent = try world.script("quiet.sh", "exec sleep 60")
+        try world.ppds(["spawn", "4341", "--", agent]).check()
+        #expect(!FileManager.default.fileExists(atPath: old))
+        #expect(FileManager.default.fileExists(atPath: fresh))
+        #expect(FileManager.default.fileExists(atPath: other))
+        try world.ppds(["stop", "4341", "--grace", "1"]).check()
+    }
 }

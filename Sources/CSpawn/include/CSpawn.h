@@ -32,6 +32,8 @@ int ppds_stdout_ok(void);
 int ppds_spawn_foreground(pid_t *pid, const char *path, char *const argv[], char *const envp[],
                           const char *directory, int in_fd);
 /// From now on SIGHUP and SIGTERM to this process are sent on to `child` (the supervised agent).
+/// Until `ppds_forward_signals_to`: SIGHUP and SIGTERM are kept, to be passed on to the agent.
+void ppds_forward_signals_prepare(void);
 void ppds_forward_signals_to(pid_t child);
 
 // The interactive watch's terminal handling (its own header).
