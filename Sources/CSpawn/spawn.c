@@ -7,8 +7,11 @@
 
 // posix_spawn_file_actions_addchdir_np, …_addclosefrom_np and pipe2 need _GNU_SOURCE, which
 // Swift's Glibc module does not define: they are why the target exists.
-int ppds_spawn(pid_t *pid, const char *path, char *const argv[], char *const envp[],
-               const char *directory, int in_fd, int out_fd, int err_fd) {
+// One spawn for both kinds: `fds` are the child's 0, 1 and 2 (-1: /dev/null when `detached`,
+// else inherited); a detached child gets a process group of its own. Signals are at their
+// defaults and unblocked in the child either way.
+static int ppds_spawn_common(pid_t *pid, const char *path, char *const argv[], char *const envp[],
+                             const char *directory, const int fds[3], int detached) {
     posix_spawn_file_actions_t actions;
     posix_spawnattr_t attributes;
     int code = posix_spawn_file_actions_init(&actions);
@@ -18,24 +21,28 @@ int ppds_spawn(pid_t *pid, const char *path, char *const argv[], char *const env
     sigset_t none, all;
     sigemptyset(&none);
     sigfillset(&all);
-    if (!code) code = in_fd >= 0 ? posix_spawn_file_actions_adddup2(&actions, in_fd, 0)
-                                 : posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-    if (!code) code = out_fd >= 0 ? posix_spawn_file_actions_adddup2(&actions, out_fd, 1)
-                                  : posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
-    if (!code) code = err_fd >= 0 ? posix_spawn_file_actions_adddup2(&actions, err_fd, 2)
-                                  : posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
+    for (int target = 0; target < 3 && !code; target++) {
+        if (fds[target] >= 0) code = posix_spawn_file_actions_adddup2(&actions, fds[target], target);
+        else if (detached) code = posix_spawn_file_actions_addopen(&actions, target, "/dev/null", target == 0 ? O_RDONLY : O_WRONLY, 0);
+    }
     if (!code && directory) code = posix_spawn_file_actions_addchdir_np(&actions, directory);
     // Nothing else of ppds's reaches the program: descriptors other threads have open (without
     // close-on-exec) would leak into it, and a script still open for writing there fails to run.
     if (!code) code = posix_spawn_file_actions_addclosefrom_np(&actions, 3);
-    if (!code) code = posix_spawnattr_setpgroup(&attributes, 0);
+    if (!code && detached) code = posix_spawnattr_setpgroup(&attributes, 0);
     if (!code) code = posix_spawnattr_setsigmask(&attributes, &none);
     if (!code) code = posix_spawnattr_setsigdefault(&attributes, &all);
-    if (!code) code = posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+    if (!code) code = posix_spawnattr_setflags(&attributes, (detached ? POSIX_SPAWN_SETPGROUP : 0) | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
     if (!code) code = posix_spawn(pid, path, &actions, &attributes, argv, envp);
     posix_spawnattr_destroy(&attributes);
     posix_spawn_file_actions_destroy(&actions);
     return code;
+}
+
+int ppds_spawn(pid_t *pid, const char *path, char *const argv[], char *const envp[],
+               const char *directory, int in_fd, int out_fd, int err_fd) {
+    const int fds[3] = {in_fd, out_fd, err_fd};
+    return ppds_spawn_common(pid, path, argv, envp, directory, fds, 1);
 }
 
 int ppds_pipe_cloexec(int fds[2]) {
@@ -109,25 +116,8 @@ void ppds_on_interrupt_say(const char *message) {
 // supervisor ignores SIGINT and the others while it waits; exec keeps an ignored signal ignored).
 int ppds_spawn_foreground(pid_t *pid, const char *path, char *const argv[], char *const envp[],
                           const char *directory, int in_fd) {
-    posix_spawn_file_actions_t actions;
-    posix_spawnattr_t attributes;
-    int code = posix_spawn_file_actions_init(&actions);
-    if (code != 0) return code;
-    code = posix_spawnattr_init(&attributes);
-    if (code != 0) { posix_spawn_file_actions_destroy(&actions); return code; }
-    sigset_t none, all;
-    sigemptyset(&none);
-    sigfillset(&all);
-    if (!code && in_fd >= 0) code = posix_spawn_file_actions_adddup2(&actions, in_fd, 0);
-    if (!code && directory) code = posix_spawn_file_actions_addchdir_np(&actions, directory);
-    if (!code) code = posix_spawn_file_actions_addclosefrom_np(&actions, 3);
-    if (!code) code = posix_spawnattr_setsigmask(&attributes, &none);
-    if (!code) code = posix_spawnattr_setsigdefault(&attributes, &all);
-    if (!code) code = posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-    if (!code) code = posix_spawn(pid, path, &actions, &attributes, argv, envp);
-    posix_spawnattr_destroy(&attributes);
-    posix_spawn_file_actions_destroy(&actions);
-    return code;
+    const int fds[3] = {in_fd, -1, -1};
+    return ppds_spawn_common(pid, path, argv, envp, directory, fds, 0);
 }
 
 static volatile pid_t ppds_forward_target = 0;
