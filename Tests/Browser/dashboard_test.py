@@ -15,20 +15,16 @@ import sys
 import tempfile
 import time
 
-from selenium import webdriver
-from selenium.webdriver.chrome.options import Options
-from selenium.webdriver.chrome.service import Service
+from ppds_browser import chrome, environment, serve, wait_for, click
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
-from selenium.webdriver.support.ui import WebDriverWait
 
 PPDS = os.path.abspath(sys.argv[1])
 SCREENSHOT = sys.argv[2] if len(sys.argv) > 2 else None
 TMP = tempfile.mkdtemp(prefix="ppds-browser-")
 REPO = os.path.join(TMP, "shop")
 HOME = os.path.join(TMP, "home")
-ENV = dict(os.environ, PPDS_HOME=HOME, GIT_AUTHOR_NAME="t", GIT_AUTHOR_EMAIL="t@ppds.invalid",
-           GIT_COMMITTER_NAME="t", GIT_COMMITTER_EMAIL="t@ppds.invalid", NO_COLOR="1")
+ENV = environment(HOME)
 
 
 def run(*args, cwd=REPO):
@@ -44,22 +40,8 @@ def session(issue):
         return json.load(f)
 
 
-def wait_for(predicate, what, timeout=15):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        try:
-            if predicate():
-                return
-        except Exception:
-            pass
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
-def click(driver, selector):
-    """Clicks what `selector` finds; the page re-renders on every event, so retry when the
-    element was replaced between finding and clicking it."""
-    wait_for(lambda: driver.find_element(By.CSS_SELECTOR, selector).click() or True, f"a click on {selector}")
 
 
 def main():
@@ -76,22 +58,13 @@ def main():
     ppds("update", "103", "--status", "planning_complete")
     ppds("ship", "104", "--pr", "https://github.com/example/shop/pull/42", "--force")
 
-    server = subprocess.Popen([PPDS, "serve", "--port", "0", "--interval", "1"], cwd=REPO, env=ENV,
-                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    server, url, dashboard = serve(PPDS, REPO, ENV)
     driver = None
     try:
-        line = server.stdout.readline()
-        assert "listening on" in line, line
-        url = line.split("listening on ")[1].split(" ")[0]
         # The dashboard's one-time URL carries the token; the page trades it for a cookie.
-        dashboard = line.split("dashboard at ")[1].split(" ")[0]
-        assert dashboard.startswith(url + "/?token="), line
+        assert dashboard.startswith(url + "/?token="), dashboard
 
-        options = Options()
-        for argument in ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--window-size=1280,900"]:
-            options.add_argument(argument)
-        options.binary_location = shutil.which("chromium") or "/usr/bin/chromium"
-        driver = webdriver.Chrome(service=Service(shutil.which("chromedriver") or "/usr/bin/chromedriver"), options=options)
+        driver = chrome("1280,900")
         driver.get(dashboard)
         wait_for(lambda: driver.current_url == url + "/", "the redirect that drops the token from the address")
         # The first view comes with the page: drawn by the time it has loaded, never "Loading…",

@@ -24,18 +24,15 @@ import threading
 import time
 import urllib.request
 
-from selenium import webdriver
+from ppds_browser import chrome, environment, serve, wait_for
 from selenium.common.exceptions import NoAlertPresentException
-from selenium.webdriver.chrome.options import Options
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 
 PPDS = os.path.abspath(sys.argv[1])
 TMP = tempfile.mkdtemp(prefix="ppds-hostile-")
 REPO = os.path.join(TMP, "shop")
 HOME = os.path.join(TMP, "home")
-ENV = dict(os.environ, PPDS_HOME=HOME, GIT_AUTHOR_NAME="t", GIT_AUTHOR_EMAIL="t@ppds.invalid",
-           GIT_COMMITTER_NAME="t", GIT_COMMITTER_EMAIL="t@ppds.invalid", NO_COLOR="1")
+ENV = environment(HOME)
 
 
 def run(*args, cwd=REPO):
@@ -55,16 +52,6 @@ def session(issue):
         return json.load(f)
 
 
-def wait_for(predicate, what, timeout=15):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        try:
-            if predicate():
-                return
-        except Exception:
-            pass
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def payload(name):
@@ -104,15 +91,10 @@ def main():
         with open(session_file(issue), "w") as f:
             json.dump(data, f, indent=2)
 
-    server = subprocess.Popen([PPDS, "serve", "--port", "0", "--interval", "1"], cwd=REPO, env=ENV,
-                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    server, url, dashboard = serve(PPDS, REPO, ENV)
     driver = None
     attacker = None
     try:
-        line = server.stdout.readline()
-        assert "listening on" in line, line
-        url = line.split("listening on ")[1].split(" ")[0]
-        dashboard = line.split("dashboard at ")[1].split(" ")[0]
         port = url.rsplit(":", 1)[1]
         with open(os.path.join(HOME, "serve-token")) as f:
             token = f.read().strip()
@@ -126,11 +108,7 @@ def main():
             assert "frame-ancestors 'none'" in policy and "unsafe-inline" not in policy, policy
             assert "<script>" not in reply.read().decode()
 
-        options = Options()
-        for argument in ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--window-size=1280,900"]:
-            options.add_argument(argument)
-        options.binary_location = shutil.which("chromium") or "/usr/bin/chromium"
-        driver = webdriver.Chrome(service=Service(shutil.which("chromedriver") or "/usr/bin/chromedriver"), options=options)
+        driver = chrome("1280,900")
 
         # Without the token: nothing.
         driver.get(url + "/")

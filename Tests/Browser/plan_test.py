@@ -18,10 +18,8 @@ import sys
 import tempfile
 import time
 
-from selenium import webdriver
+from ppds_browser import chrome, environment, serve, wait_for
 from selenium.common.exceptions import NoAlertPresentException
-from selenium.webdriver.chrome.options import Options
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 
 PPDS = os.path.abspath(sys.argv[1])
@@ -29,8 +27,7 @@ SCREENSHOT = sys.argv[2] if len(sys.argv) > 2 else None
 TMP = tempfile.mkdtemp(prefix="ppds-plan-")
 REPO = os.path.join(TMP, "shop")
 HOME = os.path.join(TMP, "home")
-ENV = dict(os.environ, PPDS_HOME=HOME, GIT_AUTHOR_NAME="t", GIT_AUTHOR_EMAIL="t@ppds.invalid",
-           GIT_COMMITTER_NAME="t", GIT_COMMITTER_EMAIL="t@ppds.invalid", NO_COLOR="1", USER="reviewer")
+ENV = environment(HOME, USER="reviewer")
 
 HOSTILE = ("Plan: <img src=x onerror=\"window.__pwned='img'\">\n"
            "</script><script>window.__pwned='script'</script>\n"
@@ -50,16 +47,6 @@ def session(issue):
         return json.load(f)
 
 
-def wait_for(predicate, what, timeout=15):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        try:
-            if predicate():
-                return
-        except Exception:
-            pass
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def assert_nothing_ran(driver, when):
@@ -83,19 +70,11 @@ def main():
     ppds("update", "302", "--status", "planning_complete", "--plan", "-", stdin="Plan for 302\n")
     ppds("update", "303", "--status", "planning_complete", "--plan", "-", stdin="Plan for 303, first\n")
 
-    server = subprocess.Popen([PPDS, "serve", "--port", "0", "--interval", "1"], cwd=REPO, env=ENV,
-                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    server, url, dashboard = serve(PPDS, REPO, ENV)
     driver = None
     try:
-        line = server.stdout.readline()
-        assert "listening on" in line, line
-        dashboard = line.split("dashboard at ")[1].split(" ")[0]
 
-        options = Options()
-        for argument in ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--window-size=1280,1000"]:
-            options.add_argument(argument)
-        options.binary_location = shutil.which("chromium") or "/usr/bin/chromium"
-        driver = webdriver.Chrome(service=Service(shutil.which("chromedriver") or "/usr/bin/chromedriver"), options=options)
+        driver = chrome("1280,1000")
         driver.get(dashboard)
         wait_for(lambda: driver.find_element(By.CSS_SELECTOR, "article[data-issue='#301'] pre.plan-text"), "the plan")
         time.sleep(1)

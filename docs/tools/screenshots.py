@@ -17,10 +17,9 @@ import sys
 import tempfile
 import time
 
-from selenium import webdriver
-from selenium.webdriver.chrome.options import Options
-from selenium.webdriver.chrome.service import Service
-from selenium.webdriver.common.by import By
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "Tests", "Browser"))
+from ppds_browser import chrome, environment, serve, wait_for  # noqa: E402 (the shared browser helpers)
+from selenium.webdriver.common.by import By  # noqa: E402
 
 PPDS = os.path.abspath(sys.argv[1])
 OUT = os.path.abspath(sys.argv[2] if len(sys.argv) > 2 else os.path.join(os.path.dirname(__file__), ".."))
@@ -29,9 +28,7 @@ TMP = tempfile.mkdtemp(prefix="ppds-shots-")
 REPO = os.path.join(TMP, "shop")
 HOME = os.path.join(TMP, "home")
 TMUX_DIR = os.path.join(TMP, "tmux")
-ENV = dict(os.environ, PPDS_HOME=HOME, TMUX_TMPDIR=TMUX_DIR, TMUX="", GIT_AUTHOR_NAME="t", GIT_AUTHOR_EMAIL="t@ppds.invalid",
-           GIT_COMMITTER_NAME="t", GIT_COMMITTER_EMAIL="t@ppds.invalid", NO_COLOR="1",
-           PATH=os.path.dirname(PPDS) + ":" + os.environ.get("PATH", "/usr/bin:/bin"))
+ENV = environment(HOME, TMUX_TMPDIR=TMUX_DIR, TMUX="", PATH=os.path.dirname(PPDS) + ":" + os.environ.get("PATH", "/usr/bin:/bin"))
 
 
 def run(*args, cwd=REPO, stdin=None):
@@ -40,18 +37,6 @@ def run(*args, cwd=REPO, stdin=None):
 
 def ppds(*args, stdin=None):
     return run(PPDS, *args, stdin=stdin)
-
-
-def wait_for(predicate, what, timeout=20):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        try:
-            if predicate():
-                return
-        except Exception:
-            pass
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def agent_pid(issue):
@@ -107,17 +92,10 @@ def main():
     finally:
         subprocess.run(tmux + ["kill-server"], env=ENV, capture_output=True)
 
-    server = subprocess.Popen([PPDS, "serve", "--port", "0", "--interval", "1"], cwd=REPO, env=ENV,
-                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    server, _, dashboard = serve(PPDS, REPO, ENV)
     driver = None
     try:
-        line = server.stdout.readline()
-        dashboard = line.split("dashboard at ")[1].split(" ")[0]
-        options = Options()
-        for argument in ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--window-size=1280,1000"]:
-            options.add_argument(argument)
-        options.binary_location = shutil.which("chromium") or "/usr/bin/chromium"
-        driver = webdriver.Chrome(service=Service(shutil.which("chromedriver") or "/usr/bin/chromedriver"), options=options)
+        driver = chrome("1280,1000")
         driver.get(dashboard)
         wait_for(lambda: driver.find_element(By.CSS_SELECTOR, "article[data-issue='#102']"), "the dashboard")
         time.sleep(2.5)
