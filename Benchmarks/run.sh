@@ -224,15 +224,11 @@ PY
 }
 
 # --- history: 5,000+ commits -------------------------------------------------------------------
-history_run_git() { bash "$root/Benchmarks/ladder-baseline.sh" "$hs_repo" main 1 "$hs_branch"; }
-history_run_ppds() { "$ppds" merged --base main --repo "$hs_repo" "$hs_branch"; }
-part_history() {
-  hs_repo="$work/history"
-  echo "== history: fixture (5,200 commits on main, squashes 50, 600 and 3,000 commits behind)"
-  bash Benchmarks/make-history-fixture.sh "$hs_repo" 5200
-  "$ppds" merged --base main --json --repo "$hs_repo" > "$work/history.json" || true
-  local verdict
-  verdict=$(python3 - "$hs_repo/expected.tsv" "$work/history.json" <<'PY'
+# merge_verdict EXPECTED.tsv MERGED.json: "found/merged<TAB>false/unmerged<TAB>yes|no: …", comparing
+# `merged --json` of every branch with the fixture's answers (every squash found, none false,
+# no error, an answer for every branch).
+merge_verdict() {
+  python3 - "$1" "$2" <<'PY'
 import json, sys
 expected = {}
 for line in open(sys.argv[1]):
@@ -245,12 +241,22 @@ found = [b for b in merged if answers.get(b, {}).get("merged")]
 false = [b for b in unmerged if answers.get(b, {}).get("merged")]
 errors = [b for b, a in answers.items() if a.get("error")]
 missed = sorted(set(merged) - set(found))
+unanswered = sorted(set(expected) - set(answers))
 detail = (" missed: " + ", ".join(missed) if missed else "") + (" false: " + ", ".join(false) if false else "") \
-    + (" errors: " + ", ".join(errors) if errors else "")
-ok = not missed and not false and not errors
+    + (" errors: " + ", ".join(errors) if errors else "") + (" unanswered: " + ", ".join(unanswered) if unanswered else "")
+ok = not missed and not false and not errors and not unanswered
 print(f"{len(found)}/{len(merged)}\t{len(false)}/{len(unmerged)}\t{'yes' if ok else 'no:' + detail}")
 PY
-)
+}
+history_run_git() { bash "$root/Benchmarks/ladder-baseline.sh" "$hs_repo" main 1 "$hs_branch"; }
+history_run_ppds() { "$ppds" merged --base main --repo "$hs_repo" "$hs_branch"; }
+part_history() {
+  hs_repo="$work/history"
+  echo "== history: fixture (5,200 commits on main, squashes 50, 600 and 3,000 commits behind)"
+  bash Benchmarks/make-history-fixture.sh "$hs_repo" 5200
+  "$ppds" merged --base main --json --repo "$hs_repo" > "$work/history.json" || true
+  local verdict
+  verdict=$(merge_verdict "$hs_repo/expected.tsv" "$work/history.json")
   local found false_merged met
   IFS=$'\t' read -r found false_merged met <<< "$verdict"
   echo "   squashes found $found, false merged $false_merged"
@@ -279,21 +285,7 @@ graph_one_ppds() { "$ppds" merged --base main --repo "$gr_repo" "$gr_branch"; }
 # graph_verdict: "found/merged<TAB>false/unmerged<TAB>yes|no: …" from `merged --json` of every branch.
 graph_verdict() {
   "$ppds" merged --base main --json --repo "$gr_repo" > "$work/graph.json" || true
-  python3 - "$gr_repo/expected.tsv" "$work/graph.json" <<'PY'
-import json, sys
-expected = {}
-for line in open(sys.argv[1]):
-    branch, kind, _ = line.rstrip("\n").split("\t")
-    expected[branch] = kind
-answers = {item["branch"]: item for item in json.load(open(sys.argv[2]))["branches"]}
-merged = [b for b, k in expected.items() if k == "merged"]
-unmerged = [b for b, k in expected.items() if k == "unmerged"]
-found = [b for b in merged if answers.get(b, {}).get("merged")]
-false = [b for b in unmerged if answers.get(b, {}).get("merged")]
-missed = sorted(set(merged) - set(found))
-ok = not missed and not false and len(answers) == len(expected)
-print(f"{len(found)}/{len(merged)}\t{len(false)}/{len(unmerged)}\t{'yes' if ok else 'no: missed ' + ', '.join(missed) + ' false ' + ', '.join(false)}")
-PY
+  merge_verdict "$gr_repo/expected.tsv" "$work/graph.json"
 }
 part_graph() {
   gr_repo="$work/graph"
