@@ -80,6 +80,21 @@ public enum AgentStop {
         return .killed
     }
 
+    /// The processes `stop` would end for the session's agent: its verified supervisor's group
+    /// and descendants, or its orphaned group. Prune does not count them as using the worktree,
+    /// since it stops them before the move (and looks again after).
+    public static func stoppable(_ session: Session, machineID: String?) -> Set<Int32> {
+        guard let record = session.agent else { return [] }
+        switch AgentLiveness.observe(session, machineID: machineID, samples: nil) {
+        case .running(let pid, _, _):
+            return isSupervisor(pid) ? Set(treeMembers(of: pid).map(\.pid)) : []
+        case .gone:
+            return orphanGroup(record).map { Set(treeMembers(of: $0).map(\.pid)) } ?? []
+        case .none, .exited, .elsewhere:
+            return []
+        }
+    }
+
     /// The recorded supervisor's process group when the supervisor is gone but processes of
     /// its group and terminal session live on: the agent, orphaned. Only then: a pid is not
     /// given out again while a group or session of that id exists, so these are its own.

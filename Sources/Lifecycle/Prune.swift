@@ -412,7 +412,9 @@ public struct Prune: Sendable {
             if case .detached(let id) = info.head { facts.detachedHead = commitFacts(id) }
             if info.state == .ok {
                 worktree.holdsCurrentFolder = samePlace(info.path, currentFolder) || path(canonicalPath(currentFolder), isInside: canonicalPath(info.path))
-                worktree.usedBy = shared.places?.users(of: info.path) ?? []
+                // The session's own agent is not an obstacle: it is stopped before the move.
+                let agent = session.map { AgentStop.stoppable($0, machineID: (try? Machine.current(home: workspace.store.home))?.id) } ?? []
+                worktree.usedBy = (shared.places?.users(of: info.path) ?? []).filter { !agent.contains($0.pid) }
                 worktree.linkedToEntry = repository.linksToAdminEntry(folder: info.path, name: info.name)
                 worktree.mountPoints = MountTable.mountPoints(atOrBelow: info.path, in: shared.mounts)
                 do {

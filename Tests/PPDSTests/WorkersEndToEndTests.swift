@@ -133,4 +133,20 @@ import Agents
         #expect(FileManager.default.fileExists(atPath: other))
         try world.ppds(["stop", "4341", "--grace", "1"]).check()
     }
+
+    /// A finished session whose agent still runs in its worktree: prune stops the agent first
+    /// (it is no obstacle of its own), then removes the worktree; its exit is recorded.
+    @Test func pruneStopsAFinishedSessionsAgentAndRemovesTheWorktree() throws {
+        let world = try TmuxWorld()
+        let agent = try world.script("idle.sh", "exec sleep 600")
+        let shipped = try world.fixture.started(4362).worktree
+        try world.ppds(["spawn", "4362", "--", agent]).check()
+        let agentPID = try world.agentPID(4362)
+        try world.ppds(["ship", "4362", "--force", "--pr", "https://example.invalid/pull/4362"]).check()
+        let result = try world.ppds(["prune", "4362", "--min-age", "0s", "--json"])
+        let items = (try? result.json())?["results"] as? [[String: Any]] ?? []
+        #expect(items.first?["outcome"] as? String == "removed", "\(result.stdout)\n\(result.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: shipped))
+        #expect(kill(agentPID, 0) != 0, "the agent was stopped")
+    }
 }
