@@ -50,12 +50,15 @@ let package = Package(
         .target(name: "Config", dependencies: ["Support", .product(name: "TOMLKit", package: "TOMLKit")]),
         // What every concern shares: the workspace, hooks, session changes (with their mirror copies),
         // naming, and error reasons.
-        .target(name: "LifecycleCore", dependencies: ["GitKit", "SessionKit", "Config", "Support"]),
+        // What the front runs on every step, on FoundationEssentials alone (no libgit2): the
+        // workspace, session targeting, a worker's update, and the agent hook's events.
+        .target(name: "WorkerSteps", dependencies: ["SessionKit", "Support"]),
+        .target(name: "LifecycleCore", dependencies: ["WorkerSteps", "GitKit", "SessionKit", "Config", "Support"]),
         // Replication across machines: the registry refs, claims, sync, and the per-machine signing.
         .target(name: "Replication", dependencies: ["LifecycleCore", "GitKit", "SessionKit", "Config", "Support", .product(name: "Crypto", package: "swift-crypto")]),
         // Agent integration: agent hooks and settings, the worker inbox, MCP client config, plan review,
         // the answer queue, notifications. Uses Replication only for where signed guidance came from.
-        .target(name: "Agents", dependencies: ["Replication", "LifecycleCore", "GitKit", "SessionKit", "Config", "Support"]),
+        .target(name: "Agents", dependencies: ["WorkerSteps", "Replication", "LifecycleCore", "GitKit", "SessionKit", "Config", "Support"]),
         // The forge: issues and pull requests through `gh`, and their cache.
         .target(name: "Forge", dependencies: ["LifecycleCore", "GitKit", "SessionKit", "Config", "Support"]),
         // The worktree operations (start-work, prune, trash, cancel, adopt, ship, recovery) and the one
@@ -92,7 +95,7 @@ let package = Package(
         .executableTarget(
             name: "ppds-full",
             dependencies: [
-                "View", "Lifecycle", "LifecycleCore", "Replication", "Agents", "Forge", "GitKit", "SessionKit", "Config", "Support", "PPDSServer", "PPDSMCP",
+                "View", "Lifecycle", "LifecycleCore", "Replication", "Agents", "Forge", "GitKit", "SessionKit", "Config", "Support", "WorkerSteps", "PPDSServer", "PPDSMCP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/ppds"
@@ -104,16 +107,12 @@ let package = Package(
         // into the front. `swift build` builds both; the tests depend on both.
         .executableTarget(
             name: "ppds",
-            dependencies: ["Agents", "LifecycleCore", "SessionKit", "Support"],
+            dependencies: ["WorkerSteps", "SessionKit", "Support", "CSpawn"],
             path: "Sources/PPDSFront",
             exclude: ["make-root-help.sh"],
-            // Static Foundation needs its own dependencies named after it (SwiftPM's link names
-            // only what the front's own modules import).
-            linkerSettings: [.unsafeFlags(["-static-stdlib", "-Xlinker", "--start-group", "-lFoundation", "-lFoundationInternationalization",
-                                           "-lFoundationEssentials", "-lCoreFoundation", "-l_FoundationICU", "-l_FoundationCShims",
-                                           "-l_FoundationCollections", "-lswiftSynchronization", "-lswiftDispatch", "-ldispatch",
-                                           "-lBlocksRuntime", "-Xlinker", "--end-group", "-lstdc++", "-lm"],
-                                          .when(configuration: .release))]
+            // Fully static in release: the Swift runtime and FoundationEssentials (no Foundation,
+            // ICU or libgit2 below the front), so a hook loads no shared library at all.
+            linkerSettings: [.unsafeFlags(["-static-executable"], .when(configuration: .release))]
         ),
         .testTarget(name: "GitKitTests", dependencies: ["GitKit", "Support", "TestSupport"]),
         .testTarget(name: "SessionKitTests", dependencies: ["SessionKit", "Support", "TestSupport", "ppds", "ppds-full"]),

@@ -1,6 +1,7 @@
 import Foundation
 import SessionKit
 import Support
+import WorkerSteps
 #if canImport(Glibc)
 import Glibc
 #endif

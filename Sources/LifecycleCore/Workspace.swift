@@ -1,43 +1,27 @@
 import Foundation
-import Config
 import GitKit
 import SessionKit
 import Support
 
-/// Where a command acts: the main repository (found from the current folder or `--repo`)
-/// and the session registry under `PPDS_HOME`.
-public struct Workspace: Sendable {
-    /// The main worktree's folder, canonical.
-    public let repoRoot: String
-    public let store: SessionStore
+@_exported import WorkerSteps
 
-    /// `store` is scoped to `repoRoot`: it reads and writes only this repository's sessions.
-    public init(repoRoot: String, store: SessionStore) {
-        self.repoRoot = repoRoot
-        self.store = store.scoped(to: repoRoot)
-    }
-
-    /// Finds the main repository from `repo` or the current folder (main worktree, linked
-    /// worktree, or any folder inside either).
+extension Workspace {
+    /// Finds the main repository from `repo` or the current folder with libgit2's discovery.
     public static func locate(repo: String?, home: String? = nil,
                               currentDirectory: String = FileManager.default.currentDirectoryPath) throws(PPDSError) -> Workspace {
-        let start = repo.map { Workspace.absolute($0, from: currentDirectory) } ?? currentDirectory
-        var isFolder: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: start, isDirectory: &isFolder), isFolder.boolValue else {
-            throw PPDSError.refused("\(start): no such folder")
-        }
+        try locate(repo: repo, home: home, currentDirectory: currentDirectory, finder: libgit2MainWorktree)
+    }
+
+    /// libgit2's discovery (`git_repository_open_ext`, then the common dir's owner).
+    public static func libgit2MainWorktree(_ start: String, repoGiven: Bool) throws(PPDSError) -> String {
         do {
             let found = try Repository.discover(from: start)
             let main = try found.mainRepository()
             guard let workdir = main.workdir else {
                 throw PPDSError.refused("\(start): the repository is bare; ppds needs a main worktree")
             }
-            let store = SessionStore(home: home ?? SessionStore.defaultHome())
-            // A home made by an older ppds (or under a loose umask) is closed on first use.
-            var info = stat()
-            if lstat(store.home, &info) == 0 { try? PrivateFile.checkFolder(store.home, followingLink: true) }
-            return Workspace(repoRoot: canonicalPath(workdir), store: store)
-        } catch let error as GitError where error.kind == .notARepository && repo == nil {
+            return workdir
+        } catch let error as GitError where error.kind == .notARepository && !repoGiven {
             throw PPDSError.refused("\(start): \(error.message); run it inside a repository or pass --repo <folder> ('ppds status --all-repos' shows every repository's sessions)")
         } catch let error as GitError {
             throw PPDSError.refused("\(start): \(error.message)")
@@ -62,37 +46,4 @@ public struct Workspace: Sendable {
             throw PPDSError.from(error)
         }
     }
-
-    public static func absolute(_ path: String, from directory: String) -> String {
-        path.hasPrefix("/") ? path : directory + "/" + path
-    }
-}
-
-extension Workspace {
-    /// Whether the session belongs to this repository: it names none (files from other tools),
-    /// or names the same folder by identity (device and inode), so a repository reached by two
-    /// paths (a bind mount, a symlinked home) is one repository.
-    public func owns(_ session: Session) -> Bool {
-        guard let repo = session.repo else { return true }
-        return samePlace(repo, repoRoot)
-    }
-
-    /// Refuses a session of another repository: a verb run in one repository never acts on another's.
-    public func requireOwns(_ session: Session) throws(PPDSError) {
-        guard owns(session) else {
-            throw PPDSError.refused("\(session.issue.tag) belongs to \(session.repo ?? "another repository"), not \(repoRoot); run it there or pass --repo")
-        }
-    }
-}
-
-extension Session {
-    /// Whether `folder` is the session's worktree or inside it (both canonicalised).
-    public func worktreeHolds(_ folder: String) -> Bool {
-        path(canonicalPath(folder), isInside: canonicalPath(worktree))
-    }
-}
-
-/// True when `path` is `folder` or inside it.
-public func path(_ path: String, isInside folder: String) -> Bool {
-    path == folder || path.hasPrefix(folder.hasSuffix("/") ? folder : folder + "/")
 }

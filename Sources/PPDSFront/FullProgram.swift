@@ -3,6 +3,8 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import CSpawn
+import FoundationEssentials
 import Support
 
 /// The full program: `ppds-full`, next to this executable (its real path, so a link to `ppds`
@@ -11,8 +13,10 @@ enum FullProgram {
     static let name = "ppds-full"
 
     /// Replaces this process with the full program, with the same arguments (argv[0] included,
-    /// so the paths it derives from how it was invoked are the front's) and environment.
-    static func run() -> Never {
+    /// so the paths it derives from how it was invoked are the front's) and environment; with
+    /// `stdin`, those bytes are its standard input (what the front already read).
+    static func run(stdin: Data? = nil) -> Never {
+        if let stdin { replaceStandardInput(with: stdin) }
         let path = location()
         execv(path, CommandLine.unsafeArgv)
         let reason = String(cString: strerror(errno))
@@ -21,6 +25,19 @@ enum FullProgram {
                                          prefix: "ppds: ") + "\n"
         _ = message.withCString { write(STDERR_FILENO, $0, strlen($0)) }
         exit(1)
+    }
+
+    /// Standard input becomes an in-memory file holding `bytes`, read from its start. If that
+    /// cannot be made, stdin stays as it is (drained), and the full program reports the payload
+    /// as missing: the hook still exits 0.
+    static func replaceStandardInput(with bytes: Data) {
+        let fd = ppds_memory_file()
+        guard fd >= 0 else { return }
+        guard FileDescriptor.writeAll(fd, bytes) == nil, lseek(fd, 0, SEEK_SET) == 0, dup2(fd, STDIN_FILENO) >= 0 else {
+            close(fd)
+            return
+        }
+        close(fd)
     }
 
     /// `ppds-full` in the folder of the running executable, as a C string (the bytes of the

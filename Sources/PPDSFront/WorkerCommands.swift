@@ -1,8 +1,10 @@
-import Foundation
-import Agents
-import LifecycleCore
+#if canImport(Glibc)
+import Glibc
+#endif
+import FoundationEssentials
 import SessionKit
 import Support
+import WorkerSteps
 
 /// `ppds update --status S [<issue>]` and `ppds path [<issue>]` as the front runs them: the forms
 /// workers run at every step, with the same calls as the full program's `UpdateCommand` and
@@ -61,24 +63,28 @@ enum WorkerCommand: Equatable {
         } catch {
             // As the full program's CLI.fail without --json and --verbose.
             let failure = PPDSError.from(error)
-            FileHandle.standardError.write(Data((TerminalText.block(failure.message, prefix: "ppds: ") + "\n").utf8))
+            StandardStream.error(TerminalText.block(failure.message, prefix: "ppds: ") + "\n")
             exit(failure.exitCode)
         }
         exit(0)
     }
 
-    /// UpdateCommand.execute without --plan, --wait and --json.
+    /// UpdateCommand.execute without --plan, --wait and --json, for this machine's session with
+    /// no guidance waiting: a session known only as another machine's copy, or one with
+    /// guidance to hand over (which needs the machines this one trusts), is the full program's,
+    /// before anything changes. Guidance that arrives after that look is handed over at the
+    /// worker's next step, as it would be had it arrived a moment later.
     static func update(_ status: SessionStatus, _ given: IssueNumber?) throws {
         let change = try SessionChanges.update(status: status.fileValue, reason: nil, context: nil, options: [], pr: nil, force: false)
-        let (store, workspace, issue) = try SessionTargeting.target(given, repo: nil)
-        let session = try SessionChanges.apply(change, to: issue, in: store, workspace: workspace)
+        let (store, workspace, issue) = try SessionTargeting.target(given, repo: nil, locate: FrontDiscovery.locate)
+        guard let current = try? store.loadIfPresent(issue), current.undeliveredGuidance.isEmpty else { FullProgram.run() }
+        let session = try SessionChanges.applyLocal(change, to: issue, in: store, workspace: workspace)
         print(TerminalText.escaped("\(session.issue.tag) is now \(session.status.fileValue)"))
-        try GuidanceHandOff.deliverUnread(session, store: store, json: false)
     }
 
     /// PathCommand.execute.
     static func path(_ given: IssueNumber?) throws {
-        let (store, _, issue) = try SessionTargeting.target(given, repo: nil)
+        let (store, _, issue) = try SessionTargeting.target(given, repo: nil, locate: FrontDiscovery.locate)
         let session = try store.load(issue)
         guard FileManager.default.fileExists(atPath: session.worktree) else {
             throw PPDSError.notFound("\(issue.tag)'s worktree \(session.worktree) does not exist")

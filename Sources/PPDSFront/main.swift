@@ -3,8 +3,10 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import Agents
+import FoundationEssentials
+import SessionKit
 import Support
+import WorkerSteps
 
 // `ppds`: the front. The commands agents and people run on every step (`hook`, `update --status`,
 // `path`, `--version`, `--help`) are answered here, by a small executable that loads neither the
@@ -16,7 +18,7 @@ switch FrontRoute.of(arguments, helpWidth: FrontRoute.helpWidth()) {
 case .hook:
     // As the full program's main: an agent hook exits 0 whatever it is given.
     lineBufferStandardOutput()
-    HookRunner.run(Array(arguments.dropFirst()))
+    HookRunner.run(Array(arguments.dropFirst()), relay: frontRelay)
     exit(0)
 case .version:
     print(ppdsVersion)
@@ -27,4 +29,20 @@ case .help:
 case .full:
     if let command = WorkerCommand.parse(arguments) { command.run() }
     FullProgram.run()
+}
+
+/// The front's hook: `GitDiscovery`, and a payload whose session has guidance waiting (which
+/// the full program relays, with the machines this one trusts) goes to the full program whole,
+/// before the event changes anything.
+var frontRelay: HookRunner.Relay {
+    HookRunner.Relay(
+        finder: FrontDiscovery.finder,
+        beforeApplying: { payload, issue, projectDir, raw in
+            FrontDiscovery.payload = raw
+            guard AgentHooks.relaysGuidance(payload.event),
+                  let (_, session) = try? AgentHooks.locate(payload, issue: issue, projectDir: projectDir, home: nil, finder: FrontDiscovery.finder),
+                  !session.undeliveredGuidance.isEmpty else { return }
+            FullProgram.run(stdin: raw)
+        },
+        deliverPending: { _, _, _ in })
 }

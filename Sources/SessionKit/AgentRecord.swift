@@ -1,4 +1,7 @@
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+import FoundationEssentials
 import Support
 
 /// The worker's agent process as ppds started it (`spawn`, `start-work --spawn`, `--exec`): the

@@ -1,4 +1,7 @@
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+import FoundationEssentials
 import Support
 
 /// The machine a session runs on: a stable id (generated once per `PPDS_HOME`) and a label for
@@ -19,12 +22,12 @@ public struct Machine: Sendable, Equatable, Hashable {
     /// use; the label is `PPDS_MACHINE_LABEL`, else `$PPDS_HOME/machine-label`, else the host name.
     public static func current(home: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws(PPDSError) -> Machine {
         let label = environment["PPDS_MACHINE_LABEL"].flatMap { $0.isEmpty ? nil : $0 }
-            ?? (try? PrivateFile.read(home + "/machine-label", limit: 4096)).map { String(decoding: $0, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines) }.flatMap { $0.isEmpty ? nil : String($0.prefix(64)) }
+            ?? (try? PrivateFile.read(home + "/machine-label", limit: 4096)).map { String(decoding: $0, as: UTF8.self).trimmingWhitespaceAndNewlines() }.flatMap { $0.isEmpty ? nil : String($0.prefix(64)) }
             ?? ProcessInfo.processInfo.hostName
         if let id = environment["PPDS_MACHINE_ID"], !id.isEmpty { return Machine(id: id, label: label) }
         let file = home + "/machine-id"
         if let id = try readPrivateID(file) { return Machine(id: id, label: label) }
-        let fresh = "m-" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(16)
+        let fresh = "m-" + UUID().uuidString.lowercased().filter { $0 != "-" }.prefix(16)
         do {
             try PrivateFile.ensureFolder(home)
         } catch {
@@ -54,7 +57,7 @@ public struct Machine: Sendable, Equatable, Hashable {
             throw PPDSError.refused("\(error.path): \(error.message)")
         }
         guard let data else { return nil }
-        let text = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        let text = String(decoding: data, as: UTF8.self).trimmingWhitespaceAndNewlines()
         return (1...64).contains(text.utf8.count) && text.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }) ? text : nil
     }
 

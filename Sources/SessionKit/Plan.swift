@@ -1,4 +1,7 @@
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+import FoundationEssentials
 import Support
 
 /// Who answered a plan: the machine (id and label) and the user there. Recorded, never trusted:
@@ -100,7 +103,7 @@ public struct PlanVersion: Sendable, Equatable {
 
     /// The first line with words on it, for `status` and the dashboard's summary (at most 200 characters).
     public var firstLine: String {
-        let line = text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.first { !$0.isEmpty } ?? ""
+        let line = text.split(whereSeparator: \.isNewline).map { $0.trimmingWhitespace() }.first { !$0.isEmpty } ?? ""
         return line.count > 200 ? String(line.prefix(199)) + "…" : line
     }
 

@@ -1,4 +1,7 @@
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+import FoundationEssentials
 import Support
 
 // The plan review's transitions (`SessionChange.submitPlan`, `.answerPlan`), called from
@@ -11,7 +14,7 @@ extension Session {
     /// The plan as the next version, and the session at planning_complete (a stuck question
     /// is over, as with any update).
     mutating func attachPlan(_ text: String, at now: Date) throws(TransitionError) {
-        guard !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+        guard !text.trimmingWhitespaceAndNewlines().isEmpty else {
             throw planRefusal(.emptyPlan, "the plan is empty; write it to a file and pass --plan FILE")
         }
         let size = text.utf8.count
@@ -29,7 +32,7 @@ extension Session {
     /// approved to working, revise back to planning.
     mutating func answerPlan(_ verdict: PlanAnswer.Verdict, message: String?, version: Int?, by: PlanReviewer,
                              at now: Date) throws(TransitionError) {
-        let words = message?.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty == false ? message : nil
+        let words = message?.trimmingWhitespaceAndNewlines().isEmpty == false ? message : nil
         let command = verdict == .approved ? "approve" : "revise"
         guard status == .planningComplete else {
             let next = status == .paused ? "resume it first ('ppds resume \(issue.value)')" : "'ppds guide \(issue.value)' sends it a message"

@@ -1,4 +1,7 @@
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+import FoundationEssentials
 import Support
 
 /// Orders concurrent writes: the Lamport clock first, then the machine id (a total order, so
@@ -137,7 +140,7 @@ public struct SessionReplica: Sendable, Equatable {
         // sorts after the old one's.
         let restarted = terminal?.value != nil && !session.status.isTerminal
         if !epoch.hasPrefix(started) || restarted {
-            let fresh = epoch.hasPrefix(started) ? started + "#" + String(format: "%012d", stamp.lamport) + "-" + stamp.machine : started
+            let fresh = epoch.hasPrefix(started) ? started + "#" + zeroPadded(stamp.lamport, width: 12) + "-" + stamp.machine : started
             return SessionReplica(epoch: fresh).recording(session, at: stamp)
         }
         var next = self

@@ -1,4 +1,7 @@
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+import FoundationEssentials
 import Support
 #if canImport(Glibc)
 import Glibc
@@ -57,8 +60,8 @@ public struct SessionStore: Sendable {
     /// The folder under `sessions/` for a repository whose issue numbers collide with
     /// another's: its folder name and a hash of its path, e.g. `shop-1a2b3c4d`.
     public static func folderKey(forRepo repo: String) -> String {
-        let name = String((repo as NSString).lastPathComponent.unicodeScalars.map { scalar -> Character in
-            scalar.isASCII && (CharacterSet.alphanumerics.contains(scalar) || scalar == "-" || scalar == "_") ? Character(scalar) : "_"
+        let name = String(repo.lastPathPart.unicodeScalars.map { scalar -> Character in
+            scalar.isASCII && (scalar.properties.isAlphabetic || ("0"..."9").contains(scalar) || scalar == "-" || scalar == "_") ? Character(scalar) : "_"
         }.prefix(40))
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
         for byte in repo.utf8 { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01b3 }
@@ -68,7 +71,7 @@ public struct SessionStore: Sendable {
     /// `PPDS_HOME`, or `~/.ppds`.
     public static func defaultHome(environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
         if let home = environment["PPDS_HOME"], !home.isEmpty { return home }
-        return (environment["HOME"] ?? NSHomeDirectory()) + "/.ppds"
+        return (environment["HOME"] ?? FileManager.default.homeDirectoryForCurrentUser.path) + "/.ppds"
     }
 
     public var sessionsDir: String { home + "/sessions" }
@@ -203,7 +206,7 @@ public struct SessionStore: Sendable {
     /// A session lives in its own `work-<issue>.json`; a file whose name and `issue` (or `id`)
     /// disagree is corrupt, so a write can never land on another session's file.
     static func checkName(of session: Session, file: String) throws(SessionFileError) {
-        let name = (file as NSString).lastPathComponent
+        let name = file.lastPathPart
         guard name == session.id + ".json" else {
             throw SessionFileError(file: file, reason: "its issue \(Session.quote(session.issue.tag)) (id \(Session.quote(session.id))) does not match its file name \(Session.quote(name)); that session belongs in \(session.id).json")
         }
@@ -247,7 +250,7 @@ public struct SessionStore: Sendable {
         } catch {
             throw .corrupt(SessionFileError(file: file, reason: "refusing to write it: \(error.reason)"))
         }
-        try ensureFolder((file as NSString).deletingLastPathComponent)
+        try ensureFolder(file.parentPath)
         do {
             try AtomicFile.write(data, to: file, mode: PrivateFile.fileMode, exactMode: true)
         } catch {
@@ -303,18 +306,16 @@ public struct SessionStore: Sendable {
     public func removeHoldingLock(_ issue: IssueNumber) throws(RegistryError) {
         let file = path(for: issue)
         guard try read(file) != nil else { throw .missing(issue, file: file) }
-        do {
-            try FileManager.default.removeItem(atPath: file)
-        } catch {
-            throw .io(file: file, message: error.localizedDescription)
+        guard unlink(file) == 0 else {
+            throw .io(file: file, message: "cannot remove it: \(String(cString: strerror(errno)))")
         }
     }
 
     /// Moves an unreadable file into the quarantine folder; returns its new path.
     public func moveAside(_ file: String) throws(RegistryError) -> String {
         try ensureFolder(quarantineDir)
-        let stamp = Timestamp.format(Date()).replacingOccurrences(of: ":", with: "")
-        let target = quarantineDir + "/" + (file as NSString).lastPathComponent + "." + stamp
+        let stamp = Timestamp.format(Date()).filter { $0 != ":" }
+        let target = quarantineDir + "/" + file.lastPathPart + "." + stamp
         guard rename(file, target) == 0 else {
             throw .io(file: file, message: "cannot move aside to \(target): \(String(cString: strerror(errno)))")
         }

@@ -1,4 +1,7 @@
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+import FoundationEssentials
 
 /// Whether a stuck session's question has been answered, and whether its worker has read the
 /// answer: what the orchestrator needs to tell "waiting for a human" from "waiting for the

@@ -1,4 +1,7 @@
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+import FoundationEssentials
 import Support
 
 /// A change a worker, the orchestrator or a human asks of a session.
@@ -80,7 +83,7 @@ extension Session {
             next.pausedFrom = nil
             next.status = target
             if target == .stuck {
-                guard let stuckRequest, !stuckRequest.reason.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+                guard let stuckRequest, !stuckRequest.reason.trimmingWhitespaceAndNewlines().isEmpty else {
                     throw refuse(.stuckNeedsReason, "entering 'stuck' needs a reason (--reason)")
                 }
                 next.stuck = StuckContext(reason: stuckRequest.reason, context: stuckRequest.context,
@@ -90,7 +93,7 @@ extension Session {
             }
             if let pr { next.pr = pr }
         case .guide(let message):
-            guard !message.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+            guard !message.trimmingWhitespaceAndNewlines().isEmpty else {
                 throw refuse(.emptyMessage, "guidance needs a message")
             }
             next.guidance.append(Guidance(id: Guidance.newID(), message: message, at: now))

@@ -1,4 +1,7 @@
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+import FoundationEssentials
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -21,8 +24,8 @@ public enum AtomicFile {
     /// `mode` is the new file's permissions (less the umask), for files that must stay private.
     /// With `exactMode`, the file gets `mode` whatever the umask.
     public static func write(_ data: Data, to path: String, mode: mode_t = 0o644, exactMode: Bool = false) throws(FileSystemError) {
-        let folder = (path as NSString).deletingLastPathComponent
-        let name = (path as NSString).lastPathComponent
+        let folder = path.parentPath
+        let name = path.lastPathPart
         let temporary = "\(folder)/.\(name).\(getpid()).\(UInt32.random(in: 0...UInt32.max)).tmp"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
         guard fd >= 0 else { throw FileSystemError(path: temporary, message: String(cString: strerror(errno))) }

@@ -1,4 +1,7 @@
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+import FoundationEssentials
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -33,12 +36,10 @@ public final class ChangeWatcher {
         var result = [sessionsDir, gitDir, gitDir + "/worktrees"]
         for root in [gitDir + "/refs/heads", gitDir + "/refs/remotes"] {
             result.append(root)
-            if let walker = FileManager.default.enumerator(atPath: root) {
-                while let relative = walker.nextObject() as? String {
-                    var isFolder: ObjCBool = false
-                    if FileManager.default.fileExists(atPath: root + "/" + relative, isDirectory: &isFolder), isFolder.boolValue {
-                        result.append(root + "/" + relative)
-                    }
+            for relative in (try? FileManager.default.subpathsOfDirectory(atPath: root)) ?? [] {
+                var isFolder = false
+                if FileManager.default.fileExists(atPath: root + "/" + relative, isDirectory: &isFolder), isFolder {
+                    result.append(root + "/" + relative)
                 }
             }
         }
@@ -63,14 +64,14 @@ public final class ChangeWatcher {
     /// events within `settle` seconds count as one change.
     public func wait(timeout: TimeInterval, settle: TimeInterval = 0.1) -> Bool {
         guard fd >= 0 else {
-            Thread.sleep(forTimeInterval: timeout)
+            Threads.sleep(timeout)
             return false
         }
         var descriptor = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
         let ready = poll(&descriptor, 1, Int32(max(0, timeout) * 1000))
         guard ready > 0 else { return false }
         drain()
-        Thread.sleep(forTimeInterval: settle)
+        Threads.sleep(settle)
         drain()
         refresh()
         return true

@@ -1,4 +1,7 @@
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+import FoundationEssentials
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -163,7 +166,7 @@ public struct ProcessPlaces: Sendable {
     static func folderOfFile(_ target: String) -> String? {
         guard target.hasPrefix("/") else { return nil }
         let path = target.hasSuffix(" (deleted)") ? String(target.dropLast(" (deleted)".count)) : target
-        let folder = (path as NSString).deletingLastPathComponent
+        let folder = path.parentPath
         return folder.isEmpty ? "/" : folder
     }
 

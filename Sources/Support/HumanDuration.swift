@@ -1,4 +1,7 @@
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+import FoundationEssentials
 
 /// Human durations: `45 s`, `15 min`, `2 h 5 min`, `3 d 4 h`.
 public enum HumanDuration {
@@ -14,7 +17,7 @@ public enum HumanDuration {
 
     /// Parses `90`, `90s`, `15m`, `2h`, `1d` (a bare number is minutes).
     public static func parse(_ text: String, bareUnit: TimeInterval = 60) -> TimeInterval? {
-        let trimmed = text.trimmingCharacters(in: .whitespaces).lowercased()
+        let trimmed = text.trimmingWhitespace().lowercased()
         let units: [(String, TimeInterval)] = [("min", 60), ("s", 1), ("m", 60), ("h", 3600), ("d", 86400)]
         for (suffix, scale) in units where trimmed.hasSuffix(suffix) {
             guard let value = Double(trimmed.dropLast(suffix.count)), value >= 0, value.isFinite else { return nil }

@@ -43,3 +43,9 @@ public struct PPDSError: Error, CustomStringConvertible, Sendable {
     public static func io(_ message: String) -> PPDSError { PPDSError(.io, message) }
     public static func failed(_ message: String) -> PPDSError { PPDSError(.failed, message) }
 }
+
+/// An error of a layer below the operations that says which `PPDSError` it is (GitKit's,
+/// declared where both are known), so `PPDSError.from` keeps its kind without importing it.
+public protocol PPDSErrorConvertible: Error {
+    var asPPDSError: PPDSError { get }
+}

@@ -1,5 +1,9 @@
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+import FoundationEssentials
 import Synchronization
+import Dispatch
 
 /// Maps items on up to `jobs` threads, keeping input order. Each call of `body` runs on one
 /// thread from start to end, so it may open its own libgit2 handle.
@@ -22,7 +26,7 @@ public func parallelMap<Item: Sendable, Context, Result: Sendable>(
     let group = DispatchGroup()
     for _ in 0..<jobs {
         group.enter()
-        Thread.detachNewThread {
+        Threads.detach {
             var state = context()
             while let index = box.nextIndex() {
                 box.store(body(&state, items[index]), at: index)

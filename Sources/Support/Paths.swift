@@ -1,4 +1,7 @@
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+import FoundationEssentials
 
 public enum Paths {
     public static func trimmingSlash(_ path: String) -> String {

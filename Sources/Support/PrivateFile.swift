@@ -1,4 +1,7 @@
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+import FoundationEssentials
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -21,7 +24,7 @@ public enum PrivateFile {
             let top = Paths.trimmingSlash(home)
             var current = target
             while current.count > top.count, current.hasPrefix(top + "/") {
-                current = (current as NSString).deletingLastPathComponent
+                current = current.parentPath
                 chain.append(current)
             }
         }
@@ -47,7 +50,7 @@ public enum PrivateFile {
     private static func createMissing(_ path: String) throws(FileSystemError) {
         var info = stat()
         if lstat(path, &info) == 0 { return }
-        let parent = (path as NSString).deletingLastPathComponent
+        let parent = path.parentPath
         if !parent.isEmpty && parent != path { try createMissing(parent) }
         if mkdir(path, folderMode) != 0 && errno != EEXIST {
             throw FileSystemError(path: path, message: "cannot create the folder: \(String(cString: strerror(errno)))")
@@ -146,7 +149,7 @@ public enum PrivateFile {
     /// Writes a file under the home atomically (temporary file, fsync, rename), 0600 whatever
     /// the umask; the folder is made private first.
     public static func write(_ data: Data, to path: String, home: String? = nil) throws(FileSystemError) {
-        try ensureFolder((path as NSString).deletingLastPathComponent, home: home)
+        try ensureFolder(path.parentPath, home: home)
         try AtomicFile.write(data, to: path, mode: fileMode, exactMode: true)
     }
 }

@@ -1,5 +1,8 @@
 import CSpawn
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+import FoundationEssentials
 
 extension ProcessRunner {
     /// Starts `argv` in this process's group and terminal (see `ppds_spawn_foreground`): the

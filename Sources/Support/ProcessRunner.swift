@@ -1,5 +1,8 @@
 import CSpawn
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+import FoundationEssentials
 
 /// A command from the config: an argument vector (an array), or a shell line (a string),
 /// which the user's own config asks to run through `/bin/sh -c`.
@@ -129,7 +132,7 @@ public enum ProcessRunner {
             // Written on its own thread, so a program that answers before reading all of it
             // cannot block both sides on full pipes.
             let writeEnd = inPipe[1]
-            Thread.detachNewThread {
+            Threads.detach {
                 _ = FileDescriptor.writeAll(writeEnd, input)
                 close(writeEnd)
             }

@@ -1,4 +1,7 @@
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+import FoundationEssentials
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -34,7 +37,7 @@ public struct ProcessStat: Sendable, Equatable {
     /// the fields are counted from the last `)`.
     public static func parse(_ text: String) -> ProcessStat? {
         guard let open = text.firstIndex(of: "("), let close = text.lastIndex(of: ")"),
-              let pid = Int32(text[..<open].trimmingCharacters(in: .whitespaces)) else { return nil }
+              let pid = Int32(text[..<open].trimmingWhitespace()) else { return nil }
         let fields = text[text.index(after: close)...].split(separator: " ", omittingEmptySubsequences: true)
         // fields[0] is field 3 (state); field N is fields[N - 3].
         guard fields.count > 19, let state = fields[0].first, let parent = Int32(fields[1]), let group = Int32(fields[2]),
@@ -88,10 +91,10 @@ public enum ProcessTable {
     public static func command(of pid: Int32, limit: Int = 200) -> String {
         if let data = small("/proc/\(pid)/cmdline"), !data.isEmpty {
             let words = data.prefix(limit).split(separator: 0, omittingEmptySubsequences: false).map { String(decoding: $0, as: UTF8.self) }
-            return words.joined(separator: " ").trimmingCharacters(in: .whitespaces)
+            return words.joined(separator: " ").trimmingWhitespace()
         }
         if let data = small("/proc/\(pid)/comm") {
-            return String(decoding: data.prefix(limit), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            return String(decoding: data.prefix(limit), as: UTF8.self).trimmingWhitespaceAndNewlines()
         }
         return "?"
     }

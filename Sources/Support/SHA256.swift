@@ -1,4 +1,7 @@
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+import FoundationEssentials
 
 /// SHA-256 (FIPS 180-4), for recording which exact `.ppds.toml` content a user trusted.
 /// Foundation on Linux has no digest API and the file is small.
@@ -45,7 +48,7 @@ public enum SHA256 {
             h[0] = h[0] &+ a; h[1] = h[1] &+ b; h[2] = h[2] &+ c; h[3] = h[3] &+ d
             h[4] = h[4] &+ e; h[5] = h[5] &+ f; h[6] = h[6] &+ g; h[7] = h[7] &+ hh
         }
-        return h.map { String(format: "%08x", $0) }.joined()
+        return h.map { let hex = String($0, radix: 16); return String(repeating: "0", count: 8 - hex.count) + hex }.joined()
     }
 }
 

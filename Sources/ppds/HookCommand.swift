@@ -1,5 +1,6 @@
 import ArgumentParser
 import Agents
+import WorkerSteps
 
 /// `ppds hook claude [<issue>]`: what the entries `agent-hooks` writes run. Hidden: Claude Code
 /// calls it, people do not. `PPDS.main` sends it here before argument parsing, so no argument

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Agents
+import WorkerSteps
 import Config
 import GitKit
 import Lifecycle

@@ -25,6 +25,9 @@ void ppds_restore_cursor_on_signals(void);
 /// On SIGINT: writes `message` (copied) to fd 2 and exits 130. NULL restores the default.
 void ppds_on_interrupt_say(const char *message);
 
+/// An anonymous in-memory file (memfd_create, without close-on-exec), or -1 with errno.
+int ppds_memory_file(void);
+
 /// Flushes stdout and says whether everything written to it so far got out (0: a write failed).
 int ppds_stdout_ok(void);
 /// Starts `path` in the caller's process group with its terminal (stdin from `in_fd` when >= 0),

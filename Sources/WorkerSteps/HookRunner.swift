@@ -1,13 +1,35 @@
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+import FoundationEssentials
 import SessionKit
 import Support
 
 /// `ppds hook claude [<issue>]` as both executables run it: the front (`ppds`) answers it itself, so
 /// an agent's hook never loads the full program; `ppds-full hook` runs the same code.
 public enum HookRunner {
+    /// How an executable finds repositories and relays guidance: the full program with libgit2
+    /// and the machines it trusts; the front with `GitDiscovery`, handing a payload that has
+    /// guidance to relay (or a place it cannot judge) to the full program before anything changes.
+    public struct Relay {
+        public var finder: MainWorktreeFinder
+        /// Runs before the event is applied, with the raw payload (the front may hand it on).
+        public var beforeApplying: (ClaudeHookPayload, IssueNumber?, String?, Data) -> Void
+        /// Prints and marks read the guidance still unread after the event (the full program).
+        public var deliverPending: (ClaudeHookPayload, IssueNumber?, String?) throws -> Void
+
+        public init(finder: @escaping MainWorktreeFinder,
+                    beforeApplying: @escaping (ClaudeHookPayload, IssueNumber?, String?, Data) -> Void,
+                    deliverPending: @escaping (ClaudeHookPayload, IssueNumber?, String?) throws -> Void) {
+            self.finder = finder
+            self.beforeApplying = beforeApplying
+            self.deliverPending = deliverPending
+        }
+    }
+
     /// Reads the payload, applies it, and says what happened on stderr. Always returns (exit 0).
     /// Stdout, which Claude Code reads, carries only guidance the worker has not read yet.
-    public static func run(_ words: [String]) {
+    public static func run(_ words: [String], relay: Relay) {
         do {
             guard let agent = words.first, AgentKind(rawValue: agent) == .claude else {
                 throw PPDSError.usage("usage: ppds hook claude [<issue>] (the payload on stdin)")
@@ -22,19 +44,16 @@ public enum HookRunner {
             guard isatty(STDIN_FILENO) == 0 else {
                 throw PPDSError.usage("reads Claude Code's hook payload (JSON) on stdin")
             }
-            let payload = try ClaudeHookPayload.parse(readStdin(limit: ClaudeHookPayload.maxSize + 1))
+            let raw = readStdin(limit: ClaudeHookPayload.maxSize + 1)
+            let payload = try ClaudeHookPayload.parse(raw)
             let projectDir = ProcessInfo.processInfo.environment["CLAUDE_PROJECT_DIR"].flatMap { $0.isEmpty ? nil : $0 }
+            relay.beforeApplying(payload, issue, projectDir, raw)
             do {
-                say(try AgentHooks.handle(payload, issue: issue, projectDir: projectDir).description)
+                say(try AgentHooks.handle(payload, issue: issue, projectDir: projectDir, finder: relay.finder).description)
             } catch {
                 say(PPDSError.from(error).message)
             }
-            if let pending = AgentHooks.pendingGuidance(payload, issue: issue, projectDir: projectDir) {
-                // Printed first, marked read after: a hook killed in between delivers it again.
-                FileHandle.standardOutput.write(Data((pending.answer + "\n").utf8))
-                try WorkerInbox.acknowledge(pending.guidance.map(\.id), of: pending.issue, in: pending.store)
-                say("\(pending.issue.tag): handed \(pending.guidance.count) guidance message\(pending.guidance.count == 1 ? "" : "s") to the agent")
-            }
+            try relay.deliverPending(payload, issue, projectDir)
         } catch {
             say(PPDSError.from(error).message)
         }
@@ -54,7 +73,7 @@ public enum HookRunner {
         }
     }
 
-    static func say(_ message: String) {
-        FileHandle.standardError.write(Data((TerminalText.block(message, prefix: "ppds hook: ") + "\n").utf8))
+    public static func say(_ message: String) {
+        StandardStream.error(TerminalText.block(message, prefix: "ppds hook: ") + "\n")
     }
 }
