@@ -112,7 +112,12 @@ let package = Package(
             exclude: ["make-root-help.sh"],
             // Fully static in release: the Swift runtime and FoundationEssentials (no Foundation,
             // ICU or libgit2 below the front), so a hook loads no shared library at all.
-            linkerSettings: [.unsafeFlags(["-static-executable"], .when(configuration: .release))]
+            // FoundationEssentials' own static dependencies are named after it (SwiftPM names only
+            // what the front's modules import).
+            linkerSettings: [.unsafeFlags(["-static-executable", "-Xlinker", "--start-group", "-lFoundationEssentials", "-l_FoundationCShims",
+                                           "-l_FoundationCollections", "-lswiftSynchronization", "-lswiftDispatch", "-ldispatch",
+                                           "-lBlocksRuntime", "-Xlinker", "--end-group"],
+                                          .when(configuration: .release))]
         ),
         .testTarget(name: "GitKitTests", dependencies: ["GitKit", "Support", "TestSupport"]),
         .testTarget(name: "SessionKitTests", dependencies: ["SessionKit", "Support", "TestSupport", "ppds", "ppds-full"]),

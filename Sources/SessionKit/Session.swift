@@ -345,7 +345,8 @@ private struct FieldReader {
 /// ISO-8601 UTC times ending in `Z`, as the spec writes them.
 public enum Timestamp {
     public static func format(_ date: Date) -> String {
-        date.formatted(Date.ISO8601FormatStyle(timeZone: TimeZone(identifier: "UTC")!))
+        // `secondsFromGMT: 0`, not the identifier "UTC": without ICU (the front) no zone has a name.
+        date.formatted(Date.ISO8601FormatStyle(timeZone: TimeZone(secondsFromGMT: 0)!))
     }
 
     public static func parse(_ text: String) -> Date? {

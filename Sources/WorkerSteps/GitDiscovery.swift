@@ -27,8 +27,7 @@ public enum GitDiscovery {
     /// `GIT_REPOSITORY_OPEN_FROM_ENV`) ignores them, but a front that guessed would be wrong
     /// twice, so the full program answers.
     static let steeringVariables = ["GIT_DIR", "GIT_WORK_TREE", "GIT_COMMON_DIR", "GIT_CEILING_DIRECTORIES",
-                                    "GIT_DISCOVERY_ACROSS_FILESYSTEM", "GIT_CONFIG_GLOBAL", "GIT_CONFIG_SYSTEM",
-                                    "GIT_CONFIG_NOSYSTEM", "GIT_CONFIG_COUNT", "GIT_CONFIG_PARAMETERS", "XDG_CONFIG_HOME"]
+                                    "GIT_DISCOVERY_ACROSS_FILESYSTEM", "GIT_CONFIG_COUNT", "GIT_CONFIG_PARAMETERS"]
 
     public static func find(from start: String, environment: [String: String] = ProcessInfo.processInfo.environment) -> Outcome {
         if let name = steeringVariables.first(where: { environment[$0] != nil }) { return .undecided("\(name) is set") }
@@ -86,10 +85,15 @@ public enum GitDiscovery {
     }
 
     /// A config setting that could move the main worktree or make the repository bare, or
-    /// pull in other files: the repository's own config and the global and system files.
+    /// pull in other files: the repository's own config and every global and system file git
+    /// or libgit2 may read (more than either reads, so a setting in any of them is seen).
     static func workdirSetting(common: String, environment: [String: String]) -> String? {
         var files = [common + "/config", common + "/config.worktree", "/etc/gitconfig"]
         if let home = environment["HOME"], !home.isEmpty { files += [home + "/.gitconfig", home + "/.config/git/config"] }
+        for name in ["XDG_CONFIG_HOME", "GIT_CONFIG_GLOBAL", "GIT_CONFIG_SYSTEM"] {
+            guard let value = environment[name], !value.isEmpty else { continue }
+            files.append(name == "XDG_CONFIG_HOME" ? value + "/git/config" : value)
+        }
         for file in files {
             guard let text = contents(file) else {
                 if exists(file) { return "\(file) cannot be read" }
