@@ -121,7 +121,7 @@ let package = Package(
         ),
         .testTarget(name: "GitKitTests", dependencies: ["GitKit", "Support", "TestSupport"]),
         .testTarget(name: "SessionKitTests", dependencies: ["SessionKit", "Support", "TestSupport", "ppds", "ppds-full"]),
-        .testTarget(name: "PPDSTests", dependencies: ["View", "Lifecycle", "LifecycleCore", "Replication", "Agents", "Forge", "Config", "GitKit", "SessionKit", "Support", "TestSupport", "ppds", "ppds-full"]),
+        .testTarget(name: "PPDSTests", dependencies: ["View", "Lifecycle", "LifecycleCore", "WorkerSteps", "Replication", "Agents", "Forge", "Config", "GitKit", "SessionKit", "Support", "TestSupport", "ppds", "ppds-full"]),
         .testTarget(name: "PPDSMCPTests", dependencies: [
             "PPDSMCP", "Lifecycle", "LifecycleCore", "Replication", "Agents", "Forge", "SessionKit", "Support", "TestSupport", "ppds", "ppds-full",
             .product(name: "MCP", package: "swift-sdk"),

@@ -1,17 +1,18 @@
 // Foundation's `trimmingCharacters(in: .whitespaces)` and `(in: .whitespacesAndNewlines)`, for the
 // targets the front links (FoundationEssentials has no CharacterSet). Same sets as Foundation's:
-// whitespace is Unicode's Zs plus U+0009; newlines are U+000A–U+000D, U+0085, U+2028, U+2029.
+// whitespace is Unicode's Zs plus U+0009 and U+200B (ZERO WIDTH SPACE, which Foundation's table
+// still counts); newlines are U+000A–U+000D, U+0085, U+2028, U+2029.
 // `TextTrimmingTests` compares both with Foundation over every scalar of the BMP.
 extension Unicode.Scalar {
     /// `CharacterSet.whitespaces`.
     public var isFoundationWhitespace: Bool {
-        value == 0x09 || properties.generalCategory == .spaceSeparator
+        value == 0x09 || value == 0x200B || properties.generalCategory == .spaceSeparator
     }
 
     /// `CharacterSet.whitespacesAndNewlines`.
     public var isFoundationWhitespaceOrNewline: Bool {
         switch value {
-        case 0x09...0x0D, 0x85, 0x2028, 0x2029: return true
+        case 0x09...0x0D, 0x85, 0x200B, 0x2028, 0x2029: return true
         default: return properties.generalCategory == .spaceSeparator
         }
     }

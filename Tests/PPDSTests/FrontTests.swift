@@ -102,4 +102,40 @@ import TestSupport
             #expect(again.stdout == "#5 is now working\n", "\(program): \(again.stdout)")
         }
     }
+
+    /// The front answers the everyday layouts itself: a copy of it with no `ppds-full` beside it
+    /// updates, prints the path and runs the hook from a main and a linked worktree. What it
+    /// leaves to the full program (a variable that steers git, guidance to relay) it hands over
+    /// before changing anything: the lone copy then cannot, and the session is unchanged.
+    @Test func theFrontAnswersEverydayLayoutsWithoutTheFullProgram() throws {
+        let fixture = try GitFixture()
+        let (worktree, _) = try fixture.started(3, title: "Three")
+        let alone = TemporaryFolder("ppds-front-alone")
+        let front = alone.path + "/ppds"
+        try FileManager.default.copyItem(atPath: TestEnvironment.ppdsBinary, toPath: front)
+        let env = ["PPDS_HOME": fixture.home, "HOME": alone.path]
+        for folder in [worktree, worktree + "/src", fixture.repo] {
+            let update = try runProcess(front, ["update", "--status", "working", "3"], in: folder, environment: env)
+            #expect(update.status == 0 && update.stdout == "#3 is now working\n", "\(folder): \(update.stderr)")
+            let path = try runProcess(front, ["path", "3"], in: folder, environment: env)
+            #expect(path.status == 0 && path.stdout == worktree + "\n", "\(folder): \(path.stderr)")
+        }
+        let waiting = #"{"session_id":"s","cwd":"\#(worktree)","hook_event_name":"Notification","message":"May I?","notification_type":"permission_prompt"}"#
+        let hook = try runProcess(front, ["hook", "claude", "3"], in: worktree, environment: env, stdin: waiting)
+        #expect(hook.status == 0 && hook.stderr.contains("#3 is now stuck"), "\(hook.stderr)")
+        let before = try String(contentsOfFile: fixture.home + "/sessions/work-3.json", encoding: .utf8)
+        // Handed over: GIT_DIR set, and guidance waiting for the hook to relay.
+        let steered = try runProcess(front, ["update", "--status", "working"], in: worktree, environment: env.merging(["GIT_DIR": fixture.repo + "/.git"]) { _, new in new })
+        #expect(steered.status != 0 && steered.stderr.contains("cannot run the full program"), "\(steered.stderr)")
+        try fixture.ppds(["guide", "3", "stop and rebase"]).check()
+        let guided = try String(contentsOfFile: fixture.home + "/sessions/work-3.json", encoding: .utf8)
+        #expect(guided != before)
+        let done = #"{"session_id":"s","cwd":"\#(worktree)","hook_event_name":"Stop","stop_hook_active":false}"#
+        let relay = try runProcess(front, ["hook", "claude", "3"], in: worktree, environment: env, stdin: done)
+        #expect(relay.stderr.contains("cannot run the full program"), "\(relay.stderr)")
+        #expect(try String(contentsOfFile: fixture.home + "/sessions/work-3.json", encoding: .utf8) == guided, "the front changed the session before handing over")
+        // With the full program beside it, the same hook relays the guidance (the payload read again).
+        let relayed = try runProcess(TestEnvironment.ppdsBinary, ["hook", "claude", "3"], in: worktree, environment: env, stdin: done)
+        #expect(relayed.stdout.contains("stop and rebase") && relayed.stderr.contains("#3 is now working"), "\(relayed.stdout) \(relayed.stderr)")
+    }
 }
