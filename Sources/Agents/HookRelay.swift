@@ -8,7 +8,7 @@ extension HookRunner.Relay {
     /// handed to the agent after the event.
     public static var fullProgram: HookRunner.Relay { HookRunner.Relay(
         finder: Workspace.libgit2MainWorktree,
-        beforeApplying: { _, _, _, _ in },
+        beforeApplying: { _, _, _, _ in nil },
         deliverPending: { payload, issue, projectDir in
             guard let pending = AgentHooks.pendingGuidance(payload, issue: issue, projectDir: projectDir) else { return }
             // Printed first, marked read after: a hook killed in between delivers it again.

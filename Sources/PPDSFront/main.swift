@@ -40,9 +40,10 @@ var frontRelay: HookRunner.Relay {
         beforeApplying: { payload, issue, projectDir, raw in
             FrontDiscovery.payload = raw
             guard AgentHooks.relaysGuidance(payload.event),
-                  let (_, session) = try? AgentHooks.locate(payload, issue: issue, projectDir: projectDir, home: nil, finder: FrontDiscovery.finder),
-                  !session.undeliveredGuidance.isEmpty else { return }
-            FullProgram.run(stdin: raw)
+                  let located = try? AgentHooks.locate(payload, issue: issue, projectDir: projectDir, home: nil, finder: FrontDiscovery.finder)
+            else { return nil }
+            if !located.session.undeliveredGuidance.isEmpty { FullProgram.run(stdin: raw) }
+            return located
         },
         deliverPending: { _, _, _ in })
 }

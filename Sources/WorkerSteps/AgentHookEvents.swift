@@ -183,6 +183,9 @@ public enum AgentHooks {
         }
     }
 
+    /// The session a payload is about, with its repository, as `locate` found it.
+    public typealias Located = (workspace: Workspace, session: Session)
+
     /// The events whose hook hands unread guidance to the agent (`pendingGuidance`).
     public static func relaysGuidance(_ event: ClaudeHookPayload.Event) -> Bool {
         switch event {
@@ -196,7 +199,8 @@ public enum AgentHooks {
     /// given, and applies the event's status change under the session's lock, with the same
     /// transition rules as `ppds update`.
     public static func handle(_ payload: ClaudeHookPayload, issue given: IssueNumber?, projectDir: String?,
-                              home: String? = nil, now: Date = Date(), finder: MainWorktreeFinder) throws(PPDSError) -> AgentHookOutcome {
+                              home: String? = nil, now: Date = Date(), finder: MainWorktreeFinder,
+                              located: Located? = nil) throws(PPDSError) -> AgentHookOutcome {
         switch payload.event {
         case .other(let name): return .ignored("ppds does not react to \(name)")
         case .notification(_, let type?) where !waitingNotificationTypes.contains(type):
@@ -205,7 +209,7 @@ public enum AgentHooks {
             return .ignored("ppds reacts to PreToolUse of \(exitPlanModeTool) only, not \(tool)")
         default: break
         }
-        let (workspace, session) = try locate(payload, issue: given, projectDir: projectDir, home: home, finder: finder)
+        let (workspace, session) = if let located { located } else { try locate(payload, issue: given, projectDir: projectDir, home: home, finder: finder) }
         // PostToolUse runs after every tool call: when the file as read asks for nothing, no lock.
         if case .leave(let why) = decide(payload.event, for: session) { return .unchanged(session.issue, why) }
         return try apply(payload.event, to: session.issue, in: workspace, now: now)
@@ -214,7 +218,7 @@ public enum AgentHooks {
     /// The session whose worktree holds the payload's `cwd` (or `projectDir`), which must be
     /// `issue`'s when one is given.
     public static func locate(_ payload: ClaudeHookPayload, issue given: IssueNumber?, projectDir: String?,
-                              home: String?, finder: MainWorktreeFinder) throws(PPDSError) -> (Workspace, Session) {
+                              home: String?, finder: MainWorktreeFinder) throws(PPDSError) -> Located {
         let places = [payload.cwd, projectDir].compactMap { $0 }.filter { $0.hasPrefix("/") }
         guard !places.isEmpty else { throw PPDSError.usage("the hook payload names no absolute 'cwd', and CLAUDE_PROJECT_DIR is not set") }
         for place in places {

@@ -13,13 +13,14 @@ public enum HookRunner {
     /// guidance to relay (or a place it cannot judge) to the full program before anything changes.
     public struct Relay {
         public var finder: MainWorktreeFinder
-        /// Runs before the event is applied, with the raw payload (the front may hand it on).
-        public var beforeApplying: (ClaudeHookPayload, IssueNumber?, String?, Data) -> Void
+        /// Runs before the event is applied, with the raw payload (the front may hand it on);
+        /// the session it found, if any, is the one the event is then judged on.
+        public var beforeApplying: (ClaudeHookPayload, IssueNumber?, String?, Data) -> AgentHooks.Located?
         /// Prints and marks read the guidance still unread after the event (the full program).
         public var deliverPending: (ClaudeHookPayload, IssueNumber?, String?) throws -> Void
 
         public init(finder: @escaping MainWorktreeFinder,
-                    beforeApplying: @escaping (ClaudeHookPayload, IssueNumber?, String?, Data) -> Void,
+                    beforeApplying: @escaping (ClaudeHookPayload, IssueNumber?, String?, Data) -> AgentHooks.Located?,
                     deliverPending: @escaping (ClaudeHookPayload, IssueNumber?, String?) throws -> Void) {
             self.finder = finder
             self.beforeApplying = beforeApplying
@@ -47,9 +48,9 @@ public enum HookRunner {
             let raw = readStdin(limit: ClaudeHookPayload.maxSize + 1)
             let payload = try ClaudeHookPayload.parse(raw)
             let projectDir = ProcessInfo.processInfo.environment["CLAUDE_PROJECT_DIR"].flatMap { $0.isEmpty ? nil : $0 }
-            relay.beforeApplying(payload, issue, projectDir, raw)
+            let located = relay.beforeApplying(payload, issue, projectDir, raw)
             do {
-                say(try AgentHooks.handle(payload, issue: issue, projectDir: projectDir, finder: relay.finder).description)
+                say(try AgentHooks.handle(payload, issue: issue, projectDir: projectDir, finder: relay.finder, located: located).description)
             } catch {
                 say(PPDSError.from(error).message)
             }
