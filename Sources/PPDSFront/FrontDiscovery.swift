@@ -21,6 +21,6 @@ enum FrontDiscovery {
     }
 
     static func locate(_ repo: String?) throws(PPDSError) -> Workspace {
-        try Workspace.locate(repo: repo, currentDirectory: FileManager.default.currentDirectoryPath, finder: finder)
+        try Workspace.locate(repo: repo, currentDirectory: PlainFileCalls.currentFolder(), finder: finder)
     }
 }

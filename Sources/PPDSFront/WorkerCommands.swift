@@ -86,7 +86,7 @@ enum WorkerCommand: Equatable {
     static func path(_ given: IssueNumber?) throws {
         let (store, _, issue) = try SessionTargeting.target(given, repo: nil, locate: FrontDiscovery.locate)
         let session = try store.load(issue)
-        guard FileManager.default.fileExists(atPath: session.worktree) else {
+        guard PlainFileCalls.exists(session.worktree) else {
             throw PPDSError.notFound("\(issue.tag)'s worktree \(session.worktree) does not exist")
         }
         print(session.worktree)

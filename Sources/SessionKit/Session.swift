@@ -344,13 +344,19 @@ private struct FieldReader {
 
 /// ISO-8601 UTC times ending in `Z`, as the spec writes them.
 public enum Timestamp {
+    // `secondsFromGMT: 0`, not the identifier "UTC": without ICU (the front) no zone has a name.
+    // Made once: making a style costs more than using it.
+    private static let written = Date.ISO8601FormatStyle(timeZone: TimeZone(secondsFromGMT: 0)!)
+    private static let whole = Date.ISO8601FormatStyle()
+    private static let fractional = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
+
     public static func format(_ date: Date) -> String {
-        // `secondsFromGMT: 0`, not the identifier "UTC": without ICU (the front) no zone has a name.
-        date.formatted(Date.ISO8601FormatStyle(timeZone: TimeZone(secondsFromGMT: 0)!))
+        PlainUTCTime.format(date) ?? date.formatted(written)
     }
 
     public static func parse(_ text: String) -> Date? {
-        if let date = try? Date(text, strategy: Date.ISO8601FormatStyle()) { return date }
-        return try? Date(text, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true))
+        if let date = PlainUTCTime.parse(text) { return date }
+        if let date = try? Date(text, strategy: whole) { return date }
+        return try? Date(text, strategy: fractional)
     }
 }

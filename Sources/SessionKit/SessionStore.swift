@@ -69,7 +69,9 @@ public struct SessionStore: Sendable {
     }
 
     /// `PPDS_HOME`, or `~/.ppds`.
-    public static func defaultHome(environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
+    public static func defaultHome(environment: [String: String]? = nil) -> String {
+        // One variable at a time: building the whole environment costs more than a front's work.
+        let environment = environment ?? ["PPDS_HOME": Environment.value("PPDS_HOME"), "HOME": Environment.value("HOME")].compactMapValues { $0 }
         if let home = environment["PPDS_HOME"], !home.isEmpty { return home }
         return (environment["HOME"] ?? FileManager.default.homeDirectoryForCurrentUser.path) + "/.ppds"
     }
@@ -85,7 +87,7 @@ public struct SessionStore: Sendable {
         let spec = sessionsDir + "/" + issue.sessionID + ".json"
         guard let repo else { return spec }
         let own = sessionsDir + "/" + Self.folderKey(forRepo: repo) + "/" + issue.sessionID + ".json"
-        if FileManager.default.fileExists(atPath: own) { return own }
+        if PlainFileCalls.exists(own) { return own }
         // An unreadable file stays where it is: reading it reports it, and nothing overwrites it.
         guard let holder = try? read(spec), let holderRepo = holder.repo else { return spec }
         return samePlace(holderRepo, repo) ? spec : own
@@ -141,7 +143,7 @@ public struct SessionStore: Sendable {
 
     /// The per-repository folders under `sessions/`.
     public func repositoryFolders() -> [String] {
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: sessionsDir)) ?? []
+        let names = PlainFileCalls.names(in: sessionsDir) ?? []
         return names.filter { !$0.hasPrefix(".") && !$0.hasSuffix(".json") && Self.isFolder(sessionsDir + "/" + $0) }.sorted()
     }
 
@@ -226,7 +228,7 @@ public struct SessionStore: Sendable {
     public func sessionFileNames() -> [String] { Self.sessionFileNames(in: sessionsDir) }
 
     public static func sessionFileNames(in folder: String) -> [String] {
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
+        let names = PlainFileCalls.names(in: folder) ?? []
         return names.filter { $0.hasPrefix("work-") && $0.hasSuffix(".json") }.sorted()
     }
 

@@ -18,7 +18,7 @@ public enum FaultInjection {
 
     public static func checkpoint(_ name: String) throws(PPDSError) {
         #if DEBUG
-        guard let spec = ProcessInfo.processInfo.environment[variable] else { return }
+        guard let spec = Environment.value(variable) else { return }
         for entry in spec.split(separator: ",") {
             let parts = entry.split(separator: ":")
             guard parts.count == 2, parts[0] == name else { continue }

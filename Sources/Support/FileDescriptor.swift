@@ -51,3 +51,11 @@ public enum StandardStream {
     public static func output(_ text: String) { _ = FileDescriptor.writeAll(STDOUT_FILENO, Data(text.utf8)) }
     public static func error(_ text: String) { _ = FileDescriptor.writeAll(STDERR_FILENO, Data(text.utf8)) }
 }
+
+/// One environment variable, read with getenv(3): `ProcessInfo.environment` builds a dictionary
+/// of all of them, which costs more than a front's whole work.
+public enum Environment {
+    public static func value(_ name: String) -> String? {
+        getenv(name).map { String(cString: $0) }
+    }
+}

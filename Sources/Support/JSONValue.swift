@@ -39,7 +39,8 @@ public enum JSONValue: Sendable, Equatable, Codable {
 
     /// Parses a whole document; the error says where it broke.
     public static func parse(_ data: Data) throws -> JSONValue {
-        try JSONDecoder().decode(JSONValue.self, from: data)
+        if let value = JSONFastParse.parse(data) { return value }
+        return try JSONDecoder().decode(JSONValue.self, from: data)
     }
 
     /// The deepest nesting of arrays and objects, outside strings (a cheap pre-check: the

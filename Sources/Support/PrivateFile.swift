@@ -43,7 +43,7 @@ public enum PrivateFile {
         }
         guard let folder = real(path) else { return false }
         if folder == "/" { return true }
-        guard let home = ProcessInfo.processInfo.environment["HOME"].flatMap(real) else { return false }
+        guard let home = Environment.value("HOME").flatMap(real) else { return false }
         return home == folder || home.hasPrefix(folder + "/")
     }
 

@@ -29,7 +29,14 @@ public enum GitDiscovery {
     static let steeringVariables = ["GIT_DIR", "GIT_WORK_TREE", "GIT_COMMON_DIR", "GIT_CEILING_DIRECTORIES",
                                     "GIT_DISCOVERY_ACROSS_FILESYSTEM", "GIT_CONFIG_COUNT", "GIT_CONFIG_PARAMETERS"]
 
-    public static func find(from start: String, environment: [String: String] = ProcessInfo.processInfo.environment) -> Outcome {
+    /// Variables that name config files git or libgit2 may read.
+    static let configVariables = ["HOME", "XDG_CONFIG_HOME", "GIT_CONFIG_GLOBAL", "GIT_CONFIG_SYSTEM"]
+
+    public static func find(from start: String, environment: [String: String]? = nil) -> Outcome {
+        // Only the variables read here (building the whole environment costs more than a front's work).
+        let environment = environment ?? Dictionary(uniqueKeysWithValues: (steeringVariables + configVariables).compactMap { name in
+            Environment.value(name).map { (name, $0) }
+        })
         if let name = steeringVariables.first(where: { environment[$0] != nil }) { return .undecided("\(name) is set") }
         guard let here = realPath(start) else { return .undecided("\(start) cannot be resolved") }
         guard let device = status(here)?.st_dev else { return .undecided("\(here) cannot be read") }
@@ -90,7 +97,7 @@ public enum GitDiscovery {
     static func workdirSetting(common: String, environment: [String: String]) -> String? {
         var files = [common + "/config", common + "/config.worktree", "/etc/gitconfig"]
         if let home = environment["HOME"], !home.isEmpty { files += [home + "/.gitconfig", home + "/.config/git/config"] }
-        for name in ["XDG_CONFIG_HOME", "GIT_CONFIG_GLOBAL", "GIT_CONFIG_SYSTEM"] {
+        for name in configVariables where name != "HOME" {
             guard let value = environment[name], !value.isEmpty else { continue }
             files.append(name == "XDG_CONFIG_HOME" ? value + "/git/config" : value)
         }

@@ -47,7 +47,7 @@ public enum HookRunner {
             }
             let raw = readStdin(limit: ClaudeHookPayload.maxSize + 1)
             let payload = try ClaudeHookPayload.parse(raw)
-            let projectDir = ProcessInfo.processInfo.environment["CLAUDE_PROJECT_DIR"].flatMap { $0.isEmpty ? nil : $0 }
+            let projectDir = Environment.value("CLAUDE_PROJECT_DIR").flatMap { $0.isEmpty ? nil : $0 }
             let located = relay.beforeApplying(payload, issue, projectDir, raw)
             do {
                 say(try AgentHooks.handle(payload, issue: issue, projectDir: projectDir, finder: relay.finder, located: located).description)

@@ -35,6 +35,6 @@ public enum SessionTargeting {
     /// The named issue, or the session whose worktree holds the current folder.
     public static func issue(_ given: IssueNumber?, store: SessionStore) throws(PPDSError) -> IssueNumber {
         if let given { return given }
-        return try SessionChanges.inferIssue(from: FileManager.default.currentDirectoryPath, in: store)
+        return try SessionChanges.inferIssue(from: PlainFileCalls.currentFolder(), in: store)
     }
 }

@@ -28,8 +28,7 @@ public struct Workspace: Sendable {
     public static func locate(repo: String?, home: String? = nil, currentDirectory: String,
                               finder: MainWorktreeFinder) throws(PPDSError) -> Workspace {
         let start = repo.map { Workspace.absolute($0, from: currentDirectory) } ?? currentDirectory
-        var isFolder = false
-        guard FileManager.default.fileExists(atPath: start, isDirectory: &isFolder), isFolder else {
+        guard PlainFileCalls.isFolder(start) else {
             throw PPDSError.refused("\(start): no such folder")
         }
         let workdir = try finder(start, repo != nil)
