@@ -14,7 +14,8 @@ enum FullProgram {
 
     /// Replaces this process with the full program, with the same arguments (argv[0] included,
     /// so the paths it derives from how it was invoked are the front's) and environment; with
-    /// `stdin`, those bytes are its standard input (what the front already read).
+    /// `stdin` (a hook's payload), those bytes are its standard input (what the front already
+    /// read), and a missing full program still ends the hook with 0: a hook never blocks the agent.
     static func run(stdin: Data? = nil) -> Never {
         if let stdin { replaceStandardInput(with: stdin) }
         let path = location()
@@ -24,7 +25,7 @@ enum FullProgram {
         let message = TerminalText.block("cannot run the full program \(shown): \(reason); install \(name) next to ppds ('swift build' builds both)",
                                          prefix: "ppds: ") + "\n"
         _ = message.withCString { write(STDERR_FILENO, $0, strlen($0)) }
-        exit(1)
+        exit(stdin == nil ? 1 : 0)
     }
 
     /// Standard input becomes an in-memory file holding `bytes`, read from its start. If that

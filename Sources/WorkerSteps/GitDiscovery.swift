@@ -71,7 +71,7 @@ public enum GitDiscovery {
             guard let link = firstLine(dotGit), link.hasPrefix("gitdir: ") else { return .undecided("\(dotGit) is not a gitdir file") }
             let target = String(link.dropFirst("gitdir: ".count))
             guard !target.isEmpty, let linked = realPath(Workspace.absolute(target, from: worktree)),
-                  exists(linked + "/HEAD"), let shared = firstLine(linked + "/commondir"), !shared.isEmpty,
+                  exists(linked + "/HEAD"), exists(linked + "/gitdir"), let shared = firstLine(linked + "/commondir"), !shared.isEmpty,
                   let resolved = realPath(Workspace.absolute(shared, from: linked)) else {
                 return .undecided("\(dotGit) does not lead to a linked worktree's git folder")
             }

@@ -135,6 +135,12 @@ import TestSupport
         let admin = try String(contentsOfFile: pruned + "/.git", encoding: .utf8).dropFirst("gitdir: ".count).trimmingCharacters(in: .whitespacesAndNewlines)
         try FileManager.default.removeItem(atPath: admin)
         Self.expectUndecided(pruned, env, "a linked worktree whose admin folder is gone")
+        // A linked worktree whose admin folder lost its gitdir file.
+        let unlinked = base + "/unlinked"
+        try fixture.git("worktree", "add", "-q", "-b", "feat/unlinked", unlinked)
+        let unlinkedAdmin = try String(contentsOfFile: unlinked + "/.git", encoding: .utf8).dropFirst("gitdir: ".count).trimmingCharacters(in: .whitespacesAndNewlines)
+        try FileManager.default.removeItem(atPath: unlinkedAdmin + "/gitdir")
+        Self.expectUndecided(unlinked, env, "a linked worktree whose admin folder has no gitdir file")
         // A .git that is a symlink.
         let linkedGit = base + "/symlinked"
         try FileManager.default.createDirectory(atPath: linkedGit, withIntermediateDirectories: true)
