@@ -55,10 +55,10 @@ import TestSupport
     @Test func mergedSuggestsTheGraphOnceAfterALongWalkAndNotWithOne() throws {
         try longHistory()
         let json = try fixture.ppds(["merged", "open", "--json"]).check()
-        let hints = try hints(json)
-        #expect(hints.count == 1)
-        #expect(hints.first?["kind"] as? String == "commitGraphMissing")
-        #expect((hints.first?["commands"] as? [String])?.first == Self.command)
+        let given = try hints(json)
+        #expect(given.count == 1)
+        #expect(given.first?["kind"] as? String == "commitGraphMissing")
+        #expect((given.first?["commands"] as? [String])?.first == Self.command)
         #expect(json.stderr.isEmpty, "JSON mode keeps stderr quiet: \(json.stderr)")
         let text = try fixture.ppds(["merged"]).check()
         #expect(text.stdout == "open\tnot merged\n")
@@ -95,14 +95,13 @@ import TestSupport
         let (result, items) = try fixture.prune(["--dry-run"])
         try result.check()
         #expect(items["#1"]?["outcome"] as? String == "keptUnmerged")
-        let hints = try hints(result)
-        #expect(hints.map { $0["kind"] as? String } == ["commitGraphMissing"])
+        #expect(try hints(result).map { $0["kind"] as? String } == ["commitGraphMissing"])
         let text = try fixture.ppds(["prune", "--dry-run"]).check()
         #expect(text.stderr.components(separatedBy: Self.command).count == 2, "once: \(text.stderr)")
 
         try fixture.git("commit-graph", "write", "--reachable", "--changed-paths")
         let (withGraph, after) = try fixture.prune(["--dry-run"])
         #expect(after["#1"]?["outcome"] as? String == "keptUnmerged")
-        #expect(try self.hints(withGraph).isEmpty)
+        #expect(try hints(withGraph).isEmpty)
     }
 }
