@@ -250,8 +250,8 @@ public struct Prune: Sendable {
                 return (facts, 0)
             }
             let before = detector.commitsWalkedWithoutGraph
-            let gathered = facts(candidate, request: request, repository: repository, detector: detector, claims: claims, shared: shared)
-            return (gathered, detector.commitsWalkedWithoutGraph - before)
+            let found = facts(candidate, request: request, repository: repository, detector: detector, claims: claims, shared: shared)
+            return (found, detector.commitsWalkedWithoutGraph - before)
         }
         let allFacts = gathered.map(\.0)
         let hints = RunHint.afterMergeChecks(walked: gathered.reduce(0) { $0 + $1.walked }, repository: repository)
