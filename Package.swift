@@ -98,7 +98,17 @@ let package = Package(
                 "View", "Lifecycle", "LifecycleCore", "Replication", "Agents", "Forge", "GitKit", "SessionKit", "Config", "Support", "WorkerSteps", "PPDSServer", "PPDSMCP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
-            path: "Sources/ppds"
+            path: "Sources/ppds",
+            // As the front (below): the Swift runtime and Foundation linked in (release), so
+            // their symbols are bound at link time, not looked up at every start.
+            // FoundationNetworking (the MCP SDK's HTTP client, unused by `ppds mcp` over stdio)
+            // still loads the system's libcurl.
+            linkerSettings: [.unsafeFlags(["-static-stdlib", "-Xlinker", "--start-group", "-lFoundation", "-lFoundationInternationalization",
+                                           "-lFoundationEssentials", "-lFoundationNetworking", "-l_CFURLSessionInterface", "-lCoreFoundation",
+                                           "-l_FoundationICU", "-l_FoundationCShims", "-l_FoundationCollections", "-lswiftSynchronization",
+                                           "-lswiftDispatch", "-ldispatch", "-lBlocksRuntime", "-Xlinker", "--end-group",
+                                           "-l:libcurl.so.4", "-lstdc++", "-lm"],
+                                          .when(configuration: .release))]
         ),
         // `ppds`, the front: answers `hook`, `update --status`, `path`, `--version` and `--help`
         // itself, with only what they need (no parser, server, MCP SDK; the Swift runtime linked

@@ -51,6 +51,20 @@ public final class CommitGraph {
         return layers.isEmpty ? nil : CommitGraph(layers: layers)
     }
 
+    /// Whether git would use a commit-graph here and the repository has none: the case where
+    /// `git commit-graph write` would speed up long walks. False where git ignores graphs (shallow,
+    /// grafts, replace refs, `core.commitGraph=false`: the user's way to say "no graph here").
+    public static func isMissing(commonDir: String, repository: Repository? = nil) -> Bool {
+        let fm = FileManager.default
+        if fm.fileExists(atPath: commonDir + "/shallow") || fm.fileExists(atPath: commonDir + "/info/grafts")
+            || hasReplaceRefs(commonDir) {
+            return false
+        }
+        if let repository, repository.configBool("core.commitGraph") == false { return false }
+        let info = commonDir + "/objects/info"
+        return !fm.fileExists(atPath: info + "/commit-graph") && !fm.fileExists(atPath: info + "/commit-graphs/commit-graph-chain")
+    }
+
     /// Replace refs change what a commit's parents are; git then ignores the graph.
     private static func hasReplaceRefs(_ commonDir: String) -> Bool {
         let loose = (try? FileManager.default.contentsOfDirectory(atPath: commonDir + "/refs/replace")) ?? []

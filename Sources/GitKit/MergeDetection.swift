@@ -65,6 +65,18 @@ public final class MergeDetector {
     /// Whether a commit-graph answers this detector's history questions (for reports and tests).
     public var usesCommitGraph: Bool { walker() != nil }
 
+    /// How many commits this detector walked without a commit-graph: the base's history window
+    /// read into memory, the base's commits since a merge base (each one a patch-id walk step,
+    /// which a graph's Bloom filters mostly skip) and a branch's own commits. What decides whether
+    /// writing a graph would pay (`merged` and `prune` suggest it). libgit2's own merge-base walk
+    /// is not counted: it does not say how far it went.
+    public private(set) var commitsWalkedWithoutGraph = 0
+
+    private func counted(_ commits: [ObjectID]) -> [ObjectID] {
+        commitsWalkedWithoutGraph += commits.count
+        return commits
+    }
+
     private func walker() -> GraphHistory? {
         if let loaded = graphHistory { return loaded }
         let graph = useCommitGraph ? CommitGraph.load(commonDir: repository.commonDir, repository: repository) : nil
@@ -87,14 +99,14 @@ public final class MergeDetector {
             let mergeBase = walker.id(node)
             return Ancestry(mergeBase: mergeBase, since: { () throws(GitError) -> [ObjectID] in
                 if let nodes = walker.commits(from: baseNode, excluding: node) { return nodes.map(walker.id) }
-                return try self.repository.commits(from: base, excluding: [mergeBase]).reversed()
+                return self.counted(try self.repository.commits(from: base, excluding: [mergeBase]).reversed())
             })
         }
         let history = try self.history(base)
         let mergeBase = try history.mergeBase(tip, repository)
         return Ancestry(mergeBase: mergeBase, since: { () throws(GitError) -> [ObjectID] in
             guard let mergeBase else { return [] }
-            return try history.commitsSince(mergeBase, limit: .max, self.repository).reversed()
+            return self.counted(try history.commitsSince(mergeBase, limit: .max, self.repository).reversed())
         })
     }
 
@@ -149,6 +161,7 @@ public final class MergeDetector {
         checks[base, default: 0] += 1
         if checks[base, default: 0] < MergeDetector.historyAfter { return BaseHistory(direct: base) }
         let history = try BaseHistory(base: base, repository: repository, window: MergeDetector.historyWindow)
+        commitsWalkedWithoutGraph += history.order.count
         histories[base] = history
         return history
     }
@@ -265,7 +278,7 @@ public final class MergeDetector {
            let nodes = walker.commits(from: tipNode, excluding: baseNode) {
             return nodes.prefix(MergeDetector.ownCommitCap).map(walker.id)
         }
-        return try repository.commits(from: tip, excluding: [mergeBase], limit: MergeDetector.ownCommitCap)
+        return counted(try repository.commits(from: tip, excluding: [mergeBase], limit: MergeDetector.ownCommitCap))
     }
 
     /// A branch with more commits of its own than this is not compared commit by commit.

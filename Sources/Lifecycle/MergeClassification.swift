@@ -19,8 +19,10 @@ public enum MergeClassification {
         }
     }
 
-    /// Classifies `branches` (default: every local branch but the base's own) against `base`.
-    public static func run(_ workspace: Workspace, config: Config, base: String?, branches: [String]) throws(PPDSError) -> (base: String, items: [Item]) {
+    /// Classifies `branches` (default: every local branch but the base's own) against `base`;
+    /// with a hint when that walked a long history without a commit-graph.
+    public static func run(_ workspace: Workspace, config: Config, base: String?, branches: [String]) throws(PPDSError)
+        -> (base: String, items: [Item], hints: [RunHint]) {
         let repository = try workspace.openRepository()
         let resolved = try BaseResolver.resolve(given: base, config: config, repository: repository)
         let names: [String]
@@ -37,22 +39,25 @@ public enum MergeClassification {
         // alike), each with its own repository handle and detector; a few on this thread.
         let baseCommit = resolved.commit
         let jobs = names.count < 8 ? 1 : ProcessInfo.processInfo.activeProcessorCount
-        let items = parallelMap(names, jobs: jobs, context: { () -> Result<(Repository, MergeDetector), PPDSError> in
+        let checked = parallelMap(names, jobs: jobs, context: { () -> Result<(Repository, MergeDetector), PPDSError> in
             do throws(PPDSError) {
                 let repository = try workspace.openRepository()
                 return .success((repository, MergeDetector(repository: repository)))
             } catch {
                 return .failure(error)
             }
-        }) { context, name -> Item in
+        }) { context, name -> (Item, walked: Int) in
             do {
                 let (repository, detector) = try context.get()
-                guard let branch = try repository.branch(name) else { return Item(branch: name, merged: nil, error: "no such branch") }
-                return Item(branch: name, merged: try detector.check(tip: branch.target, base: baseCommit), error: nil)
+                guard let branch = try repository.branch(name) else { return (Item(branch: name, merged: nil, error: "no such branch"), 0) }
+                let before = detector.commitsWalkedWithoutGraph
+                let merged = try detector.check(tip: branch.target, base: baseCommit)
+                return (Item(branch: name, merged: merged, error: nil), detector.commitsWalkedWithoutGraph - before)
             } catch {
-                return Item(branch: name, merged: nil, error: PPDSError.from(error).message)
+                return (Item(branch: name, merged: nil, error: PPDSError.from(error).message), 0)
             }
         }
-        return (resolved.name, items)
+        let hints = RunHint.afterMergeChecks(walked: checked.reduce(0) { $0 + $1.walked }, repository: repository)
+        return (resolved.name, checked.map(\.0), hints)
     }
 }

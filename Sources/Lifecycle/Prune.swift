@@ -86,6 +86,8 @@ public struct PruneReport: Sendable {
     public var staleEntries: [String]
     public var warnings: [PruneWarning]
     public var dryRun: Bool
+    /// Advice about the repository (a commit-graph to write), once per run.
+    public var hints: [RunHint] = []
 
     public var anyFailed: Bool { results.contains { $0.outcome == .failed } }
 }
@@ -236,18 +238,23 @@ public struct Prune: Sendable {
         let shared = sharedFacts
         // Facts first, on every core (each thread with its own repository handle and merge
         // detector); then the decisions and removals, one at a time.
-        let allFacts = parallelMap(candidates, jobs: candidates.count < 4 ? 1 : ProcessInfo.processInfo.activeProcessorCount, context: {
+        // Each candidate also says how many commits its merge checks walked without a commit-graph.
+        let gathered = parallelMap(candidates, jobs: candidates.count < 4 ? 1 : ProcessInfo.processInfo.activeProcessorCount, context: {
             () -> (Repository, MergeDetector)? in
             guard let repository = try? workspace.openRepository() else { return nil }
             return (repository, MergeDetector(repository: repository))
-        }) { [self] context, candidate in
+        }) { [self] context, candidate -> (RemovalFacts, walked: Int) in
             guard let (repository, detector) = context else {
                 var facts = RemovalFacts(sessionStatus: candidate.session?.status, claimedBranch: candidate.branch)
                 facts.gatheringProblem = "could not open the repository to check it"
-                return facts
+                return (facts, 0)
             }
-            return facts(candidate, request: request, repository: repository, detector: detector, claims: claims, shared: shared)
+            let before = detector.commitsWalkedWithoutGraph
+            let found = facts(candidate, request: request, repository: repository, detector: detector, claims: claims, shared: shared)
+            return (found, detector.commitsWalkedWithoutGraph - before)
         }
+        let allFacts = gathered.map(\.0)
+        let hints = RunHint.afterMergeChecks(walked: gathered.reduce(0) { $0 + $1.walked }, repository: repository)
         let options = RemovalOptions(dryRun: request.dryRun, force: request.force, forceDelete: request.forceDelete)
         var removedSessions: Set<IssueNumber> = []
         for (candidate, facts) in zip(candidates, allFacts) {
@@ -292,7 +299,7 @@ public struct Prune: Sendable {
                 warnings.append(.note("could not empty expired trash entries: \(error.message)"))
             }
         }
-        return PruneReport(results: results, staleEntries: stale, warnings: warnings, dryRun: request.dryRun)
+        return PruneReport(results: results, staleEntries: stale, warnings: warnings, dryRun: request.dryRun, hints: hints)
     }
 
     /// Stops the run when the policy finds most candidates' folders missing (`RemovalPolicy.vantage`).

@@ -8,7 +8,7 @@ import Support
 ///
 /// A block is held by every session file that is not `cancelled`: a finished session keeps
 /// its block until prune (or `cancel`) ends it, because its dev server may still serve a review.
-/// New blocks skip ports something on the machine listens on (`/proc/net/tcp`, `tcp6`).
+/// New blocks skip ports something on the machine listens on (`ListeningPorts`).
 public enum PortAllocation {
     public static let defaultBase = 41000
     public static let defaultSize = 10
@@ -40,7 +40,7 @@ public enum PortAllocation {
         return try FileLock.withLock(store.home + "/ports.lock") { () throws -> T in
             let listing = store.list()
             let holders = taken(listing.sessions, except: issue, repo: repo)
-            guard let block = choose(base: base, size: size, taken: holders, listening: listeningPorts()) else {
+            guard let block = choose(base: base, size: size, taken: holders, listening: ListeningPorts.current()) else {
                 throw PPDSError.conflict("""
                 no free block of \(size) ports from \(base) to 65535: \(holders.count) sessions hold blocks and the rest have ports in use; \
                 prune finished sessions ('ppds prune'), or set another range in $PPDS_HOME/config.toml ([ports] base = …, size = …)
@@ -48,21 +48,5 @@ public enum PortAllocation {
             }
             return try body(block)
         }
-    }
-
-    /// TCP ports something listens on, on this machine's network namespace (any user).
-    public static func listeningPorts() -> Set<Int> {
-        var ports: Set<Int> = []
-        for file in ["/proc/net/tcp", "/proc/net/tcp6"] {
-            guard let data = FileManager.default.contents(atPath: file) else { continue }
-            for line in String(decoding: data, as: UTF8.self).split(separator: "\n").dropFirst() {
-                // sl local_address rem_address st …: local is HEXADDR:HEXPORT, st 0A is LISTEN.
-                let fields = line.split(separator: " ", omittingEmptySubsequences: true)
-                guard fields.count > 3, fields[3] == "0A", let colon = fields[1].lastIndex(of: ":"),
-                      let port = Int(fields[1][fields[1].index(after: colon)...], radix: 16) else { continue }
-                ports.insert(port)
-            }
-        }
-        return ports
     }
 }

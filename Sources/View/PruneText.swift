@@ -43,6 +43,7 @@ public enum PruneText {
         out["results"] = .array(report.results.map(json))
         out["staleWorktreeEntries"] = .array(report.staleEntries.map(JSONValue.string))
         out["warnings"] = .array(report.warnings.map { .string(describe($0)) })
+        out["hints"] = .array(report.hints.map(\.json))
         return out
     }
 

@@ -25,12 +25,14 @@ struct MergedCommand: JSONCommand {
             out["version"] = .int(1)
             out["base"] = .string(result.base)
             out["branches"] = .array(result.items.map(\.json))
+            out["hints"] = .array(result.hints.map(\.json))
             CLI.printJSON(out)
         } else {
             for item in result.items {
                 print("\(TerminalText.escaped(item.branch))\t\(item.merged?.rawValue ?? (item.error.map { "error: \(TerminalText.escaped($0))" } ?? "not merged"))")
             }
         }
+        if !json { for hint in result.hints { CLI.printError("hint: " + hint.message) } }
         if result.items.contains(where: { $0.error != nil }) { throw ExitCode(.failed) }
     }
 }

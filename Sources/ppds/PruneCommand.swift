@@ -42,5 +42,6 @@ struct PruneCommand: JSONCommand {
         }
         print(PruneText.render(report))
         for warning in report.warnings { CLI.printError(PruneText.describe(warning)) }
+        for hint in report.hints { CLI.printError("hint: " + hint.message) }
     }
 }

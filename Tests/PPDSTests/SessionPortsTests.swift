@@ -41,7 +41,32 @@ import Support
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
         _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
         let port = Int(UInt16(bigEndian: address.sin_port))
-        #expect(PortAllocation.listeningPorts().contains(port))
+        // Both sources see it, and the same sockets (read again if another process's listener
+        // came or went between the two reads).
+        #expect(ListeningPorts.current().contains(port))
+        let fromProc = ListeningPorts.procNet()
+        #expect(fromProc.contains(port))
+        let fromDiagnostics = try #require(ListeningPorts.socketDiagnostics())
+        #expect(fromDiagnostics.contains(port))
+        var agree = fromDiagnostics == fromProc
+        for _ in 0..<3 where !agree { agree = ListeningPorts.socketDiagnostics() == ListeningPorts.procNet() }
+        #expect(agree)
+    }
+
+    @Test func listeningIPv6PortsAreRead() throws {
+        let fd = socket(AF_INET6, Int32(SOCK_STREAM.rawValue), 0)
+        try #require(fd >= 0)
+        defer { close(fd) }
+        var address = sockaddr_in6()
+        address.sin6_family = sa_family_t(AF_INET6)
+        address.sin6_addr = in6addr_loopback
+        let bound = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in6>.size)) } }
+        try #require(bound == 0 && listen(fd, 1) == 0)
+        var length = socklen_t(MemoryLayout<sockaddr_in6>.size)
+        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
+        let port = Int(UInt16(bigEndian: address.sin6_port))
+        #expect(try #require(ListeningPorts.socketDiagnostics()).contains(port))
+        #expect(ListeningPorts.procNet().contains(port))
     }
 
     @Test func concurrentStartsGetDistinctBlocksAndCommandsSeeThem() throws {
