@@ -103,6 +103,23 @@ import TestSupport
         }
     }
 
+    /// A hook whose stdout is closed cannot hand guidance to the agent: it says so, exits 0 (a
+    /// hook never blocks the agent) and leaves the guidance unread for the next hook, where the
+    /// relay used to trap in `FileHandle.write` (exit 132) on the way through the front too.
+    @Test func aHookWithStdoutClosedKeepsTheGuidanceUnread() throws {
+        let fixture = try GitFixture()
+        let (worktree, _) = try fixture.started(4, title: "Four")
+        try fixture.ppds(["guide", "4", "check the tests"]).check()
+        let done = #"{"session_id":"s","cwd":"\#(worktree)","hook_event_name":"Stop","stop_hook_active":false}"#
+        for program in [TestEnvironment.ppdsBinary, Self.full] {
+            let closed = try runProcess("/bin/sh", ["-c", "exec \"$0\" hook claude 4 >&-", program], in: worktree,
+                                        environment: ["PPDS_HOME": fixture.home], stdin: done)
+            #expect(closed.status == 0 && closed.stderr.contains("it stays unread"), "\(program): \(closed.status) \(closed.stderr)")
+        }
+        let relayed = try runProcess(TestEnvironment.ppdsBinary, ["hook", "claude", "4"], in: worktree, environment: ["PPDS_HOME": fixture.home], stdin: done)
+        #expect(relayed.status == 0 && relayed.stdout.contains("check the tests"), "\(relayed.stdout) \(relayed.stderr)")
+    }
+
     /// The front answers the everyday layouts itself: a copy of it with no `ppds-full` beside it
     /// updates, prints the path and runs the hook from a main and a linked worktree. What it
     /// leaves to the full program (a variable that steers git, guidance to relay) it hands over
