@@ -120,6 +120,23 @@ import TestSupport
         #expect(relayed.status == 0 && relayed.stdout.contains("check the tests"), "\(relayed.stdout) \(relayed.stderr)")
     }
 
+    /// With stderr closed a refusal still ends with its exit code, in the front and the full
+    /// program alike (the full program's FileHandle.write trapped: exit 132 where the front said 2).
+    @Test func aRefusalWithStderrClosedKeepsItsExitCode() throws {
+        let fixture = try GitFixture()
+        let (worktree, _) = try fixture.started(6, title: "Six")
+        for arguments in [["path", "9"], ["update", "9", "--status", "working"], ["path", "6", "--json", "--bogus"]] {
+            var statuses: [Int32] = []
+            for program in [TestEnvironment.ppdsBinary, Self.full] {
+                let closed = try runProcess("/bin/sh", ["-c", "exec \"$0\" \"$@\" 2>&-", program] + arguments, in: worktree,
+                                            environment: ["PPDS_HOME": fixture.home])
+                statuses.append(closed.status)
+            }
+            let open = try runProcess(Self.full, arguments, in: worktree, environment: ["PPDS_HOME": fixture.home])
+            #expect(statuses == [open.status, open.status], "\(arguments): \(statuses), with stderr open \(open.status)")
+        }
+    }
+
     /// The front answers the everyday layouts itself: a copy of it with no `ppds-full` beside it
     /// updates, prints the path and runs the hook from a main and a linked worktree. What it
     /// leaves to the full program (a variable that steers git, guidance to relay) it hands over
