@@ -137,7 +137,8 @@ public enum GitDiscovery {
     static func realPath(_ path: String) -> String? {
         guard let resolved = realpath(path, nil) else { return nil }
         defer { free(resolved) }
-        return String(cString: resolved)
+        // A path that is not UTF-8 would read with U+FFFD, which can name a lookalike folder.
+        return String(validatingCString: resolved)
     }
 
     /// A small file's bytes (links followed, any owner: these are git's files, only read), or

@@ -137,6 +137,25 @@ import TestSupport
         }
     }
 
+    /// In a folder whose path is not UTF-8, next to a lookalike (U+FFFD for the bad byte) that is
+    /// another repository, neither program acts on the lookalike's sessions: they refuse to infer
+    /// from the current folder (git says the folder is in the first repository).
+    @Test func aCurrentFolderThatIsNotUTF8IsRefused() throws {
+        let fixture = try GitFixture()
+        let (worktree, _) = try fixture.started(8, title: "Eight")
+        let parent = worktree + "/p"
+        try runProcess("/bin/sh", ["-c", "mkdir -p \"$0/$(printf 'd\\377')\" \"$0/$(printf 'd\\357\\277\\275')\"", parent]).check()
+        let before = try String(contentsOfFile: fixture.home + "/sessions/work-8.json", encoding: .utf8)
+        for program in [TestEnvironment.ppdsBinary, Self.full] {
+            for arguments in [["update", "--status", "working"], ["path"]] {
+                let result = try runProcess("/bin/sh", ["-c", "cd \"$0/$(printf 'd\\377')\" && p=\"$1\" && shift && exec \"$p\" \"$@\"", parent, program] + arguments,
+                                            environment: ["PPDS_HOME": fixture.home])
+                #expect(result.status != 0 && result.stderr.contains("not UTF-8"), "\(program) \(arguments): \(result.status) \(result.stdout) \(result.stderr)")
+            }
+        }
+        #expect(try String(contentsOfFile: fixture.home + "/sessions/work-8.json", encoding: .utf8) == before)
+    }
+
     /// The front answers the everyday layouts itself: a copy of it with no `ppds-full` beside it
     /// updates, prints the path and runs the hook from a main and a linked worktree. What it
     /// leaves to the full program (a variable that steers git, guidance to relay) it hands over

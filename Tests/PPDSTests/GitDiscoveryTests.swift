@@ -193,6 +193,17 @@ import TestSupport
         Self.expectUndecided(headless.repo, Self.environment(headless.folder), "a HEAD that is a folder")
     }
 
+    /// A path that is not UTF-8 reads with U+FFFD in place of its bad bytes, which can name a
+    /// lookalike folder in another repository: libgit2 follows the bytes, the front must not guess.
+    @Test func aPathThatIsNotUTF8IsLeftToTheFullProgram() throws {
+        let fixture = try GitFixture()
+        let parent = fixture.repo + "/p"
+        // `p/d<0xFF>` in the repository, `p/d<U+FFFD>` a repository of its own, a link to the first.
+        try runProcess("/bin/sh", ["-c", "mkdir -p \"$0/$(printf 'd\\377')\" && git init -q \"$0/$(printf 'd\\357\\277\\275')\" && ln -s \"$0/$(printf 'd\\377')\" \"$0/link\"", parent]).check()
+        Self.expectUndecided(parent + "/link", Self.environment(fixture.folder), "a link to a folder whose path is not UTF-8")
+        #expect(Self.libgit2(parent + "/link") == canonicalPath(fixture.repo))
+    }
+
     /// A `.git` on another file system than the folder the search starts in: libgit2 stops there.
     @Test func aMountedGitFolderAboveTheStartIsLeftToTheFullProgram() throws {
         let fixture = try GitFixture()
