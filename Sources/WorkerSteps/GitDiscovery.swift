@@ -73,7 +73,10 @@ public enum GitDiscovery {
             guard let link = onlyLine(dotGit), link.hasPrefix("gitdir: ") else { return .undecided("\(dotGit) is not a gitdir file") }
             let target = String(link.dropFirst("gitdir: ".count))
             guard let start = target.unicodeScalars.first, !isBlank(start), let linked = realPath(Workspace.absolute(target, from: worktree)),
-                  isFile(linked + "/HEAD"), contents(linked + "/gitdir") != nil,
+                  isFile(linked + "/HEAD"),
+                  // libgit2 takes the folder the admin's gitdir names as the worktree (and checks
+                  // its owner): it must be this one.
+                  let recorded = onlyLine(linked + "/gitdir"), realPath(Workspace.absolute(recorded, from: linked).parentPath) == worktree,
                   let shared = onlyLine(linked + "/commondir"), !shared.isEmpty,
                   let resolved = realPath(Workspace.absolute(shared, from: linked)) else {
                 return .undecided("\(dotGit) does not lead to a linked worktree's git folder")

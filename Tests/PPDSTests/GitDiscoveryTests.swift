@@ -182,6 +182,16 @@ import TestSupport
         try (commondir + "more\n").write(toFile: admin + "/commondir", atomically: true, encoding: .utf8)
         Self.expectUndecided(linked, env, "a commondir with two lines")
         try commondir.write(toFile: admin + "/commondir", atomically: true, encoding: .utf8)
+        // An admin folder whose gitdir names another worktree (moved by hand): libgit2 takes that
+        // folder as the worktree and checks its owner (here another user: it refuses).
+        let recorded = try String(contentsOfFile: admin + "/gitdir", encoding: .utf8)
+        let elsewhere = fixture.folder.path + "/elsewhere"
+        try FileManager.default.createDirectory(atPath: elsewhere, withIntermediateDirectories: true)
+        try runProcess("/bin/chown", ["1000:1000", elsewhere]).check()
+        try (elsewhere + "/.git\n").write(toFile: admin + "/gitdir", atomically: true, encoding: .utf8)
+        Self.expectUndecided(linked, env, "a gitdir that names another folder")
+        try recorded.write(toFile: admin + "/gitdir", atomically: true, encoding: .utf8)
+        Self.expectAgreement(linked, fixture.repo, env, "the gitdir restored")
         // An admin folder whose gitdir is a folder: libgit2 cannot read it and fails.
         try FileManager.default.removeItem(atPath: admin + "/gitdir")
         try FileManager.default.createDirectory(atPath: admin + "/gitdir", withIntermediateDirectories: true)
