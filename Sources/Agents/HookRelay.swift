@@ -11,8 +11,11 @@ extension HookRunner.Relay {
         beforeApplying: { _, _, _, _ in nil },
         deliverPending: { payload, issue, projectDir in
             guard let pending = AgentHooks.pendingGuidance(payload, issue: issue, projectDir: projectDir) else { return }
-            // Printed first, marked read after: a hook killed in between delivers it again.
-            FileHandle.standardOutput.write(Data((pending.answer + "\n").utf8))
+            // Printed first, marked read after: a hook killed in between delivers it again. A
+            // failed write (stdout closed) leaves it unread, where FileHandle.write would trap.
+            if let reason = FileDescriptor.writeAll(STDOUT_FILENO, Data((pending.answer + "\n").utf8)) {
+                throw PPDSError.io("could not hand the guidance to the agent (\(reason)); it stays unread")
+            }
             try WorkerInbox.acknowledge(pending.guidance.map(\.id), of: pending.issue, in: pending.store)
             HookRunner.say("\(pending.issue.tag): handed \(pending.guidance.count) guidance message\(pending.guidance.count == 1 ? "" : "s") to the agent")
         }) }

@@ -100,7 +100,7 @@ struct JSONFastParse {
                 case UInt8(ascii: "r"): scalars.append(0x0D)
                 case UInt8(ascii: "t"): scalars.append(0x09)
                 case UInt8(ascii: "u"):
-                    guard index + 4 <= bytes.count, let code = UInt32(String(decoding: UnsafeBufferPointer(rebasing: bytes[index..<index + 4]), as: UTF8.self), radix: 16),
+                    guard index + 4 <= bytes.count, let code = Self.hex(bytes[index..<index + 4]),
                           !(0xD800...0xDFFF).contains(code), let scalar = Unicode.Scalar(code) else { return nil }
                     index += 4
                     scalars.append(contentsOf: String(Character(scalar)).utf8)
@@ -114,6 +114,22 @@ struct JSONFastParse {
             }
         }
         return nil
+    }
+
+    /// Four hex digits exactly (no sign, which a radix parse of the text would accept).
+    private static func hex(_ digits: Slice<UnsafeBufferPointer<UInt8>>) -> UInt32? {
+        var code: UInt32 = 0
+        for byte in digits {
+            let digit: UInt8
+            switch byte {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = byte - UInt8(ascii: "0")
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = byte - UInt8(ascii: "a") + 10
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = byte - UInt8(ascii: "A") + 10
+            default: return nil
+            }
+            code = code << 4 | UInt32(digit)
+        }
+        return code
     }
 
     private mutating func array() -> JSONValue? {

@@ -25,6 +25,15 @@ public enum PlainFileCalls {
         return String(cString: path)
     }
 
+    /// Whether the current folder's path is UTF-8. One that is not reads (here and in
+    /// `FileManager`) with U+FFFD in place of its bad bytes, which can name another folder: a
+    /// lookalike in another repository. Callers refuse to act from such a folder.
+    public static func currentFolderIsUTF8() -> Bool {
+        guard let path = getcwd(nil, 0) else { return true }
+        defer { free(path) }
+        return String(validatingCString: path) != nil
+    }
+
     /// `contentsOfDirectory(atPath:)`, or nil when the folder cannot be read.
     public static func names(in folder: String) -> [String]? {
         guard let stream = opendir(folder) else { return nil }

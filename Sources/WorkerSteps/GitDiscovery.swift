@@ -49,6 +49,8 @@ public enum GitDiscovery {
             let dotGit = folder == "/" ? "/.git" : folder + "/.git"
             var entry = stat()
             if lstat(dotGit, &entry) == 0 {
+                // libgit2 stops at a `.git` on another file system too (a mounted `.git`).
+                guard entry.st_dev == device else { return .undecided("\(dotGit) is on another file system") }
                 return main(worktree: folder, dotGit: dotGit, entry: entry, environment: environment)
             }
             guard errno == ENOENT else { return .undecided("\(dotGit): \(String(cString: strerror(errno)))") }
@@ -68,10 +70,14 @@ public enum GitDiscovery {
         case S_IFREG:
             // A linked worktree: `gitdir: <path>` (relative to the worktree), whose `commondir`
             // leads to the main repository's `.git`.
-            guard let link = firstLine(dotGit), link.hasPrefix("gitdir: ") else { return .undecided("\(dotGit) is not a gitdir file") }
+            guard let link = onlyLine(dotGit), link.hasPrefix("gitdir: ") else { return .undecided("\(dotGit) is not a gitdir file") }
             let target = String(link.dropFirst("gitdir: ".count))
-            guard !target.isEmpty, let linked = realPath(Workspace.absolute(target, from: worktree)),
-                  exists(linked + "/HEAD"), exists(linked + "/gitdir"), let shared = firstLine(linked + "/commondir"), !shared.isEmpty,
+            guard let start = target.unicodeScalars.first, !isBlank(start), let linked = realPath(Workspace.absolute(target, from: worktree)),
+                  isFile(linked + "/HEAD"),
+                  // libgit2 takes the folder the admin's gitdir names as the worktree (and checks
+                  // its owner): it must be this one.
+                  let recorded = onlyLine(linked + "/gitdir"), realPath(Workspace.absolute(recorded, from: linked).parentPath) == worktree,
+                  let shared = onlyLine(linked + "/commondir"), !shared.isEmpty,
                   let resolved = realPath(Workspace.absolute(shared, from: linked)) else {
                 return .undecided("\(dotGit) does not lead to a linked worktree's git folder")
             }
@@ -84,7 +90,7 @@ public enum GitDiscovery {
             return .undecided("\(dotGit) is neither a folder nor a file")
         }
         let uid = geteuid()
-        for place in [worktree, gitDir, common] where status(place)?.st_uid != uid {
+        for place in [worktree, dotGit, gitDir, common] where status(place)?.st_uid != uid {
             return .undecided("\(place) is not owned by this user (libgit2 checks ownership)")
         }
         if let setting = workdirSetting(common: common, environment: environment) { return .undecided(setting) }
@@ -97,6 +103,8 @@ public enum GitDiscovery {
     static func workdirSetting(common: String, environment: [String: String]) -> String? {
         var files = [common + "/config", common + "/config.worktree", "/etc/gitconfig"]
         if let home = environment["HOME"], !home.isEmpty { files += [home + "/.gitconfig", home + "/.config/git/config"] }
+        // An empty XDG_CONFIG_HOME makes libgit2 read `git/config` from the current folder.
+        if environment["XDG_CONFIG_HOME"] == "" { return "XDG_CONFIG_HOME is empty" }
         for name in configVariables where name != "HOME" {
             guard let value = environment[name], !value.isEmpty else { continue }
             files.append(name == "XDG_CONFIG_HOME" ? value + "/git/config" : value)
@@ -106,21 +114,8 @@ public enum GitDiscovery {
                 if exists(file) { return "\(file) cannot be read" }
                 continue
             }
-            let repositoryOwn = file.hasPrefix(common + "/")
-            for line in String(decoding: text, as: UTF8.self).split(whereSeparator: \.isNewline) {
-                let words = line.trimmingWhitespace().lowercased()
-                if words.hasPrefix("#") || words.hasPrefix(";") { continue }
-                if words.hasPrefix("[include") || (repositoryOwn && words.hasPrefix("[extensions")) {
-                    return "\(file) has \(words)"
-                }
-                // `key = value`, a key alone meaning true; a `bare = false` is what `git init` writes.
-                let parts = words.split(separator: "=", maxSplits: 1).map { $0.trimmingWhitespace() }
-                guard let key = parts.first else { continue }
-                if key == "worktree" || key.hasPrefix("worktree ") || key.hasPrefix("worktree\t") { return "\(file) sets \(words)" }
-                if key == "bare" || key.hasPrefix("bare ") || key.hasPrefix("bare\t") {
-                    let value = parts.count > 1 ? parts[1].split(separator: "#").first.map { $0.trimmingWhitespace() } ?? "" : "true"
-                    if !["false", "no", "off", "0"].contains(value) { return "\(file) sets \(words)" }
-                }
+            if let concern = GitConfigScan.concern(in: text) {
+                return "\(file): \(concern)"
             }
         }
         return nil
@@ -128,7 +123,7 @@ public enum GitDiscovery {
 
     /// libgit2's test for a git folder: `HEAD`, `objects/` and `refs/` (or a `commondir`).
     static func isGitFolder(_ folder: String) -> Bool {
-        exists(folder + "/HEAD") && (isFolder(folder + "/objects") && isFolder(folder + "/refs") || exists(folder + "/commondir"))
+        isFile(folder + "/HEAD") && (isFolder(folder + "/objects") && isFolder(folder + "/refs") || exists(folder + "/commondir"))
     }
 
     static func status(_ path: String) -> stat? {
@@ -138,12 +133,15 @@ public enum GitDiscovery {
 
     static func exists(_ path: String) -> Bool { status(path) != nil }
 
+    static func isFile(_ path: String) -> Bool { status(path).map { $0.st_mode & S_IFMT == S_IFREG } ?? false }
+
     static func isFolder(_ path: String) -> Bool { status(path).map { $0.st_mode & S_IFMT == S_IFDIR } ?? false }
 
     static func realPath(_ path: String) -> String? {
         guard let resolved = realpath(path, nil) else { return nil }
         defer { free(resolved) }
-        return String(cString: resolved)
+        // A path that is not UTF-8 would read with U+FFFD, which can name a lookalike folder.
+        return String(validatingCString: resolved)
     }
 
     /// A small file's bytes (links followed, any owner: these are git's files, only read), or
@@ -164,13 +162,17 @@ public enum GitDiscovery {
         return data.prefix(total)
     }
 
-    /// The first line of a small file, without its line end and trailing spaces.
-    static func firstLine(_ path: String) -> String? {
-        guard let data = contents(path) else { return nil }
-        let text = String(decoding: data, as: UTF8.self)
-        let line = text.split(separator: "\n", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? ""
-        var trimmed = line
-        while let last = trimmed.unicodeScalars.last, last == " " || last == "\t" || last == "\r" { trimmed.unicodeScalars.removeLast() }
-        return trimmed
+    /// A small file's text as libgit2 reads a `.git` file or `commondir`: all of it, trailing
+    /// white space removed; nil unless that is one line of valid UTF-8 without a backslash
+    /// (libgit2 reads every line, and turns backslashes into slashes) or NUL.
+    static func onlyLine(_ path: String) -> String? {
+        guard let data = contents(path), !data.contains(0) else { return nil }
+        var text = String(decoding: data, as: UTF8.self)
+        while let last = text.unicodeScalars.last, isBlank(last) { text.unicodeScalars.removeLast() }
+        guard !text.unicodeScalars.contains(where: { $0 == "\n" || $0 == "\r" || $0 == "\\" || $0 == "\u{FFFD}" }) else { return nil }
+        return text
     }
+
+    /// libgit2's `git__isspace`.
+    static func isBlank(_ scalar: Unicode.Scalar) -> Bool { [0x20, 0x09, 0x0A, 0x0B, 0x0C, 0x0D].contains(scalar.value) }
 }

@@ -35,6 +35,8 @@ public enum SessionTargeting {
     /// The named issue, or the session whose worktree holds the current folder.
     public static func issue(_ given: IssueNumber?, store: SessionStore) throws(PPDSError) -> IssueNumber {
         if let given { return given }
-        return try SessionChanges.inferIssue(from: PlainFileCalls.currentFolder(), in: store)
+        let here = PlainFileCalls.currentFolder()
+        guard PlainFileCalls.currentFolderIsUTF8() else { throw Workspace.notUTF8(here) }
+        return try SessionChanges.inferIssue(from: here, in: store)
     }
 }

@@ -27,6 +27,7 @@ public struct Workspace: Sendable {
     /// libgit2's discovery (LifecycleCore), the front's `GitDiscovery`.
     public static func locate(repo: String?, home: String? = nil, currentDirectory: String,
                               finder: MainWorktreeFinder) throws(PPDSError) -> Workspace {
+        if repo == nil || !(repo ?? "").hasPrefix("/"), !PlainFileCalls.currentFolderIsUTF8() { throw notUTF8(currentDirectory) }
         let start = repo.map { Workspace.absolute($0, from: currentDirectory) } ?? currentDirectory
         guard PlainFileCalls.isFolder(start) else {
             throw PPDSError.refused("\(start): no such folder")
@@ -37,6 +38,11 @@ public struct Workspace: Sendable {
         var info = stat()
         if lstat(store.home, &info) == 0 { try? PrivateFile.checkFolder(store.home, followingLink: true) }
         return Workspace(repoRoot: canonicalPath(workdir), store: store)
+    }
+
+    /// The refusal to act from a folder whose path is not UTF-8 (see `currentFolderIsUTF8`).
+    public static func notUTF8(_ folder: String) -> PPDSError {
+        PPDSError.refused("\(folder): the current folder's path is not UTF-8, so ppds cannot name it for certain; run it from another folder or pass --repo and the issue")
     }
 
     public static func absolute(_ path: String, from directory: String) -> String {

@@ -107,7 +107,8 @@ enum CLI {
     /// `prefixed: false` for text that is already safe (a rendered report).
     static func printError(_ message: String, prefixed: Bool = true, newline: Bool = true) {
         let text = prefixed ? TerminalText.block(message, prefix: "ppds: ") : message
-        FileHandle.standardError.write(Data((text + (newline ? "\n" : "")).utf8))
+        // write(2), as the front does: FileHandle.write traps when stderr is closed.
+        StandardStream.error(text + (newline ? "\n" : ""))
     }
 
     static func printJSON(_ object: OrderedJSON) {

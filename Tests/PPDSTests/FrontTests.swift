@@ -103,6 +103,59 @@ import TestSupport
         }
     }
 
+    /// A hook whose stdout is closed cannot hand guidance to the agent: it says so, exits 0 (a
+    /// hook never blocks the agent) and leaves the guidance unread for the next hook, where the
+    /// relay used to trap in `FileHandle.write` (exit 132) on the way through the front too.
+    @Test func aHookWithStdoutClosedKeepsTheGuidanceUnread() throws {
+        let fixture = try GitFixture()
+        let (worktree, _) = try fixture.started(4, title: "Four")
+        try fixture.ppds(["guide", "4", "check the tests"]).check()
+        let done = #"{"session_id":"s","cwd":"\#(worktree)","hook_event_name":"Stop","stop_hook_active":false}"#
+        for program in [TestEnvironment.ppdsBinary, Self.full] {
+            let closed = try runProcess("/bin/sh", ["-c", "exec \"$0\" hook claude 4 >&-", program], in: worktree,
+                                        environment: ["PPDS_HOME": fixture.home], stdin: done)
+            #expect(closed.status == 0 && closed.stderr.contains("it stays unread"), "\(program): \(closed.status) \(closed.stderr)")
+        }
+        let relayed = try runProcess(TestEnvironment.ppdsBinary, ["hook", "claude", "4"], in: worktree, environment: ["PPDS_HOME": fixture.home], stdin: done)
+        #expect(relayed.status == 0 && relayed.stdout.contains("check the tests"), "\(relayed.stdout) \(relayed.stderr)")
+    }
+
+    /// With stderr closed a refusal still ends with its exit code, in the front and the full
+    /// program alike (the full program's FileHandle.write trapped: exit 132 where the front said 2).
+    @Test func aRefusalWithStderrClosedKeepsItsExitCode() throws {
+        let fixture = try GitFixture()
+        let (worktree, _) = try fixture.started(6, title: "Six")
+        for arguments in [["path", "9"], ["update", "9", "--status", "working"], ["path", "6", "--json", "--bogus"]] {
+            var statuses: [Int32] = []
+            for program in [TestEnvironment.ppdsBinary, Self.full] {
+                let closed = try runProcess("/bin/sh", ["-c", "exec \"$0\" \"$@\" 2>&-", program] + arguments, in: worktree,
+                                            environment: ["PPDS_HOME": fixture.home])
+                statuses.append(closed.status)
+            }
+            let open = try runProcess(Self.full, arguments, in: worktree, environment: ["PPDS_HOME": fixture.home])
+            #expect(statuses == [open.status, open.status], "\(arguments): \(statuses), with stderr open \(open.status)")
+        }
+    }
+
+    /// In a folder whose path is not UTF-8, next to a lookalike (U+FFFD for the bad byte) that is
+    /// another repository, neither program acts on the lookalike's sessions: they refuse to infer
+    /// from the current folder (git says the folder is in the first repository).
+    @Test func aCurrentFolderThatIsNotUTF8IsRefused() throws {
+        let fixture = try GitFixture()
+        let (worktree, _) = try fixture.started(8, title: "Eight")
+        let parent = worktree + "/p"
+        try runProcess("/bin/sh", ["-c", "mkdir -p \"$0/$(printf 'd\\377')\" \"$0/$(printf 'd\\357\\277\\275')\"", parent]).check()
+        let before = try String(contentsOfFile: fixture.home + "/sessions/work-8.json", encoding: .utf8)
+        for program in [TestEnvironment.ppdsBinary, Self.full] {
+            for arguments in [["update", "--status", "working"], ["path"]] {
+                let result = try runProcess("/bin/sh", ["-c", "cd \"$0/$(printf 'd\\377')\" && p=\"$1\" && shift && exec \"$p\" \"$@\"", parent, program] + arguments,
+                                            environment: ["PPDS_HOME": fixture.home])
+                #expect(result.status != 0 && result.stderr.contains("not UTF-8"), "\(program) \(arguments): \(result.status) \(result.stdout) \(result.stderr)")
+            }
+        }
+        #expect(try String(contentsOfFile: fixture.home + "/sessions/work-8.json", encoding: .utf8) == before)
+    }
+
     /// The front answers the everyday layouts itself: a copy of it with no `ppds-full` beside it
     /// updates, prints the path and runs the hook from a main and a linked worktree. What it
     /// leaves to the full program (a variable that steers git, guidance to relay) it hands over

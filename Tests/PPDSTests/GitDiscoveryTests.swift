@@ -148,6 +148,84 @@ import TestSupport
         Self.expectUndecided(linkedGit, env, "a symlinked .git")
     }
 
+    /// Files libgit2 reads whole or parses strictly, where a scan by lines would answer while the
+    /// full program fails or finds a bare repository (each one found by comparing the two).
+    @Test func filesLibgit2ReadsDifferentlyAreLeftToTheFullProgram() throws {
+        // A variable on its section's line is read by libgit2 (and git): a bare repository, or
+        // a moved worktree; a line libgit2 cannot parse makes it refuse the repository.
+        for (name, line) in [("bare on the header line", "[core] bare = true"), ("worktree on the header line", "[core]worktree=/tmp"),
+                             ("a line that is no variable", "\tfoo bar"), ("an unclosed header", "[core"),
+                             ("a continuation", "[core]\n\tbare = fal\\\nse"), ("a key with an underscore", "\tsome_key = 1")] {
+            let fixture = try GitFixture()
+            let config = fixture.repo + "/.git/config"
+            let text = try String(contentsOfFile: config, encoding: .utf8) + line + "\n"
+            try text.write(toFile: config, atomically: true, encoding: .utf8)
+            Self.expectUndecided(fixture.repo + "/src", Self.environment(fixture.folder), name)
+        }
+        // The same in a global file.
+        let global = try GitFixture()
+        try FileManager.default.createDirectory(atPath: global.folder.path + "/home", withIntermediateDirectories: true)
+        try "[user] name = x\n[core] bare\n".write(toFile: global.folder.path + "/home/.gitconfig", atomically: true, encoding: .utf8)
+        Self.expectUndecided(global.repo, Self.environment(global.folder), "bare on the header line of ~/.gitconfig")
+        // A .git file or commondir with a second line: libgit2 reads the whole file as the path.
+        let fixture = try GitFixture()
+        let env = Self.environment(fixture.folder)
+        let linked = fixture.folder.path + "/linked"
+        try fixture.git("worktree", "add", "-q", "-b", "feat/x", linked)
+        let gitFile = try String(contentsOfFile: linked + "/.git", encoding: .utf8)
+        try (gitFile + "second line\n").write(toFile: linked + "/.git", atomically: true, encoding: .utf8)
+        Self.expectUndecided(linked, env, "a .git file with two lines")
+        try gitFile.write(toFile: linked + "/.git", atomically: true, encoding: .utf8)
+        Self.expectAgreement(linked, fixture.repo, env, "the .git file restored")
+        let admin = gitFile.dropFirst("gitdir: ".count).trimmingCharacters(in: .whitespacesAndNewlines)
+        let commondir = try String(contentsOfFile: admin + "/commondir", encoding: .utf8)
+        try (commondir + "more\n").write(toFile: admin + "/commondir", atomically: true, encoding: .utf8)
+        Self.expectUndecided(linked, env, "a commondir with two lines")
+        try commondir.write(toFile: admin + "/commondir", atomically: true, encoding: .utf8)
+        // An admin folder whose gitdir names another worktree (moved by hand): libgit2 takes that
+        // folder as the worktree and checks its owner (here another user: it refuses).
+        let recorded = try String(contentsOfFile: admin + "/gitdir", encoding: .utf8)
+        let elsewhere = fixture.folder.path + "/elsewhere"
+        try FileManager.default.createDirectory(atPath: elsewhere, withIntermediateDirectories: true)
+        try runProcess("/bin/chown", ["1000:1000", elsewhere]).check()
+        try (elsewhere + "/.git\n").write(toFile: admin + "/gitdir", atomically: true, encoding: .utf8)
+        Self.expectUndecided(linked, env, "a gitdir that names another folder")
+        try recorded.write(toFile: admin + "/gitdir", atomically: true, encoding: .utf8)
+        Self.expectAgreement(linked, fixture.repo, env, "the gitdir restored")
+        // An admin folder whose gitdir is a folder: libgit2 cannot read it and fails.
+        try FileManager.default.removeItem(atPath: admin + "/gitdir")
+        try FileManager.default.createDirectory(atPath: admin + "/gitdir", withIntermediateDirectories: true)
+        Self.expectUndecided(linked, env, "a gitdir that is a folder")
+        // A .git folder whose HEAD is a folder is no repository to libgit2.
+        let headless = try GitFixture()
+        try FileManager.default.removeItem(atPath: headless.repo + "/.git/HEAD")
+        try FileManager.default.createDirectory(atPath: headless.repo + "/.git/HEAD", withIntermediateDirectories: true)
+        Self.expectUndecided(headless.repo, Self.environment(headless.folder), "a HEAD that is a folder")
+    }
+
+    /// A path that is not UTF-8 reads with U+FFFD in place of its bad bytes, which can name a
+    /// lookalike folder in another repository: libgit2 follows the bytes, the front must not guess.
+    @Test func aPathThatIsNotUTF8IsLeftToTheFullProgram() throws {
+        let fixture = try GitFixture()
+        let parent = fixture.repo + "/p"
+        // `p/d<0xFF>` in the repository, `p/d<U+FFFD>` a repository of its own, a link to the first.
+        try runProcess("/bin/sh", ["-c", "mkdir -p \"$0/$(printf 'd\\377')\" && git init -q \"$0/$(printf 'd\\357\\277\\275')\" && ln -s \"$0/$(printf 'd\\377')\" \"$0/link\"", parent]).check()
+        Self.expectUndecided(parent + "/link", Self.environment(fixture.folder), "a link to a folder whose path is not UTF-8")
+        #expect(Self.libgit2(parent + "/link") == canonicalPath(fixture.repo))
+    }
+
+    /// A `.git` on another file system than the folder the search starts in: libgit2 stops there.
+    @Test func aMountedGitFolderAboveTheStartIsLeftToTheFullProgram() throws {
+        let fixture = try GitFixture()
+        let repo = fixture.folder.path + "/mounted-git"
+        try FileManager.default.createDirectory(atPath: repo + "/.git", withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: repo + "/src", withIntermediateDirectories: true)
+        guard try runProcess("/bin/mount", ["-t", "tmpfs", "-o", "size=4m", "tmpfs", repo + "/.git"]).status == 0 else { return }
+        defer { _ = try? runProcess("/bin/umount", [repo + "/.git"]) }
+        try fixture.git("init", "-q", repo, in: fixture.folder.path)
+        Self.expectUndecided(repo + "/src", Self.environment(fixture.folder), "a mounted .git above the start")
+    }
+
     /// On a mount inside a repository's worktree, libgit2 stops at the file system's edge
     /// (no GIT_REPOSITORY_OPEN_CROSS_FS); the front never guesses across it.
     @Test func aMountPointOnTheWayUpIsLeftToTheFullProgram() throws {

@@ -28,7 +28,9 @@ import Testing
         for text in ["", " ", "{", "}", "[1,]", "{\"a\":1,}", "{\"a\" 1}", "01", "-", "1.5", "1.0", "1e2", "1E2", "-1.25e-3",
                      "1234567890123456789", "9223372036854775808", "\u{FEFF}{}", #"{"a":1,"a":2}"#, #""\ud83d\ude00""#, #""\ud800""#,
                      "\"tab\there\"", #""\x""#, "tru", "nul", "[1] 2", "{\"e\\u0301\":1,\"\\u00e9\":2}", "NaN", "+1", "\"unterminated",
-                     #"{"a":1}{"#] {
+                     #"{"a":1}{"#,
+                     // `\u` takes four hex digits: a sign is no digit (a radix parse would read `+041` as U+0041).
+                     #""\u+041""#, #""\u-000""#, #""\u 041""#, #""\u004""#] {
             Self.expectAgreement(text, answered: false)
         }
         // Bytes that are not UTF-8 in a string.

@@ -10,7 +10,8 @@ import Testing
 
     @Test func formatAndParseAgreeWithTheStyle() throws {
         var generator = SystemRandomNumberGenerator()
-        var samples: [Double] = [0, 0.999, 59.5, 86_399.99, 951_782_400, 4_107_542_399, 253_402_300_799.9]
+        var samples: [Double] = [0, 0.999, 59.5, 86_399.99, 951_782_400, 4_107_542_399, 253_402_300_799.9,
+                                 0.9999999, 0.99999999, 1.0.nextDown, 59.9999999, 1_700_000_000.9999999, 1_700_000_000.0.nextDown, 978_307_199.9999999]
         for _ in 0..<20_000 { samples.append(Double.random(in: 0..<PlainUTCTime.end, using: &generator)) }
         for interval in samples {
             let date = Date(timeIntervalSince1970: interval)
