@@ -46,13 +46,26 @@ enum FullProgram {
     static func location() -> [CChar] {
         var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
         let count = readlink("/proc/self/exe", &buffer, buffer.count - 1)
-        var executable = count > 0 ? Array(buffer[0..<count]) : Array(CommandLine.arguments[0].utf8CString.dropLast())
+        var executable = count > 0 ? Array(buffer[0..<count]) : invokedPath()
         let slash = CChar(UInt8(ascii: "/"))
         if let last = executable.lastIndex(of: slash) {
             executable.removeSubrange((last + 1)...)
         } else {
-            executable = [CChar(UInt8(ascii: ".")), slash]
+            // Never the current folder: it may be an untrusted repository's.
+            executable = Array("/nonexistent/".utf8CString.dropLast())
         }
         return executable + name.utf8CString
+    }
+
+    /// Without /proc: argv[0] when it names a path, else the first `PATH` entry holding an
+    /// executable of that name (where the shell found it).
+    static func invokedPath() -> [CChar] {
+        let invoked = CommandLine.arguments[0]
+        if invoked.contains("/") { return Array(invoked.utf8CString.dropLast()) }
+        for folder in (getenv("PATH").map { String(cString: $0) } ?? "").split(separator: ":") where folder.hasPrefix("/") {
+            let candidate = folder + "/" + invoked
+            if access(candidate, X_OK) == 0 { return Array(candidate.utf8CString.dropLast()) }
+        }
+        return []
     }
 }
