@@ -39,7 +39,7 @@ enum GitConfigScan {
 
     /// libgit2's `git__isspace` (space, \t, \n, \v, \f, \r).
     static func isBlank(_ character: Character) -> Bool {
-        character.unicodeScalars.allSatisfy { [0x20, 0x09, 0x0A, 0x0B, 0x0C, 0x0D].contains($0.value) }
+        character.unicodeScalars.allSatisfy { GitDiscovery.isBlank($0) }
     }
 
     static func isKeyCharacter(_ character: Character) -> Bool {
@@ -95,7 +95,12 @@ enum GitConfigScan {
 }
 
 private extension String {
+    /// By index, not through `reversed()`: each lazy wrapper type is run-time metadata the front
+    /// would build (and scan the binary's conformances for) on every run.
     func trimmingBlanks() -> String {
-        String(drop(while: GitConfigScan.isBlank).reversed().drop(while: GitConfigScan.isBlank).reversed())
+        var start = startIndex, end = endIndex
+        while start < end, GitConfigScan.isBlank(self[start]) { formIndex(after: &start) }
+        while end > start, GitConfigScan.isBlank(self[index(before: end)]) { formIndex(before: &end) }
+        return String(self[start..<end])
     }
 }

@@ -166,13 +166,23 @@ public enum GitDiscovery {
     /// white space removed; nil unless that is one line of valid UTF-8 without a backslash
     /// (libgit2 reads every line, and turns backslashes into slashes) or NUL.
     static func onlyLine(_ path: String) -> String? {
-        guard let data = contents(path), !data.contains(0) else { return nil }
-        var text = String(decoding: data, as: UTF8.self)
-        while let last = text.unicodeScalars.last, isBlank(last) { text.unicodeScalars.removeLast() }
-        guard !text.unicodeScalars.contains(where: { $0 == "\n" || $0 == "\r" || $0 == "\\" || $0 == "\u{FFFD}" }) else { return nil }
+        guard let data = contents(path) else { return nil }
+        // Bytes, not scalars: the blanks, line ends and backslash are ASCII, and bytes need no
+        // run-time metadata (see `GitConfigScan.trimmingBlanks`).
+        var bytes = [UInt8](data)
+        while let last = bytes.last, isBlank(Unicode.Scalar(last)) { bytes.removeLast() }
+        for byte in bytes where byte == 0 || byte == 0x0A || byte == 0x0D || byte == 0x5C { return nil }
+        // Not UTF-8 (read as U+FFFD), or a U+FFFD itself: the full program's.
+        guard let text = String(validating: bytes, as: UTF8.self) else { return nil }
+        for scalar in text.unicodeScalars where scalar == "\u{FFFD}" { return nil }
         return text
     }
 
     /// libgit2's `git__isspace`.
-    static func isBlank(_ scalar: Unicode.Scalar) -> Bool { [0x20, 0x09, 0x0A, 0x0B, 0x0C, 0x0D].contains(scalar.value) }
+    static func isBlank(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar.value {
+        case 0x20, 0x09, 0x0A, 0x0B, 0x0C, 0x0D: return true
+        default: return false
+        }
+    }
 }
