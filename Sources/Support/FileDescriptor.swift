@@ -43,19 +43,3 @@ public enum FileDescriptor {
         }
     }
 }
-
-/// Text to stdout or stderr, written whole through `write(2)` (for the targets the front links,
-/// which have no FileHandle). A failed write is dropped, as `FileHandle.write` of a closed
-/// stream would lose it too, without trapping.
-public enum StandardStream {
-    public static func output(_ text: String) { _ = FileDescriptor.writeAll(STDOUT_FILENO, Data(text.utf8)) }
-    public static func error(_ text: String) { _ = FileDescriptor.writeAll(STDERR_FILENO, Data(text.utf8)) }
-}
-
-/// One environment variable, read with getenv(3): `ProcessInfo.environment` builds a dictionary
-/// of all of them, which costs more than a front's whole work.
-public enum Environment {
-    public static func value(_ name: String) -> String? {
-        getenv(name).map { String(cString: $0) }
-    }
-}

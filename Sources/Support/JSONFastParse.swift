@@ -74,42 +74,42 @@ struct JSONFastParse {
         }
         let digits = index - start
         guard digits > 0, !(digits > 1 && bytes[start] == UInt8(ascii: "0")) else { return nil }
-        if index < bytes.count, [UInt8(ascii: "."), UInt8(ascii: "e"), UInt8(ascii: "E")].contains(bytes[index]) { return nil }
+        if index < bytes.count, bytes[index] == UInt8(ascii: ".") || bytes[index] == UInt8(ascii: "e") || bytes[index] == UInt8(ascii: "E") { return nil }
         return .int(negative ? -magnitude : magnitude)
     }
 
     private mutating func string() -> String? {
         index += 1  // the opening quote
-        var scalars: [UInt8] = []
+        var text: [UInt8] = []  // UTF-8, validated at the closing quote
         while index < bytes.count {
             let byte = bytes[index]
             switch byte {
             case UInt8(ascii: "\""):
                 index += 1
                 // Not UTF-8: the decoder's own error says so.
-                return String(validating: scalars, as: UTF8.self)
+                return String(validating: text, as: UTF8.self)
             case UInt8(ascii: "\\"):
                 guard index + 1 < bytes.count else { return nil }
                 let escaped = bytes[index + 1]
                 index += 2
                 switch escaped {
-                case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): scalars.append(escaped)
-                case UInt8(ascii: "b"): scalars.append(0x08)
-                case UInt8(ascii: "f"): scalars.append(0x0C)
-                case UInt8(ascii: "n"): scalars.append(0x0A)
-                case UInt8(ascii: "r"): scalars.append(0x0D)
-                case UInt8(ascii: "t"): scalars.append(0x09)
+                case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): text.append(escaped)
+                case UInt8(ascii: "b"): text.append(0x08)
+                case UInt8(ascii: "f"): text.append(0x0C)
+                case UInt8(ascii: "n"): text.append(0x0A)
+                case UInt8(ascii: "r"): text.append(0x0D)
+                case UInt8(ascii: "t"): text.append(0x09)
                 case UInt8(ascii: "u"):
                     guard index + 4 <= bytes.count, let code = Self.hex(bytes[index..<index + 4]),
                           !(0xD800...0xDFFF).contains(code), let scalar = Unicode.Scalar(code) else { return nil }
                     index += 4
-                    scalars.append(contentsOf: String(Character(scalar)).utf8)
+                    text.append(contentsOf: String(Character(scalar)).utf8)
                 default: return nil
                 }
             case 0x00..<0x20:
                 return nil
             default:
-                scalars.append(byte)
+                text.append(byte)
                 index += 1
             }
         }

@@ -12,6 +12,12 @@ public enum PlainFileCalls {
         return stat(path, &info) == 0
     }
 
+    /// A regular file (links followed).
+    public static func isFile(_ path: String) -> Bool {
+        var info = stat()
+        return stat(path, &info) == 0 && info.st_mode & S_IFMT == S_IFREG
+    }
+
     /// `fileExists(atPath:isDirectory:)` with `isDirectory` true.
     public static func isFolder(_ path: String) -> Bool {
         var info = stat()

@@ -65,7 +65,7 @@ public enum GitDiscovery {
         var gitDir = dotGit
         switch entry.st_mode & S_IFMT {
         case S_IFDIR:
-            guard isGitFolder(dotGit), !exists(dotGit + "/commondir") else { return .undecided("\(dotGit) is not a plain git folder") }
+            guard isGitFolder(dotGit), !PlainFileCalls.exists(dotGit + "/commondir") else { return .undecided("\(dotGit) is not a plain git folder") }
             common = dotGit
         case S_IFREG:
             // A linked worktree: `gitdir: <path>` (relative to the worktree), whose `commondir`
@@ -73,7 +73,7 @@ public enum GitDiscovery {
             guard let link = onlyLine(dotGit), link.hasPrefix("gitdir: ") else { return .undecided("\(dotGit) is not a gitdir file") }
             let target = String(link.dropFirst("gitdir: ".count))
             guard let start = target.unicodeScalars.first, !isBlank(start), let linked = realPath(Workspace.absolute(target, from: worktree)),
-                  isFile(linked + "/HEAD"),
+                  PlainFileCalls.isFile(linked + "/HEAD"),
                   // libgit2 takes the folder the admin's gitdir names as the worktree (and checks
                   // its owner): it must be this one.
                   let recorded = onlyLine(linked + "/gitdir"), realPath(Workspace.absolute(recorded, from: linked).parentPath) == worktree,
@@ -111,7 +111,7 @@ public enum GitDiscovery {
         }
         for file in files {
             guard let text = contents(file) else {
-                if exists(file) { return "\(file) cannot be read" }
+                if PlainFileCalls.exists(file) { return "\(file) cannot be read" }
                 continue
             }
             if let concern = GitConfigScan.concern(in: text) {
@@ -123,19 +123,13 @@ public enum GitDiscovery {
 
     /// libgit2's test for a git folder: `HEAD`, `objects/` and `refs/` (or a `commondir`).
     static func isGitFolder(_ folder: String) -> Bool {
-        isFile(folder + "/HEAD") && (isFolder(folder + "/objects") && isFolder(folder + "/refs") || exists(folder + "/commondir"))
+        PlainFileCalls.isFile(folder + "/HEAD") && (PlainFileCalls.isFolder(folder + "/objects") && PlainFileCalls.isFolder(folder + "/refs") || PlainFileCalls.exists(folder + "/commondir"))
     }
 
     static func status(_ path: String) -> stat? {
         var info = stat()
         return stat(path, &info) == 0 ? info : nil
     }
-
-    static func exists(_ path: String) -> Bool { status(path) != nil }
-
-    static func isFile(_ path: String) -> Bool { status(path).map { $0.st_mode & S_IFMT == S_IFREG } ?? false }
-
-    static func isFolder(_ path: String) -> Bool { status(path).map { $0.st_mode & S_IFMT == S_IFDIR } ?? false }
 
     static func realPath(_ path: String) -> String? {
         guard let resolved = realpath(path, nil) else { return nil }

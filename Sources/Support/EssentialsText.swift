@@ -1,8 +1,9 @@
-// Foundation's `trimmingCharacters(in: .whitespaces)` and `(in: .whitespacesAndNewlines)`, for the
-// targets the front links (FoundationEssentials has no CharacterSet). Same sets as Foundation's:
+// What FoundationEssentials lacks of Foundation's text helpers, for the targets the front links:
+// trimming, NSString's path parts, `%0Nd` padding. `EssentialsTextTests` compares each with Foundation.
+// Trimming as `trimmingCharacters(in: .whitespaces)` and `(in: .whitespacesAndNewlines)` (there is
+// no CharacterSet in FoundationEssentials), with the same sets as Foundation's:
 // whitespace is Unicode's Zs plus U+0009 and U+200B (ZERO WIDTH SPACE, which Foundation's table
 // still counts); newlines are U+000A–U+000D, U+0085, U+2028, U+2029.
-// `TextTrimmingTests` compares both with Foundation over every scalar of the BMP.
 extension Unicode.Scalar {
     /// `CharacterSet.whitespaces`.
     public var isFoundationWhitespace: Bool {
